@@ -1,0 +1,77 @@
+//! Errors are values: every problem the caller can cause is reported with a stable code, the
+//! sample index where one applies, and a sentence saying what was wrong.
+
+use std::fmt;
+
+/// Stable, machine-readable error codes. The TypeScript package exposes the same strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// An option is missing, unknown, of the wrong type or out of range.
+    InvalidOption,
+    /// A sample's width or height is not a positive integer within range.
+    InvalidDimensions,
+    /// A sample's sort key (custom `key` of the sorted strategy) is not a finite number.
+    InvalidKey,
+    /// Internal inputs disagree (for example arrays of different lengths): a bug in a binding.
+    InvalidInput,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidOption => "INVALID_OPTION",
+            ErrorCode::InvalidDimensions => "INVALID_DIMENSIONS",
+            ErrorCode::InvalidKey => "INVALID_KEY",
+            ErrorCode::InvalidInput => "INVALID_INPUT",
+        }
+    }
+}
+
+/// A problem with one sample. With `skipInvalid` it becomes an entry of the plan's rejects;
+/// otherwise the first one (lowest index) is the error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reject {
+    pub index: usize,
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanError {
+    Option { option: String, message: String },
+    Sample(Reject),
+    Input { message: String },
+}
+
+impl PlanError {
+    pub fn option(option: &str, message: impl Into<String>) -> Self {
+        PlanError::Option { option: option.to_string(), message: message.into() }
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            PlanError::Option { .. } => ErrorCode::InvalidOption,
+            PlanError::Sample(reject) => reject.code,
+            PlanError::Input { .. } => ErrorCode::InvalidInput,
+        }
+    }
+
+    pub fn index(&self) -> Option<usize> {
+        match self {
+            PlanError::Sample(reject) => Some(reject.index),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlanError::Option { option, message } => write!(f, "option `{option}` {message}"),
+            PlanError::Sample(r) => write!(f, "sample {}: {}", r.index, r.message),
+            PlanError::Input { message } => write!(f, "{message}"),
+        }
+    }
+}
+
+impl std::error::Error for PlanError {}

@@ -1,0 +1,58 @@
+//! Per-sample shape features, computed once per sample and shared by strategies, sizing and
+//! metrics.
+
+use crate::error::{ErrorCode, Reject};
+
+/// Largest accepted side, in pixels. Sides are carried as `u32` and products as `f64`, so
+/// anything up to here is exact; real images are far smaller.
+pub const MAX_SIDE: f64 = 2_147_483_647.0; // 2^31 - 1
+
+/// The shape of one image, with the logs every strategy works in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shape {
+    pub width: f64,
+    pub height: f64,
+    /// `ln(width / height)`: 0 for a square, symmetric for portrait and landscape.
+    pub ln_aspect: f64,
+    /// `ln(width * height)`.
+    pub ln_area: f64,
+}
+
+impl Shape {
+    /// Checks one sample's size and computes its features.
+    pub fn new(index: usize, width: f64, height: f64) -> Result<Shape, Reject> {
+        check_side(index, "width", width)?;
+        check_side(index, "height", height)?;
+        Ok(Shape {
+            width,
+            height,
+            // One rounding before the log, so equal ratios (640/480, 1024/768) tie exactly.
+            ln_aspect: (width / height).ln(),
+            ln_area: (width * height).ln(),
+        })
+    }
+}
+
+fn check_side(index: usize, name: &str, value: f64) -> Result<(), Reject> {
+    let problem = if value.is_nan() {
+        Some("is not a number (NaN)".to_string())
+    } else if value.is_infinite() {
+        Some(format!("is {value}"))
+    } else if value <= 0.0 {
+        Some(format!("is {value}; it must be at least 1"))
+    } else if value.fract() != 0.0 {
+        Some(format!("is {value}; it must be a whole number of pixels"))
+    } else if value > MAX_SIDE {
+        Some(format!("is {value}; the largest accepted side is 2^31 - 1"))
+    } else {
+        None
+    };
+    match problem {
+        None => Ok(()),
+        Some(problem) => Err(Reject {
+            index,
+            code: ErrorCode::InvalidDimensions,
+            message: format!("image {name} {problem}"),
+        }),
+    }
+}

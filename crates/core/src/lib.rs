@@ -1,0 +1,31 @@
+//! # mm-batcher-core
+//!
+//! Groups images of many sizes into batches of similar shape and gives each batch the
+//! `(height, width)` that wastes least, as the product spec defines. Pure Rust: the wasm crate
+//! and any other binding only move arrays in and out.
+//!
+//! ```
+//! use mm_batcher_core::{plan, OptionMap, OptionValue, PlanOptions, Samples, StrategyKind};
+//! let mut options = OptionMap::new();
+//! options.insert("batchSize".into(), OptionValue::Number(2.0));
+//! let options = PlanOptions::parse(StrategyKind::Sorted, &options).unwrap();
+//! let widths = [640.0, 480.0, 1024.0];
+//! let heights = [480.0, 640.0, 768.0];
+//! let p = plan(&options, Samples::new(&widths, &heights)).unwrap();
+//! assert_eq!(p.batch(0), &[1, 0]); // portrait first: sorted by aspect ratio
+//! ```
+
+pub mod error;
+pub mod features;
+pub mod metrics;
+pub mod options;
+pub mod plan;
+pub mod sizing;
+pub mod strategy;
+pub mod synthetic;
+
+pub use error::{ErrorCode, PlanError, Reject};
+pub use features::{Shape, MAX_SIDE};
+pub use metrics::{evaluate, Metrics, Summary};
+pub use options::{OptionMap, OptionValue, PlanOptions, SortKey, Strategy, StrategyKind};
+pub use plan::{plan, Plan, Samples};

@@ -1,0 +1,209 @@
+//! Options as users write them (camelCase names, JS numbers), checked once into typed values.
+//! Every check lives here, so every binding reports the same message for the same mistake.
+
+use std::collections::BTreeMap;
+
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
+use crate::error::PlanError;
+
+/// One option value as a binding received it. Bindings drop `undefined` entries before this.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OptionValue {
+    Bool(bool),
+    Number(f64),
+    Text(String),
+    /// Objects, arrays, null and anything else: always a type error, reported by name.
+    Other(IgnoredAny),
+}
+
+impl OptionValue {
+    fn type_name(&self) -> &'static str {
+        match self {
+            OptionValue::Bool(_) => "a boolean",
+            OptionValue::Number(_) => "a number",
+            OptionValue::Text(_) => "a string",
+            OptionValue::Other(_) => "an object, array or null",
+        }
+    }
+}
+
+pub type OptionMap = BTreeMap<String, OptionValue>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrategyKind {
+    Simple,
+    Sorted,
+    Clustered,
+}
+
+impl StrategyKind {
+    pub fn parse(name: &str) -> Result<Self, PlanError> {
+        match name {
+            "simple" => Ok(StrategyKind::Simple),
+            "sorted" => Ok(StrategyKind::Sorted),
+            "clustered" => Ok(StrategyKind::Clustered),
+            other => Err(PlanError::option(
+                "strategy",
+                format!("must be \"simple\", \"sorted\" or \"clustered\", got {other:?}"),
+            )),
+        }
+    }
+}
+
+/// What the sorted strategy orders by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    /// `width / height`.
+    Aspect,
+    /// `width * height`.
+    Area,
+    /// One number per sample, given by the caller.
+    Custom,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Strategy {
+    Simple,
+    Sorted { key: SortKey },
+    Clustered(ClusterOptions),
+}
+
+/// Defaults are documented in the README's options table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterOptions {
+    /// `None`: `max(1, floor(n / batchSize))`, the seed's choice.
+    pub num_clusters: Option<usize>,
+    pub seed: u64,
+    pub max_iterations: u64,
+}
+
+pub const DEFAULT_MAX_ITERATIONS: u64 = 50;
+
+/// How a batch's `resizeSize` is rounded and bounded (see `sizing`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sizing {
+    pub multiple_of: u32,
+    pub min_pixels: Option<f64>,
+    pub max_pixels: Option<f64>,
+}
+
+impl Default for Sizing {
+    fn default() -> Self {
+        Sizing { multiple_of: 1, min_pixels: None, max_pixels: None }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanOptions {
+    pub batch_size: usize,
+    pub strategy: Strategy,
+    pub sizing: Sizing,
+    /// Invalid samples become rejects instead of an error.
+    pub skip_invalid: bool,
+}
+
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+const MAX_COUNT: f64 = 2_147_483_647.0;
+const MAX_MULTIPLE_OF: f64 = 65_536.0;
+
+const COMMON: &[&str] = &["batchSize", "multipleOf", "minPixels", "maxPixels", "skipInvalid"];
+const SORTED: &[&str] = &["key"];
+const CLUSTERED: &[&str] = &["numClusters", "seed", "maxIterations"];
+
+impl PlanOptions {
+    /// Checks a strategy's options. Unknown names, wrong types and out-of-range values are
+    /// errors naming the option.
+    pub fn parse(kind: StrategyKind, entries: &OptionMap) -> Result<Self, PlanError> {
+        let own: &[&str] = match kind {
+            StrategyKind::Simple => &[],
+            StrategyKind::Sorted => SORTED,
+            StrategyKind::Clustered => CLUSTERED,
+        };
+        if let Some(unknown) = entries.keys().find(|k| !COMMON.contains(&k.as_str()) && !own.contains(&k.as_str())) {
+            let mut known: Vec<&str> = COMMON.iter().chain(own).copied().collect();
+            known.sort_unstable();
+            return Err(PlanError::option(
+                unknown,
+                format!("is not an option of this strategy; known options: {}", known.join(", ")),
+            ));
+        }
+
+        let batch_size = integer(entries, "batchSize", 1.0, MAX_COUNT)?
+            .ok_or_else(|| PlanError::option("batchSize", "is required"))? as usize;
+        let multiple_of = integer(entries, "multipleOf", 1.0, MAX_MULTIPLE_OF)?.unwrap_or(1.0) as u32;
+        let min_pixels = integer(entries, "minPixels", 1.0, MAX_SAFE_INTEGER)?;
+        let max_pixels = integer(entries, "maxPixels", 1.0, MAX_SAFE_INTEGER)?;
+        let multiple_area = f64::from(multiple_of) * f64::from(multiple_of);
+        if let Some(max) = max_pixels {
+            if max < multiple_area {
+                return Err(PlanError::option(
+                    "maxPixels",
+                    format!("is {max}, below multipleOf^2 = {multiple_area}: no size would fit"),
+                ));
+            }
+            if let Some(min) = min_pixels {
+                if min > max {
+                    return Err(PlanError::option("minPixels", format!("is {min}, above maxPixels = {max}")));
+                }
+            }
+        }
+        let skip_invalid = boolean(entries, "skipInvalid")?.unwrap_or(false);
+
+        let strategy = match kind {
+            StrategyKind::Simple => Strategy::Simple,
+            StrategyKind::Sorted => Strategy::Sorted { key: sort_key(entries)? },
+            StrategyKind::Clustered => Strategy::Clustered(ClusterOptions {
+                num_clusters: integer(entries, "numClusters", 1.0, MAX_COUNT)?.map(|k| k as usize),
+                seed: integer(entries, "seed", 0.0, MAX_SAFE_INTEGER)?.unwrap_or(0.0) as u64,
+                max_iterations: integer(entries, "maxIterations", 1.0, 10_000.0)?
+                    .map_or(DEFAULT_MAX_ITERATIONS, |n| n as u64),
+            }),
+        };
+        Ok(PlanOptions {
+            batch_size,
+            strategy,
+            sizing: Sizing { multiple_of, min_pixels, max_pixels },
+            skip_invalid,
+        })
+    }
+}
+
+fn integer(entries: &OptionMap, name: &str, min: f64, max: f64) -> Result<Option<f64>, PlanError> {
+    let Some(value) = entries.get(name) else { return Ok(None) };
+    let OptionValue::Number(n) = *value else {
+        return Err(PlanError::option(name, format!("must be a number, got {}", value.type_name())));
+    };
+    if !n.is_finite() || n.fract() != 0.0 || n < min || n > max {
+        let range = if max == MAX_SAFE_INTEGER { format!("at least {min}") } else { format!("from {min} to {max}") };
+        return Err(PlanError::option(name, format!("must be a whole number {range}, got {n}")));
+    }
+    Ok(Some(n))
+}
+
+fn boolean(entries: &OptionMap, name: &str) -> Result<Option<bool>, PlanError> {
+    match entries.get(name) {
+        None => Ok(None),
+        Some(OptionValue::Bool(b)) => Ok(Some(*b)),
+        Some(other) => Err(PlanError::option(name, format!("must be a boolean, got {}", other.type_name()))),
+    }
+}
+
+fn sort_key(entries: &OptionMap) -> Result<SortKey, PlanError> {
+    match entries.get("key") {
+        None => Ok(SortKey::Aspect),
+        Some(OptionValue::Text(t)) if t == "aspect" => Ok(SortKey::Aspect),
+        Some(OptionValue::Text(t)) if t == "area" => Ok(SortKey::Area),
+        Some(OptionValue::Text(t)) if t == "custom" => Ok(SortKey::Custom),
+        Some(OptionValue::Text(t)) => Err(PlanError::option(
+            "key",
+            format!("must be \"aspect\", \"area\" or a function returning a number, got {t:?}"),
+        )),
+        Some(other) => Err(PlanError::option(
+            "key",
+            format!("must be \"aspect\", \"area\" or a function returning a number, got {}", other.type_name()),
+        )),
+    }
+}

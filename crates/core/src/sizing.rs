@@ -1,0 +1,166 @@
+//! A batch's `resizeSize` (SPEC "Batch sizing"): the medians of ln aspect and ln area give the
+//! real size that minimises the batch's mean log resize waste; it is then scaled into the pixel
+//! bounds and rounded to `multipleOf`.
+
+use crate::features::Shape;
+use crate::options::Sizing;
+
+/// Reusable buffers, so sizing a whole plan allocates twice rather than once per batch.
+#[derive(Default)]
+pub struct SizingScratch {
+    ln_aspect: Vec<f64>,
+    ln_area: Vec<f64>,
+}
+
+/// `(height, width)` for the batch made of `members` (indices into `shapes`, at least one).
+pub fn resize_size(shapes: &[Shape], members: &[u32], sizing: &Sizing, scratch: &mut SizingScratch) -> (u32, u32) {
+    scratch.ln_aspect.clear();
+    scratch.ln_area.clear();
+    for &i in members {
+        let shape = &shapes[i as usize];
+        scratch.ln_aspect.push(shape.ln_aspect);
+        scratch.ln_area.push(shape.ln_area);
+    }
+    let la = median(&mut scratch.ln_aspect);
+    let lp = median(&mut scratch.ln_area);
+    fit_size(((lp - la) / 2.0).exp(), ((lp + la) / 2.0).exp(), sizing)
+}
+
+/// Scales a real `(height, width)` into `[minPixels, maxPixels]`, keeping its aspect, then rounds
+/// each side to the nearest multiple of `multipleOf` (at least one multiple). Rounding can step
+/// outside the bounds; the closing corrections move one side by whole multiples to get back in.
+/// `maxPixels` always holds (it protects memory); `minPixels` holds unless `maxPixels` forbids it.
+pub fn fit_size(height: f64, width: f64, sizing: &Sizing) -> (u32, u32) {
+    let m = f64::from(sizing.multiple_of);
+    let (mut h, mut w) = (height, width);
+    if let Some(max) = sizing.max_pixels {
+        if h * w > max {
+            let s = (max / (h * w)).sqrt();
+            h *= s;
+            w *= s;
+        }
+    }
+    if let Some(min) = sizing.min_pixels {
+        if h * w < min {
+            let s = (min / (h * w)).sqrt();
+            h *= s;
+            w *= s;
+        }
+    }
+    let (mut h, mut w) = (nearest_multiple(h, m), nearest_multiple(w, m));
+
+    if let Some(max) = sizing.max_pixels {
+        // Shrink the longer side first: it loses the smallest share of its length.
+        let shrink = |side: f64, other: f64| if side * other > max { floor_multiple(max / other, m) } else { side };
+        if w >= h {
+            w = shrink(w, h);
+            h = shrink(h, w);
+        } else {
+            h = shrink(h, w);
+            w = shrink(w, h);
+        }
+    }
+    if let Some(min) = sizing.min_pixels {
+        let cap = sizing.max_pixels.unwrap_or(f64::INFINITY);
+        // Grow the shorter side first, never past maxPixels.
+        let grow = |side: f64, other: f64| {
+            if side * other >= min {
+                return side;
+            }
+            let grown = ceil_multiple(min / other, m);
+            side.max(if grown * other > cap { floor_multiple(cap / other, m) } else { grown })
+        };
+        if h <= w {
+            h = grow(h, w);
+            w = grow(w, h);
+        } else {
+            w = grow(w, h);
+            h = grow(h, w);
+        }
+    }
+    // Sides stay below 2^32 (inputs are at most 2^31 - 1); `as` saturates regardless.
+    (h as u32, w as u32)
+}
+
+fn nearest_multiple(x: f64, m: f64) -> f64 {
+    ((x / m).round() * m).max(m)
+}
+
+fn floor_multiple(x: f64, m: f64) -> f64 {
+    ((x / m).floor() * m).max(m)
+}
+
+fn ceil_multiple(x: f64, m: f64) -> f64 {
+    ((x / m).ceil() * m).max(m)
+}
+
+/// Median with the mean of the two middle values for even counts. Reorders `values`.
+pub fn median(values: &mut [f64]) -> f64 {
+    let n = values.len();
+    debug_assert!(n > 0);
+    let mid = n / 2;
+    let (lower, upper, _) = values.select_nth_unstable_by(mid, f64::total_cmp);
+    let upper = *upper;
+    if n % 2 == 1 {
+        upper
+    } else {
+        let lower_max = lower.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lower_max + upper) / 2.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sizing(multiple_of: u32, min: Option<f64>, max: Option<f64>) -> Sizing {
+        Sizing { multiple_of, min_pixels: min, max_pixels: max }
+    }
+
+    #[test]
+    fn median_odd_and_even() {
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert_eq!(median(&mut [7.0]), 7.0);
+    }
+
+    #[test]
+    fn single_image_keeps_its_shape() {
+        let shapes = [Shape::new(0, 640.0, 480.0).unwrap()];
+        let (h, w) = resize_size(&shapes, &[0], &Sizing::default(), &mut SizingScratch::default());
+        assert_eq!((h, w), (480, 640));
+    }
+
+    #[test]
+    fn medians_of_log_aspect_and_log_area() {
+        // 100x100, 200x100, 400x100 (w x h): median aspect 2, median area 20000 -> 100 x 200.
+        let shapes: Vec<Shape> =
+            [(100.0, 100.0), (200.0, 100.0), (400.0, 100.0)].iter().map(|&(w, h)| Shape::new(0, w, h).unwrap()).collect();
+        let (h, w) = resize_size(&shapes, &[0, 1, 2], &Sizing::default(), &mut SizingScratch::default());
+        assert_eq!((h, w), (100, 200));
+    }
+
+    #[test]
+    fn rounds_to_multiple_of() {
+        assert_eq!(fit_size(480.0, 640.0, &sizing(28, None, None)), (476, 644));
+        assert_eq!(fit_size(3.0, 5000.0, &sizing(28, None, None)), (28, 5012));
+    }
+
+    #[test]
+    fn scales_into_pixel_bounds() {
+        // 1000 x 2000 is 2M pixels; a 1M cap scales by 1/sqrt(2): 707 x 1414, then to 28s.
+        let (h, w) = fit_size(1000.0, 2000.0, &sizing(28, None, Some(1_000_000.0)));
+        assert_eq!((h, w), (700, 1428));
+        assert!(h as f64 * w as f64 <= 1_000_000.0);
+        let (h, w) = fit_size(10.0, 20.0, &sizing(28, Some(200_000.0), None));
+        assert!(h as f64 * w as f64 >= 200_000.0);
+        assert_eq!((h % 28, w % 28), (0, 0));
+    }
+
+    #[test]
+    fn max_pixels_wins_over_min_pixels() {
+        let (h, w) = fit_size(10.0, 10.0, &sizing(28, Some(1000.0), Some(1000.0)));
+        assert!(h as f64 * w as f64 <= 1000.0);
+        assert_eq!((h, w), (28, 28));
+    }
+}

@@ -1,0 +1,91 @@
+use linfa::traits::{Fit, Predict};
+use linfa::DatasetBase;
+use linfa_clustering::KMeans;
+use ndarray::Array2;
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256Plus;
+
+use super::sort_by_shape;
+use crate::error::PlanError;
+use crate::features::Shape;
+use crate::options::ClusterOptions;
+
+const TOLERANCE: f64 = 1e-4;
+
+/// k-means (linfa, k-means++ start, one seeded run) on standardised (ln aspect, ln area).
+/// Groups come ordered by centroid, members by shape, so batches cut from a group are as alike
+/// as the group allows.
+pub fn cluster_groups(shapes: &[Shape], batch_size: usize, options: &ClusterOptions) -> Result<Vec<Vec<u32>>, PlanError> {
+    let n = shapes.len();
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let wanted = options.num_clusters.unwrap_or((n / batch_size).max(1));
+    // More centres than distinct points leaves k-means++ nothing to pick from.
+    let k = wanted.min(distinct_shapes(shapes));
+    let mut all: Vec<u32> = (0..n as u32).collect();
+    if k <= 1 {
+        sort_by_shape(&mut all, shapes);
+        return Ok(vec![all]);
+    }
+
+    let records = standardised_features(shapes);
+    let rng = Xoshiro256Plus::seed_from_u64(options.seed);
+    let model = KMeans::params_with_rng(k, rng)
+        .n_runs(1)
+        .max_n_iterations(options.max_iterations)
+        .tolerance(TOLERANCE)
+        .fit(&DatasetBase::from(records.clone()))
+        .map_err(|e| PlanError::Input { message: format!("k-means failed: {e}") })?;
+    let labels = model.predict(&records);
+
+    let mut groups: Vec<Vec<u32>> = vec![Vec::new(); k];
+    for (i, &label) in labels.iter().enumerate() {
+        groups[label].push(i as u32);
+    }
+    let centroids = model.centroids();
+    let mut cluster_order: Vec<usize> = (0..k).filter(|&c| !groups[c].is_empty()).collect();
+    cluster_order.sort_unstable_by(|&a, &b| {
+        centroids[[a, 0]]
+            .total_cmp(&centroids[[b, 0]])
+            .then(centroids[[a, 1]].total_cmp(&centroids[[b, 1]]))
+            .then(a.cmp(&b))
+    });
+    Ok(cluster_order
+        .into_iter()
+        .map(|c| {
+            let mut members = std::mem::take(&mut groups[c]);
+            sort_by_shape(&mut members, shapes);
+            members
+        })
+        .collect())
+}
+
+/// Rows of (ln aspect, ln area), each column scaled to mean 0 and standard deviation 1 (a
+/// constant column is only centred), so neither feature dominates the distance.
+fn standardised_features(shapes: &[Shape]) -> Array2<f64> {
+    let n = shapes.len() as f64;
+    let column = |f: fn(&Shape) -> f64| {
+        let mean = shapes.iter().map(f).sum::<f64>() / n;
+        let var = shapes.iter().map(|s| (f(s) - mean).powi(2)).sum::<f64>() / n;
+        let sd = if var > 0.0 { var.sqrt() } else { 1.0 };
+        (mean, sd)
+    };
+    let (ma, sa) = column(|s| s.ln_aspect);
+    let (mp, sp) = column(|s| s.ln_area);
+    Array2::from_shape_fn((shapes.len(), 2), |(i, j)| {
+        let s = &shapes[i];
+        if j == 0 {
+            (s.ln_aspect - ma) / sa
+        } else {
+            (s.ln_area - mp) / sp
+        }
+    })
+}
+
+fn distinct_shapes(shapes: &[Shape]) -> usize {
+    let mut sides: Vec<(u64, u64)> = shapes.iter().map(|s| (s.width as u64, s.height as u64)).collect();
+    sides.sort_unstable();
+    sides.dedup();
+    sides.len()
+}

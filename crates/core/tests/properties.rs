@@ -1,0 +1,202 @@
+//! Properties every plan has, for every strategy and any input.
+
+use mm_batcher_core::{
+    evaluate, plan, synthetic, OptionMap, OptionValue, Plan, PlanError, PlanOptions, Samples, StrategyKind,
+};
+use proptest::prelude::*;
+
+const KINDS: [StrategyKind; 3] = [StrategyKind::Simple, StrategyKind::Sorted, StrategyKind::Clustered];
+
+fn options(kind: StrategyKind, entries: &[(&str, OptionValue)]) -> PlanOptions {
+    let map: OptionMap = entries.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    PlanOptions::parse(kind, &map).unwrap()
+}
+
+fn num(x: f64) -> OptionValue {
+    OptionValue::Number(x)
+}
+
+fn sides() -> impl Strategy<Value = (Vec<f64>, Vec<f64>)> {
+    // Mostly photo-like sizes, some extreme ones, and repeats (k-means on duplicates).
+    let side = prop_oneof![8 => 1u32..4096, 1 => Just(1u32), 1 => 1u32..=2_147_483_647];
+    prop::collection::vec((side.clone(), side), 0..300).prop_map(|v| {
+        let widths = v.iter().map(|p| f64::from(p.0)).collect();
+        let heights = v.iter().map(|p| f64::from(p.1)).collect();
+        (widths, heights)
+    })
+}
+
+fn check_partition(plan: &Plan, n: usize, batch_size: usize) {
+    let mut seen = vec![0u32; n];
+    for b in 0..plan.batch_count() {
+        let batch = plan.batch(b);
+        assert!(!batch.is_empty(), "empty batch {b}");
+        assert!(batch.len() <= batch_size, "batch {b} has {} > {batch_size}", batch.len());
+        for &i in batch {
+            seen[i as usize] += 1;
+        }
+    }
+    assert!(seen.iter().all(|&c| c == 1), "every index exactly once");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_index_once_and_batches_bounded(
+        (widths, heights) in sides(),
+        batch_size in 1usize..40,
+        multiple_of in 1u32..64,
+        seed in 0u64..1000,
+    ) {
+        for kind in KINDS {
+            let mut entries = vec![("batchSize", num(batch_size as f64)), ("multipleOf", num(f64::from(multiple_of)))];
+            if kind == StrategyKind::Clustered {
+                entries.push(("seed", num(seed as f64)));
+            }
+            let opts = options(kind, &entries);
+            let p = plan(&opts, Samples::new(&widths, &heights)).unwrap();
+            check_partition(&p, widths.len(), batch_size);
+            prop_assert!(p.rejects.is_empty());
+            for &(h, w) in &p.sizes {
+                prop_assert!(h >= multiple_of && w >= multiple_of);
+                prop_assert_eq!(h % multiple_of, 0);
+                prop_assert_eq!(w % multiple_of, 0);
+            }
+            let again = plan(&opts, Samples::new(&widths, &heights)).unwrap();
+            prop_assert_eq!(&p, &again, "same input, same seed, same plan");
+
+            let m = evaluate(Samples::new(&widths, &heights), &p, Some(batch_size)).unwrap();
+            for v in [m.distortion.p50, m.distortion.p95, m.distortion.max, m.scale.p50, m.scale.p95,
+                      m.scale.max, m.waste.p50, m.waste.p95, m.waste.max] {
+                prop_assert!(v >= 1.0, "metric {} < 1", v);
+            }
+            prop_assert!(m.fill > 0.0 && m.fill <= 1.0);
+        }
+    }
+
+    #[test]
+    fn resize_size_respects_pixel_bounds(
+        (widths, heights) in sides(),
+        multiple_of in 1u32..64,
+        min_pixels in prop::option::of(1u64..4_000_000),
+        max_extra in prop::option::of(0u64..4_000_000),
+    ) {
+        let m2 = u64::from(multiple_of).pow(2);
+        let max_pixels = max_extra.map(|e| min_pixels.unwrap_or(1).max(m2) + e);
+        let mut entries = vec![("batchSize", num(16.0)), ("multipleOf", num(f64::from(multiple_of)))];
+        if let Some(min) = min_pixels { entries.push(("minPixels", num(min as f64))); }
+        if let Some(max) = max_pixels { entries.push(("maxPixels", num(max as f64))); }
+        let p = plan(&options(StrategyKind::Sorted, &entries), Samples::new(&widths, &heights)).unwrap();
+        for &(h, w) in &p.sizes {
+            let area = u64::from(h) * u64::from(w);
+            prop_assert!(h % multiple_of == 0 && w % multiple_of == 0);
+            if let Some(max) = max_pixels {
+                prop_assert!(area <= max, "{}x{} above maxPixels {}", h, w, max);
+            }
+            if let Some(min) = min_pixels {
+                // minPixels holds unless one more step of the shorter side would break maxPixels.
+                let step = u64::from(multiple_of) * u64::from(h.max(w));
+                let blocked = max_pixels.is_some_and(|max| area + step > max);
+                prop_assert!(area >= min || blocked, "{}x{} below minPixels {}", h, w, min);
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_sides_are_rejected_never_panic(
+        (mut widths, mut heights) in sides(),
+        bad in prop_oneof![Just(0.0), Just(-3.0), Just(f64::NAN), Just(f64::INFINITY), Just(2.5), Just(4_294_967_296.0)],
+        at in any::<prop::sample::Index>(),
+        height_side in any::<bool>(),
+    ) {
+        widths.push(10.0);
+        heights.push(10.0);
+        let i = at.index(widths.len());
+        if height_side { heights[i] = bad } else { widths[i] = bad }
+        for kind in KINDS {
+            let strict = options(kind, &[("batchSize", num(8.0))]);
+            match plan(&strict, Samples::new(&widths, &heights)) {
+                Err(PlanError::Sample(r)) => prop_assert_eq!(r.index, i),
+                other => prop_assert!(false, "expected a sample error, got {:?}", other),
+            }
+            let skipping = options(kind, &[("batchSize", num(8.0)), ("skipInvalid", OptionValue::Bool(true))]);
+            let p = plan(&skipping, Samples::new(&widths, &heights)).unwrap();
+            prop_assert_eq!(p.rejects.len(), 1);
+            prop_assert_eq!(p.rejects[0].index, i);
+            prop_assert_eq!(p.order.len(), widths.len() - 1);
+        }
+    }
+}
+
+#[test]
+fn empty_buffer_gives_no_batches() {
+    for kind in KINDS {
+        let p = plan(&options(kind, &[("batchSize", num(4.0))]), Samples::new(&[], &[])).unwrap();
+        assert_eq!(p.batch_count(), 0);
+        assert_eq!(p.offsets, vec![0]);
+    }
+}
+
+#[test]
+fn sorted_batches_follow_the_key() {
+    let widths: Vec<f64> = (1..=50).map(|i| f64::from(i * 37 % 101 + 1)).collect();
+    let heights: Vec<f64> = (1..=50).map(|i| f64::from(i * 53 % 97 + 1)).collect();
+    let keys: Vec<f64> = (0..50).map(|i| f64::from((i * 7) % 50)).collect();
+    let mut custom = OptionMap::new();
+    custom.insert("batchSize".into(), num(6.0));
+    custom.insert("key".into(), OptionValue::Text("custom".into()));
+    let opts = PlanOptions::parse(StrategyKind::Sorted, &custom).unwrap();
+    let p = plan(&opts, Samples { widths: &widths, heights: &heights, keys: Some(&keys) }).unwrap();
+    let ordered: Vec<f64> = p.order.iter().map(|&i| keys[i as usize]).collect();
+    assert!(ordered.windows(2).all(|w| w[0] <= w[1]));
+
+    let p = plan(&options(StrategyKind::Sorted, &[("batchSize", num(6.0))]), Samples::new(&widths, &heights)).unwrap();
+    let aspects: Vec<f64> = p.order.iter().map(|&i| widths[i as usize] / heights[i as usize]).collect();
+    assert!(aspects.windows(2).all(|w| w[0] <= w[1]));
+}
+
+#[test]
+fn clustered_beats_simple_on_the_seed_benchmark() {
+    let sizes = synthetic::seed_benchmark_sizes(5000, 0);
+    let heights: Vec<f64> = sizes.iter().map(|s| f64::from(s.0)).collect();
+    let widths: Vec<f64> = sizes.iter().map(|s| f64::from(s.1)).collect();
+    let p95 = |kind| {
+        let p = plan(&options(kind, &[("batchSize", num(32.0))]), Samples::new(&widths, &heights)).unwrap();
+        evaluate(Samples::new(&widths, &heights), &p, Some(32)).unwrap().waste.p95
+    };
+    let (simple, clustered) = (p95(StrategyKind::Simple), p95(StrategyKind::Clustered));
+    assert!(clustered < simple * 0.8, "clustered p95 r {clustered} vs simple {simple}");
+}
+
+#[test]
+fn option_errors_name_the_option() {
+    let cases: Vec<(StrategyKind, Vec<(&str, OptionValue)>, &str)> = vec![
+        (StrategyKind::Simple, vec![], "batchSize"),
+        (StrategyKind::Simple, vec![("batchSize", num(0.0))], "batchSize"),
+        (StrategyKind::Simple, vec![("batchSize", num(-2.0))], "batchSize"),
+        (StrategyKind::Simple, vec![("batchSize", num(1.5))], "batchSize"),
+        (StrategyKind::Simple, vec![("batchSize", OptionValue::Text("8".into()))], "batchSize"),
+        (StrategyKind::Simple, vec![("batchSize", num(8.0)), ("batchsize", num(8.0))], "batchsize"),
+        (StrategyKind::Simple, vec![("batchSize", num(8.0)), ("seed", num(1.0))], "seed"),
+        (StrategyKind::Sorted, vec![("batchSize", num(8.0)), ("key", OptionValue::Text("height".into()))], "key"),
+        (StrategyKind::Clustered, vec![("batchSize", num(8.0)), ("numClusters", num(0.0))], "numClusters"),
+        (StrategyKind::Simple, vec![("batchSize", num(8.0)), ("multipleOf", num(28.0)), ("maxPixels", num(700.0))], "maxPixels"),
+        (StrategyKind::Simple, vec![("batchSize", num(8.0)), ("minPixels", num(9.0)), ("maxPixels", num(8.0))], "minPixels"),
+    ];
+    for (kind, entries, name) in cases {
+        let map: OptionMap = entries.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        match PlanOptions::parse(kind, &map) {
+            Err(PlanError::Option { option, .. }) => assert_eq!(option, name),
+            other => panic!("{entries:?}: expected an error on {name}, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn seed_benchmark_data_is_in_range_and_reproducible() {
+    let a = synthetic::seed_benchmark_sizes(1000, 7);
+    assert_eq!(a, synthetic::seed_benchmark_sizes(1000, 7));
+    assert!(a.iter().all(|&(h, w)| (224..=1024).contains(&h) && (224..=1024).contains(&w)));
+    assert_ne!(a, synthetic::seed_benchmark_sizes(1000, 8));
+}
