@@ -1,25 +1,31 @@
 //! SPEC metrics for any plan: distortion `d`, scale mismatch `m`, resize waste `r = d * m`
 //! (p50, p95, max over images), fill, and mean per-batch aspect spread.
 
+use serde::Serialize;
+
 use crate::error::PlanError;
 use crate::plan::{Plan, Samples};
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Summary {
     pub p50: f64,
     pub p95: f64,
     pub max: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Metrics {
     pub images: usize,
     pub batches: usize,
     /// `images / (batches * batchSize)`.
     pub fill: f64,
+    /// `d`: how far each image's aspect ratio is from its batch's.
     pub distortion: Summary,
-    pub scale: Summary,
-    pub waste: Summary,
+    /// `m`: upsampling or downsampling factor of each image's area.
+    pub scale_mismatch: Summary,
+    /// `r = d * m`.
+    pub resize_waste: Summary,
     /// Mean over batches of the population variance of `ln(w / h)` within the batch.
     pub aspect_spread: f64,
 }
@@ -73,8 +79,8 @@ pub fn evaluate(samples: Samples<'_>, plan: &Plan, batch_size: Option<usize>) ->
         batches,
         fill: if batches == 0 { 1.0 } else { n as f64 / (batches * batch_size) as f64 },
         distortion: summarise(&mut d),
-        scale: summarise(&mut m),
-        waste: summarise(&mut r),
+        scale_mismatch: summarise(&mut m),
+        resize_waste: summarise(&mut r),
         aspect_spread: if batches == 0 { 0.0 } else { spread_sum / batches as f64 },
     })
 }
@@ -133,8 +139,8 @@ mod tests {
         let m = evaluate(Samples::new(&widths, &heights), &plan, Some(4)).unwrap();
         let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
         assert!(close(m.distortion.max, 2.0) && close(m.distortion.p50, 2.0));
-        assert!(close(m.scale.p95, 2.0));
-        assert!(close(m.waste.max, 4.0));
+        assert!(close(m.scale_mismatch.p95, 2.0));
+        assert!(close(m.resize_waste.max, 4.0));
         assert!(close(m.fill, 0.5));
         assert!(close(m.aspect_spread, (4f64.ln() / 2.0).powi(2)));
     }
@@ -143,7 +149,7 @@ mod tests {
     fn native_shape_scores_one() {
         let plan = plan_of(vec![0], vec![0, 1], vec![(480, 640)]);
         let m = evaluate(Samples::new(&[640.0], &[480.0]), &plan, None).unwrap();
-        assert_eq!((m.waste.max, m.fill, m.aspect_spread), (1.0, 1.0, 0.0));
+        assert_eq!((m.resize_waste.max, m.fill, m.aspect_spread), (1.0, 1.0, 0.0));
     }
 
     #[test]

@@ -67,8 +67,8 @@ proptest! {
             prop_assert_eq!(&p, &again, "same input, same seed, same plan");
 
             let m = evaluate(Samples::new(&widths, &heights), &p, Some(batch_size)).unwrap();
-            for v in [m.distortion.p50, m.distortion.p95, m.distortion.max, m.scale.p50, m.scale.p95,
-                      m.scale.max, m.waste.p50, m.waste.p95, m.waste.max] {
+            for v in [m.distortion.p50, m.distortion.p95, m.distortion.max, m.scale_mismatch.p50, m.scale_mismatch.p95,
+                      m.scale_mismatch.max, m.resize_waste.p50, m.resize_waste.p95, m.resize_waste.max] {
                 prop_assert!(v >= 1.0, "metric {} < 1", v);
             }
             prop_assert!(m.fill > 0.0 && m.fill <= 1.0);
@@ -163,7 +163,7 @@ fn clustered_beats_simple_on_the_seed_benchmark() {
     let widths: Vec<f64> = sizes.iter().map(|s| f64::from(s.1)).collect();
     let p95 = |kind| {
         let p = plan(&options(kind, &[("batchSize", num(32.0))]), Samples::new(&widths, &heights)).unwrap();
-        evaluate(Samples::new(&widths, &heights), &p, Some(32)).unwrap().waste.p95
+        evaluate(Samples::new(&widths, &heights), &p, Some(32)).unwrap().resize_waste.p95
     };
     let (simple, clustered) = (p95(StrategyKind::Simple), p95(StrategyKind::Clustered));
     assert!(clustered < simple * 0.8, "clustered p95 r {clustered} vs simple {simple}");

@@ -1,1 +1,99 @@
+//! wasm-bindgen layer: typed arrays in, typed arrays and plain objects out. No logic lives here;
+//! every call crosses the boundary once and leaves nothing allocated for JS to free.
 
+use js_sys::{Array, Object, Reflect, Uint32Array};
+use mm_batcher_core::{self as core, OptionMap, Plan, PlanError, PlanOptions, Reject, Samples, StrategyKind};
+use wasm_bindgen::prelude::*;
+
+/// Plans one buffer. `widths`, `heights` (and `keys` for a custom sort key) hold one entry per
+/// sample. Returns `{ order, offsets, heights, widths, rejects }` (see `Plan`), or throws
+/// `{ code, message, index?, option? }`.
+#[wasm_bindgen]
+pub fn plan(
+    strategy: &str,
+    options: JsValue,
+    widths: &[f64],
+    heights: &[f64],
+    keys: Option<Box<[f64]>>,
+) -> Result<JsValue, JsValue> {
+    let options = parse_options(strategy, options)?;
+    let samples = Samples { widths, heights, keys: keys.as_deref() };
+    let plan = core::plan(&options, samples).map_err(to_js_error)?;
+    let (size_heights, size_widths): (Vec<u32>, Vec<u32>) = plan.sizes.iter().copied().unzip();
+    let out = Object::new();
+    set(&out, "order", &Uint32Array::from(plan.order.as_slice()));
+    set(&out, "offsets", &Uint32Array::from(plan.offsets.as_slice()));
+    set(&out, "heights", &Uint32Array::from(size_heights.as_slice()));
+    set(&out, "widths", &Uint32Array::from(size_widths.as_slice()));
+    set(&out, "rejects", &plan.rejects.iter().map(reject_object).collect::<Array>());
+    Ok(out.into())
+}
+
+/// Checks options without planning, so constructors can fail early.
+#[wasm_bindgen(js_name = checkOptions)]
+pub fn check_options(strategy: &str, options: JsValue) -> Result<(), JsValue> {
+    parse_options(strategy, options).map(|_| ())
+}
+
+/// SPEC metrics for batches given as flat arrays (the same layout `plan` returns).
+#[wasm_bindgen]
+#[allow(clippy::too_many_arguments)]
+pub fn evaluate(
+    widths: &[f64],
+    heights: &[f64],
+    order: Vec<u32>,
+    offsets: Vec<u32>,
+    size_heights: &[u32],
+    size_widths: &[u32],
+    batch_size: Option<u32>,
+) -> Result<JsValue, JsValue> {
+    if size_heights.len() != size_widths.len() {
+        return Err(to_js_error(PlanError::Input { message: "resize heights and widths differ in length".into() }));
+    }
+    let sizes = size_heights.iter().copied().zip(size_widths.iter().copied()).collect();
+    let plan = Plan { order, offsets, sizes, rejects: Vec::new() };
+    let metrics = core::evaluate(Samples::new(widths, heights), &plan, batch_size.map(|b| b as usize))
+        .map_err(to_js_error)?;
+    serde_wasm_bindgen::to_value(&metrics).map_err(|e| JsValue::from_str(&e.to_string()))
+}
+
+/// The SPEC seed benchmark's synthetic sizes, interleaved `[h0, w0, h1, w1, ...]`.
+#[wasm_bindgen(js_name = seedBenchmarkSizes)]
+pub fn seed_benchmark_sizes(count: u32, seed: f64) -> Vec<u32> {
+    core::synthetic::seed_benchmark_sizes(count as usize, seed as u64)
+        .into_iter()
+        .flat_map(|(h, w)| [h, w])
+        .collect()
+}
+
+fn parse_options(strategy: &str, options: JsValue) -> Result<PlanOptions, JsValue> {
+    let kind = StrategyKind::parse(strategy).map_err(to_js_error)?;
+    let entries: OptionMap = serde_wasm_bindgen::from_value(options)
+        .map_err(|e| to_js_error(PlanError::option("options", format!("must be a plain object ({e})"))))?;
+    PlanOptions::parse(kind, &entries).map_err(to_js_error)
+}
+
+fn to_js_error(error: PlanError) -> JsValue {
+    let out = Object::new();
+    set(&out, "code", &error.code().as_str().into());
+    set(&out, "message", &error.to_string().into());
+    match &error {
+        PlanError::Sample(reject) => set(&out, "index", &(reject.index as f64).into()),
+        PlanError::Option { option, .. } => set(&out, "option", &option.into()),
+        PlanError::Input { .. } => {}
+    }
+    out.into()
+}
+
+fn reject_object(reject: &Reject) -> Object {
+    let out = Object::new();
+    set(&out, "index", &(reject.index as f64).into());
+    set(&out, "code", &reject.code.as_str().into());
+    set(&out, "message", &reject.message.as_str().into());
+    out
+}
+
+fn set(target: &Object, key: &str, value: &JsValue) {
+    // Reflect.set on a fresh plain object cannot fail.
+    let _ = Reflect::set(target, &key.into(), value);
+}

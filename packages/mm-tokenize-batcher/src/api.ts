@@ -1,0 +1,18 @@
+// The public API, identical in every entry.
+export {
+  SimpleBatcher,
+  SortedBatcher,
+  ClusteredBatcher,
+  type Sample,
+  type Batch,
+  type Batches,
+  type BatcherOptions,
+  type SortedBatcherOptions,
+  type ClusteredBatcherOptions,
+  type SortKey,
+} from './batchers.js';
+export { evaluate, type Metrics, type Summary, type EvaluatedBatch, type EvaluateOptions } from './evaluate.js';
+export { BatcherError, type ErrorCode, type Reject } from './errors.js';
+export type { ImageLike } from './image-size.js';
+export { seedBenchmarkSamples } from './synthetic.js';
+export { initSync, type WasmSource, type WasmInput } from './wasm.js';

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { ClusteredBatcher, SimpleBatcher, SortedBatcher, evaluate, seedBenchmarkSamples } from 'mm-tokenize-batcher';
+
+const spec = seedBenchmarkSamples(5000, 0);
+const aspect = (s: { image: { width: number; height: number } }) => s.image.width / s.image.height;
+const area = (s: { image: { width: number; height: number } }) => s.image.width * s.image.height;
+
+describe('SimpleBatcher', () => {
+  it('keeps input order in consecutive batches', () => {
+    const batches = new SimpleBatcher({ batchSize: 32 }).batch(spec.slice(0, 100));
+    expect(batches.map((b) => b.indices.length)).toEqual([32, 32, 32, 4]);
+    expect(batches.flatMap((b) => b.indices)).toEqual([...Array(100).keys()]);
+  });
+});
+
+describe('SortedBatcher', () => {
+  const buffer = spec.slice(0, 500);
+  it.each([
+    ['aspect (default)', undefined, aspect],
+    ['aspect', 'aspect' as const, aspect],
+    ['area', 'area' as const, area],
+  ])('orders batches and their members by %s', (_label, key, value) => {
+    const batches = new SortedBatcher({ batchSize: 32, key }).batch(buffer);
+    const keys = batches.flatMap((b) => b.samples.map(value));
+    expect(keys).toEqual([...keys].sort((a, b) => a - b));
+  });
+
+  it('orders by a custom key function, which sees each sample and its index', () => {
+    const buf = buffer.map((s, i) => ({ ...s, priority: (i * 37) % 101 }));
+    const seen: number[] = [];
+    const batches = new SortedBatcher<(typeof buf)[number]>({
+      batchSize: 16,
+      key: (s, i) => {
+        seen.push(i);
+        return s.priority;
+      },
+    }).batch(buf);
+    expect(seen).toEqual([...buf.keys()]);
+    const keys = batches.flatMap((b) => b.samples.map((s) => s.priority));
+    expect(keys).toEqual([...keys].sort((a, b) => a - b));
+  });
+});
+
+describe('ClusteredBatcher', () => {
+  it('beats SimpleBatcher on p95 resize waste on the SPEC benchmark data', () => {
+    for (const size of [128, 512, 5000]) {
+      const p95 = (make: () => { batch: (b: typeof spec) => Parameters<typeof evaluate>[0] }) => {
+        const batcher = make();
+        const batches = [];
+        for (let at = 0; at < spec.length; at += size) batches.push(...batcher.batch(spec.slice(at, at + size)));
+        return evaluate(batches, { batchSize: 32 }).resizeWaste.p95;
+      };
+      const simple = p95(() => new SimpleBatcher({ batchSize: 32 }));
+      const clustered = p95(() => new ClusteredBatcher({ batchSize: 32 }));
+      expect(clustered, `buffer ${size}`).toBeLessThan(simple);
+    }
+  });
+
+  it('gives different plans for different seeds and the same plan for the same seed', () => {
+    const buffer = spec.slice(0, 1000);
+    const plan = (seed: number) => new ClusteredBatcher({ batchSize: 32, seed }).batch(buffer).map((b) => b.indices);
+    expect(plan(1)).toEqual(plan(1));
+    expect(plan(1)).not.toEqual(plan(2));
+  });
+
+  it('honours numClusters', () => {
+    const batches = new ClusteredBatcher({ batchSize: 1000, numClusters: 3 }).batch(spec.slice(0, 1000));
+    expect(batches.length).toBe(3);
+  });
+});
+
+describe('samples', () => {
+  it('carry extra fields and texts through untouched', () => {
+    const buffer = [
+      { image: { width: 10, height: 20 }, text: 'a', id: 'x1', meta: { keep: true } },
+      { image: { width: 30, height: 20 }, id: 'x2' },
+    ];
+    const [batch] = new SimpleBatcher<(typeof buffer)[number]>({ batchSize: 2 }).batch(buffer);
+    expect(batch!.samples[0]).toBe(buffer[0]);
+    expect(batch!.texts).toEqual(['a', undefined]);
+    expect(batch!.samples.map((s) => s.id)).toEqual(['x1', 'x2']);
+  });
+
+  it('read sizes from image elements, video frames and tensors', () => {
+    const buffer = [
+      { image: { naturalWidth: 640, naturalHeight: 480, width: 10, height: 10 } }, // <img>: pixels, not layout
+      { image: { displayWidth: 640, displayHeight: 480, codedWidth: 656, codedHeight: 496 } }, // VideoFrame
+      { image: { shape: [480, 640, 3] } }, // TF.js Tensor3D
+      { image: { width: 640, height: 480, data: new Uint8ClampedArray(640 * 480 * 4) } }, // ImageData
+    ];
+    const [batch] = new SimpleBatcher({ batchSize: 4 }).batch(buffer as never);
+    expect(batch!.resizeSize).toEqual([480, 640]);
+    expect(evaluate([batch!]).resizeWaste.max).toBe(1);
+  });
+});
+
+describe('evaluate', () => {
+  it('matches hand-computed metrics', () => {
+    // 100x100 and 400x100 (w x h) in a 100 x 200 (h x w) batch: d = 2, m = 2, r = 4 for both.
+    const m = evaluate([{ images: [{ width: 100, height: 100 }, { width: 400, height: 100 }], resizeSize: [100, 200] }], { batchSize: 4 });
+    expect(m.images).toBe(2);
+    expect(m.batches).toBe(1);
+    expect(m.fill).toBe(0.5);
+    expect(m.distortion.max).toBeCloseTo(2, 12);
+    expect(m.scaleMismatch.p50).toBeCloseTo(2, 12);
+    expect(m.resizeWaste.p95).toBeCloseTo(4, 12);
+    expect(m.aspectSpread).toBeCloseTo((Math.log(4) / 2) ** 2, 12);
+  });
+
+  it('scores nothing as no waste', () => {
+    const m = evaluate([]);
+    expect(m).toMatchObject({ images: 0, batches: 0, fill: 1, aspectSpread: 0 });
+  });
+});

@@ -1,0 +1,13 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// Tests import the package by its name and get the built files (dist/), as users do.
+export default defineConfig({
+  resolve: {
+    alias: { 'mm-tokenize-batcher': fileURLToPath(new URL('./dist/node.js', import.meta.url)) },
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+  },
+});
