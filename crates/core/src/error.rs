@@ -45,7 +45,10 @@ pub enum PlanError {
 
 impl PlanError {
     pub fn option(option: &str, message: impl Into<String>) -> Self {
-        PlanError::Option { option: option.to_string(), message: message.into() }
+        PlanError::Option {
+            option: option.to_string(),
+            message: message.into(),
+        }
     }
 
     pub fn code(&self) -> ErrorCode {

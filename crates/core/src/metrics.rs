@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::error::PlanError;
-use crate::plan::{Plan, Samples};
+use crate::plan::{Checked, Plan, Samples};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Summary {
@@ -33,8 +33,14 @@ pub struct Metrics {
 /// Scores the batches `plan` describes (its `order`, `offsets` and `sizes`; rejects are ignored)
 /// over the images in `samples`, indexed by `order`. `batch_size` defaults to the largest batch.
 /// An empty plan scores 1 everywhere: nothing was resized, no slot was left empty.
-pub fn evaluate(samples: Samples<'_>, plan: &Plan, batch_size: Option<usize>) -> Result<Metrics, PlanError> {
-    let (shapes, _, rejects) = samples.shapes()?;
+pub fn evaluate(
+    samples: Samples<'_>,
+    plan: &Plan,
+    batch_size: Option<usize>,
+) -> Result<Metrics, PlanError> {
+    let Checked {
+        shapes, rejects, ..
+    } = samples.check()?;
     if let Some(first) = rejects.into_iter().next() {
         return Err(PlanError::Sample(first));
     }
@@ -77,11 +83,19 @@ pub fn evaluate(samples: Samples<'_>, plan: &Plan, batch_size: Option<usize>) ->
     Ok(Metrics {
         images: n,
         batches,
-        fill: if batches == 0 { 1.0 } else { n as f64 / (batches * batch_size) as f64 },
+        fill: if batches == 0 {
+            1.0
+        } else {
+            n as f64 / (batches * batch_size) as f64
+        },
         distortion: summarise(&mut d),
         scale_mismatch: summarise(&mut m),
         resize_waste: summarise(&mut r),
-        aspect_spread: if batches == 0 { 0.0 } else { spread_sum / batches as f64 },
+        aspect_spread: if batches == 0 {
+            0.0
+        } else {
+            spread_sum / batches as f64
+        },
     })
 }
 
@@ -89,13 +103,21 @@ fn check_layout(plan: &Plan, sample_count: usize) -> Result<(), PlanError> {
     let bad = |message: String| Err(PlanError::Input { message });
     let batches = plan.sizes.len();
     if plan.offsets.len() != batches + 1 || plan.offsets.first() != Some(&0) {
-        return bad(format!("{} offsets for {} batches; expected a leading 0 and one per batch", plan.offsets.len(), batches));
+        return bad(format!(
+            "{} offsets for {} batches; expected a leading 0 and one per batch",
+            plan.offsets.len(),
+            batches
+        ));
     }
-    if plan.offsets.windows(2).any(|w| w[0] > w[1]) || plan.offsets[batches] as usize != plan.order.len() {
+    if plan.offsets.windows(2).any(|w| w[0] > w[1])
+        || plan.offsets[batches] as usize != plan.order.len()
+    {
         return bad("batch offsets must rise and end at the number of images".into());
     }
     if let Some(&i) = plan.order.iter().find(|&&i| i as usize >= sample_count) {
-        return bad(format!("image index {i} is outside the {sample_count} images given"));
+        return bad(format!(
+            "image index {i} is outside the {sample_count} images given"
+        ));
     }
     if let Some(b) = plan.sizes.iter().position(|&(h, w)| h == 0 || w == 0) {
         return bad(format!("batch {b} has a resize size of zero"));
@@ -106,10 +128,18 @@ fn check_layout(plan: &Plan, sample_count: usize) -> Result<(), PlanError> {
 /// p50, p95 (linear interpolation between closest ranks, as numpy's default) and max.
 fn summarise(values: &mut [f64]) -> Summary {
     if values.is_empty() {
-        return Summary { p50: 1.0, p95: 1.0, max: 1.0 };
+        return Summary {
+            p50: 1.0,
+            p95: 1.0,
+            max: 1.0,
+        };
     }
     values.sort_unstable_by(f64::total_cmp);
-    Summary { p50: percentile(values, 0.5), p95: percentile(values, 0.95), max: values[values.len() - 1] }
+    Summary {
+        p50: percentile(values, 0.5),
+        p95: percentile(values, 0.95),
+        max: values[values.len() - 1],
+    }
 }
 
 /// `sorted` must be sorted and non-empty.
@@ -125,7 +155,12 @@ mod tests {
     use super::*;
 
     fn plan_of(order: Vec<u32>, offsets: Vec<u32>, sizes: Vec<(u32, u32)>) -> Plan {
-        Plan { order, offsets, sizes, rejects: Vec::new() }
+        Plan {
+            order,
+            offsets,
+            sizes,
+            rejects: Vec::new(),
+        }
     }
 
     #[test]
@@ -149,7 +184,10 @@ mod tests {
     fn native_shape_scores_one() {
         let plan = plan_of(vec![0], vec![0, 1], vec![(480, 640)]);
         let m = evaluate(Samples::new(&[640.0], &[480.0]), &plan, None).unwrap();
-        assert_eq!((m.resize_waste.max, m.fill, m.aspect_spread), (1.0, 1.0, 0.0));
+        assert_eq!(
+            (m.resize_waste.max, m.fill, m.aspect_spread),
+            (1.0, 1.0, 0.0)
+        );
     }
 
     #[test]
@@ -169,7 +207,10 @@ mod tests {
             plan_of(vec![0, 1], vec![0, 2], vec![(0, 10)]),
             plan_of(vec![0, 1], vec![1, 2], vec![(10, 10)]),
         ] {
-            assert!(matches!(evaluate(Samples::new(&w, &h), &plan, None), Err(PlanError::Input { .. })));
+            assert!(matches!(
+                evaluate(Samples::new(&w, &h), &plan, None),
+                Err(PlanError::Input { .. })
+            ));
         }
     }
 }

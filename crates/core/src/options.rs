@@ -80,7 +80,7 @@ pub struct ClusterOptions {
     pub max_iterations: u64,
 }
 
-pub const DEFAULT_MAX_ITERATIONS: u64 = 50;
+pub const DEFAULT_MAX_ITERATIONS: u64 = 10;
 
 /// How a batch's `resizeSize` is rounded and bounded (see `sizing`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -92,7 +92,11 @@ pub struct Sizing {
 
 impl Default for Sizing {
     fn default() -> Self {
-        Sizing { multiple_of: 1, min_pixels: None, max_pixels: None }
+        Sizing {
+            multiple_of: 1,
+            min_pixels: None,
+            max_pixels: None,
+        }
     }
 }
 
@@ -109,7 +113,13 @@ const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 const MAX_COUNT: f64 = 2_147_483_647.0;
 const MAX_MULTIPLE_OF: f64 = 65_536.0;
 
-const COMMON: &[&str] = &["batchSize", "multipleOf", "minPixels", "maxPixels", "skipInvalid"];
+const COMMON: &[&str] = &[
+    "batchSize",
+    "multipleOf",
+    "minPixels",
+    "maxPixels",
+    "skipInvalid",
+];
 const SORTED: &[&str] = &["key"];
 const CLUSTERED: &[&str] = &["numClusters", "seed", "maxIterations"];
 
@@ -122,18 +132,26 @@ impl PlanOptions {
             StrategyKind::Sorted => SORTED,
             StrategyKind::Clustered => CLUSTERED,
         };
-        if let Some(unknown) = entries.keys().find(|k| !COMMON.contains(&k.as_str()) && !own.contains(&k.as_str())) {
+        if let Some(unknown) = entries
+            .keys()
+            .find(|k| !COMMON.contains(&k.as_str()) && !own.contains(&k.as_str()))
+        {
             let mut known: Vec<&str> = COMMON.iter().chain(own).copied().collect();
             known.sort_unstable();
             return Err(PlanError::option(
                 unknown,
-                format!("is not an option of this strategy; known options: {}", known.join(", ")),
+                format!(
+                    "is not an option of this strategy; known options: {}",
+                    known.join(", ")
+                ),
             ));
         }
 
         let batch_size = integer(entries, "batchSize", 1.0, MAX_COUNT)?
-            .ok_or_else(|| PlanError::option("batchSize", "is required"))? as usize;
-        let multiple_of = integer(entries, "multipleOf", 1.0, MAX_MULTIPLE_OF)?.unwrap_or(1.0) as u32;
+            .ok_or_else(|| PlanError::option("batchSize", "is required"))?
+            as usize;
+        let multiple_of =
+            integer(entries, "multipleOf", 1.0, MAX_MULTIPLE_OF)?.unwrap_or(1.0) as u32;
         let min_pixels = integer(entries, "minPixels", 1.0, MAX_SAFE_INTEGER)?;
         let max_pixels = integer(entries, "maxPixels", 1.0, MAX_SAFE_INTEGER)?;
         let multiple_area = f64::from(multiple_of) * f64::from(multiple_of);
@@ -146,7 +164,10 @@ impl PlanOptions {
             }
             if let Some(min) = min_pixels {
                 if min > max {
-                    return Err(PlanError::option("minPixels", format!("is {min}, above maxPixels = {max}")));
+                    return Err(PlanError::option(
+                        "minPixels",
+                        format!("is {min}, above maxPixels = {max}"),
+                    ));
                 }
             }
         }
@@ -154,7 +175,9 @@ impl PlanOptions {
 
         let strategy = match kind {
             StrategyKind::Simple => Strategy::Simple,
-            StrategyKind::Sorted => Strategy::Sorted { key: sort_key(entries)? },
+            StrategyKind::Sorted => Strategy::Sorted {
+                key: sort_key(entries)?,
+            },
             StrategyKind::Clustered => Strategy::Clustered(ClusterOptions {
                 num_clusters: integer(entries, "numClusters", 1.0, MAX_COUNT)?.map(|k| k as usize),
                 seed: integer(entries, "seed", 0.0, MAX_SAFE_INTEGER)?.unwrap_or(0.0) as u64,
@@ -165,20 +188,36 @@ impl PlanOptions {
         Ok(PlanOptions {
             batch_size,
             strategy,
-            sizing: Sizing { multiple_of, min_pixels, max_pixels },
+            sizing: Sizing {
+                multiple_of,
+                min_pixels,
+                max_pixels,
+            },
             skip_invalid,
         })
     }
 }
 
 fn integer(entries: &OptionMap, name: &str, min: f64, max: f64) -> Result<Option<f64>, PlanError> {
-    let Some(value) = entries.get(name) else { return Ok(None) };
+    let Some(value) = entries.get(name) else {
+        return Ok(None);
+    };
     let OptionValue::Number(n) = *value else {
-        return Err(PlanError::option(name, format!("must be a number, got {}", value.type_name())));
+        return Err(PlanError::option(
+            name,
+            format!("must be a number, got {}", value.type_name()),
+        ));
     };
     if !n.is_finite() || n.fract() != 0.0 || n < min || n > max {
-        let range = if max == MAX_SAFE_INTEGER { format!("at least {min}") } else { format!("from {min} to {max}") };
-        return Err(PlanError::option(name, format!("must be a whole number {range}, got {n}")));
+        let range = if max == MAX_SAFE_INTEGER {
+            format!("at least {min}")
+        } else {
+            format!("from {min} to {max}")
+        };
+        return Err(PlanError::option(
+            name,
+            format!("must be a whole number {range}, got {n}"),
+        ));
     }
     Ok(Some(n))
 }
@@ -187,7 +226,10 @@ fn boolean(entries: &OptionMap, name: &str) -> Result<Option<bool>, PlanError> {
     match entries.get(name) {
         None => Ok(None),
         Some(OptionValue::Bool(b)) => Ok(Some(*b)),
-        Some(other) => Err(PlanError::option(name, format!("must be a boolean, got {}", other.type_name()))),
+        Some(other) => Err(PlanError::option(
+            name,
+            format!("must be a boolean, got {}", other.type_name()),
+        )),
     }
 }
 
@@ -203,7 +245,10 @@ fn sort_key(entries: &OptionMap) -> Result<SortKey, PlanError> {
         )),
         Some(other) => Err(PlanError::option(
             "key",
-            format!("must be \"aspect\", \"area\" or a function returning a number, got {}", other.type_name()),
+            format!(
+                "must be \"aspect\", \"area\" or a function returning a number, got {}",
+                other.type_name()
+            ),
         )),
     }
 }

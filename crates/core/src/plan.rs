@@ -30,6 +30,15 @@ impl Plan {
     }
 }
 
+/// The outcome of checking a buffer: the valid samples' shapes, their input indices, and the
+/// problems with the others.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub shapes: Vec<Shape>,
+    pub indices: Vec<u32>,
+    pub rejects: Vec<Reject>,
+}
+
 /// The samples of one buffer, as parallel arrays. `keys` is needed by the sorted strategy with a
 /// custom key, and ignored otherwise.
 #[derive(Debug, Clone, Copy)]
@@ -41,18 +50,28 @@ pub struct Samples<'a> {
 
 impl<'a> Samples<'a> {
     pub fn new(widths: &'a [f64], heights: &'a [f64]) -> Self {
-        Samples { widths, heights, keys: None }
+        Samples {
+            widths,
+            heights,
+            keys: None,
+        }
     }
 
     /// Checks every sample; returns the shapes of the valid ones with their input indices.
-    pub fn shapes(&self) -> Result<(Vec<Shape>, Vec<u32>, Vec<Reject>), PlanError> {
+    pub fn check(&self) -> Result<Checked, PlanError> {
         if self.widths.len() != self.heights.len() {
             return Err(PlanError::Input {
-                message: format!("{} widths but {} heights", self.widths.len(), self.heights.len()),
+                message: format!(
+                    "{} widths but {} heights",
+                    self.widths.len(),
+                    self.heights.len()
+                ),
             });
         }
         if self.widths.len() > u32::MAX as usize {
-            return Err(PlanError::Input { message: "more than 2^32 - 1 samples in one buffer".into() });
+            return Err(PlanError::Input {
+                message: "more than 2^32 - 1 samples in one buffer".into(),
+            });
         }
         let mut shapes = Vec::with_capacity(self.widths.len());
         let mut indices = Vec::with_capacity(self.widths.len());
@@ -63,7 +82,9 @@ impl<'a> Samples<'a> {
                 (!k.is_finite()).then(|| Reject {
                     index: i,
                     code: ErrorCode::InvalidKey,
-                    message: format!("sort key is {k}; the key function must return a finite number"),
+                    message: format!(
+                        "sort key is {k}; the key function must return a finite number"
+                    ),
                 })
             });
             match Shape::new(i, w, h) {
@@ -75,15 +96,24 @@ impl<'a> Samples<'a> {
                 }
             }
         }
-        Ok((shapes, indices, rejects))
+        Ok(Checked {
+            shapes,
+            indices,
+            rejects,
+        })
     }
 }
 
 pub fn plan(options: &PlanOptions, samples: Samples<'_>) -> Result<Plan, PlanError> {
     let custom_keys = match options.strategy {
-        Strategy::Sorted { key: SortKey::Custom } => {
+        Strategy::Sorted {
+            key: SortKey::Custom,
+        } => {
             let keys = samples.keys.ok_or_else(|| {
-                PlanError::option("key", "\"custom\" needs one key per sample; pass a function as `key`")
+                PlanError::option(
+                    "key",
+                    "\"custom\" needs one key per sample; pass a function as `key`",
+                )
             })?;
             if keys.len() != samples.widths.len() {
                 return Err(PlanError::Input {
@@ -94,7 +124,15 @@ pub fn plan(options: &PlanOptions, samples: Samples<'_>) -> Result<Plan, PlanErr
         }
         _ => None,
     };
-    let (shapes, indices, rejects) = Samples { keys: custom_keys, ..samples }.shapes()?;
+    let Checked {
+        shapes,
+        indices,
+        rejects,
+    } = Samples {
+        keys: custom_keys,
+        ..samples
+    }
+    .check()?;
     if !options.skip_invalid {
         if let Some(first) = rejects.first() {
             return Err(PlanError::Sample(first.clone()));
@@ -104,19 +142,27 @@ pub fn plan(options: &PlanOptions, samples: Samples<'_>) -> Result<Plan, PlanErr
     let groups = match &options.strategy {
         Strategy::Simple => simple_groups(shapes.len()),
         Strategy::Sorted { key } => {
-            let valid_keys: Vec<f64> =
-                custom_keys.map(|k| indices.iter().map(|&i| k[i as usize]).collect()).unwrap_or_default();
+            let valid_keys: Vec<f64> = custom_keys
+                .map(|k| indices.iter().map(|&i| k[i as usize]).collect())
+                .unwrap_or_default();
             sorted_groups(&shapes, *key, &valid_keys)
         }
         Strategy::Clustered(cluster) => cluster_groups(&shapes, options.batch_size, cluster)?,
     };
 
-    let mut plan = Plan { order: Vec::with_capacity(shapes.len()), offsets: vec![0], sizes: Vec::new(), rejects };
+    let mut plan = Plan {
+        order: Vec::with_capacity(shapes.len()),
+        offsets: vec![0],
+        sizes: Vec::new(),
+        rejects,
+    };
     let mut scratch = SizingScratch::default();
     for group in &groups {
         for batch in group.chunks(options.batch_size) {
-            plan.sizes.push(resize_size(&shapes, batch, &options.sizing, &mut scratch));
-            plan.order.extend(batch.iter().map(|&p| indices[p as usize]));
+            plan.sizes
+                .push(resize_size(&shapes, batch, &options.sizing, &mut scratch));
+            plan.order
+                .extend(batch.iter().map(|&p| indices[p as usize]));
             plan.offsets.push(plan.order.len() as u32);
         }
     }

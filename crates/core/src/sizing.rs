@@ -13,7 +13,12 @@ pub struct SizingScratch {
 }
 
 /// `(height, width)` for the batch made of `members` (indices into `shapes`, at least one).
-pub fn resize_size(shapes: &[Shape], members: &[u32], sizing: &Sizing, scratch: &mut SizingScratch) -> (u32, u32) {
+pub fn resize_size(
+    shapes: &[Shape],
+    members: &[u32],
+    sizing: &Sizing,
+    scratch: &mut SizingScratch,
+) -> (u32, u32) {
     scratch.ln_aspect.clear();
     scratch.ln_area.clear();
     for &i in members {
@@ -51,7 +56,13 @@ pub fn fit_size(height: f64, width: f64, sizing: &Sizing) -> (u32, u32) {
 
     if let Some(max) = sizing.max_pixels {
         // Shrink the longer side first: it loses the smallest share of its length.
-        let shrink = |side: f64, other: f64| if side * other > max { floor_multiple(max / other, m) } else { side };
+        let shrink = |side: f64, other: f64| {
+            if side * other > max {
+                floor_multiple(max / other, m)
+            } else {
+                side
+            }
+        };
         if w >= h {
             w = shrink(w, h);
             h = shrink(h, w);
@@ -68,7 +79,11 @@ pub fn fit_size(height: f64, width: f64, sizing: &Sizing) -> (u32, u32) {
                 return side;
             }
             let grown = ceil_multiple(min / other, m);
-            side.max(if grown * other > cap { floor_multiple(cap / other, m) } else { grown })
+            side.max(if grown * other > cap {
+                floor_multiple(cap / other, m)
+            } else {
+                grown
+            })
         };
         if h <= w {
             h = grow(h, w);
@@ -114,7 +129,11 @@ mod tests {
     use super::*;
 
     fn sizing(multiple_of: u32, min: Option<f64>, max: Option<f64>) -> Sizing {
-        Sizing { multiple_of, min_pixels: min, max_pixels: max }
+        Sizing {
+            multiple_of,
+            min_pixels: min,
+            max_pixels: max,
+        }
     }
 
     #[test]
@@ -127,16 +146,28 @@ mod tests {
     #[test]
     fn single_image_keeps_its_shape() {
         let shapes = [Shape::new(0, 640.0, 480.0).unwrap()];
-        let (h, w) = resize_size(&shapes, &[0], &Sizing::default(), &mut SizingScratch::default());
+        let (h, w) = resize_size(
+            &shapes,
+            &[0],
+            &Sizing::default(),
+            &mut SizingScratch::default(),
+        );
         assert_eq!((h, w), (480, 640));
     }
 
     #[test]
     fn medians_of_log_aspect_and_log_area() {
         // 100x100, 200x100, 400x100 (w x h): median aspect 2, median area 20000 -> 100 x 200.
-        let shapes: Vec<Shape> =
-            [(100.0, 100.0), (200.0, 100.0), (400.0, 100.0)].iter().map(|&(w, h)| Shape::new(0, w, h).unwrap()).collect();
-        let (h, w) = resize_size(&shapes, &[0, 1, 2], &Sizing::default(), &mut SizingScratch::default());
+        let shapes: Vec<Shape> = [(100.0, 100.0), (200.0, 100.0), (400.0, 100.0)]
+            .iter()
+            .map(|&(w, h)| Shape::new(0, w, h).unwrap())
+            .collect();
+        let (h, w) = resize_size(
+            &shapes,
+            &[0, 1, 2],
+            &Sizing::default(),
+            &mut SizingScratch::default(),
+        );
         assert_eq!((h, w), (100, 200));
     }
 

@@ -1,14 +1,22 @@
 //! Properties every plan has, for every strategy and any input.
 
 use mm_batcher_core::{
-    evaluate, plan, synthetic, OptionMap, OptionValue, Plan, PlanError, PlanOptions, Samples, StrategyKind,
+    evaluate, plan, synthetic, OptionMap, OptionValue, Plan, PlanError, PlanOptions, Samples,
+    StrategyKind,
 };
 use proptest::prelude::*;
 
-const KINDS: [StrategyKind; 3] = [StrategyKind::Simple, StrategyKind::Sorted, StrategyKind::Clustered];
+const KINDS: [StrategyKind; 3] = [
+    StrategyKind::Simple,
+    StrategyKind::Sorted,
+    StrategyKind::Clustered,
+];
 
 fn options(kind: StrategyKind, entries: &[(&str, OptionValue)]) -> PlanOptions {
-    let map: OptionMap = entries.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    let map: OptionMap = entries
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
     PlanOptions::parse(kind, &map).unwrap()
 }
 
@@ -31,7 +39,11 @@ fn check_partition(plan: &Plan, n: usize, batch_size: usize) {
     for b in 0..plan.batch_count() {
         let batch = plan.batch(b);
         assert!(!batch.is_empty(), "empty batch {b}");
-        assert!(batch.len() <= batch_size, "batch {b} has {} > {batch_size}", batch.len());
+        assert!(
+            batch.len() <= batch_size,
+            "batch {b} has {} > {batch_size}",
+            batch.len()
+        );
         for &i in batch {
             seen[i as usize] += 1;
         }
@@ -132,7 +144,11 @@ proptest! {
 #[test]
 fn empty_buffer_gives_no_batches() {
     for kind in KINDS {
-        let p = plan(&options(kind, &[("batchSize", num(4.0))]), Samples::new(&[], &[])).unwrap();
+        let p = plan(
+            &options(kind, &[("batchSize", num(4.0))]),
+            Samples::new(&[], &[]),
+        )
+        .unwrap();
         assert_eq!(p.batch_count(), 0);
         assert_eq!(p.offsets, vec![0]);
     }
@@ -147,12 +163,28 @@ fn sorted_batches_follow_the_key() {
     custom.insert("batchSize".into(), num(6.0));
     custom.insert("key".into(), OptionValue::Text("custom".into()));
     let opts = PlanOptions::parse(StrategyKind::Sorted, &custom).unwrap();
-    let p = plan(&opts, Samples { widths: &widths, heights: &heights, keys: Some(&keys) }).unwrap();
+    let p = plan(
+        &opts,
+        Samples {
+            widths: &widths,
+            heights: &heights,
+            keys: Some(&keys),
+        },
+    )
+    .unwrap();
     let ordered: Vec<f64> = p.order.iter().map(|&i| keys[i as usize]).collect();
     assert!(ordered.windows(2).all(|w| w[0] <= w[1]));
 
-    let p = plan(&options(StrategyKind::Sorted, &[("batchSize", num(6.0))]), Samples::new(&widths, &heights)).unwrap();
-    let aspects: Vec<f64> = p.order.iter().map(|&i| widths[i as usize] / heights[i as usize]).collect();
+    let p = plan(
+        &options(StrategyKind::Sorted, &[("batchSize", num(6.0))]),
+        Samples::new(&widths, &heights),
+    )
+    .unwrap();
+    let aspects: Vec<f64> = p
+        .order
+        .iter()
+        .map(|&i| widths[i as usize] / heights[i as usize])
+        .collect();
     assert!(aspects.windows(2).all(|w| w[0] <= w[1]));
 }
 
@@ -162,30 +194,95 @@ fn clustered_beats_simple_on_the_seed_benchmark() {
     let heights: Vec<f64> = sizes.iter().map(|s| f64::from(s.0)).collect();
     let widths: Vec<f64> = sizes.iter().map(|s| f64::from(s.1)).collect();
     let p95 = |kind| {
-        let p = plan(&options(kind, &[("batchSize", num(32.0))]), Samples::new(&widths, &heights)).unwrap();
-        evaluate(Samples::new(&widths, &heights), &p, Some(32)).unwrap().resize_waste.p95
+        let p = plan(
+            &options(kind, &[("batchSize", num(32.0))]),
+            Samples::new(&widths, &heights),
+        )
+        .unwrap();
+        evaluate(Samples::new(&widths, &heights), &p, Some(32))
+            .unwrap()
+            .resize_waste
+            .p95
     };
     let (simple, clustered) = (p95(StrategyKind::Simple), p95(StrategyKind::Clustered));
-    assert!(clustered < simple * 0.8, "clustered p95 r {clustered} vs simple {simple}");
+    assert!(
+        clustered < simple * 0.8,
+        "clustered p95 r {clustered} vs simple {simple}"
+    );
 }
 
 #[test]
 fn option_errors_name_the_option() {
-    let cases: Vec<(StrategyKind, Vec<(&str, OptionValue)>, &str)> = vec![
+    type Case = (StrategyKind, Vec<(&'static str, OptionValue)>, &'static str);
+    let cases: Vec<Case> = vec![
         (StrategyKind::Simple, vec![], "batchSize"),
-        (StrategyKind::Simple, vec![("batchSize", num(0.0))], "batchSize"),
-        (StrategyKind::Simple, vec![("batchSize", num(-2.0))], "batchSize"),
-        (StrategyKind::Simple, vec![("batchSize", num(1.5))], "batchSize"),
-        (StrategyKind::Simple, vec![("batchSize", OptionValue::Text("8".into()))], "batchSize"),
-        (StrategyKind::Simple, vec![("batchSize", num(8.0)), ("batchsize", num(8.0))], "batchsize"),
-        (StrategyKind::Simple, vec![("batchSize", num(8.0)), ("seed", num(1.0))], "seed"),
-        (StrategyKind::Sorted, vec![("batchSize", num(8.0)), ("key", OptionValue::Text("height".into()))], "key"),
-        (StrategyKind::Clustered, vec![("batchSize", num(8.0)), ("numClusters", num(0.0))], "numClusters"),
-        (StrategyKind::Simple, vec![("batchSize", num(8.0)), ("multipleOf", num(28.0)), ("maxPixels", num(700.0))], "maxPixels"),
-        (StrategyKind::Simple, vec![("batchSize", num(8.0)), ("minPixels", num(9.0)), ("maxPixels", num(8.0))], "minPixels"),
+        (
+            StrategyKind::Simple,
+            vec![("batchSize", num(0.0))],
+            "batchSize",
+        ),
+        (
+            StrategyKind::Simple,
+            vec![("batchSize", num(-2.0))],
+            "batchSize",
+        ),
+        (
+            StrategyKind::Simple,
+            vec![("batchSize", num(1.5))],
+            "batchSize",
+        ),
+        (
+            StrategyKind::Simple,
+            vec![("batchSize", OptionValue::Text("8".into()))],
+            "batchSize",
+        ),
+        (
+            StrategyKind::Simple,
+            vec![("batchSize", num(8.0)), ("batchsize", num(8.0))],
+            "batchsize",
+        ),
+        (
+            StrategyKind::Simple,
+            vec![("batchSize", num(8.0)), ("seed", num(1.0))],
+            "seed",
+        ),
+        (
+            StrategyKind::Sorted,
+            vec![
+                ("batchSize", num(8.0)),
+                ("key", OptionValue::Text("height".into())),
+            ],
+            "key",
+        ),
+        (
+            StrategyKind::Clustered,
+            vec![("batchSize", num(8.0)), ("numClusters", num(0.0))],
+            "numClusters",
+        ),
+        (
+            StrategyKind::Simple,
+            vec![
+                ("batchSize", num(8.0)),
+                ("multipleOf", num(28.0)),
+                ("maxPixels", num(700.0)),
+            ],
+            "maxPixels",
+        ),
+        (
+            StrategyKind::Simple,
+            vec![
+                ("batchSize", num(8.0)),
+                ("minPixels", num(9.0)),
+                ("maxPixels", num(8.0)),
+            ],
+            "minPixels",
+        ),
     ];
     for (kind, entries, name) in cases {
-        let map: OptionMap = entries.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let map: OptionMap = entries
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         match PlanOptions::parse(kind, &map) {
             Err(PlanError::Option { option, .. }) => assert_eq!(option, name),
             other => panic!("{entries:?}: expected an error on {name}, got {other:?}"),
@@ -197,6 +294,8 @@ fn option_errors_name_the_option() {
 fn seed_benchmark_data_is_in_range_and_reproducible() {
     let a = synthetic::seed_benchmark_sizes(1000, 7);
     assert_eq!(a, synthetic::seed_benchmark_sizes(1000, 7));
-    assert!(a.iter().all(|&(h, w)| (224..=1024).contains(&h) && (224..=1024).contains(&w)));
+    assert!(a
+        .iter()
+        .all(|&(h, w)| (224..=1024).contains(&h) && (224..=1024).contains(&w)));
     assert_ne!(a, synthetic::seed_benchmark_sizes(1000, 8));
 }

@@ -2,7 +2,9 @@
 //! every call crosses the boundary once and leaves nothing allocated for JS to free.
 
 use js_sys::{Array, Object, Reflect, Uint32Array};
-use mm_batcher_core::{self as core, OptionMap, Plan, PlanError, PlanOptions, Reject, Samples, StrategyKind};
+use mm_batcher_core::{
+    self as core, OptionMap, Plan, PlanError, PlanOptions, Reject, Samples, StrategyKind,
+};
 use wasm_bindgen::prelude::*;
 
 /// Plans one buffer. `widths`, `heights` (and `keys` for a custom sort key) hold one entry per
@@ -17,7 +19,11 @@ pub fn plan(
     keys: Option<Box<[f64]>>,
 ) -> Result<JsValue, JsValue> {
     let options = parse_options(strategy, options)?;
-    let samples = Samples { widths, heights, keys: keys.as_deref() };
+    let samples = Samples {
+        widths,
+        heights,
+        keys: keys.as_deref(),
+    };
     let plan = core::plan(&options, samples).map_err(to_js_error)?;
     let (size_heights, size_widths): (Vec<u32>, Vec<u32>) = plan.sizes.iter().copied().unzip();
     let out = Object::new();
@@ -25,7 +31,11 @@ pub fn plan(
     set(&out, "offsets", &Uint32Array::from(plan.offsets.as_slice()));
     set(&out, "heights", &Uint32Array::from(size_heights.as_slice()));
     set(&out, "widths", &Uint32Array::from(size_widths.as_slice()));
-    set(&out, "rejects", &plan.rejects.iter().map(reject_object).collect::<Array>());
+    set(
+        &out,
+        "rejects",
+        &plan.rejects.iter().map(reject_object).collect::<Array>(),
+    );
     Ok(out.into())
 }
 
@@ -48,12 +58,27 @@ pub fn evaluate(
     batch_size: Option<u32>,
 ) -> Result<JsValue, JsValue> {
     if size_heights.len() != size_widths.len() {
-        return Err(to_js_error(PlanError::Input { message: "resize heights and widths differ in length".into() }));
+        return Err(to_js_error(PlanError::Input {
+            message: "resize heights and widths differ in length".into(),
+        }));
     }
-    let sizes = size_heights.iter().copied().zip(size_widths.iter().copied()).collect();
-    let plan = Plan { order, offsets, sizes, rejects: Vec::new() };
-    let metrics = core::evaluate(Samples::new(widths, heights), &plan, batch_size.map(|b| b as usize))
-        .map_err(to_js_error)?;
+    let sizes = size_heights
+        .iter()
+        .copied()
+        .zip(size_widths.iter().copied())
+        .collect();
+    let plan = Plan {
+        order,
+        offsets,
+        sizes,
+        rejects: Vec::new(),
+    };
+    let metrics = core::evaluate(
+        Samples::new(widths, heights),
+        &plan,
+        batch_size.map(|b| b as usize),
+    )
+    .map_err(to_js_error)?;
     serde_wasm_bindgen::to_value(&metrics).map_err(|e| JsValue::from_str(&e.to_string()))
 }
 
@@ -68,8 +93,12 @@ pub fn seed_benchmark_sizes(count: u32, seed: f64) -> Vec<u32> {
 
 fn parse_options(strategy: &str, options: JsValue) -> Result<PlanOptions, JsValue> {
     let kind = StrategyKind::parse(strategy).map_err(to_js_error)?;
-    let entries: OptionMap = serde_wasm_bindgen::from_value(options)
-        .map_err(|e| to_js_error(PlanError::option("options", format!("must be a plain object ({e})"))))?;
+    let entries: OptionMap = serde_wasm_bindgen::from_value(options).map_err(|e| {
+        to_js_error(PlanError::option(
+            "options",
+            format!("must be a plain object ({e})"),
+        ))
+    })?;
     PlanOptions::parse(kind, &entries).map_err(to_js_error)
 }
 

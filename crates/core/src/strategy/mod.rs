@@ -15,6 +15,9 @@ use crate::features::Shape;
 pub(crate) fn sort_by_shape(positions: &mut [u32], shapes: &[Shape]) {
     positions.sort_unstable_by(|&a, &b| {
         let (sa, sb) = (&shapes[a as usize], &shapes[b as usize]);
-        sa.ln_aspect.total_cmp(&sb.ln_aspect).then(sa.ln_area.total_cmp(&sb.ln_area)).then(a.cmp(&b))
+        sa.ln_aspect
+            .total_cmp(&sb.ln_aspect)
+            .then(sa.ln_area.total_cmp(&sb.ln_area))
+            .then(a.cmp(&b))
     });
 }

@@ -10,6 +10,10 @@ pub fn sorted_groups(shapes: &[Shape], key: SortKey, custom: &[f64]) -> Vec<Vec<
         SortKey::Custom => custom.to_vec(),
     };
     let mut order: Vec<u32> = (0..shapes.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| keys[a as usize].total_cmp(&keys[b as usize]).then(a.cmp(&b)));
+    order.sort_unstable_by(|&a, &b| {
+        keys[a as usize]
+            .total_cmp(&keys[b as usize])
+            .then(a.cmp(&b))
+    });
     vec![order]
 }
