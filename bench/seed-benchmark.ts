@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import {
+  BalancedBatcher,
   ClusteredBatcher,
   SimpleBatcher,
   SortedBatcher,
@@ -27,6 +28,7 @@ const STRATEGIES: Record<string, (multipleOf: number) => Planner> = {
   simple: (multipleOf) => new SimpleBatcher({ batchSize: BATCH_SIZE, multipleOf }),
   sorted: (multipleOf) => new SortedBatcher({ batchSize: BATCH_SIZE, multipleOf }),
   clustered: (multipleOf) => new ClusteredBatcher({ batchSize: BATCH_SIZE, multipleOf }),
+  balanced: (multipleOf) => new BalancedBatcher({ batchSize: BATCH_SIZE, multipleOf }),
 };
 
 interface Row extends Metrics {

@@ -27,5 +27,7 @@ pub mod synthetic;
 pub use error::{ErrorCode, PlanError, Reject};
 pub use features::{Shape, MAX_SIDE};
 pub use metrics::{evaluate, Metrics, Summary};
-pub use options::{OptionMap, OptionValue, PlanOptions, SortKey, Strategy, StrategyKind};
+pub use options::{
+    BalancedOptions, OptionMap, OptionValue, PlanOptions, SortKey, Strategy, StrategyKind,
+};
 pub use plan::{plan, Plan, Samples};

@@ -37,6 +37,7 @@ pub enum StrategyKind {
     Simple,
     Sorted,
     Clustered,
+    Balanced,
 }
 
 impl StrategyKind {
@@ -45,9 +46,12 @@ impl StrategyKind {
             "simple" => Ok(StrategyKind::Simple),
             "sorted" => Ok(StrategyKind::Sorted),
             "clustered" => Ok(StrategyKind::Clustered),
+            "balanced" => Ok(StrategyKind::Balanced),
             other => Err(PlanError::option(
                 "strategy",
-                format!("must be \"simple\", \"sorted\" or \"clustered\", got {other:?}"),
+                format!(
+                    "must be \"simple\", \"sorted\", \"clustered\" or \"balanced\", got {other:?}"
+                ),
             )),
         }
     }
@@ -69,6 +73,7 @@ pub enum Strategy {
     Simple,
     Sorted { key: SortKey },
     Clustered(ClusterOptions),
+    Balanced(BalancedOptions),
 }
 
 /// Defaults are documented in the README's options table.
@@ -81,6 +86,17 @@ pub struct ClusterOptions {
 }
 
 pub const DEFAULT_MAX_ITERATIONS: u64 = 10;
+pub const DEFAULT_REFINE_PASSES: usize = 8;
+
+/// Full batches: balanced bisection, then `refine_passes` passes of pairwise swaps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BalancedOptions {
+    /// Least share of slots that hold a sample, in (0, 1]. Default 0.95.
+    pub min_fill: f64,
+    pub refine_passes: usize,
+}
+
+pub const DEFAULT_MIN_FILL: f64 = 0.95;
 
 /// How a batch's `resizeSize` is rounded and bounded (see `sizing`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -122,6 +138,7 @@ const COMMON: &[&str] = &[
 ];
 const SORTED: &[&str] = &["key"];
 const CLUSTERED: &[&str] = &["numClusters", "seed", "maxIterations"];
+const BALANCED: &[&str] = &["minFill", "refinePasses"];
 
 impl PlanOptions {
     /// Checks a strategy's options. Unknown names, wrong types and out-of-range values are
@@ -131,6 +148,7 @@ impl PlanOptions {
             StrategyKind::Simple => &[],
             StrategyKind::Sorted => SORTED,
             StrategyKind::Clustered => CLUSTERED,
+            StrategyKind::Balanced => BALANCED,
         };
         if let Some(unknown) = entries
             .keys()
@@ -184,6 +202,11 @@ impl PlanOptions {
                 max_iterations: integer(entries, "maxIterations", 1.0, 10_000.0)?
                     .map_or(DEFAULT_MAX_ITERATIONS, |n| n as u64),
             }),
+            StrategyKind::Balanced => Strategy::Balanced(BalancedOptions {
+                min_fill: fraction(entries, "minFill")?.unwrap_or(DEFAULT_MIN_FILL),
+                refine_passes: integer(entries, "refinePasses", 0.0, 1000.0)?
+                    .map_or(DEFAULT_REFINE_PASSES, |n| n as usize),
+            }),
         };
         Ok(PlanOptions {
             batch_size,
@@ -220,6 +243,24 @@ fn integer(entries: &OptionMap, name: &str, min: f64, max: f64) -> Result<Option
         ));
     }
     Ok(Some(n))
+}
+
+/// A number in (0, 1].
+fn fraction(entries: &OptionMap, name: &str) -> Result<Option<f64>, PlanError> {
+    let Some(value) = entries.get(name) else {
+        return Ok(None);
+    };
+    match *value {
+        OptionValue::Number(x) if x > 0.0 && x <= 1.0 => Ok(Some(x)),
+        OptionValue::Number(x) => Err(PlanError::option(
+            name,
+            format!("must be above 0 and at most 1, got {x}"),
+        )),
+        ref other => Err(PlanError::option(
+            name,
+            format!("must be a number, got {}", other.type_name()),
+        )),
+    }
 }
 
 fn boolean(entries: &OptionMap, name: &str) -> Result<Option<bool>, PlanError> {

@@ -5,7 +5,7 @@ use crate::error::{ErrorCode, PlanError, Reject};
 use crate::features::Shape;
 use crate::options::{PlanOptions, SortKey, Strategy};
 use crate::sizing::{resize_size, SizingScratch};
-use crate::strategy::{cluster_groups, simple_groups, sorted_groups};
+use crate::strategy::{balanced_groups, cluster_groups, simple_groups, sorted_groups};
 
 /// A plan in flat arrays, ready to cross to JS as typed arrays.
 /// Batch `b` holds the input indices `order[offsets[b]..offsets[b + 1]]` and is resized to
@@ -148,6 +148,7 @@ pub fn plan(options: &PlanOptions, samples: Samples<'_>) -> Result<Plan, PlanErr
             sorted_groups(&shapes, *key, &valid_keys)
         }
         Strategy::Clustered(cluster) => cluster_groups(&shapes, options.batch_size, cluster)?,
+        Strategy::Balanced(balanced) => balanced_groups(&shapes, options.batch_size, balanced),
     };
 
     let mut plan = Plan {

@@ -3,12 +3,14 @@ export {
   SimpleBatcher,
   SortedBatcher,
   ClusteredBatcher,
+  BalancedBatcher,
   type Sample,
   type Batch,
   type Batches,
   type BatcherOptions,
   type SortedBatcherOptions,
   type ClusteredBatcherOptions,
+  type BalancedBatcherOptions,
   type SortKey,
 } from './batchers.js';
 export { evaluate, type Metrics, type Summary, type EvaluatedBatch, type EvaluateOptions } from './evaluate.js';

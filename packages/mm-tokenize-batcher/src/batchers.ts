@@ -39,6 +39,17 @@ export interface ClusteredBatcherOptions extends BatcherOptions {
   maxIterations?: number;
 }
 
+export interface BalancedBatcherOptions extends BatcherOptions {
+  /**
+   * Least share of batch slots that hold a sample, in (0, 1]. Default 0.95: the plan uses as many
+   * batches as that allows and puts the spare slots where samples are sparse. `1` gives full
+   * batches, all but one.
+   */
+  minFill?: number;
+  /** Passes of pairwise swaps between neighbouring batches after the bisection. Default 8. */
+  refinePasses?: number;
+}
+
 /** A group of samples that share one `resizeSize`. */
 export interface Batch<S extends Sample = Sample> {
   images: S['image'][];
@@ -53,7 +64,7 @@ export interface Batch<S extends Sample = Sample> {
 /** The batches of one buffer, plus the samples left out (only with `skipInvalid`). */
 export type Batches<S extends Sample = Sample> = Batch<S>[] & { readonly rejects: readonly Reject[] };
 
-type StrategyName = 'simple' | 'sorted' | 'clustered';
+type StrategyName = 'simple' | 'sorted' | 'clustered' | 'balanced';
 
 /** What a plan looks like when it comes back from wasm: flat typed arrays. */
 interface WasmPlan {
@@ -168,6 +179,17 @@ export class SortedBatcher<S extends Sample = Sample> extends Batcher<S, SortedB
 export class ClusteredBatcher<S extends Sample = Sample> extends Batcher<S, ClusteredBatcherOptions> {
   constructor(options: ClusteredBatcherOptions) {
     super('clustered', options);
+  }
+}
+
+/**
+ * Full batches without losing quality: balanced bisection of (ln width, ln height) into batches
+ * that each hold `batchSize` samples (up to the `minFill` allowance), then swaps between
+ * neighbouring batches that lower resize waste. Deterministic: no seed.
+ */
+export class BalancedBatcher<S extends Sample = Sample> extends Batcher<S, BalancedBatcherOptions> {
+  constructor(options: BalancedBatcherOptions) {
+    super('balanced', options);
   }
 }
 

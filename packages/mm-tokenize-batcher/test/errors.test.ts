@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { BatcherError, ClusteredBatcher, SimpleBatcher, SortedBatcher } from 'mm-tokenize-batcher';
+import { BalancedBatcher, BatcherError, ClusteredBatcher, SimpleBatcher, SortedBatcher } from 'mm-tokenize-batcher';
 
 const ok = { image: { width: 640, height: 480 } };
 const strategies = [
   ['simple', (o: object) => new SimpleBatcher(o as never)],
   ['sorted', (o: object) => new SortedBatcher(o as never)],
   ['clustered', (o: object) => new ClusteredBatcher(o as never)],
+  ['balanced', (o: object) => new BalancedBatcher(o as never)],
 ] as const;
 
 function caught(run: () => unknown): BatcherError {
@@ -54,6 +55,8 @@ it('strategy options do not leak across strategies', () => {
   expect(caught(() => new ClusteredBatcher({ batchSize: 8, key: 'area' } as never)).option).toBe('key');
   expect(caught(() => new SortedBatcher({ batchSize: 8, key: 'height' as never })).option).toBe('key');
   expect(caught(() => new ClusteredBatcher({ batchSize: 8, numClusters: 0 })).option).toBe('numClusters');
+  expect(caught(() => new BalancedBatcher({ batchSize: 8, minFill: 0 })).option).toBe('minFill');
+  expect(caught(() => new BalancedBatcher({ batchSize: 8, minFill: 1.2 })).option).toBe('minFill');
   expect(caught(() => new SimpleBatcher({ batchSize: 8, multipleOf: 28, maxPixels: 700 })).option).toBe('maxPixels');
 });
 

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { ClusteredBatcher, SimpleBatcher, SortedBatcher, seedBenchmarkSamples, type Batches } from 'mm-tokenize-batcher';
+import { BalancedBatcher, ClusteredBatcher, SimpleBatcher, SortedBatcher, seedBenchmarkSamples, type Batches } from 'mm-tokenize-batcher';
 
 // A fixed input and the plan each strategy makes of it, committed under test/golden/. A change
 // to any strategy or to sizing shows up here as a diff to review. Every runtime must agree.
@@ -10,6 +10,7 @@ it.each([
   ['simple', () => new SimpleBatcher({ batchSize: 8, multipleOf: 28 })],
   ['sorted', () => new SortedBatcher({ batchSize: 8, multipleOf: 28, key: 'aspect' })],
   ['clustered', () => new ClusteredBatcher({ batchSize: 8, multipleOf: 28, seed: 42 })],
+  ['balanced', () => new BalancedBatcher({ batchSize: 8, multipleOf: 28 })],
 ])('%s plan equals the golden plan', async (name, make) => {
   const text = plan(make().batch(buffer)).map((b) => JSON.stringify(b)).join('\n') + '\n';
   await expect(text).toMatchFileSnapshot(`./golden/${name}.jsonl`);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ClusteredBatcher, SimpleBatcher, SortedBatcher, evaluate, type Batches } from 'mm-tokenize-batcher';
+import { BalancedBatcher, ClusteredBatcher, SimpleBatcher, SortedBatcher, evaluate, type Batches } from 'mm-tokenize-batcher';
 
 const side = fc.oneof({ arbitrary: fc.integer({ min: 1, max: 4096 }), weight: 8 }, { arbitrary: fc.integer({ min: 1, max: 2 ** 31 - 1 }), weight: 1 });
 const buffer = fc.array(fc.record({ image: fc.record({ width: side, height: side }), text: fc.option(fc.string(), { nil: undefined }) }), { maxLength: 200 });
@@ -9,6 +9,7 @@ const makers = {
   simple: (o: { batchSize: number; multipleOf: number; seed: number }) => new SimpleBatcher({ batchSize: o.batchSize, multipleOf: o.multipleOf }),
   sorted: (o: { batchSize: number; multipleOf: number; seed: number }) => new SortedBatcher({ batchSize: o.batchSize, multipleOf: o.multipleOf }),
   clustered: (o: { batchSize: number; multipleOf: number; seed: number }) => new ClusteredBatcher(o),
+  balanced: (o: { batchSize: number; multipleOf: number; seed: number }) => new BalancedBatcher({ batchSize: o.batchSize, multipleOf: o.multipleOf, minFill: 0.5 + (o.seed % 51) / 100 }),
 };
 
 function indicesOnce(batches: Batches, n: number): boolean {

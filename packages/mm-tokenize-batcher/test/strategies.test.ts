@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClusteredBatcher, SimpleBatcher, SortedBatcher, evaluate, seedBenchmarkSamples } from 'mm-tokenize-batcher';
+import { BalancedBatcher, ClusteredBatcher, SimpleBatcher, SortedBatcher, evaluate, seedBenchmarkSamples, type Batch } from 'mm-tokenize-batcher';
 
 const spec = seedBenchmarkSamples(5000, 0);
 const aspect = (s: { image: { width: number; height: number } }) => s.image.width / s.image.height;
@@ -66,6 +66,30 @@ describe('ClusteredBatcher', () => {
   it('honours numClusters', () => {
     const batches = new ClusteredBatcher({ batchSize: 1000, numClusters: 3 }).batch(spec.slice(0, 1000));
     expect(batches.length).toBe(3);
+  });
+});
+
+describe('BalancedBatcher', () => {
+  const planStream = (batcher: { batch: (b: typeof spec) => Batch[] }, size: number) => {
+    const batches: Batch[] = [];
+    for (let at = 0; at < spec.length; at += size) batches.push(...batcher.batch(spec.slice(at, at + size)));
+    return batches;
+  };
+
+  it('with minFill 1, fills every batch but one per buffer', () => {
+    const batches = new BalancedBatcher({ batchSize: 32, minFill: 1 }).batch(spec.slice(0, 1000));
+    const sizes = batches.map((b) => b.indices.length);
+    expect(sizes.filter((n) => n < 32)).toEqual([1000 % 32]);
+  });
+
+  it('keeps fill at minFill or more and beats Sorted and Simple on p95 resize waste', () => {
+    for (const size of [1024, 2048, 5000]) {
+      const m = evaluate(planStream(new BalancedBatcher({ batchSize: 32 }), size), { batchSize: 32 });
+      expect(m.fill, `buffer ${size}`).toBeGreaterThanOrEqual(0.95);
+      for (const other of [new SortedBatcher({ batchSize: 32 }), new SimpleBatcher({ batchSize: 32 })]) {
+        expect(m.resizeWaste.p95).toBeLessThan(evaluate(planStream(other, size), { batchSize: 32 }).resizeWaste.p95);
+      }
+    }
   });
 });
 

@@ -1,10 +1,12 @@
-//! The three strategies. Each orders a buffer's valid samples into groups of similar shape;
+//! The strategies. Each orders a buffer's valid samples into groups of similar shape;
 //! `plan` then cuts every group into batches of at most `batchSize`.
 
+mod balanced;
 mod clustered;
 mod simple;
 mod sorted;
 
+pub use balanced::balanced_groups;
 pub use clustered::cluster_groups;
 pub use simple::simple_groups;
 pub use sorted::sorted_groups;
