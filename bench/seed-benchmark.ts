@@ -1,9 +1,14 @@
 // The seed benchmark (SPEC protocol): 5,000 synthetic images (sides uniform in 224..1024, fixed
 // seed), batch size 32, the stream cut into consecutive buffers of 128 ... 5000 samples, each
-// buffer planned on its own; multipleOf 1 and 28. Prints cost, fill and d/m/r percentiles per
-// strategy and buffer size, and writes them to bench/results/seed-benchmark.json.
+// buffer planned on its own, multipleOf 1 and 28. The library's strategies run next to peers:
+// the seed's own Python stack (separate process), the same strategies in plain TypeScript, and
+// aspect-ratio bucketing. Every row is scored by the library's `evaluate`.
+// Writes bench/results/seed-benchmark.json and charts (SVG); prints a table with ratios.
+//
+//   tsx seed-benchmark.ts [--no-python]
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import {
   BalancedBatcher,
   ClusteredBatcher,
@@ -15,24 +20,32 @@ import {
   type Metrics,
   type Sample,
 } from 'mm-tokenize-batcher';
+import { lineChart, type ChartPoint } from './charts.js';
+import { bucketing } from './peers/bucketing.js';
+import { tsBaseline } from './peers/ts-baseline.js';
+import { BATCH_SIZE, BUFFER_SIZES, COUNT, MULTIPLES, SEED, buffers, timed, type PeerBatch, type PeerStrategy } from './protocol.js';
 
-const COUNT = 5000;
-const SEED = 0;
-const BATCH_SIZE = 32;
-const BUFFER_SIZES = [128, 256, 512, 1024, 2048, 5000];
-const MULTIPLES = [1, 28];
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const withPython = !process.argv.includes('--no-python');
 
 type Planner = { batch(buffer: readonly Sample[]): Batch[] };
-const STRATEGIES: Record<string, (multipleOf: number) => Planner> = {
+const LIBRARY: Record<string, (multipleOf: number) => Planner> = {
   simple: (multipleOf) => new SimpleBatcher({ batchSize: BATCH_SIZE, multipleOf }),
   sorted: (multipleOf) => new SortedBatcher({ batchSize: BATCH_SIZE, multipleOf }),
   clustered: (multipleOf) => new ClusteredBatcher({ batchSize: BATCH_SIZE, multipleOf }),
   balanced: (multipleOf) => new BalancedBatcher({ batchSize: BATCH_SIZE, multipleOf }),
 };
+const TS_PEERS: Record<string, PeerStrategy> = {
+  'ts-baseline/simple': tsBaseline.simple!,
+  'ts-baseline/sorted': tsBaseline.sorted!,
+  'ts-baseline/clustered': tsBaseline.clustered!,
+  // A pixel budget of 640 x 640, near the data's typical area (mean sides 624).
+  'bucketing/640px': bucketing(640 * 640),
+};
 
 interface Row extends Metrics {
-  strategy: string;
+  name: string;
+  kind: 'library' | 'peer';
   multipleOf: number;
   bufferSize: number;
   /** Median over runs of planning wall time per sample, in microseconds. */
@@ -40,62 +53,94 @@ interface Row extends Metrics {
 }
 
 const samples = seedBenchmarkSamples(COUNT, SEED);
-const buffers = (size: number) => {
-  const out: Sample[][] = [];
-  for (let at = 0; at < samples.length; at += size) out.push(samples.slice(at, at + size));
-  return out;
-};
-
-function measure(planner: Planner, parts: Sample[][]): { costUs: number; batches: Batch[] } {
-  let batches: Batch[] = [];
-  const times: number[] = [];
-  for (let run = 0; run <= RUNS; run++) {
-    const start = performance.now();
-    const planned = parts.map((part) => planner.batch(part));
-    const elapsed = performance.now() - start;
-    if (run > 0) times.push(elapsed); // run 0 warms up the JIT and wasm tiers
-    batches = planned.flat();
-  }
-  times.sort((a, b) => a - b);
-  return { costUs: (times[Math.floor(times.length / 2)]! * 1000) / COUNT, batches };
-}
+const dims = samples.map((s) => s.image);
+const score = (batches: PeerBatch[]) =>
+  evaluate(batches.map((b) => ({ images: b.indices.map((i) => dims[i]!), resizeSize: b.resizeSize })), { batchSize: BATCH_SIZE });
 
 const rows: Row[] = [];
 for (const multipleOf of MULTIPLES) {
   for (const bufferSize of BUFFER_SIZES) {
-    const parts = buffers(bufferSize);
-    for (const [strategy, make] of Object.entries(STRATEGIES)) {
-      const { costUs, batches } = measure(make(multipleOf), parts);
-      rows.push({ strategy, multipleOf, bufferSize, costUs, ...evaluate(batches, { batchSize: BATCH_SIZE }) });
+    const parts = buffers(samples, bufferSize);
+    for (const [name, make] of Object.entries(LIBRARY)) {
+      const planner = make(multipleOf);
+      const { costUs, result } = timed(RUNS, COUNT, () => parts.map((p) => planner.batch(p.items)));
+      rows.push({ name, kind: 'library', multipleOf, bufferSize, costUs, ...evaluate(result.flat(), { batchSize: BATCH_SIZE }) });
+    }
+    for (const [name, strategy] of Object.entries(TS_PEERS)) {
+      const dimParts = buffers(dims, bufferSize);
+      const { costUs, result } = timed(RUNS, COUNT, () =>
+        dimParts.flatMap((p) => strategy(p.items, BATCH_SIZE, multipleOf).map((b) => ({ ...b, indices: b.indices.map((i) => i + p.start) }))),
+      );
+      rows.push({ name, kind: 'peer', multipleOf, bufferSize, costUs, ...score(result) });
     }
   }
 }
 
+let pythonVersion: string | undefined;
+if (withPython) {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const python = execFileSync('bash', [`${here}peers/seed_python/setup.sh`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const request = { sizes: dims.map((d) => [d.height, d.width]), batchSize: BATCH_SIZE, bufferSizes: BUFFER_SIZES, multiples: MULTIPLES, runs: RUNS };
+  const reply = JSON.parse(
+    execFileSync(python, [`${here}peers/seed_python/seed_batcher.py`], { input: JSON.stringify(request), encoding: 'utf8', maxBuffer: 1 << 30 }),
+  ) as { python: string; rows: { strategy: string; multipleOf: number; bufferSize: number; costUs: number; batches: PeerBatch[] }[] };
+  pythonVersion = reply.python;
+  for (const r of reply.rows) {
+    rows.push({ name: `python-seed/${r.strategy}`, kind: 'peer', multipleOf: r.multipleOf, bufferSize: r.bufferSize, costUs: r.costUs, ...score(r.batches) });
+  }
+}
+
+// ---- report ----
 const f = (x: number, digits = 3) => x.toFixed(digits);
 const triple = (s: { p50: number; p95: number; max: number }) => `${f(s.p50)} ${f(s.p95)} ${f(s.max, 2)}`;
+const find = (name: string, multipleOf: number, bufferSize: number) => rows.find((r) => r.name === name && r.multipleOf === multipleOf && r.bufferSize === bufferSize);
+const peersRan = ['ts-baseline (plain TypeScript)', 'bucketing/640px', ...(withPython ? [`python-seed (Python ${pythonVersion}, numpy, Pillow, fastkmeans)`] : [])];
 console.log(`Seed benchmark: ${COUNT} images, sides uniform 224..1024 (seed ${SEED}), batch size ${BATCH_SIZE}, median of ${RUNS} runs, Node ${process.version}`);
-console.log('cost = planning wall time per sample (us), boundary crossings included; d/m/r = p50 p95 max\n');
-const header = ['mult', 'buffer', 'strategy', 'cost us', 'fill', 'd p50 p95 max', 'm p50 p95 max', 'r p50 p95 max', 'spread'];
-const table = rows.map((r) => [
-  String(r.multipleOf),
-  String(r.bufferSize),
-  r.strategy,
-  f(r.costUs),
-  f(r.fill),
-  triple(r.distortion),
-  triple(r.scaleMismatch),
-  triple(r.resizeWaste),
-  f(r.aspectSpread, 4),
-]);
+console.log(`peers that ran: ${peersRan.join('; ')}${withPython ? '' : ' (python-seed skipped: --no-python)'}`);
+console.log('cost = planning wall time per sample (us), boundary crossings included; d/m/r = p50 p95 max');
+console.log('x ts / x py = cost ratio of the same strategy in plain TypeScript / in the seed\'s Python (higher: this library is faster)\n');
+
+const header = ['mult', 'buffer', 'strategy', 'cost us', 'x ts', 'x py', 'fill', 'd p50 p95 max', 'm p50 p95 max', 'r p50 p95 max', 'spread'];
+const table = rows.map((r) => {
+  const twin = r.kind === 'library' ? r.name : '';
+  const ratio = (peer: string) => {
+    const other = twin && find(`${peer}/${twin}`, r.multipleOf, r.bufferSize);
+    return other ? f(other.costUs / r.costUs, 1) : '';
+  };
+  return [String(r.multipleOf), String(r.bufferSize), r.name, f(r.costUs), ratio('ts-baseline'), ratio('python-seed'), f(r.fill), triple(r.distortion), triple(r.scaleMismatch), triple(r.resizeWaste), f(r.aspectSpread, 4)];
+});
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
 const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
 console.log(line(header));
 for (const row of table) console.log(line(row));
 
+// The SPEC quality goal: the best strategy at fill >= 0.95 against seed-style k-means at its own fill.
+const reference = withPython ? 'python-seed/clustered' : 'ts-baseline/clustered';
+console.log(`\nQuality goal: p95 resize waste at fill >= 0.95 (balanced) vs seed-style k-means (${reference}) at its own fill`);
+for (const multipleOf of MULTIPLES) {
+  for (const bufferSize of BUFFER_SIZES) {
+    const ours = find('balanced', multipleOf, bufferSize)!;
+    const seed = find(reference, multipleOf, bufferSize)!;
+    const met = ours.fill >= 0.95 && ours.resizeWaste.p95 <= seed.resizeWaste.p95;
+    console.log(`  mult ${String(multipleOf).padStart(2)} buffer ${String(bufferSize).padStart(4)}: balanced p95 r ${f(ours.resizeWaste.p95)} at fill ${f(ours.fill)}  vs  ${f(seed.resizeWaste.p95)} at fill ${f(seed.fill)}  ${met ? 'met' : 'NOT met'}`);
+  }
+}
+
 const dir = new URL('./results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
 writeFileSync(
   new URL('seed-benchmark.json', dir),
-  JSON.stringify({ protocol: { count: COUNT, seed: SEED, batchSize: BATCH_SIZE, bufferSizes: BUFFER_SIZES, runs: RUNS }, node: process.version, rows }, null, 1) + '\n',
+  JSON.stringify({ protocol: { count: COUNT, seed: SEED, batchSize: BATCH_SIZE, bufferSizes: BUFFER_SIZES, multiples: MULTIPLES, runs: RUNS }, node: process.version, python: pythonVersion ?? null, peers: peersRan, rows }, null, 1) + '\n',
 );
-console.log(`\nwritten: bench/results/seed-benchmark.json`);
+const charts: [string, string, string, (r: Row) => number, boolean][] = [
+  ['cost', 'Planning cost per sample', 'microseconds per sample (log)', (r) => r.costUs, true],
+  ['p95-waste', 'p95 resize waste r', 'p95 r (lower is better)', (r) => r.resizeWaste.p95, false],
+  ['fill', 'Fill (share of batch slots used)', 'fill', (r) => r.fill, false],
+];
+for (const multipleOf of MULTIPLES) {
+  for (const [file, title, yTitle, value, logY] of charts) {
+    const points: ChartPoint[] = rows.filter((r) => r.multipleOf === multipleOf).map((r) => ({ series: r.name, kind: r.kind, bufferSize: r.bufferSize, value: value(r) }));
+    writeFileSync(new URL(`${file}-m${multipleOf}.svg`, dir), await lineChart(`${title} (multipleOf ${multipleOf})`, yTitle, points, logY));
+  }
+}
+console.log('\nwritten: bench/results/seed-benchmark.json, bench/results/{cost,p95-waste,fill}-m{1,28}.svg');

@@ -85,7 +85,7 @@ pub struct ClusterOptions {
     pub max_iterations: u64,
 }
 
-pub const DEFAULT_MAX_ITERATIONS: u64 = 10;
+pub const DEFAULT_MAX_ITERATIONS: u64 = 3;
 pub const DEFAULT_REFINE_PASSES: usize = 8;
 
 /// Full batches: balanced bisection, then `refine_passes` passes of pairwise swaps.
