@@ -98,9 +98,20 @@ pub struct BalancedOptions {
 
 pub const DEFAULT_MIN_FILL: f64 = 0.95;
 
-/// How a batch's `resizeSize` is rounded and bounded (see `sizing`).
+/// Which real size a batch aims at, before bounds and rounding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SizeMode {
+    /// Medians of ln aspect and ln area: the least mean `ln r` over the batch (SPEC's rule).
+    #[default]
+    Median,
+    /// Centre of the batch's extent in ln width and ln height: the least worst `r` in the batch.
+    Minimax,
+}
+
+/// How a batch's `resizeSize` is chosen, rounded and bounded (see `sizing`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sizing {
+    pub mode: SizeMode,
     pub multiple_of: u32,
     pub min_pixels: Option<f64>,
     pub max_pixels: Option<f64>,
@@ -109,6 +120,7 @@ pub struct Sizing {
 impl Default for Sizing {
     fn default() -> Self {
         Sizing {
+            mode: SizeMode::Median,
             multiple_of: 1,
             min_pixels: None,
             max_pixels: None,
@@ -134,6 +146,7 @@ const COMMON: &[&str] = &[
     "multipleOf",
     "minPixels",
     "maxPixels",
+    "sizing",
     "skipInvalid",
 ];
 const SORTED: &[&str] = &["key"];
@@ -212,6 +225,15 @@ impl PlanOptions {
             batch_size,
             strategy,
             sizing: Sizing {
+                // Full batches hold their cell's corners, which the median rule serves worst.
+                mode: size_mode(
+                    entries,
+                    if kind == StrategyKind::Balanced {
+                        SizeMode::Minimax
+                    } else {
+                        SizeMode::Median
+                    },
+                )?,
                 multiple_of,
                 min_pixels,
                 max_pixels,
@@ -270,6 +292,24 @@ fn boolean(entries: &OptionMap, name: &str) -> Result<Option<bool>, PlanError> {
         Some(other) => Err(PlanError::option(
             name,
             format!("must be a boolean, got {}", other.type_name()),
+        )),
+    }
+}
+
+fn size_mode(entries: &OptionMap, default: SizeMode) -> Result<SizeMode, PlanError> {
+    match entries.get("sizing") {
+        None => Ok(default),
+        Some(OptionValue::Text(t)) if t == "median" => Ok(SizeMode::Median),
+        Some(OptionValue::Text(t)) if t == "minimax" => Ok(SizeMode::Minimax),
+        Some(other) => Err(PlanError::option(
+            "sizing",
+            format!(
+                "must be \"median\" or \"minimax\", got {}",
+                match other {
+                    OptionValue::Text(t) => format!("{t:?}"),
+                    other => other.type_name().to_string(),
+                }
+            ),
         )),
     }
 }

@@ -3,7 +3,7 @@
 //! bounds and rounded to `multipleOf`.
 
 use crate::features::Shape;
-use crate::options::Sizing;
+use crate::options::{SizeMode, Sizing};
 
 /// Reusable buffers, so sizing a whole plan allocates twice rather than once per batch.
 #[derive(Default)]
@@ -26,8 +26,25 @@ pub fn resize_size(
         scratch.ln_aspect.push(shape.ln_aspect);
         scratch.ln_area.push(shape.ln_area);
     }
-    let la = median(&mut scratch.ln_aspect);
-    let lp = median(&mut scratch.ln_area);
+    let (la, lp) = match sizing.mode {
+        SizeMode::Median => (median(&mut scratch.ln_aspect), median(&mut scratch.ln_area)),
+        SizeMode::Minimax => {
+            // ln r = 2 max(|d ln w|, |d ln h|): the centre of the extent in ln w and ln h
+            // bounds the worst image's waste by half the wider extent.
+            let (mut w_lo, mut w_hi, mut h_lo, mut h_hi) = (
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+            );
+            for (&a, &p) in scratch.ln_aspect.iter().zip(&scratch.ln_area) {
+                let (lw, lh) = ((p + a) / 2.0, (p - a) / 2.0);
+                (w_lo, w_hi, h_lo, h_hi) = (w_lo.min(lw), w_hi.max(lw), h_lo.min(lh), h_hi.max(lh));
+            }
+            let (lw, lh) = ((w_lo + w_hi) / 2.0, (h_lo + h_hi) / 2.0);
+            (lw - lh, lw + lh)
+        }
+    };
     fit_size(((lp - la) / 2.0).exp(), ((lp + la) / 2.0).exp(), sizing)
 }
 
@@ -130,6 +147,7 @@ mod tests {
 
     fn sizing(multiple_of: u32, min: Option<f64>, max: Option<f64>) -> Sizing {
         Sizing {
+            mode: SizeMode::Median,
             multiple_of,
             min_pixels: min,
             max_pixels: max,
@@ -169,6 +187,43 @@ mod tests {
             &mut SizingScratch::default(),
         );
         assert_eq!((h, w), (100, 200));
+    }
+
+    #[test]
+    fn minimax_bounds_the_worst_image() {
+        let shapes: Vec<Shape> = [
+            (100.0, 100.0),
+            (110.0, 100.0),
+            (120.0, 100.0),
+            (1000.0, 100.0),
+        ]
+        .iter()
+        .map(|&(w, h)| Shape::new(0, w, h).unwrap())
+        .collect();
+        let members = [0, 1, 2, 3];
+        let worst = |(h, w): (u32, u32)| {
+            shapes
+                .iter()
+                .map(|s| {
+                    ((s.width.ln() - f64::from(w).ln()).abs())
+                        .max((s.height.ln() - f64::from(h).ln()).abs())
+                })
+                .fold(0.0, f64::max)
+        };
+        let mut scratch = SizingScratch::default();
+        let median = resize_size(&shapes, &members, &Sizing::default(), &mut scratch);
+        let minimax = resize_size(
+            &shapes,
+            &members,
+            &Sizing {
+                mode: SizeMode::Minimax,
+                ..Sizing::default()
+            },
+            &mut scratch,
+        );
+        // Widths span 100..1000: the centre in ln width is sqrt(100 * 1000) = 316.
+        assert_eq!(minimax, (100, 316));
+        assert!(worst(minimax) < worst(median));
     }
 
     #[test]

@@ -255,6 +255,14 @@ fn option_errors_name_the_option() {
             "key",
         ),
         (
+            StrategyKind::Simple,
+            vec![
+                ("batchSize", num(8.0)),
+                ("sizing", OptionValue::Text("mean".into())),
+            ],
+            "sizing",
+        ),
+        (
             StrategyKind::Clustered,
             vec![("batchSize", num(8.0)), ("numClusters", num(0.0))],
             "numClusters",

@@ -19,6 +19,13 @@ export interface BatcherOptions {
   minPixels?: number;
   /** Largest `height * width` of a `resizeSize`; always holds, winning over `minPixels`. */
   maxPixels?: number;
+  /**
+   * The real size a batch aims at before bounds and rounding. `'median'`: medians of ln aspect and
+   * ln area, the least mean resize waste (default, except BalancedBatcher). `'minimax'`: the centre
+   * of the batch's extent in ln width and ln height, the least worst resize waste (BalancedBatcher's
+   * default).
+   */
+  sizing?: 'median' | 'minimax';
   /** Leave invalid samples out and list them in `batches.rejects` instead of throwing. Default false. */
   skipInvalid?: boolean;
 }
@@ -35,7 +42,7 @@ export interface ClusteredBatcherOptions extends BatcherOptions {
   numClusters?: number;
   /** Seed of the k-means++ start. Same seed, same batches, in every runtime. Default 0. */
   seed?: number;
-  /** Cap on Lloyd iterations of k-means. Default 10 (more barely changes quality; see README). */
+  /** Cap on Lloyd iterations of k-means. Default 3 (more barely changes quality; see README). */
   maxIterations?: number;
 }
 

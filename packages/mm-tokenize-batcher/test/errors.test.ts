@@ -56,6 +56,7 @@ it('strategy options do not leak across strategies', () => {
   expect(caught(() => new SortedBatcher({ batchSize: 8, key: 'height' as never })).option).toBe('key');
   expect(caught(() => new ClusteredBatcher({ batchSize: 8, numClusters: 0 })).option).toBe('numClusters');
   expect(caught(() => new BalancedBatcher({ batchSize: 8, minFill: 0 })).option).toBe('minFill');
+  expect(caught(() => new SimpleBatcher({ batchSize: 8, sizing: 'mean' as never })).option).toBe('sizing');
   expect(caught(() => new BalancedBatcher({ batchSize: 8, minFill: 1.2 })).option).toBe('minFill');
   expect(caught(() => new SimpleBatcher({ batchSize: 8, multipleOf: 28, maxPixels: 700 })).option).toBe('maxPixels');
 });

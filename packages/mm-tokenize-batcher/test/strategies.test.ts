@@ -93,6 +93,15 @@ describe('BalancedBatcher', () => {
   });
 });
 
+describe('sizing', () => {
+  it("'minimax' lowers a batch's worst resize waste, 'median' its typical one", () => {
+    const buffer = spec.slice(0, 256);
+    const score = (sizing: 'median' | 'minimax') => evaluate(new SimpleBatcher({ batchSize: 256, sizing }).batch(buffer)).resizeWaste;
+    expect(score('minimax').max).toBeLessThan(score('median').max);
+    expect(score('median').p50).toBeLessThan(score('minimax').p50);
+  });
+});
+
 describe('samples', () => {
   it('carry extra fields and texts through untouched', () => {
     const buffer = [

@@ -6,7 +6,8 @@
 //!    height, into halves that fill `t / 2` and `t - t / 2` batches, choosing the direction and
 //!    the share of spare slots that leave the halves least waste. The number of batches is the
 //!    most `minFill` allows, so spare slots land where samples are sparse; with `minFill: 1`
-//!    only one batch in the plan is partial.
+//!    only one batch in the plan is partial. Sets of four batches or fewer are split
+//!    exhaustively (both directions, every split of the count).
 //! 2. Swap refinement: batches close to each other trade samples pairwise when the trade lowers
 //!    the summed `(ln r)^2` against the batches' current sizes; batch lengths never change, and
 //!    sizes are recomputed after each pass.
@@ -98,6 +99,10 @@ fn bisect(
         out.push(members.to_vec());
         return;
     }
+    if batches <= EXHAUSTIVE {
+        out.extend(search(points, members, batches, batch_size).1);
+        return;
+    }
     let m = members.len();
     let left_batches = batches / 2;
     let right_batches = batches - left_batches;
@@ -142,6 +147,56 @@ fn project(p: [f64; 2], axis: usize) -> f64 {
         2 => p[1] + p[0],
         _ => p[1] - p[0],
     }
+}
+
+/// Largest batch count searched exhaustively (about 3,000 candidate batches at 4).
+const EXHAUSTIVE: usize = 4;
+
+/// For a few batches (small buffers, and the leaves of large ones), both cut directions and every
+/// split of the batch count, scored by the final batches' summed cost: small buffers have no
+/// spare slots, so the shape of the few cells decides the quality.
+fn search(
+    points: &[[f64; 2]],
+    members: &[u32],
+    batches: usize,
+    batch_size: usize,
+) -> (f64, Vec<Vec<u32>>) {
+    if batches == 1 {
+        let t = target(points, members);
+        // (ln r)^4: the search picks cells by their tails, which p95 and max are made of.
+        let tails = members
+            .iter()
+            .map(|&i| cost(points[i as usize], t).powi(2))
+            .sum();
+        return (tails, vec![members.to_vec()]);
+    }
+    let m = members.len();
+    let mut best: Option<(f64, Vec<Vec<u32>>)> = None;
+    let mut sorted = members.to_vec();
+    for axis in 2..AXES {
+        sort_on(points, &mut sorted, axis);
+        for left in 1..batches {
+            let right = batches - left;
+            let lowest = left.max(m.saturating_sub(right * batch_size));
+            let highest = (left * batch_size).min(m - right);
+            if lowest > highest {
+                continue;
+            }
+            let mut cuts = vec![lowest, highest];
+            if batches * batch_size - m >= batch_size {
+                cuts.insert(1, (m * left / batches).clamp(lowest, highest));
+            }
+            cuts.dedup();
+            for cut in cuts {
+                let (c1, g1) = search(points, &sorted[..cut], left, batch_size);
+                let (c2, g2) = search(points, &sorted[cut..], right, batch_size);
+                if best.as_ref().is_none_or(|(c, _)| c1 + c2 < *c) {
+                    best = Some((c1 + c2, g1.into_iter().chain(g2).collect()));
+                }
+            }
+        }
+    }
+    best.expect("a feasible split exists")
 }
 
 fn sort_on(points: &[[f64; 2]], members: &mut [u32], axis: usize) {
