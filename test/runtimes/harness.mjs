@@ -51,9 +51,27 @@ export function prepareConsumer({ keep = false } = {}) {
   };
 }
 
-/** Copies a payload module into the consumer app as ./payload.js (once per payload). */
+/** Copies a payload module into the consumer app as ./payload.js, and the examples as ./examples. */
 function installPayload(consumer, payloadPath) {
   copyFileSync(payloadPath, join(consumer.app, 'payload.js'));
+  cpSync(join(here, '../examples'), join(consumer.app, 'examples'), { recursive: true });
+}
+
+/** The README's worker_threads example, run by Node in the consumer project. */
+export function runWorkerThreadsExample(consumer) {
+  cpSync(join(here, '../examples'), join(consumer.app, 'examples'), { recursive: true });
+  return runProcessText('worker_threads example', process.execPath, [join('examples/worker-threads/main.mjs')], consumer.app);
+}
+
+function runProcessText(name, file, args, cwd) {
+  return new Promise((ok, fail) => {
+    const child = spawn(file, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', (error) => fail(new Error(`${name}: could not start: ${error.message}`)));
+    child.on('close', (code) => (code === 0 ? ok(out) : fail(new Error(`${name}: exited with ${code}\n${out}`))));
+  });
 }
 
 function parseResult(runtime, stdout, stderr) {
@@ -280,6 +298,15 @@ export async function startChromium(consumer, payloadPath) {
   const origin = `http://127.0.0.1:${server.address().port}`;
   return {
     version: browser.version(),
+    /** The README's Web Worker example: [[case, passed, detail]]. */
+    async example() {
+      problems.length = 0;
+      await page.goto(`${origin}/?mode=example`);
+      const out = await page.evaluate(() => window.__result);
+      if (!out.ok) throw new Error(`web worker example failed: ${out.error}\n${problems.join('\n')}`);
+      if (problems.length) throw new Error(`web worker example: the page reported:\n${problems.join('\n')}`);
+      return out.result;
+    },
     async run(args, inWorker = false) {
       problems.length = 0;
       const query = new URLSearchParams({ args: JSON.stringify(args), mode: inWorker ? 'worker' : 'main' });
@@ -332,7 +359,7 @@ export async function openRuntime(runtime, consumer, payloadPath) {
     case 'chromium':
     case 'chromium-webworker': {
       const c = await startChromium(consumer, payloadPath);
-      return { run: (args) => c.run(args, runtime === 'chromium-webworker'), dispose: () => c.dispose() };
+      return { run: (args) => c.run(args, runtime === 'chromium-webworker'), example: () => c.example(), dispose: () => c.dispose() };
     }
     default:
       throw new Error(`unknown runtime ${runtime}`);

@@ -55,5 +55,5 @@ check('tarball contents', () => {
   }
 });
 
-console.log(`package hygiene: ${passed} passed, ${failed} failed`);
+console.log(`hygiene: ${passed} passed, ${failed} failed`);
 process.exitCode = failed ? 1 : 0;

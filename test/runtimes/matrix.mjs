@@ -9,7 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RUNTIMES, openRuntime, prepareConsumer } from './harness.mjs';
+import { RUNTIMES, openRuntime, prepareConsumer, runWorkerThreadsExample } from './harness.mjs';
 import { versions } from './binaries.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -49,7 +49,19 @@ try {
           const name = differing[0];
           if (full.result.full?.[name]) problems.push(`${name} here: ${full.result.full[name].slice(0, 600)}…`);
         }
-        row = { runtime, hash, ok: problems.length === 0, problems, entry: out.entry };
+        // The README's off-main-thread examples (test/examples), run where they belong.
+        const notes = [];
+        if (runtime === 'chromium-webworker') {
+          const lines = await handle.example();
+          for (const [name, same, detail] of lines) if (!same) problems.push(`Web Worker example, ${name}: worker and page differ (${detail})`);
+          notes.push(`Web Worker example: ${lines.filter((l) => l[1]).length}/${lines.length} ok`);
+        }
+        if (runtime === 'node-worker') {
+          const text = await runWorkerThreadsExample(consumer);
+          if (!/: \d+ passed, 0 failed/.test(text)) problems.push(`worker_threads example:\n${text}`);
+          notes.push(text.trim().split('\n').at(-1));
+        }
+        row = { runtime, hash, ok: problems.length === 0, problems, entry: out.entry, notes };
       } finally {
         await handle.dispose();
       }
@@ -58,7 +70,7 @@ try {
     }
     row.seconds = ((performance.now() - started) / 1000).toFixed(1);
     results.push(row);
-    console.log(`${row.ok ? 'ok  ' : 'FAIL'} ${runtime.padEnd(20)} ${row.hash ?? '-'}  (${row.seconds}s)`);
+    console.log(`${row.ok ? 'ok  ' : 'FAIL'} ${runtime.padEnd(20)} ${row.hash ?? '-'}  (${row.seconds}s)${row.notes?.length ? `  ${row.notes.join('; ')}` : ''}`);
     for (const problem of row.problems) console.log(`     ${runtime}: ${problem.replace(/\n/g, '\n     ')}`);
   }
 } finally {
@@ -84,5 +96,5 @@ if (update) {
 const passed = results.filter((r) => r.ok).length;
 const failed = results.length - passed;
 if (!update && golden) console.log(`golden hash: ${golden.hash}`);
-console.log(`runtime matrix: ${passed} passed, ${failed} failed`);
+console.log(`matrix: ${passed} passed, ${failed} failed`);
 process.exitCode = failed ? 1 : 0;
