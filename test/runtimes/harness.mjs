@@ -22,7 +22,7 @@ import { bunBinary, chromiumBinary, denoBinary } from './binaries.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(here, '../..');
 const packageDir = join(repoRoot, 'packages/mm-tokenize-batcher');
-export const RUNTIMES = ['node', 'bun', 'deno', 'workerd', 'chromium', 'chromium-webworker', 'node-worker'];
+export const RUNTIMES = ['node', 'bun', 'deno', 'workerd', 'chromium', 'chromium-webworker', 'chromium-vite-dev', 'node-worker'];
 const MARK = '@@RESULT ';
 
 function sh(file, args, options = {}) {
@@ -276,11 +276,24 @@ async function buildWebApp(consumer) {
   return join(dir, 'dist');
 }
 
-/** Builds the Vite app, serves it on loopback and opens Chromium; `run(args, inWorker)` evaluates the payload. */
-export async function startChromium(consumer, payloadPath) {
+/** Vite's dev server on the consumer app (dependency pre-bundling and all), on loopback. */
+async function serveViteDev(consumer) {
+  const dir = join(consumer.app, 'web');
+  cpSync(join(here, 'web-app'), dir, { recursive: true });
+  const { createServer: createViteServer } = await import('vite');
+  const vite = await createViteServer({ root: dir, configFile: false, logLevel: 'error', server: { host: '127.0.0.1', port: 0, hmr: false } });
+  await vite.listen();
+  const url = new URL(vite.resolvedUrls.local[0]);
+  return { address: () => ({ port: Number(url.port) }), close: (done) => vite.close().then(done) };
+}
+
+/**
+ * Builds the Vite app (or, with `dev`, starts Vite's dev server), serves it on loopback and opens
+ * Chromium; `run(args, inWorker)` evaluates the payload.
+ */
+export async function startChromium(consumer, payloadPath, { dev = false } = {}) {
   installPayload(consumer, payloadPath);
-  const dist = await buildWebApp(consumer);
-  const server = await serveStatic(dist);
+  const server = dev ? await serveViteDev(consumer) : await serveStatic(await buildWebApp(consumer));
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: chromiumBinary,
@@ -312,7 +325,7 @@ export async function startChromium(consumer, payloadPath) {
       const query = new URLSearchParams({ args: JSON.stringify(args), mode: inWorker ? 'worker' : 'main' });
       await page.goto(`${origin}/?${query}`);
       const out = await page.evaluate(() => window.__result);
-      const name = inWorker ? 'chromium-webworker' : 'chromium';
+      const name = inWorker ? 'chromium-webworker' : dev ? 'chromium-vite-dev' : 'chromium';
       if (!out.ok) throw new Error(`${name}: the payload failed: ${out.error}\n${problems.join('\n')}`);
       // wasm-bindgen warns and falls back to compiling from bytes when streaming is impossible.
       if (problems.length) throw new Error(`${name}: the page reported:\n${problems.join('\n')}`);
@@ -357,8 +370,9 @@ export async function openRuntime(runtime, consumer, payloadPath) {
       return { run: (args) => w.fetch(args).then((r) => ({ ...r, entry: w.entry })), dispose: () => w.dispose() };
     }
     case 'chromium':
-    case 'chromium-webworker': {
-      const c = await startChromium(consumer, payloadPath);
+    case 'chromium-webworker':
+    case 'chromium-vite-dev': {
+      const c = await startChromium(consumer, payloadPath, { dev: runtime === 'chromium-vite-dev' });
       return { run: (args) => c.run(args, runtime === 'chromium-webworker'), example: () => c.example(), dispose: () => c.dispose() };
     }
     default:

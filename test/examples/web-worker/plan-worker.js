@@ -1,6 +1,7 @@
 // Planning off the main thread in a browser: a module Web Worker. With Vite (or any bundler that
 // understands `new Worker(new URL(...), { type: 'module' })`) no configuration is needed.
-// Same protocol as ../worker-threads/plan-worker.mjs: sizes in, indices and sizes out.
+// Same protocol as ../worker-threads/plan-worker.mjs: sizes in, indices and sizes out; the page
+// calls it through ../planner.js.
 import { ClusteredBatcher, SimpleBatcher, SortedBatcher, init } from 'mm-tokenize-batcher';
 
 const strategies = { simple: SimpleBatcher, sorted: SortedBatcher, clustered: ClusteredBatcher };

@@ -2,7 +2,7 @@
 // and checks that the batches are identical. Run from a project that has the package installed.
 import { Worker } from 'node:worker_threads';
 import { ClusteredBatcher, SimpleBatcher, SortedBatcher, seedBenchmarkSamples } from 'mm-tokenize-batcher';
-import { planInWorker } from './planner.mjs';
+import { planInWorker } from '../planner.js';
 
 const worker = new Worker(new URL('./plan-worker.mjs', import.meta.url));
 const samples = seedBenchmarkSamples(2000, 1).map((s, i) => ({ ...s, text: `caption ${i}` }));

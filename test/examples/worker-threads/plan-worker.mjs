@@ -1,6 +1,6 @@
 // Planning off the main thread with Node's worker_threads (Bun and Deno run it too).
 // The worker gets image sizes (a transferable Float64Array, [width, height] pairs), plans them and
-// answers with indices and sizes only; the caller maps indices back to its own samples.
+// answers with indices and sizes only; the caller (../planner.js) maps indices back to its samples.
 import { parentPort } from 'node:worker_threads';
 import { ClusteredBatcher, SimpleBatcher, SortedBatcher } from 'mm-tokenize-batcher';
 

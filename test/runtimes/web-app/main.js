@@ -2,7 +2,7 @@
 // Vite with no plugin and no configuration. `?mode=worker` runs the payload in a module Web Worker.
 import * as lib from 'mm-tokenize-batcher';
 import { run } from '../payload.js';
-import { planInWorker } from '../examples/web-worker/planner.js';
+import { planInWorker } from '../examples/planner.js';
 
 const params = new URLSearchParams(location.search);
 const args = JSON.parse(params.get('args') ?? '{}');
