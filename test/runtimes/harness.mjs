@@ -6,10 +6,12 @@
 //   node, bun, deno     a generated entry script run by each binary in the consumer project
 //   workerd             a worker script bundled as Wrangler does (esbuild, conditions workerd/worker/
 //                       browser, the .wasm kept as a module), served by workerd through Miniflare
-//                       on 127.0.0.1 and asked over HTTP
+//                       on 127.0.0.1 and asked over HTTP; `workerd-edge-light` bundles with the
+//                       `edge-light` condition instead (Vercel Edge's entry, `?module` wasm import)
 //   chromium            a page built by Vite from a consumer app, served on 127.0.0.1, driven by
 //                       playwright-core in Debian's headless Chromium; `chromium-webworker` runs
-//                       the payload in a module Web Worker of the same page
+//                       the payload in a module Web Worker of the same page; `chromium-vite-dev`
+//                       loads the app from Vite's dev server (dependency pre-bundling) instead
 //   node-worker         the payload inside a worker_threads Worker
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +24,7 @@ import { bunBinary, chromiumBinary, denoBinary } from './binaries.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(here, '../..');
 const packageDir = join(repoRoot, 'packages/mm-tokenize-batcher');
-export const RUNTIMES = ['node', 'bun', 'deno', 'workerd', 'chromium', 'chromium-webworker', 'chromium-vite-dev', 'node-worker'];
+export const RUNTIMES = ['node', 'bun', 'deno', 'workerd', 'chromium', 'chromium-webworker', 'chromium-vite-dev', 'node-worker', 'workerd-edge-light'];
 const MARK = '@@RESULT ';
 
 function sh(file, args, options = {}) {
@@ -160,8 +162,12 @@ worker.once('error', (error) => { console.log(${JSON.stringify(MARK)} + JSON.str
 /** workerd rejects compatibility dates past its build; Miniflare 4.20260730.0 accepts up to 2026-08-06. */
 export const COMPATIBILITY_DATE = '2026-07-30';
 
-async function buildWorker(consumer) {
-  const dir = join(consumer.app, 'worker');
+/**
+ * `conditions` are Wrangler's by default; `edge-light` first resolves the Vercel Edge entry (its
+ * `?module` wasm import), which workerd then runs: the same no-compile-from-bytes rule holds there.
+ */
+async function buildWorker(consumer, { edgeLight = false } = {}) {
+  const dir = join(consumer.app, edgeLight ? 'worker-edge-light' : 'worker');
   const out = join(dir, 'dist');
   mkdirSync(out, { recursive: true });
   writeFileSync(
@@ -191,7 +197,7 @@ export default {
     format: 'esm',
     platform: 'neutral',
     target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
+    conditions: edgeLight ? ['edge-light', 'worker', 'browser'] : ['workerd', 'worker', 'browser'],
     mainFields: ['browser', 'module', 'main'],
     outfile: join(out, 'worker.js'),
     metafile: true,
@@ -213,15 +219,16 @@ export default {
   });
   const inputs = Object.keys(result.metafile.inputs);
   const entry = inputs.find((i) => /mm-tokenize-batcher\/dist\/[^/]+\.js$/.test(i) && !/chunk-/.test(i));
-  if (!entry?.endsWith('/dist/workerd.js')) throw new Error(`workerd: the bundle used ${entry}, not dist/workerd.js`);
+  const expected = edgeLight ? '/dist/edge-light.js' : '/dist/workerd.js';
+  if (!entry?.endsWith(expected)) throw new Error(`workerd: the bundle used ${entry}, not …${expected}`);
   if (wasmFiles.length !== 1) throw new Error(`workerd: expected one imported .wasm module, got ${wasmFiles.join(', ') || 'none'}`);
   return { out, entry, wasm: wasmFiles[0] };
 }
 
 /** Starts workerd with the bundled worker; `fetch(args)` asks it over loopback HTTP. */
-export async function startWorkerd(consumer, payloadPath) {
+export async function startWorkerd(consumer, payloadPath, options = {}) {
   installPayload(consumer, payloadPath);
-  const { out, entry, wasm } = await buildWorker(consumer);
+  const { out, entry, wasm } = await buildWorker(consumer, options);
   const { Miniflare } = await import('miniflare');
   const mf = new Miniflare({
     modules: [
@@ -365,8 +372,9 @@ export async function openRuntime(runtime, consumer, payloadPath) {
         dispose() {},
       };
     }
-    case 'workerd': {
-      const w = await startWorkerd(consumer, payloadPath);
+    case 'workerd':
+    case 'workerd-edge-light': {
+      const w = await startWorkerd(consumer, payloadPath, { edgeLight: runtime === 'workerd-edge-light' });
       return { run: (args) => w.fetch(args).then((r) => ({ ...r, entry: w.entry })), dispose: () => w.dispose() };
     }
     case 'chromium':

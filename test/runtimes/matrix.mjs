@@ -22,7 +22,7 @@ const unknown = only.filter((r) => !RUNTIMES.includes(r));
 if (unknown.length) throw new Error(`unknown runtime(s) ${unknown.join(', ')}; known: ${RUNTIMES.join(', ')}`);
 
 /** Which built file each runtime must resolve the package to (its `exports` condition). */
-const EXPECTED_ENTRY = { node: '/dist/node.js', bun: '/dist/node.js', deno: '/dist/node.js', workerd: '/dist/workerd.js' };
+const EXPECTED_ENTRY = { node: '/dist/node.js', bun: '/dist/node.js', deno: '/dist/node.js', workerd: '/dist/workerd.js', 'workerd-edge-light': '/dist/edge-light.js' };
 
 console.log('runtimes:', JSON.stringify(versions()));
 const consumer = prepareConsumer({ keep: argv.includes('--keep') });
