@@ -4,7 +4,7 @@
 // tarball. Prints a table with ratios to Node and writes bench/results/runtimes-benchmark.json.
 // SPEC goal: every runtime within 1.5x of Node.
 //
-//   pnpm bench:runtimes            (after scripts/setup.sh and pnpm install)
+//   bash scripts/bench-runtimes.sh   (fresh machine), or pnpm bench:runtimes once set up
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,10 @@ import { versions } from '../test/runtimes/binaries.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const payload = join(here, 'runtimes-payload.js');
 const STRATEGIES = ['simple', 'sorted', 'clustered'];
-const RUNTIMES = ['node', 'bun', 'deno', 'workerd', 'chromium', 'chromium-webworker'];
+// BENCH_RUNTIMES=node,deno limits the runs (Node always runs: it is the reference).
+const RUNTIMES = ['node', 'bun', 'deno', 'workerd', 'chromium', 'chromium-webworker'].filter(
+  (r) => r === 'node' || !process.env.BENCH_RUNTIMES || process.env.BENCH_RUNTIMES.split(',').includes(r),
+);
 const COUNT = 5000;
 // The fastest measurement: on a shared machine, other load only ever adds time.
 const best = (xs) => Math.min(...xs);

@@ -14,8 +14,10 @@ export async function run(lib, { strategy, measurements = 15, minMs = 30, runs }
     for (let i = 0; i < runs; i++) batches += batcher.batch(samples).length;
     return { batches };
   }
-  for (let i = 0; i < 3; i++) batcher.batch(samples); // warm-up: JIT and wasm tiers
+  // Warm-up, at least 3 calls and 300 ms: JIT and wasm tier-up (slower to settle in workers).
   let start = performance.now();
+  for (let i = 0; i < 3 || performance.now() - start < 300; i++) batcher.batch(samples);
+  start = performance.now();
   batcher.batch(samples);
   const once = performance.now() - start;
   const reps = Math.max(1, Math.ceil(minMs / Math.max(once, 0.05)));
