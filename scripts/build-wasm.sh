@@ -28,4 +28,15 @@ fi
 rm -rf "$out"
 wasm-bindgen --target web --out-dir "$out" --out-name mm_batcher \
   "$target_dir/wasm32-unknown-unknown/release/mm_batcher_wasm.wasm"
+
+# Binaryen's optimiser (npm `binaryen`, a root devDependency: runs offline). It drops the name
+# section and shrinks the module (about 130 -> 116 KB gzipped); planning speed is unchanged within
+# noise. The features are those current Rust enables for wasm32, plus SIMD.
+wasm_opt=node_modules/.bin/wasm-opt
+[ -x "$wasm_opt" ] || { echo "wasm-opt missing: run pnpm install (binaryen is a root devDependency)" >&2; exit 1; }
+before=$(wc -c <"$out/mm_batcher_bg.wasm")
+"$wasm_opt" -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-simd --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types "$out/mm_batcher_bg.wasm" -o "$out/mm_batcher_bg.opt.wasm"
+mv "$out/mm_batcher_bg.opt.wasm" "$out/mm_batcher_bg.wasm"
+echo "wasm-opt -O3: $before -> $(wc -c <"$out/mm_batcher_bg.wasm") bytes"
 node scripts/check-simd.mjs "$out/mm_batcher_bg.wasm"

@@ -38,6 +38,15 @@ if [ "$(pnpm --version 2>/dev/null)" != "$pnpm_version" ]; then
   npm install -g --silent "pnpm@$pnpm_version"
 fi
 
+# 4. For scripts/test.sh's runtime matrix: Debian's Chromium (no browser download works here;
+# playwright-core drives /usr/bin/chromium). Bun, Deno and workerd come from npm (test/package.json).
+ensure_chromium() {
+  if ! command -v chromium >/dev/null; then
+    step "installing Debian's chromium (runtime matrix)"
+    apt_install chromium
+  fi
+}
+
 step "pnpm install"
 pnpm install --frozen-lockfile --reporter=append-only | tail -n 3
 

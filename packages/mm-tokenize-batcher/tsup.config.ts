@@ -1,18 +1,42 @@
-import { copyFileSync } from 'node:fs';
-import { defineConfig } from 'tsup';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
-  entry: { node: 'src/node.ts', web: 'src/web.ts' },
-  format: ['esm', 'cjs'],
+// Every entry exports the same API (src/api.ts); they differ only in how they obtain the wasm:
+//   node.ts        Node, Bun, Deno: reads the file next to it, instantiates at import
+//   web.ts         browsers, Web Workers, custom hosts: `await init()` streams it (or `initSync`)
+//   workerd.ts     Cloudflare workerd: `import wasmModule from './mm_batcher_bg.wasm'`
+//   edge-light.ts  Vercel Edge: the same with `?module`
+// The .wasm stays a file next to the JS (dist/mm_batcher_bg.wasm), never inlined.
+const common: Options = {
   dts: true,
-  // `import.meta.url` locates the .wasm; in the CommonJS build it is shimmed from __filename.
-  shims: true,
   target: 'es2022',
   platform: 'neutral',
-  external: ['node:fs'],
-  clean: true,
+  external: ['node:fs', './mm_batcher_bg.wasm', './mm_batcher_bg.wasm?module'],
+  clean: false, // `pnpm build` empties dist/ once; the two configs run side by side
   sourcemap: false,
-  async onSuccess() {
-    copyFileSync('wasm/mm_batcher_bg.wasm', 'dist/mm_batcher_bg.wasm');
+};
+
+export default defineConfig([
+  {
+    ...common,
+    entry: { node: 'src/node.ts', web: 'src/web.ts' },
+    format: ['esm', 'cjs'],
+    // `import.meta.url` locates the .wasm; in the CommonJS build it is shimmed from __filename.
+    shims: true,
+    async onSuccess() {
+      copyFileSync('wasm/mm_batcher_bg.wasm', 'dist/mm_batcher_bg.wasm');
+    },
   },
-});
+  {
+    ...common,
+    // Edge runtimes load ES modules only. Their API (and its types) is the Node entry's: `init()`
+    // is a no-op, the module is ready at import. (One declaration build, so the two configs never
+    // write the same shared .d.ts at once.)
+    entry: { workerd: 'src/workerd.ts', 'edge-light': 'src/edge-light.ts' },
+    format: ['esm'],
+    dts: false,
+    async onSuccess() {
+      for (const name of ['workerd', 'edge-light']) writeFileSync(`dist/${name}.d.ts`, "export * from './node.js';\n");
+    },
+  },
+]);

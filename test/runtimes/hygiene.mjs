@@ -1,0 +1,59 @@
+// Package hygiene, on the packed tarball: publint and @arethetypeswrong/cli report no problems,
+// and the tarball holds only what users need (the built JS, its declarations, the .wasm, README,
+// package.json). Exits non-zero on any finding.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const packageDir = resolve(here, '../../packages/mm-tokenize-batcher');
+const bin = (name) => join(here, '../node_modules/.bin', name);
+let failed = 0;
+let passed = 0;
+
+function check(name, fn) {
+  try {
+    const detail = fn();
+    passed++;
+    console.log(`ok   ${name}${detail ? `: ${detail}` : ''}`);
+  } catch (error) {
+    failed++;
+    console.log(`FAIL ${name}\n${String(error.stdout ?? '')}${String(error.stderr ?? '')}${error.message}`);
+  }
+}
+
+const run = (file, args) => execFileSync(file, args, { cwd: packageDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+check('publint --strict', () => {
+  const out = run(bin('publint'), ['--strict']);
+  if (!/All good!/.test(out)) throw new Error(out);
+});
+
+// The .wasm subpath is exported for custom hosts (bytes for `initSync`); it is not a JS entry
+// point, so attw has no types to find there.
+check('attw --pack', () => {
+  run(bin('attw'), ['--pack', '.', '--exclude-entrypoints', './mm_batcher_bg.wasm']);
+});
+
+check('tarball contents', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mm-batcher-pack-'));
+  try {
+    run('pnpm', ['pack', '--pack-destination', dir]);
+    const tarball = join(dir, readdirSync(dir).find((f) => f.endsWith('.tgz')));
+    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n').map((f) => f.replace(/^package\//, ''));
+    const allowed = /^(package\.json|README\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts)|dist\/mm_batcher_bg\.wasm)$/;
+    const extra = files.filter((f) => !allowed.test(f));
+    if (extra.length) throw new Error(`unexpected files in the tarball: ${extra.join(', ')}`);
+    for (const needed of ['package.json', 'README.md', 'dist/mm_batcher_bg.wasm', 'dist/node.js', 'dist/node.cjs', 'dist/web.js', 'dist/workerd.js', 'dist/edge-light.js']) {
+      if (!files.includes(needed)) throw new Error(`${needed} is missing from the tarball`);
+    }
+    return `${files.length} files`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+console.log(`hygiene: ${passed} passed, ${failed} failed`);
+process.exitCode = failed ? 1 : 0;

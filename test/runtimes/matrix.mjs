@@ -1,0 +1,100 @@
+// The runtime matrix: packs the package, installs the tarball into a scratch consumer project and
+// runs the conformance script (test/conformance/conformance.js) in every runtime. Each must print
+// the committed golden hash (test/conformance/golden.json); a failure names the runtime and the
+// cases that differ. A runtime that cannot start is a failure.
+//
+//   node runtimes/matrix.mjs                     all runtimes
+//   node runtimes/matrix.mjs --only node,deno    some
+//   node runtimes/matrix.mjs --only node --update-golden   rewrite the golden file from Node
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RUNTIMES, openRuntime, prepareConsumer, runWorkerThreadsExample } from './harness.mjs';
+import { versions } from './binaries.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const payload = join(here, '../conformance/conformance.js');
+const goldenPath = join(here, '../conformance/golden.json');
+const argv = process.argv.slice(2);
+const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : RUNTIMES;
+const update = argv.includes('--update-golden');
+const unknown = only.filter((r) => !RUNTIMES.includes(r));
+if (unknown.length) throw new Error(`unknown runtime(s) ${unknown.join(', ')}; known: ${RUNTIMES.join(', ')}`);
+
+/** Which built file each runtime must resolve the package to (its `exports` condition). */
+const EXPECTED_ENTRY = { node: '/dist/node.js', bun: '/dist/node.js', deno: '/dist/node.js', workerd: '/dist/workerd.js', 'workerd-edge-light': '/dist/edge-light.js' };
+
+console.log('runtimes:', JSON.stringify(versions()));
+const consumer = prepareConsumer({ keep: argv.includes('--keep') });
+console.log(`consumer project: ${consumer.app} (from ${consumer.tarball})`);
+const golden = update ? null : JSON.parse(readFileSync(goldenPath, 'utf8'));
+const results = [];
+try {
+  for (const runtime of only) {
+    const started = performance.now();
+    let row;
+    try {
+      const handle = await openRuntime(runtime, consumer, payload);
+      try {
+        const out = await handle.run({});
+        const { hash, cases } = out.result;
+        const problems = [];
+        const expectedEntry = EXPECTED_ENTRY[runtime];
+        if (expectedEntry && !(out.entry ?? '').endsWith(expectedEntry)) problems.push(`resolved the package to ${out.entry}, expected …${expectedEntry}`);
+        if (golden && hash !== golden.hash) {
+          const differing = Object.keys({ ...golden.cases, ...cases }).filter((name) => golden.cases[name] !== cases[name]);
+          problems.push(`hash ${hash} != golden ${golden.hash}; cases that differ: ${differing.join(', ')}`);
+          // Show what differed: this runtime's canonical text of the first differing case.
+          const full = await handle.run({ full: true });
+          const name = differing[0];
+          if (full.result.full?.[name]) problems.push(`${name} here: ${full.result.full[name].slice(0, 600)}…`);
+        }
+        // The README's off-main-thread examples (test/examples), run where they belong.
+        const notes = [];
+        if (runtime === 'chromium-webworker') {
+          const lines = await handle.example();
+          for (const [name, same, detail] of lines) if (!same) problems.push(`Web Worker example, ${name}: worker and page differ (${detail})`);
+          notes.push(`Web Worker example: ${lines.filter((l) => l[1]).length}/${lines.length} ok`);
+        }
+        if (runtime === 'node-worker') {
+          const text = await runWorkerThreadsExample(consumer);
+          if (!/: \d+ passed, 0 failed/.test(text)) problems.push(`worker_threads example:\n${text}`);
+          notes.push(text.trim().split('\n').at(-1));
+        }
+        row = { runtime, hash, ok: problems.length === 0, problems, entry: out.entry, notes };
+      } finally {
+        await handle.dispose();
+      }
+    } catch (error) {
+      row = { runtime, hash: null, ok: false, problems: [String(error.stack ?? error)] };
+    }
+    row.seconds = ((performance.now() - started) / 1000).toFixed(1);
+    results.push(row);
+    console.log(`${row.ok ? 'ok  ' : 'FAIL'} ${runtime.padEnd(20)} ${row.hash ?? '-'}  (${row.seconds}s)${row.notes?.length ? `  ${row.notes.join('; ')}` : ''}`);
+    for (const problem of row.problems) console.log(`     ${runtime}: ${problem.replace(/\n/g, '\n     ')}`);
+  }
+} finally {
+  consumer.dispose();
+}
+
+if (update) {
+  const node = results.find((r) => r.runtime === 'node');
+  if (!node?.ok) throw new Error('--update-golden needs a passing Node run');
+  const again = await (async () => {
+    const c = prepareConsumer();
+    try {
+      const h = await openRuntime('node', c, payload);
+      return (await h.run({})).result;
+    } finally {
+      c.dispose();
+    }
+  })();
+  writeFileSync(goldenPath, JSON.stringify({ hash: again.hash, cases: again.cases }, null, 2) + '\n');
+  console.log(`wrote ${goldenPath}: ${again.hash}`);
+}
+
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed;
+if (!update && golden) console.log(`golden hash: ${golden.hash}`);
+console.log(`matrix: ${passed} passed, ${failed} failed`);
+process.exitCode = failed ? 1 : 0;
