@@ -21,8 +21,8 @@ export async function lineChart(title: string, yTitle: string, points: ChartPoin
     mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'bufferSize', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'buffer size (samples)', axis: { values: [...new Set(points.map((p) => p.bufferSize))] } },
-      y: { field: 'value', type: 'quantitative', title: yTitle, scale: logY ? { type: 'log' } : { zero: false } },
-      color: { field: 'series', type: 'nominal', title: null },
+      y: { field: 'value', type: 'quantitative', title: yTitle, scale: logY ? { type: 'log', nice: false } : { zero: false } },
+      color: { field: 'series', type: 'nominal', title: null, scale: { scheme: 'tableau10' } },
       strokeDash: { field: 'kind', type: 'nominal', title: null, scale: { domain: ['library', 'peer'], range: [[1, 0], [5, 3]] } },
     },
   };

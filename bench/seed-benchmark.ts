@@ -132,14 +132,18 @@ writeFileSync(
   new URL('seed-benchmark.json', dir),
   JSON.stringify({ protocol: { count: COUNT, seed: SEED, batchSize: BATCH_SIZE, bufferSizes: BUFFER_SIZES, multiples: MULTIPLES, runs: RUNS }, node: process.version, python: pythonVersion ?? null, peers: peersRan, rows }, null, 1) + '\n',
 );
-const charts: [string, string, string, (r: Row) => number, boolean][] = [
-  ['cost', 'Planning cost per sample', 'microseconds per sample (log)', (r) => r.costUs, true],
-  ['p95-waste', 'p95 resize waste r', 'p95 r (lower is better)', (r) => r.resizeWaste.p95, false],
-  ['fill', 'Fill (share of batch slots used)', 'fill', (r) => r.fill, false],
+// Quality charts leave out peers whose batches equal a library strategy's (same algorithm).
+const sameBatches = (r: Row) => r.name === 'ts-baseline/simple' || r.name === 'ts-baseline/sorted' || r.name === 'python-seed/simple' || r.name === 'python-seed/sorted';
+const charts: [string, string, string, (r: Row) => number, boolean, (r: Row) => boolean][] = [
+  ['cost', 'Planning cost per sample', 'microseconds per sample (log)', (r) => r.costUs, true, () => true],
+  ['p95-waste', 'p95 resize waste r', 'p95 r, log scale (lower is better)', (r) => r.resizeWaste.p95, true, (r) => !sameBatches(r)],
+  ['fill', 'Fill (share of batch slots used)', 'fill', (r) => r.fill, false, (r) => !sameBatches(r)],
 ];
 for (const multipleOf of MULTIPLES) {
-  for (const [file, title, yTitle, value, logY] of charts) {
-    const points: ChartPoint[] = rows.filter((r) => r.multipleOf === multipleOf).map((r) => ({ series: r.name, kind: r.kind, bufferSize: r.bufferSize, value: value(r) }));
+  for (const [file, title, yTitle, value, logY, shown] of charts) {
+    const points: ChartPoint[] = rows
+      .filter((r) => r.multipleOf === multipleOf && shown(r))
+      .map((r) => ({ series: r.name, kind: r.kind, bufferSize: r.bufferSize, value: value(r) }));
     writeFileSync(new URL(`${file}-m${multipleOf}.svg`, dir), await lineChart(`${title} (multipleOf ${multipleOf})`, yTitle, points, logY));
   }
 }
