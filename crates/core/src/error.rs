@@ -12,6 +12,8 @@ pub enum ErrorCode {
     InvalidDimensions,
     /// A sample's sort key (custom `key` of the sorted strategy) is not a finite number.
     InvalidKey,
+    /// One image alone costs more tokens than `maxTokens` at its size.
+    OverTokenBudget,
     /// Internal inputs disagree (for example arrays of different lengths): a bug in a binding.
     InvalidInput,
 }
@@ -22,6 +24,7 @@ impl ErrorCode {
             ErrorCode::InvalidOption => "INVALID_OPTION",
             ErrorCode::InvalidDimensions => "INVALID_DIMENSIONS",
             ErrorCode::InvalidKey => "INVALID_KEY",
+            ErrorCode::OverTokenBudget => "OVER_TOKEN_BUDGET",
             ErrorCode::InvalidInput => "INVALID_INPUT",
         }
     }

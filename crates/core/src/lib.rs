@@ -19,10 +19,13 @@ pub mod error;
 pub mod features;
 pub mod metrics;
 pub mod options;
+pub mod packing;
 pub mod plan;
+pub mod shapes;
 pub mod sizing;
 pub mod strategy;
 pub mod synthetic;
+pub mod tokens;
 
 pub use error::{ErrorCode, PlanError, Reject};
 pub use features::{Shape, MAX_SIDE};

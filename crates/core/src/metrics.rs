@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::error::PlanError;
+use crate::options::TokenBudget;
 use crate::plan::{Checked, Plan, Samples};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -28,6 +29,9 @@ pub struct Metrics {
     pub resize_waste: Summary,
     /// Mean over batches of the population variance of `ln(w / h)` within the batch.
     pub aspect_spread: f64,
+    /// With a token budget: tokens the batches use over `batches * maxTokens`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_fill: Option<f64>,
 }
 
 /// Scores the batches `plan` describes (its `order`, `offsets` and `sizes`; rejects are ignored)
@@ -37,6 +41,7 @@ pub fn evaluate(
     samples: Samples<'_>,
     plan: &Plan,
     batch_size: Option<usize>,
+    budget: Option<&TokenBudget>,
 ) -> Result<Metrics, PlanError> {
     let Checked {
         shapes, rejects, ..
@@ -96,6 +101,15 @@ pub fn evaluate(
         } else {
             spread_sum / batches as f64
         },
+        token_fill: budget.map(|budget| {
+            if batches == 0 {
+                return 1.0;
+            }
+            let used: u64 = (0..batches)
+                .map(|b| plan.batch(b).len() as u64 * budget.tokens(plan.sizes[b]))
+                .sum();
+            used as f64 / (batches as f64 * budget.max_tokens as f64)
+        }),
     })
 }
 
@@ -171,7 +185,7 @@ mod tests {
         let widths = [100.0, 400.0];
         let heights = [100.0, 100.0];
         let plan = plan_of(vec![0, 1], vec![0, 2], vec![(100, 200)]);
-        let m = evaluate(Samples::new(&widths, &heights), &plan, Some(4)).unwrap();
+        let m = evaluate(Samples::new(&widths, &heights), &plan, Some(4), None).unwrap();
         let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
         assert!(close(m.distortion.max, 2.0) && close(m.distortion.p50, 2.0));
         assert!(close(m.scale_mismatch.p95, 2.0));
@@ -183,7 +197,7 @@ mod tests {
     #[test]
     fn native_shape_scores_one() {
         let plan = plan_of(vec![0], vec![0, 1], vec![(480, 640)]);
-        let m = evaluate(Samples::new(&[640.0], &[480.0]), &plan, None).unwrap();
+        let m = evaluate(Samples::new(&[640.0], &[480.0]), &plan, None, None).unwrap();
         assert_eq!(
             (m.resize_waste.max, m.fill, m.aspect_spread),
             (1.0, 1.0, 0.0)
@@ -208,7 +222,7 @@ mod tests {
             plan_of(vec![0, 1], vec![1, 2], vec![(10, 10)]),
         ] {
             assert!(matches!(
-                evaluate(Samples::new(&w, &h), &plan, None),
+                evaluate(Samples::new(&w, &h), &plan, None, None),
                 Err(PlanError::Input { .. })
             ));
         }

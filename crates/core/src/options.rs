@@ -128,21 +128,43 @@ impl Default for Sizing {
     }
 }
 
+/// A token budget per batch, as packed vision encoders are fed: a batch of `count` images at
+/// `(H, W)` costs `count * (H / patch_size) * (W / patch_size)` tokens.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TokenBudget {
+    pub max_tokens: u64,
+    pub patch_size: u32,
+}
+
+impl TokenBudget {
+    /// Tokens one image costs at `(height, width)` (sides are multiples of the patch size).
+    pub fn tokens(&self, (height, width): (u32, u32)) -> u64 {
+        u64::from(height / self.patch_size) * u64::from(width / self.patch_size)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanOptions {
-    pub batch_size: usize,
+    /// Most samples per batch; `None` when only a token budget bounds batches.
+    pub batch_size: Option<usize>,
+    pub tokens: Option<TokenBudget>,
+    /// Most distinct `resizeSize` values in one plan.
+    pub max_shapes: Option<usize>,
     pub strategy: Strategy,
     pub sizing: Sizing,
     /// Invalid samples become rejects instead of an error.
     pub skip_invalid: bool,
 }
 
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+pub(crate) const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 const MAX_COUNT: f64 = 2_147_483_647.0;
-const MAX_MULTIPLE_OF: f64 = 65_536.0;
+pub(crate) const MAX_MULTIPLE_OF: f64 = 65_536.0;
 
 const COMMON: &[&str] = &[
     "batchSize",
+    "maxTokens",
+    "patchSize",
+    "maxShapes",
     "multipleOf",
     "minPixels",
     "maxPixels",
@@ -178,11 +200,42 @@ impl PlanOptions {
             ));
         }
 
-        let batch_size = integer(entries, "batchSize", 1.0, MAX_COUNT)?
-            .ok_or_else(|| PlanError::option("batchSize", "is required"))?
-            as usize;
-        let multiple_of =
-            integer(entries, "multipleOf", 1.0, MAX_MULTIPLE_OF)?.unwrap_or(1.0) as u32;
+        let batch_size = integer(entries, "batchSize", 1.0, MAX_COUNT)?.map(|b| b as usize);
+        let patch_size = integer(entries, "patchSize", 1.0, MAX_MULTIPLE_OF)?.map(|p| p as u32);
+        let max_tokens = integer(entries, "maxTokens", 1.0, MAX_SAFE_INTEGER)?.map(|t| t as u64);
+        let tokens = match (max_tokens, patch_size) {
+            (Some(max_tokens), Some(patch_size)) => Some(TokenBudget {
+                max_tokens,
+                patch_size,
+            }),
+            (Some(_), None) => {
+                return Err(PlanError::option(
+                    "maxTokens",
+                    "needs `patchSize` to count tokens",
+                ))
+            }
+            _ => None,
+        };
+        if batch_size.is_none() && tokens.is_none() {
+            return Err(PlanError::option(
+                "batchSize",
+                "is required (or a token budget: `maxTokens` with `patchSize`)",
+            ));
+        }
+        let max_shapes = integer(entries, "maxShapes", 1.0, MAX_COUNT)?.map(|k| k as usize);
+        // With a patch size, sides default to whole patches, and must be whole patches.
+        let multiple_of = integer(entries, "multipleOf", 1.0, MAX_MULTIPLE_OF)?
+            .map_or(patch_size.unwrap_or(1), |m| m as u32);
+        if let Some(patch) = patch_size {
+            if multiple_of % patch != 0 {
+                return Err(PlanError::option(
+                    "multipleOf",
+                    format!(
+                        "is {multiple_of}; with `patchSize` {patch} it must be a multiple of it"
+                    ),
+                ));
+            }
+        }
         let min_pixels = integer(entries, "minPixels", 1.0, MAX_SAFE_INTEGER)?;
         let max_pixels = integer(entries, "maxPixels", 1.0, MAX_SAFE_INTEGER)?;
         let multiple_area = f64::from(multiple_of) * f64::from(multiple_of);
@@ -223,6 +276,8 @@ impl PlanOptions {
         };
         Ok(PlanOptions {
             batch_size,
+            tokens,
+            max_shapes,
             strategy,
             sizing: Sizing {
                 // Full batches hold their cell's corners, which the median rule serves worst.
@@ -243,7 +298,12 @@ impl PlanOptions {
     }
 }
 
-fn integer(entries: &OptionMap, name: &str, min: f64, max: f64) -> Result<Option<f64>, PlanError> {
+pub(crate) fn integer(
+    entries: &OptionMap,
+    name: &str,
+    min: f64,
+    max: f64,
+) -> Result<Option<f64>, PlanError> {
     let Some(value) = entries.get(name) else {
         return Ok(None);
     };
@@ -285,7 +345,7 @@ fn fraction(entries: &OptionMap, name: &str) -> Result<Option<f64>, PlanError> {
     }
 }
 
-fn boolean(entries: &OptionMap, name: &str) -> Result<Option<bool>, PlanError> {
+pub(crate) fn boolean(entries: &OptionMap, name: &str) -> Result<Option<bool>, PlanError> {
     match entries.get(name) {
         None => Ok(None),
         Some(OptionValue::Bool(b)) => Ok(Some(*b)),

@@ -4,8 +4,10 @@
 use crate::error::{ErrorCode, PlanError, Reject};
 use crate::features::Shape;
 use crate::options::{PlanOptions, SortKey, Strategy};
+use crate::shapes::limit_shapes;
 use crate::sizing::{resize_size, SizingScratch};
 use crate::strategy::{balanced_groups, cluster_groups, simple_groups, sorted_groups};
+use crate::tokens::{cut_by_tokens, typical_batch_size};
 
 /// A plan in flat arrays, ready to cross to JS as typed arrays.
 /// Batch `b` holds the input indices `order[offsets[b]..offsets[b + 1]]` and is resized to
@@ -127,18 +129,24 @@ pub fn plan(options: &PlanOptions, samples: Samples<'_>) -> Result<Plan, PlanErr
     let Checked {
         shapes,
         indices,
-        rejects,
+        rejects: mut plan_rejects,
     } = Samples {
         keys: custom_keys,
         ..samples
     }
     .check()?;
     if !options.skip_invalid {
-        if let Some(first) = rejects.first() {
+        if let Some(first) = plan_rejects.first() {
             return Err(PlanError::Sample(first.clone()));
         }
     }
 
+    // Strategies that plan by count need a batch size; a budget alone implies a typical one.
+    let batch_size = options.batch_size.unwrap_or_else(|| {
+        options.tokens.map_or(1, |budget| {
+            typical_batch_size(&shapes, &budget, &options.sizing)
+        })
+    });
     let groups = match &options.strategy {
         Strategy::Simple => simple_groups(shapes.len()),
         Strategy::Sorted { key } => {
@@ -147,25 +155,92 @@ pub fn plan(options: &PlanOptions, samples: Samples<'_>) -> Result<Plan, PlanErr
                 .unwrap_or_default();
             sorted_groups(&shapes, *key, &valid_keys)
         }
-        Strategy::Clustered(cluster) => cluster_groups(&shapes, options.batch_size, cluster)?,
-        Strategy::Balanced(balanced) => balanced_groups(&shapes, options.batch_size, balanced),
+        Strategy::Clustered(cluster) => cluster_groups(&shapes, batch_size, cluster)?,
+        Strategy::Balanced(balanced) => balanced_groups(&shapes, batch_size, balanced),
     };
+
+    // Cut groups into batches: by count, and by tokens where a budget is set.
+    let mut scratch = SizingScratch::default();
+    let mut batches: Vec<Vec<u32>> = Vec::with_capacity(shapes.len() / batch_size + groups.len());
+    let mut over_budget: Vec<u32> = Vec::new();
+    let cap = options.batch_size.unwrap_or(usize::MAX);
+    for group in &groups {
+        match &options.tokens {
+            None => batches.extend(group.chunks(batch_size).map(<[u32]>::to_vec)),
+            Some(budget) => cut_by_tokens(
+                &shapes,
+                group,
+                budget,
+                cap,
+                &options.sizing,
+                &mut scratch,
+                &mut batches,
+                &mut over_budget,
+            ),
+        }
+    }
+    if !over_budget.is_empty() {
+        let budget = options.tokens.expect("only a budget sets samples apart");
+        let mut rejects: Vec<Reject> = over_budget
+            .iter()
+            .map(|&p| Reject {
+                index: indices[p as usize] as usize,
+                code: ErrorCode::OverTokenBudget,
+                message: format!(
+                    "needs {} tokens at its own size, above maxTokens {}; lower maxPixels",
+                    budget.tokens(resize_size(&shapes, &[p], &options.sizing, &mut scratch)),
+                    budget.max_tokens
+                ),
+            })
+            .collect();
+        rejects.sort_by_key(|r| r.index);
+        if !options.skip_invalid {
+            return Err(PlanError::Sample(rejects.swap_remove(0)));
+        }
+        plan_rejects.extend(rejects);
+        plan_rejects.sort_by_key(|r| r.index);
+    }
+
+    let mut sizes: Vec<(u32, u32)> = batches
+        .iter()
+        .map(|b| resize_size(&shapes, b, &options.sizing, &mut scratch))
+        .collect();
+    if let Some(max_shapes) = options.max_shapes {
+        limit_shapes(
+            &shapes,
+            &batches,
+            &mut sizes,
+            max_shapes,
+            &options.sizing,
+            options.tokens.as_ref(),
+        );
+        if let Some(budget) = &options.tokens {
+            // A shared shape can be larger than a batch's own: cut it again to fit.
+            let (mut recut, mut resized) = (
+                Vec::with_capacity(batches.len()),
+                Vec::with_capacity(sizes.len()),
+            );
+            for (batch, size) in batches.into_iter().zip(sizes) {
+                let fit = (budget.max_tokens / budget.tokens(size).max(1)).max(1) as usize;
+                for part in batch.chunks(fit) {
+                    recut.push(part.to_vec());
+                    resized.push(size);
+                }
+            }
+            (batches, sizes) = (recut, resized);
+        }
+    }
 
     let mut plan = Plan {
         order: Vec::with_capacity(shapes.len()),
         offsets: vec![0],
-        sizes: Vec::new(),
-        rejects,
+        sizes,
+        rejects: plan_rejects,
     };
-    let mut scratch = SizingScratch::default();
-    for group in &groups {
-        for batch in group.chunks(options.batch_size) {
-            plan.sizes
-                .push(resize_size(&shapes, batch, &options.sizing, &mut scratch));
-            plan.order
-                .extend(batch.iter().map(|&p| indices[p as usize]));
-            plan.offsets.push(plan.order.len() as u32);
-        }
+    for batch in &batches {
+        plan.order
+            .extend(batch.iter().map(|&p| indices[p as usize]));
+        plan.offsets.push(plan.order.len() as u32);
     }
     Ok(plan)
 }

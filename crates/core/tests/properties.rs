@@ -78,7 +78,7 @@ proptest! {
             let again = plan(&opts, Samples::new(&widths, &heights)).unwrap();
             prop_assert_eq!(&p, &again, "same input, same seed, same plan");
 
-            let m = evaluate(Samples::new(&widths, &heights), &p, Some(batch_size)).unwrap();
+            let m = evaluate(Samples::new(&widths, &heights), &p, Some(batch_size), None).unwrap();
             for v in [m.distortion.p50, m.distortion.p95, m.distortion.max, m.scale_mismatch.p50, m.scale_mismatch.p95,
                       m.scale_mismatch.max, m.resize_waste.p50, m.resize_waste.p95, m.resize_waste.max] {
                 prop_assert!(v >= 1.0, "metric {} < 1", v);
@@ -111,6 +111,44 @@ proptest! {
                 let step = u64::from(multiple_of) * u64::from(h.max(w));
                 let blocked = max_pixels.is_some_and(|max| area + step > max);
                 prop_assert!(area >= min || blocked, "{}x{} below minPixels {}", h, w, min);
+            }
+        }
+    }
+
+    #[test]
+    fn token_budgets_and_shape_caps_hold(
+        (widths, heights) in sides(),
+        patch in prop_oneof![Just(14u32), Just(16), Just(28)],
+        max_tokens in 256u64..20_000,
+        batch_size in prop::option::of(1usize..40),
+        max_shapes in prop::option::of(1usize..6),
+    ) {
+        for kind in KINDS {
+            let mut entries = vec![
+                ("maxTokens", num(max_tokens as f64)),
+                ("patchSize", num(f64::from(patch))),
+                ("maxPixels", num(f64::from(patch * patch) * (max_tokens as f64) / 2.0)),
+                ("skipInvalid", OptionValue::Bool(true)),
+            ];
+            if let Some(b) = batch_size { entries.push(("batchSize", num(b as f64))); }
+            if let Some(k) = max_shapes { entries.push(("maxShapes", num(k as f64))); }
+            let opts = options(kind, &entries);
+            let p = plan(&opts, Samples::new(&widths, &heights)).unwrap();
+            // Every sample once: in a batch, or rejected as over the budget.
+            let mut seen = vec![0u32; widths.len()];
+            for &i in &p.order { seen[i as usize] += 1; }
+            for r in &p.rejects { seen[r.index] += 1; }
+            prop_assert!(seen.iter().all(|&c| c == 1));
+            let mut distinct = p.sizes.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            if let Some(k) = max_shapes { prop_assert!(distinct.len() <= k, "{} shapes > {}", distinct.len(), k); }
+            for b in 0..p.batch_count() {
+                let (h, w) = p.sizes[b];
+                prop_assert!(h % patch == 0 && w % patch == 0);
+                let tokens = u64::from(h / patch) * u64::from(w / patch) * p.batch(b).len() as u64;
+                prop_assert!(tokens <= max_tokens, "batch {} uses {} > {}", b, tokens, max_tokens);
+                if let Some(cap) = batch_size { prop_assert!(p.batch(b).len() <= cap); }
             }
         }
     }
@@ -199,7 +237,7 @@ fn clustered_beats_simple_on_the_seed_benchmark() {
             Samples::new(&widths, &heights),
         )
         .unwrap();
-        evaluate(Samples::new(&widths, &heights), &p, Some(32))
+        evaluate(Samples::new(&widths, &heights), &p, Some(32), None)
             .unwrap()
             .resize_waste
             .p95

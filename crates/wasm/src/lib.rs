@@ -1,7 +1,9 @@
 //! wasm-bindgen layer: typed arrays in, typed arrays and plain objects out. No logic lives here;
 //! every call crosses the boundary once and leaves nothing allocated for JS to free.
 
-use js_sys::{Array, Object, Reflect, Uint32Array};
+use js_sys::{Array, Float64Array, Object, Reflect, Uint32Array};
+use mm_batcher_core::options::TokenBudget;
+use mm_batcher_core::packing::PackOptions;
 use mm_batcher_core::{
     self as core, OptionMap, Plan, PlanError, PlanOptions, Reject, Samples, StrategyKind,
 };
@@ -56,6 +58,8 @@ pub fn evaluate(
     size_heights: &[u32],
     size_widths: &[u32],
     batch_size: Option<u32>,
+    max_tokens: Option<f64>,
+    patch_size: Option<u32>,
 ) -> Result<JsValue, JsValue> {
     if size_heights.len() != size_widths.len() {
         return Err(to_js_error(PlanError::Input {
@@ -73,13 +77,68 @@ pub fn evaluate(
         sizes,
         rejects: Vec::new(),
     };
+    let budget = match (max_tokens, patch_size) {
+        (Some(max_tokens), Some(patch_size)) if max_tokens >= 1.0 && patch_size >= 1 => {
+            Some(TokenBudget {
+                max_tokens: max_tokens as u64,
+                patch_size,
+            })
+        }
+        (None, _) => None,
+        _ => {
+            return Err(to_js_error(PlanError::option(
+                "maxTokens",
+                "needs a `patchSize` of at least 1 and must be at least 1",
+            )))
+        }
+    };
     let metrics = core::evaluate(
         Samples::new(widths, heights),
         &plan,
         batch_size.map(|b| b as usize),
+        budget.as_ref(),
     )
     .map_err(to_js_error)?;
     serde_wasm_bindgen::to_value(&metrics).map_err(|e| JsValue::from_str(&e.to_string()))
+}
+
+/// Packs images at their own sizes into token budgets. Returns `{ order, offsets, heights,
+/// widths, tokens, rejects }`: pack `p` holds `order[offsets[p]..offsets[p + 1]]`, and the
+/// per-image arrays follow `order`.
+#[wasm_bindgen]
+pub fn pack(options: JsValue, widths: &[f64], heights: &[f64]) -> Result<JsValue, JsValue> {
+    let entries: OptionMap = serde_wasm_bindgen::from_value(options).map_err(|e| {
+        to_js_error(PlanError::option(
+            "options",
+            format!("must be a plain object ({e})"),
+        ))
+    })?;
+    let options = PackOptions::parse(&entries).map_err(to_js_error)?;
+    let packing =
+        core::packing::pack(&options, Samples::new(widths, heights)).map_err(to_js_error)?;
+    let (size_heights, size_widths): (Vec<u32>, Vec<u32>) = packing.sizes.iter().copied().unzip();
+    let tokens: Vec<f64> = packing.tokens.iter().map(|&t| t as f64).collect();
+    let out = Object::new();
+    set(&out, "order", &Uint32Array::from(packing.order.as_slice()));
+    set(
+        &out,
+        "offsets",
+        &Uint32Array::from(packing.offsets.as_slice()),
+    );
+    set(&out, "heights", &Uint32Array::from(size_heights.as_slice()));
+    set(&out, "widths", &Uint32Array::from(size_widths.as_slice()));
+    set(&out, "tokens", &Float64Array::from(tokens.as_slice()));
+    set(
+        &out,
+        "padding",
+        &packing.padding(options.budget.max_tokens).into(),
+    );
+    set(
+        &out,
+        "rejects",
+        &packing.rejects.iter().map(reject_object).collect::<Array>(),
+    );
+    Ok(out.into())
 }
 
 /// The SPEC seed benchmark's synthetic sizes, interleaved `[h0, w0, h1, w1, ...]`.

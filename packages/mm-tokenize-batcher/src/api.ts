@@ -15,6 +15,7 @@ export {
 } from './batchers.js';
 export { evaluate, type Metrics, type Summary, type EvaluatedBatch, type EvaluateOptions } from './evaluate.js';
 export { BatcherError, type ErrorCode, type Reject } from './errors.js';
+export { TokenPacker, type TokenPackerOptions, type Pack, type Packs } from './packing.js';
 export type { ImageLike } from './image-size.js';
 export { seedBenchmarkSamples } from './synthetic.js';
 export { initSync, type WasmSource, type WasmInput } from './wasm.js';

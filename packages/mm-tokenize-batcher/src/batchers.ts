@@ -1,5 +1,5 @@
 import { BatcherError, callWasm, type Reject } from './errors.js';
-import { sampleImageSize, type ImageLike } from './image-size.js';
+import { bufferSizes, callWasmOnBuffer, withAdapterProblems, type ImageLike } from './image-size.js';
 import { wasm } from './wasm.js';
 
 /** One element of a buffer: an image, optional text, and any other fields (carried through). */
@@ -11,9 +11,22 @@ export interface Sample {
 
 /** Options every strategy takes. */
 export interface BatcherOptions {
-  /** Most samples in one batch. Required; a whole number >= 1. */
-  batchSize: number;
-  /** Each side of `resizeSize` is a multiple of this (patch size, or patch x merge). Default 1. */
+  /** Most samples in one batch; a whole number >= 1. Required unless `maxTokens` is given. */
+  batchSize?: number;
+  /**
+   * Token budget per batch (with `patchSize`): a batch of `count` images at `[H, W]` holds at
+   * most `count * (H / patchSize) * (W / patchSize) <= maxTokens`, as packed vision encoders are
+   * fed. Batches then vary in length; `batchSize`, if given too, still caps them.
+   */
+  maxTokens?: number;
+  /** Patch side in pixels; sides of `resizeSize` are whole patches. Default `multipleOf` is this. */
+  patchSize?: number;
+  /**
+   * Most distinct `resizeSize` values in one plan (compiled models pay for every new input
+   * shape). Shapes are chosen from the data; batches keep their members.
+   */
+  maxShapes?: number;
+  /** Each side of `resizeSize` is a multiple of this (patch size, or patch x merge). Default 1, or `patchSize`. */
   multipleOf?: number;
   /** Smallest `height * width` of a `resizeSize`; the size is scaled up, keeping its aspect. */
   minPixels?: number;
@@ -100,35 +113,9 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
 
   /** Groups `buffer` into batches of similar shape and sizes each batch. Synchronous. */
   batch(buffer: readonly S[]): Batches<S> {
-    if (!Array.isArray(buffer)) {
-      throw new BatcherError('INVALID_INPUT', `buffer must be an array of samples, got ${buffer === null ? 'null' : typeof buffer}`);
-    }
-    const n = buffer.length;
-    const widths = new Float64Array(n);
-    const heights = new Float64Array(n);
-    // Problems only the adapter can name (no image, bytes): Rust sees NaN there and reports the
-    // index in order with every other problem; the adapter's message then replaces its own.
-    const adapterProblems = new Map<number, Reject>();
-    for (let i = 0; i < n; i++) {
-      const size = sampleImageSize(buffer[i]);
-      if ('code' in size) {
-        adapterProblems.set(i, { index: i, code: size.code, message: `sample ${i}: ${size.message}` });
-        widths[i] = heights[i] = Number.NaN;
-      } else {
-        widths[i] = size.width;
-        heights[i] = size.height;
-      }
-    }
-    const keys = this.customKeys(buffer, adapterProblems);
-
-    let plan: WasmPlan;
-    try {
-      plan = callWasm(() => wasm().plan(this.#strategy, this.#wireOptions, widths, heights, keys) as WasmPlan);
-    } catch (error) {
-      const own = error instanceof BatcherError && error.index !== undefined ? adapterProblems.get(error.index) : undefined;
-      if (own) throw new BatcherError(own.code, own.message, { index: own.index });
-      throw error;
-    }
+    const { widths, heights, problems } = bufferSizes(buffer);
+    const keys = this.customKeys(buffer, problems);
+    const plan = callWasmOnBuffer(problems, () => wasm().plan(this.#strategy, this.#wireOptions, widths, heights, keys) as WasmPlan);
 
     const batches: Batch<S>[] = [];
     for (let b = 0; b + 1 < plan.offsets.length; b++) {
@@ -142,8 +129,7 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
         resizeSize: [plan.heights[b] as number, plan.widths[b] as number],
       });
     }
-    const rejects = plan.rejects.map((r) => adapterProblems.get(r.index) ?? r);
-    return Object.assign(batches, { rejects });
+    return Object.assign(batches, { rejects: withAdapterProblems(plan.rejects, problems) });
   }
 
   /** Only the sorted strategy with a key function has per-sample keys. */
@@ -201,7 +187,7 @@ export class BalancedBatcher<S extends Sample = Sample> extends Batcher<S, Balan
 }
 
 /** Options as Rust reads them: `undefined` entries dropped, a key function named `'custom'`. */
-function wireOptions(options: object): Record<string, unknown> {
+export function wireOptions(options: object): Record<string, unknown> {
   const wire: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(options)) {
     if (value === undefined) continue;

@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'INVALID_DIMENSIONS'
   /** A custom sort key is not a finite number, or the key function threw (see `cause`). */
   | 'INVALID_KEY'
+  /** One image alone needs more tokens than `maxTokens` at its size (lower `maxPixels`). */
+  | 'OVER_TOKEN_BUDGET'
   /** The arguments themselves are malformed (for example a buffer that is not an array). */
   | 'INVALID_INPUT'
   /** The WebAssembly module has not been initialised: `await init()` first. */

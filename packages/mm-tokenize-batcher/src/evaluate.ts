@@ -23,6 +23,8 @@ export interface Metrics {
   resizeWaste: Summary;
   /** Mean over batches of the variance of `ln(width / height)` within a batch. */
   aspectSpread: number;
+  /** With `maxTokens` and `patchSize`: tokens used over `batches * maxTokens`. */
+  tokenFill?: number;
 }
 
 /** What `evaluate` needs of a batch: its images and the size they are resized to. */
@@ -34,6 +36,9 @@ export interface EvaluatedBatch {
 export interface EvaluateOptions {
   /** Slots per batch, for `fill`. Default: the largest batch's length. */
   batchSize?: number;
+  /** Token budget per batch, for `tokenFill` (needs `patchSize`). */
+  maxTokens?: number;
+  patchSize?: number;
 }
 
 /** Scores batches (from any batcher, or built by hand) with the SPEC metrics. */
@@ -68,5 +73,8 @@ export function evaluate(batches: readonly EvaluatedBatch[], options: EvaluateOp
   if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= 0xffffffff)) {
     throw new BatcherError('INVALID_OPTION', `option \`batchSize\` must be a whole number >= 1, got ${batchSize}`, { option: 'batchSize' });
   }
-  return callWasm(() => wasm().evaluate(widths, heights, order, offsets, sizeHeights, sizeWidths, batchSize) as Metrics);
+  const { maxTokens, patchSize } = options;
+  return callWasm(
+    () => wasm().evaluate(widths, heights, order, offsets, sizeHeights, sizeWidths, batchSize, maxTokens, patchSize) as Metrics,
+  );
 }

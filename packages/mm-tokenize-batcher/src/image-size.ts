@@ -1,6 +1,6 @@
 // Reads an image's size from the objects users hold. Only the adapter lives here; whether the
 // size is valid is decided in Rust, so that every binding reports the same rule.
-import type { ErrorCode } from './errors.js';
+import { BatcherError, callWasm, type ErrorCode, type Reject } from './errors.js';
 
 /** Anything whose pixel size can be read without decoding. */
 export type ImageLike =
@@ -43,4 +43,46 @@ export function imageSize(image: unknown): SizeResult {
     return { width: number(o.shape[1]), height: number(o.shape[0]) };
   }
   return { width: number(o.width), height: number(o.height) };
+}
+
+/**
+ * The sizes of a whole buffer as typed arrays, for one crossing into wasm. Problems only the
+ * adapter can name (no image, a string) are kept by index; Rust sees NaN there and reports the
+ * index in order with every other problem, and the adapter's message then replaces its own.
+ */
+export function bufferSizes(buffer: readonly unknown[]): { widths: Float64Array; heights: Float64Array; problems: Map<number, Reject> } {
+  if (!Array.isArray(buffer)) {
+    throw new BatcherError('INVALID_INPUT', `buffer must be an array of samples, got ${buffer === null ? 'null' : typeof buffer}`);
+  }
+  const n = buffer.length;
+  const widths = new Float64Array(n);
+  const heights = new Float64Array(n);
+  const problems = new Map<number, Reject>();
+  for (let i = 0; i < n; i++) {
+    const size = sampleImageSize(buffer[i]);
+    if ('code' in size) {
+      problems.set(i, { index: i, code: size.code, message: `sample ${i}: ${size.message}` });
+      widths[i] = heights[i] = Number.NaN;
+    } else {
+      widths[i] = size.width;
+      heights[i] = size.height;
+    }
+  }
+  return { widths, heights, problems };
+}
+
+/** `callWasm` for a buffer: an error about a sample the adapter could not read says why. */
+export function callWasmOnBuffer<T>(problems: ReadonlyMap<number, Reject>, call: () => T): T {
+  try {
+    return callWasm(call);
+  } catch (error) {
+    const own = error instanceof BatcherError && error.index !== undefined ? problems.get(error.index) : undefined;
+    if (own) throw new BatcherError(own.code, own.message, { index: own.index });
+    throw error;
+  }
+}
+
+/** Rejects from wasm, with the adapter's own reasons where it had one. */
+export function withAdapterProblems(rejects: readonly Reject[], problems: ReadonlyMap<number, Reject>): Reject[] {
+  return rejects.map((r) => problems.get(r.index) ?? r);
 }
