@@ -14,6 +14,7 @@ import {
   ClusteredBatcher,
   SimpleBatcher,
   SortedBatcher,
+  TokenPacker,
   evaluate,
   seedBenchmarkSamples,
   type Batch,
@@ -126,11 +127,52 @@ for (const multipleOf of MULTIPLES) {
   }
 }
 
+// Token budgets (SPEC data, patch 14, budget 16,384 tokens, buffer 5000): batches sized by
+// tokens, scored by token fill; and packing images at their own sizes, FFD against next-fit.
+const PATCH = 14;
+const MAX_TOKENS = 16384;
+const budgetRows = Object.entries({
+  sorted: new SortedBatcher({ maxTokens: MAX_TOKENS, patchSize: PATCH }),
+  clustered: new ClusteredBatcher({ maxTokens: MAX_TOKENS, patchSize: PATCH }),
+  balanced: new BalancedBatcher({ maxTokens: MAX_TOKENS, patchSize: PATCH }),
+}).map(([name, batcher]) => {
+  const { costUs, result } = timed(RUNS, COUNT, () => batcher.batch(samples));
+  const m = evaluate(result, { maxTokens: MAX_TOKENS, patchSize: PATCH });
+  return { name, costUs, batches: m.batches, tokenFill: m.tokenFill!, p95Waste: m.resizeWaste.p95 };
+});
+const packRows = (['first-fit-decreasing', 'next-fit'] as const).map((algorithm) => {
+  const packer = new TokenPacker({ maxTokens: MAX_TOKENS, patchSize: PATCH, algorithm });
+  const { costUs, result } = timed(RUNS, COUNT, () => packer.pack(samples));
+  return { algorithm, costUs, packs: result.length, padding: result.padding };
+});
+console.log(`\nToken budgets: ${MAX_TOKENS} tokens per batch, patch ${PATCH}, buffer ${COUNT}`);
+for (const r of budgetRows) {
+  console.log(`  ${r.name.padEnd(10)} cost ${f(r.costUs)} us  batches ${r.batches}  token fill ${f(r.tokenFill)}  p95 r ${f(r.p95Waste)}`);
+}
+for (const r of packRows) {
+  console.log(`  packing, ${r.algorithm.padEnd(20)} cost ${f(r.costUs)} us  packs ${r.packs}  padding ${f(r.padding, 4)}`);
+}
+
+// The quality a cap on distinct shapes costs (buffer 5000, multipleOf 28).
+const shapeRows = [undefined, 32, 16, 8, 4, 2, 1].flatMap((maxShapes) =>
+  Object.entries({
+    clustered: new ClusteredBatcher({ batchSize: BATCH_SIZE, multipleOf: 28, maxShapes }),
+    balanced: new BalancedBatcher({ batchSize: BATCH_SIZE, multipleOf: 28, maxShapes }),
+  }).map(([name, batcher]) => {
+    const m = evaluate(batcher.batch(samples), { batchSize: BATCH_SIZE });
+    return { name, maxShapes: maxShapes ?? null, p50Waste: m.resizeWaste.p50, p95Waste: m.resizeWaste.p95, fill: m.fill };
+  }),
+);
+console.log(`\nmaxShapes: what a cap on distinct resize sizes costs (buffer ${COUNT}, multipleOf 28)`);
+for (const r of shapeRows) {
+  console.log(`  ${r.name.padEnd(10)} maxShapes ${String(r.maxShapes ?? 'none').padStart(4)}  p50 r ${f(r.p50Waste)}  p95 r ${f(r.p95Waste)}  fill ${f(r.fill)}`);
+}
+
 const dir = new URL('./results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
 writeFileSync(
   new URL('seed-benchmark.json', dir),
-  JSON.stringify({ protocol: { count: COUNT, seed: SEED, batchSize: BATCH_SIZE, bufferSizes: BUFFER_SIZES, multiples: MULTIPLES, runs: RUNS }, node: process.version, python: pythonVersion ?? null, peers: peersRan, rows }, null, 1) + '\n',
+  JSON.stringify({ protocol: { count: COUNT, seed: SEED, batchSize: BATCH_SIZE, bufferSizes: BUFFER_SIZES, multiples: MULTIPLES, runs: RUNS }, node: process.version, python: pythonVersion ?? null, peers: peersRan, rows, tokenBudgets: { maxTokens: MAX_TOKENS, patchSize: PATCH, batchers: budgetRows, packing: packRows }, maxShapes: shapeRows }, null, 1) + '\n',
 );
 // Quality charts leave out peers whose batches equal a library strategy's (same algorithm).
 const sameBatches = (r: Row) => r.name === 'ts-baseline/simple' || r.name === 'ts-baseline/sorted' || r.name === 'python-seed/simple' || r.name === 'python-seed/sorted';
