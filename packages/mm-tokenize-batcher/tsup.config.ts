@@ -39,4 +39,17 @@ export default defineConfig([
       for (const name of ['workerd', 'edge-light']) writeFileSync(`dist/${name}.d.ts`, "export * from './node.js';\n");
     },
   },
+  {
+    // The command-line tool (package.json `bin`), Node only. It imports the library by its own
+    // name (a self-reference Node resolves through `exports`), so it carries no second copy.
+    entry: { cli: 'src/cli.ts' },
+    format: ['esm'],
+    platform: 'node',
+    target: 'node18',
+    dts: false,
+    clean: false,
+    sourcemap: false,
+    external: ['mm-tokenize-batcher', 'image-size', 'tinyglobby'],
+    banner: { js: '#!/usr/bin/env node' },
+  },
 ]);

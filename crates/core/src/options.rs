@@ -106,6 +106,9 @@ pub enum SizeMode {
     Median,
     /// Centre of the batch's extent in ln width and ln height: the least worst `r` in the batch.
     Minimax,
+    /// The median target, rounded to whole pixels, then Qwen2-VL's `smart_resize` with
+    /// `factor = multipleOf` and the pixel bounds (see `smart_resize`).
+    SmartResize,
 }
 
 /// How a batch's `resizeSize` is chosen, rounded and bounded (see `sizing`).
@@ -361,10 +364,11 @@ fn size_mode(entries: &OptionMap, default: SizeMode) -> Result<SizeMode, PlanErr
         None => Ok(default),
         Some(OptionValue::Text(t)) if t == "median" => Ok(SizeMode::Median),
         Some(OptionValue::Text(t)) if t == "minimax" => Ok(SizeMode::Minimax),
+        Some(OptionValue::Text(t)) if t == "smart-resize" => Ok(SizeMode::SmartResize),
         Some(other) => Err(PlanError::option(
             "sizing",
             format!(
-                "must be \"median\" or \"minimax\", got {}",
+                "must be \"median\", \"minimax\" or \"smart-resize\", got {}",
                 match other {
                     OptionValue::Text(t) => format!("{t:?}"),
                     other => other.type_name().to_string(),

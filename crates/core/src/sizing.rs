@@ -27,7 +27,9 @@ pub fn resize_size(
         scratch.ln_area.push(shape.ln_area);
     }
     let (la, lp) = match sizing.mode {
-        SizeMode::Median => (median(&mut scratch.ln_aspect), median(&mut scratch.ln_area)),
+        SizeMode::Median | SizeMode::SmartResize => {
+            (median(&mut scratch.ln_aspect), median(&mut scratch.ln_area))
+        }
         SizeMode::Minimax => {
             // ln r = 2 max(|d ln w|, |d ln h|): the centre of the extent in ln w and ln h
             // bounds the worst image's waste by half the wider extent.
@@ -53,6 +55,15 @@ pub fn resize_size(
 /// outside the bounds; the closing corrections move one side by whole multiples to get back in.
 /// `maxPixels` always holds (it protects memory); `minPixels` holds unless `maxPixels` forbids it.
 pub fn fit_size(height: f64, width: f64, sizing: &Sizing) -> (u32, u32) {
+    if sizing.mode == SizeMode::SmartResize {
+        return crate::smart_resize::smart_resize(
+            height.round().max(1.0),
+            width.round().max(1.0),
+            sizing.multiple_of,
+            sizing.min_pixels,
+            sizing.max_pixels,
+        );
+    }
     let m = f64::from(sizing.multiple_of);
     let (mut h, mut w) = (height, width);
     if let Some(max) = sizing.max_pixels {

@@ -4,6 +4,7 @@
 use js_sys::{Array, Float64Array, Object, Reflect, Uint32Array};
 use mm_batcher_core::options::TokenBudget;
 use mm_batcher_core::packing::PackOptions;
+use mm_batcher_core::ranks::{deal, DealContext, RankOptions};
 use mm_batcher_core::{
     self as core, OptionMap, Plan, PlanError, PlanOptions, Reject, Samples, StrategyKind,
 };
@@ -139,6 +140,137 @@ pub fn pack(options: JsValue, widths: &[f64], heights: &[f64]) -> Result<JsValue
         &packing.rejects.iter().map(reject_object).collect::<Array>(),
     );
     Ok(out.into())
+}
+
+/// Deals a plan's batches to data-parallel ranks (see `mm_batcher_core::ranks`). `widths` and
+/// `heights` follow the plan's batch members in order (`offsets` bound the batches), with the
+/// planned sizes; positions in the result index those arrays. `pinned` marks samples that must
+/// not be held back again. Returns `{ worldSize, order, offsets, heights, widths, padding, held,
+/// dropped, empty }`, every rank's batches: batch `b` is rank `b % worldSize`'s, step `b / worldSize`.
+#[wasm_bindgen(js_name = dealRanks)]
+#[allow(clippy::too_many_arguments)]
+pub fn deal_ranks(
+    strategy: &str,
+    options: JsValue,
+    rank_options: JsValue,
+    widths: &[f64],
+    heights: &[f64],
+    offsets: &[u32],
+    size_heights: &[u32],
+    size_widths: &[u32],
+    pinned: Option<Box<[u8]>>,
+) -> Result<JsValue, JsValue> {
+    let plan_options = parse_options(strategy, options)?;
+    let entries: OptionMap = serde_wasm_bindgen::from_value(rank_options).map_err(|e| {
+        to_js_error(PlanError::option(
+            "options",
+            format!("must be a plain object ({e})"),
+        ))
+    })?;
+    let rank_options = RankOptions::parse(&entries).map_err(to_js_error)?;
+    if rank_options.world_size > 1 && plan_options.tokens.is_some() {
+        return Err(to_js_error(PlanError::option(
+            "worldSize",
+            "above 1 cannot be combined with `maxTokens` yet (a step's shared size could exceed a batch's budget)",
+        )));
+    }
+    let input = |message: String| to_js_error(PlanError::Input { message });
+    let n = widths.len();
+    let batch_count = size_heights.len();
+    if heights.len() != n
+        || size_widths.len() != batch_count
+        || offsets.len() != batch_count + 1
+        || offsets.first() != Some(&0)
+        || offsets.last().map(|&o| o as usize) != Some(n)
+        || offsets.windows(2).any(|w| w[0] > w[1])
+    {
+        return Err(input("dealRanks: batch arrays disagree in length".into()));
+    }
+    let mut shapes = Vec::with_capacity(n);
+    for i in 0..n {
+        shapes.push(
+            core::Shape::new(i, widths[i], heights[i])
+                .map_err(|r| to_js_error(PlanError::Sample(r)))?,
+        );
+    }
+    let batches: Vec<Vec<u32>> = offsets.windows(2).map(|w| (w[0]..w[1]).collect()).collect();
+    let sizes: Vec<(u32, u32)> = size_heights
+        .iter()
+        .copied()
+        .zip(size_widths.iter().copied())
+        .collect();
+    let pinned: Vec<bool> = pinned
+        .map(|p| p.iter().map(|&b| b != 0).collect())
+        .unwrap_or_default();
+    let batch_size = plan_options
+        .batch_size
+        .unwrap_or_else(|| batches.iter().map(Vec::len).max().unwrap_or(1));
+    let ctx = DealContext {
+        shapes: &shapes,
+        batch_size,
+        sizing: &plan_options.sizing,
+        max_shapes: plan_options.max_shapes,
+        pinned: &pinned,
+    };
+    let dealt = deal(&ctx, &batches, &sizes, &rank_options);
+    let (out_heights, out_widths): (Vec<u32>, Vec<u32>) = dealt.sizes.iter().copied().unzip();
+    let out = Object::new();
+    set(&out, "worldSize", &(dealt.world_size as f64).into());
+    set(&out, "order", &Uint32Array::from(dealt.order.as_slice()));
+    set(
+        &out,
+        "offsets",
+        &Uint32Array::from(dealt.offsets.as_slice()),
+    );
+    set(&out, "heights", &Uint32Array::from(out_heights.as_slice()));
+    set(&out, "widths", &Uint32Array::from(out_widths.as_slice()));
+    set(
+        &out,
+        "padding",
+        &Uint32Array::from(dealt.padding.as_slice()),
+    );
+    set(&out, "held", &Uint32Array::from(dealt.held.as_slice()));
+    set(
+        &out,
+        "dropped",
+        &Uint32Array::from(dealt.dropped.as_slice()),
+    );
+    set(&out, "empty", &(dealt.empty as f64).into());
+    Ok(out.into())
+}
+
+/// Checks rank options (`worldSize`, `rank`, `leftover`, `holdPartial`) without dealing.
+#[wasm_bindgen(js_name = checkRankOptions)]
+pub fn check_rank_options(rank_options: JsValue) -> Result<(), JsValue> {
+    let entries: OptionMap = serde_wasm_bindgen::from_value(rank_options).map_err(|e| {
+        to_js_error(PlanError::option(
+            "options",
+            format!("must be a plain object ({e})"),
+        ))
+    })?;
+    RankOptions::parse(&entries)
+        .map(|_| ())
+        .map_err(to_js_error)
+}
+
+/// Qwen2-VL's `smart_resize` for one image (see `mm_batcher_core::smart_resize`); `[h, w]`.
+#[wasm_bindgen(js_name = smartResize)]
+pub fn smart_resize(
+    height: f64,
+    width: f64,
+    factor: u32,
+    min_pixels: Option<f64>,
+    max_pixels: Option<f64>,
+) -> Result<Vec<u32>, JsValue> {
+    core::Shape::new(0, width, height).map_err(|r| to_js_error(PlanError::Sample(r)))?;
+    if factor == 0 {
+        return Err(to_js_error(PlanError::option(
+            "factor",
+            "must be at least 1",
+        )));
+    }
+    let (h, w) = core::smart_resize::smart_resize(height, width, factor, min_pixels, max_pixels);
+    Ok(vec![h, w])
 }
 
 /// The SPEC seed benchmark's synthetic sizes, interleaved `[h0, w0, h1, w1, ...]`.

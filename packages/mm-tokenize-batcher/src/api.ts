@@ -19,3 +19,16 @@ export { TokenPacker, type TokenPackerOptions, type Pack, type Packs } from './p
 export type { ImageLike } from './image-size.js';
 export { seedBenchmarkSamples } from './synthetic.js';
 export { initSync, type WasmSource, type WasmInput } from './wasm.js';
+export {
+  batchStream,
+  toReadableStream,
+  BatchStream,
+  type BatchStreamSource,
+  type StreamOptions,
+  type StrategyOptions,
+  type StreamBatch,
+  type StreamReject,
+  type StreamStats,
+} from './stream.js';
+export { batchForRank, type RankOptions, type RankBatch, type RankBatches, type Leftover, type AnyBatcher } from './ranks.js';
+export { presets, presetNames, preset, presetOptions, smartResize, type Preset, type PresetName, type SmartResizeOptions } from './presets.js';

@@ -36,9 +36,10 @@ export interface BatcherOptions {
    * The real size a batch aims at before bounds and rounding. `'median'`: medians of ln aspect and
    * ln area, the least mean resize waste (default, except BalancedBatcher). `'minimax'`: the centre
    * of the batch's extent in ln width and ln height, the least worst resize waste (BalancedBatcher's
-   * default).
+   * default). `'smart-resize'`: the median target rounded to whole pixels, then Qwen2-VL's
+   * `smart_resize` with `factor = multipleOf` and the pixel bounds (see the `qwen2-vl` preset).
    */
-  sizing?: 'median' | 'minimax';
+  sizing?: 'median' | 'minimax' | 'smart-resize';
   /** Leave invalid samples out and list them in `batches.rejects` instead of throwing. Default false. */
   skipInvalid?: boolean;
 }

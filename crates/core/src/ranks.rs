@@ -1,0 +1,516 @@
+//! Many ranks, one plan: deals a plan's batches to `worldSize` data-parallel ranks.
+//!
+//! Every rank computes the same dealing from the same plan (same samples, same seed), so no
+//! communication is needed. The batches are grouped into **steps** of `worldSize` batches; batch
+//! `r` of a step goes to rank `r`. So:
+//! - every rank gets the same number of batches (one per step);
+//! - the batches of one step share one `resizeSize`: the sizing rule applied to the union of the
+//!   step's images (batches are first ordered by the shape of their own size, so a step holds
+//!   alike batches and the shared size costs little);
+//! - the union over ranks is every sample exactly once, unless `leftover` says otherwise
+//!   explicitly and reports it.
+//!
+//! When the batch count is not a multiple of `worldSize`, the `L = count mod worldSize` batches
+//! with the fewest samples are the leftovers. `leftover` decides their fate:
+//! - `split` (default): their samples are re-cut into one more step of `worldSize` batches whose
+//!   lengths differ by at most one. If they are fewer than `worldSize`, the last full step's
+//!   samples join them first and the pool is cut into as many steps as `batchSize` needs.
+//!   Only when the pool still has fewer samples than batches to fill (possible with `batchSize`
+//!   1, or fewer samples than ranks) do some ranks get an **empty** batch in the last step
+//!   (reported as `empty`); use `pad` to avoid that.
+//! - `pad`: as `split`, but an otherwise empty batch gets one repeated sample of the pool, counted
+//!   in that batch's `padding` (the repeated entries are its last ones). Repeats are never silent.
+//! - `drop`: the leftover batches' samples are left out and listed in `dropped` (like PyTorch's
+//!   `drop_last`). Opt-in only.
+//! - `hold`: the leftover batches' samples are listed in `held`, to be planned again with the next
+//!   buffer (what the stream does between buffers). Nothing is lost: the caller owns them.
+//!
+//! The stream can also hold back a buffer's partial batches (`holdPartial`: at most that many
+//! samples, smallest batches first, never a sample that was held before) so that they fill up
+//! with the next buffer's samples.
+
+use crate::error::PlanError;
+use crate::features::Shape;
+use crate::options::{integer, OptionMap, OptionValue, Sizing};
+use crate::shapes::limit_shapes;
+use crate::sizing::{resize_size, SizingScratch};
+
+/// What happens to the batches left over when their count is not a multiple of `worldSize`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Leftover {
+    #[default]
+    Split,
+    Pad,
+    Drop,
+    Hold,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankOptions {
+    pub world_size: usize,
+    pub rank: usize,
+    pub leftover: Leftover,
+    /// Most samples of partial batches to hold back for the next buffer (0: none).
+    pub hold_partial: usize,
+}
+
+const KNOWN: &[&str] = &["worldSize", "rank", "leftover", "holdPartial"];
+const MAX_WORLD: f64 = 1_048_576.0;
+
+impl RankOptions {
+    pub fn parse(entries: &OptionMap) -> Result<Self, PlanError> {
+        if let Some(unknown) = entries.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+            return Err(PlanError::option(
+                unknown,
+                format!("is not a rank option; known: {}", KNOWN.join(", ")),
+            ));
+        }
+        let world_size = integer(entries, "worldSize", 1.0, MAX_WORLD)?.unwrap_or(1.0) as usize;
+        let rank = integer(entries, "rank", 0.0, MAX_WORLD)?.unwrap_or(0.0) as usize;
+        if rank >= world_size {
+            return Err(PlanError::option(
+                "rank",
+                format!("is {rank}; it must be below worldSize = {world_size}"),
+            ));
+        }
+        let leftover = match entries.get("leftover") {
+            None => Leftover::Split,
+            Some(OptionValue::Text(t)) if t == "split" => Leftover::Split,
+            Some(OptionValue::Text(t)) if t == "pad" => Leftover::Pad,
+            Some(OptionValue::Text(t)) if t == "drop" => Leftover::Drop,
+            Some(OptionValue::Text(t)) if t == "hold" => Leftover::Hold,
+            Some(_) => {
+                return Err(PlanError::option(
+                    "leftover",
+                    "must be \"split\", \"pad\", \"drop\" or \"hold\"",
+                ))
+            }
+        };
+        let hold_partial =
+            integer(entries, "holdPartial", 0.0, 4_294_967_295.0)?.unwrap_or(0.0) as usize;
+        Ok(RankOptions {
+            world_size,
+            rank,
+            leftover,
+            hold_partial,
+        })
+    }
+}
+
+/// Steps of `world_size` batches. Batch `b` (members `order[offsets[b]..offsets[b + 1]]`, as
+/// positions into the shapes) belongs to rank `b % world_size` in step `b / world_size`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Dealt {
+    pub world_size: usize,
+    pub order: Vec<u32>,
+    pub offsets: Vec<u32>,
+    pub sizes: Vec<(u32, u32)>,
+    /// Per batch: how many of its last entries repeat a sample (only with `pad`).
+    pub padding: Vec<u32>,
+    /// Samples held back for the next buffer (`hold`, `holdPartial`), ascending.
+    pub held: Vec<u32>,
+    /// Samples left out on request (`drop`), ascending.
+    pub dropped: Vec<u32>,
+    /// Batches that are empty (only `split` when the pool is too small; see module docs).
+    pub empty: usize,
+}
+
+impl Dealt {
+    pub fn batch(&self, b: usize) -> &[u32] {
+        &self.order[self.offsets[b] as usize..self.offsets[b + 1] as usize]
+    }
+    pub fn steps(&self) -> usize {
+        self.sizes.len() / self.world_size.max(1)
+    }
+}
+
+/// What `deal` needs besides the batches.
+pub struct DealContext<'a> {
+    pub shapes: &'a [Shape],
+    pub batch_size: usize,
+    pub sizing: &'a Sizing,
+    pub max_shapes: Option<usize>,
+    /// Samples that must not be held back again by `holdPartial` (held once already).
+    pub pinned: &'a [bool],
+}
+
+/// Deals `batches` (positions into `ctx.shapes`, with their planned `sizes`) to ranks.
+pub fn deal(
+    ctx: &DealContext<'_>,
+    batches: &[Vec<u32>],
+    sizes: &[(u32, u32)],
+    options: &RankOptions,
+) -> Dealt {
+    let w = options.world_size.max(1);
+    let bs = ctx.batch_size.max(1);
+    let mut held: Vec<u32> = Vec::new();
+    let mut dropped: Vec<u32> = Vec::new();
+
+    // 1. Partial batches held back to fill up with the next buffer: smallest first.
+    let mut keep: Vec<usize> = (0..batches.len()).collect();
+    if options.hold_partial > 0 {
+        let mut partial: Vec<usize> = (0..batches.len())
+            .filter(|&b| {
+                batches[b].len() < bs
+                    && !batches[b]
+                        .iter()
+                        .any(|&p| ctx.pinned.get(p as usize).copied().unwrap_or(false))
+            })
+            .collect();
+        sort_by_keys(&mut partial, |b| (batches[b].len() as u64, 0, b as u64));
+        let mut budget = options.hold_partial;
+        let mut is_held = vec![false; batches.len()];
+        for b in partial {
+            if batches[b].len() > budget {
+                break;
+            }
+            budget -= batches[b].len();
+            is_held[b] = true;
+            held.extend(&batches[b]);
+        }
+        keep.retain(|&b| !is_held[b]);
+    }
+
+    // 2. One rank: every batch is its own step, with its planned size.
+    if w == 1 {
+        let mut dealt = Dealt {
+            world_size: 1,
+            offsets: vec![0],
+            ..Dealt::default()
+        };
+        for &b in &keep {
+            dealt.order.extend(&batches[b]);
+            dealt.offsets.push(dealt.order.len() as u32);
+            dealt.sizes.push(sizes[b]);
+            dealt.padding.push(0);
+        }
+        held.sort_unstable();
+        dealt.held = held;
+        return dealt;
+    }
+
+    // 3. Leftovers: the `count mod w` batches with the fewest samples (later ones on ties).
+    let leftover_count = keep.len() % w;
+    let mut by_len = keep.clone();
+    sort_by_keys(&mut by_len, |b| {
+        (batches[b].len() as u64, 0, u64::MAX - b as u64)
+    });
+    let leftovers: Vec<usize> = by_len[..leftover_count].to_vec();
+    keep.retain(|b| !leftovers.contains(b));
+
+    // 4. Full steps: batches ordered by the shape of their own size, cut into groups of `w`.
+    let size_key = |(h, wd): (u32, u32)| {
+        let (h, wd) = (f64::from(h), f64::from(wd));
+        ((wd / h).ln(), (wd * h).ln())
+    };
+    sort_by_keys(&mut keep, |b| {
+        let (aspect, area) = size_key(sizes[b]);
+        (total_order(aspect), total_order(area), b as u64)
+    });
+    let mut steps: Vec<Vec<Vec<u32>>> = keep
+        .chunks(w)
+        .map(|step| step.iter().map(|&b| batches[b].clone()).collect())
+        .collect();
+    // Steps in the strategy's order: by the earliest planned batch they hold.
+    let mut firsts: Vec<(usize, usize)> = keep
+        .chunks(w)
+        .enumerate()
+        .map(|(s, step)| (*step.iter().min().expect("steps are full"), s))
+        .collect();
+    sort_by_keys(&mut firsts, |(first, s)| (first as u64, s as u64, 0));
+    let mut ordered: Vec<Vec<Vec<u32>>> = Vec::with_capacity(steps.len() + 2);
+    for &(_, s) in &firsts {
+        ordered.push(std::mem::take(&mut steps[s]));
+    }
+    let mut steps = ordered;
+    let mut padding: Vec<Vec<u32>> = vec![vec![0; w]; steps.len()];
+
+    // 5. The leftover batches' samples.
+    let mut pool: Vec<u32> = leftovers.iter().flat_map(|&b| batches[b].clone()).collect();
+    let mut empty = 0;
+    match options.leftover {
+        _ if pool.is_empty() => {}
+        Leftover::Hold => held.append(&mut pool),
+        Leftover::Drop => dropped.append(&mut pool),
+        Leftover::Split | Leftover::Pad => {
+            if pool.len() < w {
+                if let Some(last) = steps.pop() {
+                    padding.pop();
+                    pool.extend(last.into_iter().flatten());
+                }
+            }
+            sort_by_keys(&mut pool, |p| {
+                let shape = &ctx.shapes[p as usize];
+                (
+                    total_order(shape.ln_aspect),
+                    total_order(shape.ln_area),
+                    u64::from(p),
+                )
+            });
+            let total = pool.len();
+            let step_count = total.div_ceil(w * bs).max(1);
+            let parts = step_count * w;
+            let (base, extra) = (total / parts, total % parts);
+            let mut at = 0;
+            for s in 0..step_count {
+                let mut step = Vec::with_capacity(w);
+                let mut pads = Vec::with_capacity(w);
+                for r in 0..w {
+                    let part = s * w + r;
+                    let len = base + usize::from(part < extra);
+                    let mut members = pool[at..at + len].to_vec();
+                    at += len;
+                    let mut pad = 0;
+                    if members.is_empty() {
+                        if options.leftover == Leftover::Pad {
+                            members.push(pool[part % total]);
+                            pad = 1;
+                        } else {
+                            empty += 1;
+                        }
+                    }
+                    step.push(members);
+                    pads.push(pad);
+                }
+                steps.push(step);
+                padding.push(pads);
+            }
+        }
+    }
+
+    // 6. One size per step, from the union of its images.
+    let mut scratch = SizingScratch::default();
+    let unions: Vec<Vec<u32>> = steps.iter().map(|s| s.concat()).collect();
+    let mut step_sizes: Vec<(u32, u32)> = unions
+        .iter()
+        .map(|u| resize_size(ctx.shapes, u, ctx.sizing, &mut scratch))
+        .collect();
+    if let Some(max_shapes) = ctx.max_shapes {
+        limit_shapes(
+            ctx.shapes,
+            &unions,
+            &mut step_sizes,
+            max_shapes,
+            ctx.sizing,
+            None,
+        );
+    }
+
+    let mut dealt = Dealt {
+        world_size: w,
+        offsets: vec![0],
+        empty,
+        ..Dealt::default()
+    };
+    for ((step, pads), size) in steps.iter().zip(&padding).zip(&step_sizes) {
+        for (members, &pad) in step.iter().zip(pads) {
+            dealt.order.extend(members);
+            dealt.offsets.push(dealt.order.len() as u32);
+            dealt.sizes.push(*size);
+            dealt.padding.push(pad);
+        }
+    }
+    held.sort_unstable();
+    dropped.sort_unstable();
+    dealt.held = held;
+    dealt.dropped = dropped;
+    dealt
+}
+
+/// `f64` to `u64` keeping `total_cmp`'s order.
+fn total_order(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    }
+}
+
+/// Sorts by a key of three `u64`s (unique keys: the order is total). One sort instance for all
+/// the orderings here keeps the wasm small.
+fn sort_by_keys<T: Copy>(items: &mut [T], key: impl Fn(T) -> (u64, u64, u64)) {
+    let mut keyed: Vec<((u64, u64, u64), usize)> = items
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| (key(t), i))
+        .collect();
+    keyed.sort_unstable();
+    let original = items.to_vec();
+    for (slot, (_, i)) in items.iter_mut().zip(keyed) {
+        *slot = original[i];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic::seed_benchmark_sizes;
+    use crate::{plan, OptionMap, PlanOptions, Samples, StrategyKind};
+
+    fn setup(n: usize, batch_size: f64) -> (Vec<Shape>, Vec<Vec<u32>>, Vec<(u32, u32)>, Sizing) {
+        let dims = seed_benchmark_sizes(n, 3);
+        let widths: Vec<f64> = dims.iter().map(|&(_, w)| f64::from(w)).collect();
+        let heights: Vec<f64> = dims.iter().map(|&(h, _)| f64::from(h)).collect();
+        let mut entries = OptionMap::new();
+        entries.insert("batchSize".into(), OptionValue::Number(batch_size));
+        entries.insert("multipleOf".into(), OptionValue::Number(28.0));
+        let options = PlanOptions::parse(StrategyKind::Clustered, &entries).unwrap();
+        let p = plan(&options, Samples::new(&widths, &heights)).unwrap();
+        let shapes: Vec<Shape> = (0..n)
+            .map(|i| Shape::new(i, widths[i], heights[i]).unwrap())
+            .collect();
+        let batches = (0..p.batch_count()).map(|b| p.batch(b).to_vec()).collect();
+        (shapes, batches, p.sizes.clone(), options.sizing)
+    }
+
+    fn deal_with(n: usize, bs: usize, w: usize, leftover: Leftover) -> (Dealt, Vec<Vec<u32>>) {
+        let (shapes, batches, sizes, sizing) = setup(n, bs as f64);
+        let ctx = DealContext {
+            shapes: &shapes,
+            batch_size: bs,
+            sizing: &sizing,
+            max_shapes: None,
+            pinned: &[],
+        };
+        let options = RankOptions {
+            world_size: w,
+            rank: 0,
+            leftover,
+            hold_partial: 0,
+        };
+        (deal(&ctx, &batches, &sizes, &options), batches)
+    }
+
+    fn check_invariants(d: &Dealt, n: usize, bs: usize) {
+        let w = d.world_size;
+        assert_eq!(d.sizes.len() % w, 0, "whole steps");
+        for step in d.sizes.chunks(w) {
+            assert!(step.iter().all(|s| *s == step[0]), "one size per step");
+        }
+        let mut seen = vec![0u32; n];
+        for b in 0..d.sizes.len() {
+            let members = d.batch(b);
+            assert!(members.len() <= bs);
+            let real = members.len() - d.padding[b] as usize;
+            for &p in &members[..real] {
+                seen[p as usize] += 1;
+            }
+        }
+        for &p in d.held.iter().chain(&d.dropped) {
+            seen[p as usize] += 1;
+        }
+        assert!(seen.iter().all(|&c| c == 1), "every sample exactly once");
+    }
+
+    #[test]
+    fn steps_share_one_size_and_cover_every_sample_once() {
+        for (n, bs, w) in [
+            (1000, 32, 4),
+            (1000, 32, 3),
+            (257, 16, 8),
+            (100, 7, 5),
+            (5, 4, 8),
+        ] {
+            for leftover in [
+                Leftover::Split,
+                Leftover::Pad,
+                Leftover::Drop,
+                Leftover::Hold,
+            ] {
+                let (d, _) = deal_with(n, bs, w, leftover);
+                check_invariants(&d, n, bs);
+                if leftover == Leftover::Pad {
+                    assert_eq!(d.empty, 0);
+                    assert!((0..d.sizes.len()).all(|b| !d.batch(b).is_empty()));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn split_avoids_empty_batches_when_the_pool_allows() {
+        for w in [2, 3, 4, 6, 7, 8] {
+            let (d, _) = deal_with(1000, 32, w, Leftover::Split);
+            assert_eq!(d.empty, 0, "world size {w}");
+            assert!(d.dropped.is_empty() && d.held.is_empty());
+        }
+        // 5 samples, 8 ranks: three ranks must get an empty batch (or a repeat with `pad`).
+        let (d, _) = deal_with(5, 4, 8, Leftover::Split);
+        assert_eq!((d.steps(), d.empty), (1, 3));
+        let (d, _) = deal_with(5, 4, 8, Leftover::Pad);
+        assert_eq!(d.padding.iter().sum::<u32>(), 3);
+    }
+
+    #[test]
+    fn drop_and_hold_report_exactly_the_leftover_batches() {
+        let (d, batches) = deal_with(1000, 32, 3, Leftover::Drop);
+        let leftover = batches.len() % 3;
+        assert!(leftover > 0);
+        assert_eq!(d.sizes.len(), batches.len() - leftover);
+        let (h, _) = deal_with(1000, 32, 3, Leftover::Hold);
+        assert_eq!(h.held, d.dropped);
+    }
+
+    #[test]
+    fn one_rank_keeps_the_plan() {
+        let (d, batches) = deal_with(300, 32, 1, Leftover::Split);
+        assert_eq!(d.sizes.len(), batches.len());
+        assert_eq!(
+            (0..batches.len())
+                .map(|b| d.batch(b).to_vec())
+                .collect::<Vec<_>>(),
+            batches
+        );
+    }
+
+    #[test]
+    fn hold_partial_takes_small_batches_within_budget_and_respects_pinned() {
+        let (shapes, batches, sizes, sizing) = setup(500, 32.0);
+        let partial: usize = batches.iter().filter(|b| b.len() < 32).map(Vec::len).sum();
+        assert!(partial > 0);
+        let ctx = DealContext {
+            shapes: &shapes,
+            batch_size: 32,
+            sizing: &sizing,
+            max_shapes: None,
+            pinned: &[],
+        };
+        let options = RankOptions {
+            world_size: 1,
+            rank: 0,
+            leftover: Leftover::Split,
+            hold_partial: 10_000,
+        };
+        let d = deal(&ctx, &batches, &sizes, &options);
+        assert_eq!(d.held.len(), partial);
+        assert!((0..d.sizes.len()).all(|b| d.batch(b).len() == 32));
+        let pinned = vec![true; 500];
+        let d = deal(
+            &DealContext {
+                pinned: &pinned,
+                ..ctx
+            },
+            &batches,
+            &sizes,
+            &options,
+        );
+        assert!(d.held.is_empty());
+    }
+
+    #[test]
+    fn parses_and_checks_options() {
+        let mut e = OptionMap::new();
+        e.insert("worldSize".into(), OptionValue::Number(4.0));
+        e.insert("rank".into(), OptionValue::Number(4.0));
+        assert!(RankOptions::parse(&e)
+            .unwrap_err()
+            .to_string()
+            .contains("below worldSize"));
+        e.insert("rank".into(), OptionValue::Number(3.0));
+        e.insert("leftover".into(), OptionValue::Text("pad".into()));
+        assert_eq!(RankOptions::parse(&e).unwrap().leftover, Leftover::Pad);
+        e.insert("bogus".into(), OptionValue::Bool(true));
+        assert!(RankOptions::parse(&e).is_err());
+    }
+}

@@ -1,0 +1,141 @@
+//! Qwen2-VL's dynamic-resolution rounding (`smart_resize`), reproduced exactly.
+//!
+//! The published function (Hugging Face `transformers`,
+//! `models/qwen2_vl/image_processing_qwen2_vl.py`, and `qwen_vl_utils.vision_process`) is:
+//!
+//! ```text
+//! h_bar = round(height / factor) * factor          # Python round: half to even
+//! w_bar = round(width / factor) * factor
+//! if h_bar * w_bar > max_pixels:
+//!     beta = sqrt((height * width) / max_pixels)
+//!     h_bar = floor(height / beta / factor) * factor
+//!     w_bar = floor(width / beta / factor) * factor
+//! elif h_bar * w_bar < min_pixels:
+//!     beta = sqrt(min_pixels / (height * width))
+//!     h_bar = ceil(height * beta / factor) * factor
+//!     w_bar = ceil(width * beta / factor) * factor
+//! ```
+//!
+//! Every operation here is the same IEEE double operation in the same order, so results match
+//! the Python bit for bit. Two departures, both only where Python raises an error: a side that
+//! would round to 0 is at least `factor` (as `qwen_vl_utils` does with `max(factor, ...)`), and
+//! images with an aspect ratio above 200 or a side below `factor` are sized instead of refused.
+
+/// `(height, width)` for an image of `height x width` pixels (whole numbers >= 1). `min_pixels`
+/// and `max_pixels` of `None` leave that side unbounded.
+pub fn smart_resize(
+    height: f64,
+    width: f64,
+    factor: u32,
+    min_pixels: Option<f64>,
+    max_pixels: Option<f64>,
+) -> (u32, u32) {
+    let f = f64::from(factor);
+    let at_least = |side: f64| side.max(f);
+    let mut h_bar = at_least((height / f).round_ties_even() * f);
+    let mut w_bar = at_least((width / f).round_ties_even() * f);
+    if let Some(max) = max_pixels.filter(|&max| h_bar * w_bar > max) {
+        let beta = ((height * width) / max).sqrt();
+        h_bar = at_least((height / beta / f).floor() * f);
+        w_bar = at_least((width / beta / f).floor() * f);
+    } else if let Some(min) = min_pixels.filter(|&min| h_bar * w_bar < min) {
+        let beta = (min / (height * width)).sqrt();
+        h_bar = at_least((height * beta / f).ceil() * f);
+        w_bar = at_least((width * beta / f).ceil() * f);
+    }
+    // Sides stay far below 2^32 for inputs up to 2^31 - 1; `as` saturates regardless.
+    (h_bar as u32, w_bar as u32)
+}
+
+/// Qwen2-VL's published bounds: `min_pixels = 56 * 56`, `max_pixels = 28 * 28 * 1280`.
+pub const QWEN2_VL_FACTOR: u32 = 28;
+pub const QWEN2_VL_MIN_PIXELS: f64 = 3136.0;
+pub const QWEN2_VL_MAX_PIXELS: f64 = 1_003_520.0;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn qwen(h: f64, w: f64) -> (u32, u32) {
+        smart_resize(
+            h,
+            w,
+            QWEN2_VL_FACTOR,
+            Some(QWEN2_VL_MIN_PIXELS),
+            Some(QWEN2_VL_MAX_PIXELS),
+        )
+    }
+
+    // Worked by hand from the published formula (factor 28, min 3136, max 1003520).
+    #[test]
+    fn within_bounds_rounds_each_side_to_nearest_28() {
+        // 480/28 = 17.14 -> 17 -> 476; 640/28 = 22.86 -> 23 -> 644; 476*644 = 306544 in bounds.
+        assert_eq!(qwen(480.0, 640.0), (476, 644));
+        // 224/28 = 8 exactly.
+        assert_eq!(qwen(224.0, 224.0), (224, 224));
+    }
+
+    #[test]
+    fn ties_round_half_to_even_as_python_does() {
+        // 70/28 = 2.5 -> round half to even = 2 -> 56 (half away from zero would give 84);
+        // 98/28 = 3.5 -> 4 -> 112. 56*112 = 6272 >= 3136.
+        assert_eq!(qwen(70.0, 98.0), (56, 112));
+        // 126/28 = 4.5 -> 4 -> 112; 154/28 = 5.5 -> 6 -> 168.
+        assert_eq!(qwen(126.0, 154.0), (112, 168));
+    }
+
+    #[test]
+    fn above_max_pixels_scales_down_with_floor() {
+        // 1080 x 1920: rounded 1092 x 1932 = 2109744 > 1003520.
+        // beta = sqrt(2073600 / 1003520) = 1.43747...; 1080/beta/28 = 26.83 -> 26 -> 728;
+        // 1920/beta/28 = 47.70 -> 47 -> 1316. 728*1316 = 958048 <= 1003520.
+        assert_eq!(qwen(1080.0, 1920.0), (728, 1316));
+        // 2048 x 2048: beta = 2048/1001.76 = 2.04440...; 2048/beta/28 = 35.777 -> 35 -> 980.
+        assert_eq!(qwen(2048.0, 2048.0), (980, 980));
+    }
+
+    #[test]
+    fn below_min_pixels_scales_up_with_ceil() {
+        // 30 x 40: rounded 28 x 28 = 784 < 3136. beta = sqrt(3136 / 1200) = 1.61658...;
+        // 30*beta/28 = 1.732 -> 2 -> 56; 40*beta/28 = 2.309 -> 3 -> 84.
+        assert_eq!(qwen(30.0, 40.0), (56, 84));
+        // 50 x 50: rounded 56 x 56 = 3136, not below min: stays.
+        assert_eq!(qwen(50.0, 50.0), (56, 56));
+        // 40 x 40: rounded 28 x 28 = 784 < 3136; beta = 56/40 = 1.4; 40*1.4/28 = 2 -> 56.
+        assert_eq!(qwen(40.0, 40.0), (56, 56));
+    }
+
+    #[test]
+    fn as_a_sizing_mode_a_single_image_gets_exactly_smart_resize() {
+        use crate::features::Shape;
+        use crate::options::{SizeMode, Sizing};
+        use crate::sizing::{resize_size, SizingScratch};
+        let sizing = Sizing {
+            mode: SizeMode::SmartResize,
+            multiple_of: QWEN2_VL_FACTOR,
+            min_pixels: Some(QWEN2_VL_MIN_PIXELS),
+            max_pixels: Some(QWEN2_VL_MAX_PIXELS),
+        };
+        let mut scratch = SizingScratch::default();
+        for (h, w) in [
+            (70, 98),
+            (126, 154),
+            (1080, 1920),
+            (30, 40),
+            (480, 640),
+            (333, 1001),
+        ] {
+            let shapes = [Shape::new(0, f64::from(w), f64::from(h)).unwrap()];
+            assert_eq!(
+                resize_size(&shapes, &[0], &sizing, &mut scratch),
+                qwen(f64::from(h), f64::from(w)),
+                "{h} x {w}"
+            );
+        }
+    }
+
+    #[test]
+    fn unbounded_only_rounds() {
+        assert_eq!(smart_resize(10.0, 5000.0, 28, None, None), (28, 5012));
+    }
+}

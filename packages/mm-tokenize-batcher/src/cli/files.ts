@@ -1,0 +1,128 @@
+// Finding image files and reading their sizes from the headers (no pixels are decoded).
+import { open, readdir, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { imageSize } from 'image-size';
+import { glob } from 'tinyglobby';
+
+/** SPEC's formats: PNG, JPEG, WebP, GIF and BMP. */
+export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp']);
+const FORMATS = new Set(['png', 'jpg', 'webp', 'gif', 'bmp']);
+
+export interface Found {
+  /** Files to read, in a stable order (sorted paths, depth first). */
+  files: string[];
+  /** Files left aside because their extension is not an image format's. */
+  skipped: string[];
+  /** Arguments that named nothing, and folders that could not be listed. */
+  problems: { path: string; reason: string }[];
+}
+
+/** Walks folders recursively (sorted, depth first) and expands globs. */
+export async function findFiles(targets: readonly string[], allFiles: boolean): Promise<Found> {
+  const found: Found = { files: [], skipped: [], problems: [] };
+  const take = (path: string) => {
+    if (allFiles || IMAGE_EXTENSIONS.has(extname(path).toLowerCase())) found.files.push(path);
+    else found.skipped.push(path);
+  };
+  const walk = async (folder: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(folder, { withFileTypes: true });
+    } catch (error) {
+      found.problems.push({ path: folder, reason: reason(error) });
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isFile()) take(path);
+      else if (entry.isSymbolicLink()) {
+        const target = await stat(path).catch(() => undefined);
+        if (target?.isDirectory()) await walk(path);
+        else if (target?.isFile()) take(path);
+        else found.problems.push({ path, reason: 'broken symbolic link' });
+      }
+    }
+  };
+  for (const target of targets) {
+    const info = await stat(target).catch(() => undefined);
+    if (info?.isDirectory()) await walk(target);
+    else if (info?.isFile()) take(target);
+    else {
+      const matches = (await glob(target, { onlyFiles: true, dot: false, expandDirectories: false })).sort();
+      if (matches.length === 0) found.problems.push({ path: target, reason: 'no such file or folder, and no file matches it as a glob' });
+      for (const m of matches) take(m);
+    }
+  }
+  return found;
+}
+
+export type SizeOrProblem = { width: number; height: number; format: string } | { reason: string };
+
+const HEAD = 64 * 1024;
+const MOST = 4 * 1024 * 1024;
+
+/**
+ * The pixel size of the image file at `path`, read from its header (the first 64 KiB; up to
+ * 4 MiB when a JPEG keeps its frame header after large metadata).
+ *
+ * The ONE place that reads headers: it uses the `image-size` package until the library reads
+ * headers itself (in wasm); then this body becomes one call to the library.
+ */
+export async function readImageSize(path: string): Promise<SizeOrProblem> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    return { reason: reason(error) };
+  }
+  try {
+    const { size } = await handle.stat();
+    let want = Math.min(size, HEAD);
+    for (;;) {
+      const bytes = new Uint8Array(want);
+      const { bytesRead } = await handle.read(bytes, 0, want, 0);
+      const head = bytes.subarray(0, bytesRead);
+      try {
+        const result = imageSize(head);
+        const format = result.type ?? 'unknown';
+        if (!FORMATS.has(format)) return { reason: `${format} is not a supported format (PNG, JPEG, WebP, GIF, BMP)` };
+        const { width, height } = result;
+        if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 1 && height >= 1)) {
+          return { reason: `header gives a size of ${width} x ${height}` };
+        }
+        return { width, height, format };
+      } catch (error) {
+        if (want < size && want < MOST) {
+          want = Math.min(size, MOST);
+          continue;
+        }
+        return { reason: size === 0 ? 'empty file' : `not a readable image: ${reason(error)}` };
+      }
+    }
+  } catch (error) {
+    return { reason: reason(error) };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads sizes with up to `concurrency` files open at once, yielding in input order. */
+export async function* readSizes(paths: readonly string[], concurrency: number): AsyncGenerator<[string, SizeOrProblem]> {
+  const pending: Promise<SizeOrProblem>[] = [];
+  let next = 0;
+  while (next < paths.length && pending.length < concurrency) pending.push(readImageSize(paths[next++]!));
+  for (let i = 0; i < paths.length; i++) {
+    const result = await pending.shift()!;
+    if (next < paths.length) pending.push(readImageSize(paths[next++]!));
+    yield [paths[i]!, result];
+  }
+}
+
+function reason(error: unknown): string {
+  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
+    return `${error.code}: ${(error as Error).message.replace(/^\w+: /, '')}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

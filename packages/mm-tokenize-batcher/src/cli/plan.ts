@@ -1,0 +1,171 @@
+// `mm-tokenize-batcher plan`: headers of a folder's images -> a plan, a summary, JSON Lines.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { batchStream, evaluate, type Metrics, type StreamOptions } from 'mm-tokenize-batcher';
+import { findFiles, readSizes } from './files.js';
+import { progress } from './progress.js';
+
+export interface PlanFlags {
+  targets: string[];
+  strategy: 'simple' | 'sorted' | 'clustered' | 'balanced';
+  batcherOptions: Record<string, unknown>;
+  bufferSize: number;
+  carry: boolean;
+  worldSize: number;
+  rank: number;
+  leftover: 'split' | 'pad' | 'drop';
+  out?: string;
+  allFiles: boolean;
+  concurrency: number;
+  progress: boolean;
+}
+
+export interface PlanSummary {
+  images: number;
+  batches: number;
+  batchSize: number | null;
+  fill: number | null;
+  distortion: Metrics['distortion'] | null;
+  scaleMismatch: Metrics['scaleMismatch'] | null;
+  resizeWaste: Metrics['resizeWaste'] | null;
+  distinctSizes: number;
+  filesFound: number;
+  skipped: { count: number; examples: string[] };
+  rejects: { path: string; reason: string }[];
+  dropped: string[];
+  headersSeconds: number;
+  headersPerSecond: number;
+  planSeconds: number;
+  strategy: string;
+  options: Record<string, unknown>;
+  worldSize: number;
+  rank: number;
+  out?: string;
+}
+
+interface FileSample {
+  image: { width: number; height: number };
+  path: string;
+}
+
+export async function plan(flags: PlanFlags): Promise<PlanSummary> {
+  const found = await findFiles(flags.targets, flags.allFiles);
+  const rejects = [...found.problems];
+  const total = found.files.length;
+  const bar = progress('reading headers', total, flags.progress);
+
+  let readSeconds = 0;
+  let done = 0;
+  const readStart = performance.now();
+  // Headers are read as the planner pulls: the stream's backpressure bounds what is in flight.
+  async function* samples(): AsyncGenerator<FileSample> {
+    for await (const [path, size] of readSizes(found.files, flags.concurrency)) {
+      done++;
+      bar.tick(done);
+      if ('reason' in size) rejects.push({ path, reason: size.reason });
+      else yield { image: { width: size.width, height: size.height }, path };
+    }
+    readSeconds = (performance.now() - readStart) / 1000;
+  }
+
+  const options = {
+    strategy: flags.strategy,
+    ...flags.batcherOptions,
+    bufferSize: flags.bufferSize,
+    carry: flags.carry,
+    worldSize: flags.worldSize,
+    rank: flags.rank,
+    leftover: flags.leftover,
+  } as StreamOptions<FileSample> & { strategy: PlanFlags['strategy'] };
+  const stream = batchStream<FileSample>(samples(), options);
+
+  let out: WriteStream | undefined;
+  if (flags.out) out = createWriteStream(flags.out);
+  const scored: { images: { width: number; height: number }[]; resizeSize: [number, number] }[] = [];
+  const sizes = new Set<string>();
+  let images = 0;
+  let index = 0;
+  try {
+    for await (const batch of stream) {
+      const real = batch.samples.length - batch.padding;
+      images += real;
+      scored.push({ images: batch.samples.slice(0, real).map((s) => s.image), resizeSize: batch.resizeSize });
+      sizes.add(batch.resizeSize.join('x'));
+      if (out) {
+        const line: Record<string, unknown> = { batch: index, step: batch.step, rank: batch.rank, resizeSize: batch.resizeSize, files: batch.samples.map((s) => s.path) };
+        if (batch.padding > 0) line.padding = batch.padding;
+        if (!out.write(`${JSON.stringify(line)}\n`)) await once(out, 'drain');
+      }
+      index++;
+    }
+  } finally {
+    bar.end();
+    if (out) {
+      out.end();
+      await once(out, 'close');
+    }
+  }
+  const planSeconds = (performance.now() - readStart) / 1000;
+  const batchSize = stream.batcher.options.batchSize ?? null;
+  const metrics = scored.length > 0 ? evaluate(scored, batchSize ? { batchSize } : {}) : undefined;
+  return {
+    images,
+    batches: scored.length,
+    batchSize,
+    fill: metrics?.fill ?? null,
+    distortion: metrics?.distortion ?? null,
+    scaleMismatch: metrics?.scaleMismatch ?? null,
+    resizeWaste: metrics?.resizeWaste ?? null,
+    distinctSizes: sizes.size,
+    filesFound: total,
+    skipped: { count: found.skipped.length, examples: found.skipped.slice(0, 5) },
+    rejects: rejects.concat(stream.rejects.map((r) => ({ path: r.sample.path, reason: r.message }))),
+    dropped: stream.dropped.map((d) => d.sample.path),
+    headersSeconds: readSeconds,
+    headersPerSecond: readSeconds > 0 ? total / readSeconds : 0,
+    planSeconds,
+    strategy: flags.strategy,
+    options: flags.batcherOptions,
+    worldSize: flags.worldSize,
+    rank: flags.rank,
+    ...(flags.out ? { out: flags.out } : {}),
+  };
+}
+
+const f = (x: number) => x.toFixed(3);
+
+export function formatSummary(s: PlanSummary): string {
+  const lines: string[] = [];
+  const rank = s.worldSize > 1 ? ` (rank ${s.rank} of ${s.worldSize})` : '';
+  lines.push(`plan: ${s.strategy}${rank}, ${Object.entries(s.options).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  lines.push('');
+  const table: [string, string][] = [
+    ['images', String(s.images)],
+    ['batches', String(s.batches)],
+    ['distinct sizes', String(s.distinctSizes)],
+    ['fill', s.fill === null ? '-' : f(s.fill)],
+  ];
+  for (const line of table) lines.push(`  ${line[0].padEnd(16)}${line[1].padStart(10)}`);
+  lines.push('');
+  lines.push(`  ${''.padEnd(20)}${'p50'.padStart(10)}${'p95'.padStart(10)}${'max'.padStart(10)}`);
+  for (const [name, m] of [
+    ['distortion d', s.distortion],
+    ['scale mismatch m', s.scaleMismatch],
+    ['resize waste r', s.resizeWaste],
+  ] as const) {
+    lines.push(`  ${name.padEnd(20)}${m ? f(m.p50).padStart(10) + f(m.p95).padStart(10) + f(m.max).padStart(10) : '         -         -         -'}`);
+  }
+  lines.push('');
+  lines.push(
+    `read ${s.filesFound} headers in ${s.headersSeconds.toFixed(2)} s (${s.headersPerSecond.toFixed(0)}/s); planned in ${s.planSeconds.toFixed(2)} s overall`,
+  );
+  if (s.skipped.count > 0) {
+    lines.push(`skipped ${s.skipped.count} files with other extensions (e.g. ${s.skipped.examples.join(', ')}); --all-files reads them too`);
+  }
+  if (s.dropped.length > 0) lines.push(`dropped (--leftover drop): ${s.dropped.length} images`);
+  if (s.out) lines.push(`plan written to ${s.out} (JSON Lines, one batch a line)`);
+  lines.push('');
+  lines.push(`rejects (${s.rejects.length})${s.rejects.length ? ':' : ''}`);
+  for (const r of s.rejects) lines.push(`  ${r.path}: ${r.reason}`);
+  return lines.join('\n');
+}
