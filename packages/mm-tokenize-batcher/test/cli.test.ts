@@ -1,0 +1,145 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain .mjs helper, shared with the benchmark
+import { encode, writeImage } from './fixtures/images.mjs';
+
+const run = promisify(execFile);
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const root = mkdtempSync(join(tmpdir(), 'mmtb-cli-'));
+const outDir = mkdtempSync(join(tmpdir(), 'mmtb-cli-out-'));
+
+// [relative path, format, width, height]
+const IMAGES: [string, string, number, number][] = [
+  ['a.png', 'png', 640, 480],
+  ['b.jpg', 'jpeg', 300, 900],
+  ['c.JPEG', 'jpeg', 1024, 768],
+  ['d.webp', 'webp', 800, 600],
+  ['e.gif', 'gif', 50, 70],
+  ['f.bmp', 'bmp', 333, 222],
+  ['nested/g.png', 'png', 1920, 1080],
+  ['nested/h.webp', 'webp', 480, 640],
+  ['nested/deeper/i.bmp', 'bmp', 96, 64],
+  ['nested/deeper/j.gif', 'gif', 500, 500],
+  ['nested/deeper/k.jpeg', 'jpeg', 720, 1280],
+];
+const BROKEN = ['broken.png', 'nested/empty.gif', 'nested/deeper/text.jpg', 'truncated.webp', 'tiff-named.png'];
+
+async function plan(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, [cli, ...args], { encoding: 'utf8' });
+}
+
+beforeAll(async () => {
+  for (const [path, format, w, h] of IMAGES) await writeImage(join(root, path), format, w, h);
+  writeFileSync(join(root, 'broken.png'), 'this is not a png');
+  writeFileSync(join(root, 'nested/empty.gif'), '');
+  writeFileSync(join(root, 'nested/deeper/text.jpg'), 'neither is this a jpeg');
+  writeFileSync(join(root, 'truncated.webp'), (await encode('webp', 64, 64)).subarray(0, 10));
+  writeFileSync(join(root, 'tiff-named.png'), await encode('tiff', 10, 10));
+  writeFileSync(join(root, 'captions.txt'), 'a cat');
+  mkdirSync(join(root, 'empty-folder'));
+});
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+describe('mm-tokenize-batcher plan (a real process on a folder of generated images)', () => {
+  it('reads every image header in nested folders, plans, writes JSON Lines, lists rejects and goes on', async () => {
+    const out = join(outDir, 'plan.jsonl');
+    const { stdout, stderr } = await plan('plan', root, '--batch-size', '4', '--preset', 'qwen2-vl', '--json', '--out', out);
+    expect(stderr).toBe(''); // no progress bar when stderr is piped
+    const summary = JSON.parse(stdout);
+    expect(summary.images).toBe(IMAGES.length);
+    expect(summary.filesFound).toBe(IMAGES.length + BROKEN.length);
+    expect(summary.skipped.count).toBe(1);
+    expect(summary.rejects.map((r: { path: string }) => r.path.slice(root.length + 1)).sort()).toEqual([...BROKEN].sort());
+    expect(summary.rejects.find((r: { path: string }) => r.path.endsWith('tiff-named.png')).reason).toMatch(/tiff is not a supported format/);
+    expect(summary.batches).toBeGreaterThanOrEqual(Math.ceil(IMAGES.length / 4));
+    expect(summary.fill).toBeCloseTo(IMAGES.length / (summary.batches * 4), 10);
+    for (const key of ['distortion', 'scaleMismatch', 'resizeWaste']) {
+      expect(summary[key].p50).toBeGreaterThanOrEqual(1);
+      expect(summary[key].max).toBeGreaterThanOrEqual(summary[key].p95);
+    }
+
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(summary.batches);
+    const files = lines.flatMap((l) => l.files.map((f: string) => f.slice(root.length + 1)));
+    expect(files.sort()).toEqual(IMAGES.map(([p]) => p).sort());
+    for (const line of lines) {
+      const [h, w] = line.resizeSize;
+      expect(h % 28 === 0 && w % 28 === 0 && h * w <= 1003520 && h * w >= 3136).toBe(true);
+      expect(line.files.length).toBeLessThanOrEqual(4);
+    }
+    // A batch of one image gets Qwen2-VL's own size for it: e.gif is 70 high, 50 wide;
+    // 70/28 = 2.5 ties to even -> 2 -> 56, 50/28 = 1.79 -> 2 -> 56; 56*56 = 3136 is not below min.
+    const single = await plan('plan', join(root, 'e.gif'), '--preset', 'qwen2-vl', '--json', '--out', out);
+    expect(JSON.parse(single.stdout).images).toBe(1);
+    expect(JSON.parse(readFileSync(out, 'utf8')).resizeSize).toEqual([56, 56]);
+  });
+
+  it('prints a summary table and a rejects section', async () => {
+    const { stdout } = await plan('plan', root, '-b', '4', '--strategy', 'sorted');
+    expect(stdout).toMatch(/images\s+11\n/);
+    expect(stdout).toMatch(/batches\s+3\n/);
+    expect(stdout).toMatch(/fill\s+0\.917\n/);
+    expect(stdout).toMatch(/resize waste r\s+[\d.]+\s+[\d.]+\s+[\d.]+/);
+    expect(stdout).toMatch(/distortion d/);
+    expect(stdout).toMatch(/scale mismatch m/);
+    expect(stdout).toMatch(/rejects \(5\):\n/);
+    expect(stdout).toContain(`${join(root, 'broken.png')}: not a readable image`);
+    expect(stdout).toMatch(/skipped 1 files with other extensions/);
+  });
+
+  it('expands globs, and with --all-files lists non-image files as rejects', async () => {
+    const globbed = JSON.parse((await plan('plan', `${root}/nested/**/*.{png,webp}`, '--json')).stdout);
+    expect(globbed.images).toBe(2);
+    const all = JSON.parse((await plan('plan', root, '--all-files', '--json')).stdout);
+    expect(all.rejects.map((r: { path: string }) => r.path)).toContain(join(root, 'captions.txt'));
+  });
+
+  it('deals ranks: same steps and sizes on each rank, every image once', async () => {
+    const ranks = await Promise.all(
+      [0, 1].map(async (rank) => {
+        const out = join(outDir, `rank${rank}.jsonl`);
+        await plan('plan', root, '-b', '2', '--world-size', '2', '--rank', String(rank), '--json', '--out', out);
+        return readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      }),
+    );
+    expect(ranks[0]!.length).toBe(ranks[1]!.length);
+    ranks[0]!.forEach((b, s) => expect(b.resizeSize).toEqual(ranks[1]![s].resizeSize));
+    const files = ranks.flat().flatMap((b) => b.files);
+    expect(files.sort()).toEqual(IMAGES.map(([p]) => join(root, p)).sort());
+  });
+
+  it('documents every flag in --help, and refuses bad usage with exit status 1', async () => {
+    const { stdout } = await plan('--help');
+    for (const flag of [
+      '--strategy', '--preset', '--batch-size', '--multiple-of', '--min-pixels', '--max-pixels', '--sizing', '--seed',
+      '--buffer-size', '--carry', '--world-size', '--rank', '--leftover', '--out', '--json', '--all-files', '--concurrency',
+      '--no-progress', '--runs', '--help', '--version',
+    ]) {
+      expect(stdout).toContain(flag);
+    }
+    for (const preset of ['clip-vit-l-14', 'siglip-so400m-14-384', 'qwen2-vl']) expect(stdout).toContain(preset);
+    for (const bad of [['plan'], ['plan', root, '--batch-size', 'x'], ['plan', root, '--preset', 'nope'], ['frobnicate'], ['plan', root, '--bogus']]) {
+      const error = await plan(...bad).catch((e) => e);
+      expect(error.code, bad.join(' ')).toBe(1);
+      expect(error.stderr).toMatch(/mm-tokenize-batcher: /);
+    }
+    const empty = await plan('plan', join(root, 'empty-folder')).catch((e) => e);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/no image could be read/);
+  });
+
+  it('bench runs the seed benchmark', async () => {
+    const { stdout } = await plan('bench', '--runs', '1', '--json');
+    const rows = JSON.parse(stdout);
+    expect(rows).toHaveLength(4 * 6 * 2);
+    expect(rows.every((r: { fill: number; costUs: number }) => r.fill > 0 && r.fill <= 1 && r.costUs > 0)).toBe(true);
+  }, 120_000);
+});
