@@ -206,29 +206,15 @@ pub fn plan(options: &PlanOptions, samples: Samples<'_>) -> Result<Plan, PlanErr
         .map(|b| resize_size(&shapes, b, &options.sizing, &mut scratch))
         .collect();
     if let Some(max_shapes) = options.max_shapes {
-        limit_shapes(
+        (batches, sizes) = limit_shapes(
             &shapes,
-            &batches,
-            &mut sizes,
+            batches,
+            sizes,
             max_shapes,
+            options.batch_size.unwrap_or(usize::MAX),
             &options.sizing,
             options.tokens.as_ref(),
         );
-        if let Some(budget) = &options.tokens {
-            // A shared shape can be larger than a batch's own: cut it again to fit.
-            let (mut recut, mut resized) = (
-                Vec::with_capacity(batches.len()),
-                Vec::with_capacity(sizes.len()),
-            );
-            for (batch, size) in batches.into_iter().zip(sizes) {
-                let fit = (budget.max_tokens / budget.tokens(size).max(1)).max(1) as usize;
-                for part in batch.chunks(fit) {
-                    recut.push(part.to_vec());
-                    resized.push(size);
-                }
-            }
-            (batches, sizes) = (recut, resized);
-        }
     }
 
     let mut plan = Plan {
