@@ -7,7 +7,7 @@ use crate::options::{PlanOptions, SortKey, Strategy};
 use crate::shapes::limit_shapes;
 use crate::sizing::{resize_size, SizingScratch};
 use crate::strategy::{balanced_groups, cluster_groups, simple_groups, sorted_groups};
-use crate::tokens::{cut_by_tokens, typical_batch_size};
+use crate::tokens::{typical_batch_size, TokenCutter};
 
 /// A plan in flat arrays, ready to cross to JS as typed arrays.
 /// Batch `b` holds the input indices `order[offsets[b]..offsets[b + 1]]` and is resized to
@@ -161,24 +161,28 @@ pub fn plan(options: &PlanOptions, samples: Samples<'_>) -> Result<Plan, PlanErr
 
     // Cut groups into batches: by count, and by tokens where a budget is set.
     let mut scratch = SizingScratch::default();
-    let mut batches: Vec<Vec<u32>> = Vec::with_capacity(shapes.len() / batch_size + groups.len());
-    let mut over_budget: Vec<u32> = Vec::new();
-    let cap = options.batch_size.unwrap_or(usize::MAX);
-    for group in &groups {
-        match &options.tokens {
-            None => batches.extend(group.chunks(batch_size).map(<[u32]>::to_vec)),
-            Some(budget) => cut_by_tokens(
-                &shapes,
-                group,
+    let (mut batches, over_budget) = match &options.tokens {
+        None => (
+            groups
+                .iter()
+                .flat_map(|g| g.chunks(batch_size).map(<[u32]>::to_vec))
+                .collect(),
+            Vec::new(),
+        ),
+        Some(budget) => {
+            let mut cutter = TokenCutter {
+                shapes: &shapes,
                 budget,
-                cap,
-                &options.sizing,
-                &mut scratch,
-                &mut batches,
-                &mut over_budget,
-            ),
+                cap: options.batch_size.unwrap_or(usize::MAX),
+                sizing: &options.sizing,
+                scratch: SizingScratch::default(),
+                batches: Vec::new(),
+                over: Vec::new(),
+            };
+            groups.iter().for_each(|g| cutter.cut(g));
+            (cutter.batches, cutter.over)
         }
-    }
+    };
     if !over_budget.is_empty() {
         let budget = options.tokens.expect("only a budget sets samples apart");
         let mut rejects: Vec<Reject> = over_budget

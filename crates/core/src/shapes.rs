@@ -101,7 +101,10 @@ pub fn limit_shapes(
     }
 
     // Shapes may have moved in the last round: each image takes its best of the final ones.
-    assignment = order.iter().map(|&i| nearest(&[i], &centres).map(|(_, k)| k)).collect();
+    assignment = order
+        .iter()
+        .map(|&i| nearest(&[i], &centres).map(|(_, k)| k))
+        .collect();
     let mut pools: Vec<Vec<u32>> = vec![Vec::new(); centres.len()];
     let mut kept: Vec<(Vec<u32>, (u32, u32))> = Vec::new();
     let mut position = 0;
