@@ -107,7 +107,7 @@ function thrown(fn) {
 
 /** The planning cases: [name, () => JSON-able result]. */
 function planningCases(lib) {
-  const { SimpleBatcher, SortedBatcher, ClusteredBatcher, seedBenchmarkSamples } = lib;
+  const { SimpleBatcher, SortedBatcher, ClusteredBatcher, BalancedBatcher, TokenPacker, seedBenchmarkSamples } = lib;
   const dims = dimensionSamples();
   const seed = seedBenchmarkSamples(600, 3);
   const kinds = imageKindSamples();
@@ -129,6 +129,23 @@ function planningCases(lib) {
     ['clustered/seed/bs32/m28/seed7', () => plan(ClusteredBatcher, { batchSize: 32, multipleOf: 28, seed: 7 }, seed)],
     ['clustered/dims/bs16/k9/it50', () => plan(ClusteredBatcher, { batchSize: 16, numClusters: 9, maxIterations: 50, seed: 11 }, dims)],
     ['clustered/kinds/bs8/seed3', () => plan(ClusteredBatcher, { batchSize: 8, seed: 3, minPixels: 100_000 }, kinds)],
+    ['balanced/seed/bs32', () => plan(BalancedBatcher, { batchSize: 32 }, seed)],
+    ['balanced/seed/bs32/m28/fill1', () => plan(BalancedBatcher, { batchSize: 32, multipleOf: 28, minFill: 1 }, seed)],
+    ['balanced/dims/bs8/median', () => plan(BalancedBatcher, { batchSize: 8, sizing: 'median', refinePasses: 2 }, dims)],
+    ['simple/seed/minimax', () => plan(SimpleBatcher, { batchSize: 32, sizing: 'minimax' }, seed)],
+    ['tokens/sorted/p14', () => plan(SortedBatcher, { maxTokens: 8192, patchSize: 14 }, seed)],
+    ['tokens/clustered/p16/bs24', () => plan(ClusteredBatcher, { maxTokens: 12000, patchSize: 16, batchSize: 24 }, seed)],
+    ['tokens/balanced/p14', () => plan(BalancedBatcher, { maxTokens: 8192, patchSize: 14 }, seed)],
+    ['shapes/clustered/4', () => plan(ClusteredBatcher, { batchSize: 32, multipleOf: 28, maxShapes: 4 }, seed)],
+    ['shapes/balanced/tokens/3', () => plan(BalancedBatcher, { maxTokens: 8192, patchSize: 14, maxShapes: 3 }, seed)],
+    [
+      'packing/ffd-and-next-fit',
+      () =>
+        ['first-fit-decreasing', 'next-fit'].map((algorithm) => {
+          const packs = new TokenPacker({ maxTokens: 8192, patchSize: 14, algorithm }).pack(seed);
+          return { packs: packs.map((p) => [p.indices, p.sizes, p.tokens]), padding: packs.padding };
+        }),
+    ],
     ['skip/simple', () => plan(SimpleBatcher, { batchSize: 8, skipInvalid: true }, mixed)],
     ['skip/sorted-custom', () => plan(SortedBatcher, { batchSize: 8, skipInvalid: true, key: customKey }, mixed)],
     ['skip/clustered/m28', () => plan(ClusteredBatcher, { batchSize: 8, skipInvalid: true, multipleOf: 28, seed: 5 }, mixed)],
@@ -144,6 +161,8 @@ function planningCases(lib) {
         thrown(() => new ClusteredBatcher({ batchSize: 4, colour: 'red' })),
         thrown(() => new SimpleBatcher({ batchSize: 4, multipleOf: 28, maxPixels: 10 })),
         thrown(() => new SimpleBatcher({ batchSize: 4 }).batch('not an array')),
+        thrown(() => new SortedBatcher({ maxTokens: 1024, patchSize: 16 }).batch([{ image: { width: 4000, height: 4000 } }])),
+        thrown(() => new BalancedBatcher({ batchSize: 4, minFill: 0 })),
       ],
     ],
   ];

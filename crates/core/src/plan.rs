@@ -7,7 +7,7 @@ use crate::options::{PlanOptions, SortKey, Strategy};
 use crate::shapes::limit_shapes;
 use crate::sizing::{resize_size, SizingScratch};
 use crate::strategy::{balanced_groups, cluster_groups, simple_groups, sorted_groups};
-use crate::tokens::{cut_by_tokens, typical_batch_size};
+use crate::tokens::{typical_batch_size, TokenCutter};
 
 /// A plan in flat arrays, ready to cross to JS as typed arrays.
 /// Batch `b` holds the input indices `order[offsets[b]..offsets[b + 1]]` and is resized to
@@ -161,24 +161,28 @@ pub fn plan(options: &PlanOptions, samples: Samples<'_>) -> Result<Plan, PlanErr
 
     // Cut groups into batches: by count, and by tokens where a budget is set.
     let mut scratch = SizingScratch::default();
-    let mut batches: Vec<Vec<u32>> = Vec::with_capacity(shapes.len() / batch_size + groups.len());
-    let mut over_budget: Vec<u32> = Vec::new();
-    let cap = options.batch_size.unwrap_or(usize::MAX);
-    for group in &groups {
-        match &options.tokens {
-            None => batches.extend(group.chunks(batch_size).map(<[u32]>::to_vec)),
-            Some(budget) => cut_by_tokens(
-                &shapes,
-                group,
+    let (mut batches, over_budget) = match &options.tokens {
+        None => (
+            groups
+                .iter()
+                .flat_map(|g| g.chunks(batch_size).map(<[u32]>::to_vec))
+                .collect(),
+            Vec::new(),
+        ),
+        Some(budget) => {
+            let mut cutter = TokenCutter {
+                shapes: &shapes,
                 budget,
-                cap,
-                &options.sizing,
-                &mut scratch,
-                &mut batches,
-                &mut over_budget,
-            ),
+                cap: options.batch_size.unwrap_or(usize::MAX),
+                sizing: &options.sizing,
+                scratch: SizingScratch::default(),
+                batches: Vec::new(),
+                over: Vec::new(),
+            };
+            groups.iter().for_each(|g| cutter.cut(g));
+            (cutter.batches, cutter.over)
         }
-    }
+    };
     if !over_budget.is_empty() {
         let budget = options.tokens.expect("only a budget sets samples apart");
         let mut rejects: Vec<Reject> = over_budget
@@ -206,29 +210,15 @@ pub fn plan(options: &PlanOptions, samples: Samples<'_>) -> Result<Plan, PlanErr
         .map(|b| resize_size(&shapes, b, &options.sizing, &mut scratch))
         .collect();
     if let Some(max_shapes) = options.max_shapes {
-        limit_shapes(
+        (batches, sizes) = limit_shapes(
             &shapes,
-            &batches,
-            &mut sizes,
+            batches,
+            sizes,
             max_shapes,
+            options.batch_size.unwrap_or(usize::MAX),
             &options.sizing,
             options.tokens.as_ref(),
         );
-        if let Some(budget) = &options.tokens {
-            // A shared shape can be larger than a batch's own: cut it again to fit.
-            let (mut recut, mut resized) = (
-                Vec::with_capacity(batches.len()),
-                Vec::with_capacity(sizes.len()),
-            );
-            for (batch, size) in batches.into_iter().zip(sizes) {
-                let fit = (budget.max_tokens / budget.tokens(size).max(1)).max(1) as usize;
-                for part in batch.chunks(fit) {
-                    recut.push(part.to_vec());
-                    resized.push(size);
-                }
-            }
-            (batches, sizes) = (recut, resized);
-        }
     }
 
     let mut plan = Plan {

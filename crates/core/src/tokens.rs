@@ -5,37 +5,43 @@ use crate::features::Shape;
 use crate::options::{Sizing, TokenBudget};
 use crate::sizing::{fit_size, median, resize_size, SizingScratch};
 
-/// Cuts `group` (already ordered so that neighbours are alike) into consecutive batches, each as
-/// long as its size's token cost allows: `len * tokens(resize_size(batch)) <= maxTokens`, and at
-/// most `cap` long. A sample whose own size alone costs more than the budget comes back in
-/// `over`, not in a batch.
-pub fn cut_by_tokens(
-    shapes: &[Shape],
-    group: &[u32],
-    budget: &TokenBudget,
-    cap: usize,
-    sizing: &Sizing,
-    scratch: &mut SizingScratch,
-    batches: &mut Vec<Vec<u32>>,
-    over: &mut Vec<u32>,
-) {
-    let mut current: Vec<u32> = Vec::new();
-    for &i in group {
-        if budget.tokens(resize_size(shapes, &[i], sizing, scratch)) > budget.max_tokens {
-            over.push(i);
-            continue;
+/// Cuts ordered groups (neighbours alike) into consecutive batches, each as long as its size's
+/// token cost allows: `len * tokens(resize_size(batch)) <= maxTokens`, and at most `cap` long.
+/// A sample whose own size alone costs more than the budget goes to `over`, not to a batch.
+pub struct TokenCutter<'a> {
+    pub shapes: &'a [Shape],
+    pub budget: &'a TokenBudget,
+    pub cap: usize,
+    pub sizing: &'a Sizing,
+    pub scratch: SizingScratch,
+    pub batches: Vec<Vec<u32>>,
+    pub over: Vec<u32>,
+}
+
+impl TokenCutter<'_> {
+    pub fn cut(&mut self, group: &[u32]) {
+        let (shapes, budget, sizing) = (self.shapes, self.budget, self.sizing);
+        let mut current: Vec<u32> = Vec::new();
+        for &i in group {
+            if budget.tokens(resize_size(shapes, &[i], sizing, &mut self.scratch))
+                > budget.max_tokens
+            {
+                self.over.push(i);
+                continue;
+            }
+            current.push(i);
+            let fits = current.len() <= self.cap
+                && current.len() as u64
+                    * budget.tokens(resize_size(shapes, &current, sizing, &mut self.scratch))
+                    <= budget.max_tokens;
+            if !fits {
+                current.pop();
+                self.batches.push(std::mem::replace(&mut current, vec![i]));
+            }
         }
-        current.push(i);
-        let fits = current.len() <= cap
-            && current.len() as u64 * budget.tokens(resize_size(shapes, &current, sizing, scratch))
-                <= budget.max_tokens;
-        if !fits {
-            current.pop();
-            batches.push(std::mem::replace(&mut current, vec![i]));
+        if !current.is_empty() {
+            self.batches.push(current);
         }
-    }
-    if !current.is_empty() {
-        batches.push(current);
     }
 }
 
@@ -56,6 +62,22 @@ pub fn typical_batch_size(shapes: &[Shape], budget: &TokenBudget, sizing: &Sizin
 mod tests {
     use super::*;
 
+    fn cutter<'a>(
+        shapes: &'a [Shape],
+        budget: &'a TokenBudget,
+        sizing: &'a Sizing,
+    ) -> TokenCutter<'a> {
+        TokenCutter {
+            shapes,
+            budget,
+            cap: usize::MAX,
+            sizing,
+            scratch: SizingScratch::default(),
+            batches: Vec::new(),
+            over: Vec::new(),
+        }
+    }
+
     #[test]
     fn batches_fit_the_budget() {
         let shapes: Vec<Shape> = (0..40)
@@ -69,26 +91,17 @@ mod tests {
             multiple_of: 14,
             ..Sizing::default()
         };
-        let (mut batches, mut over) = (Vec::new(), Vec::new());
         let group: Vec<u32> = (0..40).collect();
-        cut_by_tokens(
-            &shapes,
-            &group,
-            &budget,
-            usize::MAX,
-            &sizing,
-            &mut SizingScratch::default(),
-            &mut batches,
-            &mut over,
-        );
-        assert!(over.is_empty());
-        assert_eq!(batches.concat(), group);
-        for b in &batches {
+        let mut cutter = cutter(&shapes, &budget, &sizing);
+        cutter.cut(&group);
+        assert!(cutter.over.is_empty());
+        assert_eq!(cutter.batches.concat(), group);
+        for b in &cutter.batches {
             let size = resize_size(&shapes, b, &sizing, &mut SizingScratch::default());
             assert!(b.len() as u64 * budget.tokens(size) <= 2048);
         }
         // 224 x 224 is 256 tokens: the first batch takes the narrow images, about 2048 / 300.
-        assert!(batches[0].len() >= 5);
+        assert!(cutter.batches[0].len() >= 5);
     }
 
     #[test]
@@ -105,17 +118,8 @@ mod tests {
             multiple_of: 14,
             ..Sizing::default()
         };
-        let (mut batches, mut over) = (Vec::new(), Vec::new());
-        cut_by_tokens(
-            &shapes,
-            &[0, 1],
-            &budget,
-            usize::MAX,
-            &sizing,
-            &mut SizingScratch::default(),
-            &mut batches,
-            &mut over,
-        );
-        assert_eq!((batches, over), (vec![vec![0]], vec![1]));
+        let mut cutter = cutter(&shapes, &budget, &sizing);
+        cutter.cut(&[0, 1]);
+        assert_eq!((cutter.batches, cutter.over), (vec![vec![0]], vec![1]));
     }
 }

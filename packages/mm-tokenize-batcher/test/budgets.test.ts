@@ -55,11 +55,23 @@ describe('token budgets', () => {
 
 describe('maxShapes', () => {
   const distinct = (batches: Batch[]) => new Set(batches.map((b) => b.resizeSize.join('x'))).size;
-  it.each([1, 2, 4, 8])('uses at most %i distinct sizes, at some cost in resize waste', (maxShapes) => {
+  it.each([1, 2, 4, 8])('uses at most %i distinct sizes, each image at its best, at some cost in resize waste', (maxShapes) => {
     const free = new ClusteredBatcher({ batchSize: 32, multipleOf: 28 }).batch(buffer);
     const capped = new ClusteredBatcher({ batchSize: 32, multipleOf: 28, maxShapes }).batch(buffer);
     expect(distinct(capped)).toBeLessThanOrEqual(maxShapes);
-    expect(capped.map((b) => b.indices)).toEqual(free.map((b) => b.indices));
+    expect(capped.flatMap((b) => b.indices).sort((a, b) => a - b)).toEqual([...buffer.keys()]);
+    expect(capped.every((b) => b.indices.length <= 32)).toBe(true);
+    // Images are batched per shape: at most one partial batch per shape.
+    expect(capped.filter((b) => b.indices.length < 32).length).toBeLessThanOrEqual(maxShapes);
+    // Each image sits at the shape, of those the plan uses, that wastes least on it.
+    const shapes = [...new Set(capped.map((b) => b.resizeSize.join('x')))].map((s) => s.split('x').map(Number) as [number, number]);
+    const waste = (image: { width: number; height: number }, resizeSize: [number, number]) => evaluate([{ images: [image], resizeSize }]).resizeWaste.max;
+    for (const b of capped.slice(0, 4)) {
+      for (const image of b.images) {
+        const mine = waste(image, b.resizeSize);
+        for (const other of shapes) expect(mine).toBeLessThanOrEqual(waste(image, other) + 1e-9);
+      }
+    }
     expect(evaluate(capped).resizeWaste.p50).toBeGreaterThanOrEqual(evaluate(free).resizeWaste.p50);
   });
 

@@ -76,6 +76,7 @@ impl Scratch {
             return 0.0;
         }
         let mut total = 0.0;
+        #[allow(clippy::needless_range_loop)] // one pass per coordinate of every point
         for axis in 0..2 {
             self.values.clear();
             self.values
