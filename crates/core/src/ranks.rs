@@ -32,7 +32,7 @@
 use crate::error::PlanError;
 use crate::features::Shape;
 use crate::options::{integer, OptionMap, OptionValue, Sizing};
-use crate::shapes::limit_shapes;
+use crate::shapes::batch_waste;
 use crate::sizing::{resize_size, SizingScratch};
 
 /// What happens to the batches left over when their count is not a multiple of `worldSize`.
@@ -281,20 +281,24 @@ pub fn deal(
     // 6. One size per step, from the union of its images.
     let mut scratch = SizingScratch::default();
     let unions: Vec<Vec<u32>> = steps.iter().map(|s| s.concat()).collect();
-    let mut step_sizes: Vec<(u32, u32)> = unions
+    // With `maxShapes`, the plan already uses at most that many sizes: each step takes the one of
+    // them that wastes least on its images, so the dealing adds no new shape.
+    let mut allowed: Vec<(u32, u32)> = sizes.to_vec();
+    allowed.sort_unstable();
+    allowed.dedup();
+    let step_sizes: Vec<(u32, u32)> = unions
         .iter()
-        .map(|u| resize_size(ctx.shapes, u, ctx.sizing, &mut scratch))
+        .map(|u| match ctx.max_shapes {
+            Some(_) if !allowed.is_empty() => *allowed
+                .iter()
+                .map(|&size| (batch_waste(ctx.shapes, u, size), size))
+                .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+                .map(|(_, size)| size)
+                .as_ref()
+                .expect("allowed is not empty"),
+            _ => resize_size(ctx.shapes, u, ctx.sizing, &mut scratch),
+        })
         .collect();
-    if let Some(max_shapes) = ctx.max_shapes {
-        limit_shapes(
-            ctx.shapes,
-            &unions,
-            &mut step_sizes,
-            max_shapes,
-            ctx.sizing,
-            None,
-        );
-    }
 
     let mut dealt = Dealt {
         world_size: w,
@@ -450,6 +454,30 @@ mod tests {
         assert_eq!(d.sizes.len(), batches.len() - leftover);
         let (h, _) = deal_with(1000, 32, 3, Leftover::Hold);
         assert_eq!(h.held, d.dropped);
+    }
+
+    #[test]
+    fn max_shapes_steps_use_only_the_plans_sizes() {
+        let (shapes, batches, sizes, sizing) = setup(1000, 16.0);
+        let mut distinct = sizes.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let ctx = DealContext {
+            shapes: &shapes,
+            batch_size: 16,
+            sizing: &sizing,
+            max_shapes: Some(distinct.len()),
+            pinned: &[],
+        };
+        let options = RankOptions {
+            world_size: 4,
+            rank: 0,
+            leftover: Leftover::Split,
+            hold_partial: 0,
+        };
+        let d = deal(&ctx, &batches, &sizes, &options);
+        check_invariants(&d, 1000, 16);
+        assert!(d.sizes.iter().all(|s| distinct.contains(s)));
     }
 
     #[test]

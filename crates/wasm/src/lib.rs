@@ -108,12 +108,7 @@ pub fn evaluate(
 /// per-image arrays follow `order`.
 #[wasm_bindgen]
 pub fn pack(options: JsValue, widths: &[f64], heights: &[f64]) -> Result<JsValue, JsValue> {
-    let entries: OptionMap = serde_wasm_bindgen::from_value(options).map_err(|e| {
-        to_js_error(PlanError::option(
-            "options",
-            format!("must be a plain object ({e})"),
-        ))
-    })?;
+    let entries: OptionMap = option_map(options)?;
     let options = PackOptions::parse(&entries).map_err(to_js_error)?;
     let packing =
         core::packing::pack(&options, Samples::new(widths, heights)).map_err(to_js_error)?;
@@ -161,12 +156,7 @@ pub fn deal_ranks(
     pinned: Option<Box<[u8]>>,
 ) -> Result<JsValue, JsValue> {
     let plan_options = parse_options(strategy, options)?;
-    let entries: OptionMap = serde_wasm_bindgen::from_value(rank_options).map_err(|e| {
-        to_js_error(PlanError::option(
-            "options",
-            format!("must be a plain object ({e})"),
-        ))
-    })?;
+    let entries: OptionMap = option_map(rank_options)?;
     let rank_options = RankOptions::parse(&entries).map_err(to_js_error)?;
     if rank_options.world_size > 1 && plan_options.tokens.is_some() {
         return Err(to_js_error(PlanError::option(
@@ -242,12 +232,7 @@ pub fn deal_ranks(
 /// Checks rank options (`worldSize`, `rank`, `leftover`, `holdPartial`) without dealing.
 #[wasm_bindgen(js_name = checkRankOptions)]
 pub fn check_rank_options(rank_options: JsValue) -> Result<(), JsValue> {
-    let entries: OptionMap = serde_wasm_bindgen::from_value(rank_options).map_err(|e| {
-        to_js_error(PlanError::option(
-            "options",
-            format!("must be a plain object ({e})"),
-        ))
-    })?;
+    let entries: OptionMap = option_map(rank_options)?;
     RankOptions::parse(&entries)
         .map(|_| ())
         .map_err(to_js_error)
@@ -284,13 +269,18 @@ pub fn seed_benchmark_sizes(count: u32, seed: f64) -> Vec<u32> {
 
 fn parse_options(strategy: &str, options: JsValue) -> Result<PlanOptions, JsValue> {
     let kind = StrategyKind::parse(strategy).map_err(to_js_error)?;
-    let entries: OptionMap = serde_wasm_bindgen::from_value(options).map_err(|e| {
+    let entries: OptionMap = option_map(options)?;
+    PlanOptions::parse(kind, &entries).map_err(to_js_error)
+}
+
+/// Options as a JS plain object, read into names and values (checked by the core's parsers).
+fn option_map(value: JsValue) -> Result<OptionMap, JsValue> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| {
         to_js_error(PlanError::option(
             "options",
             format!("must be a plain object ({e})"),
         ))
-    })?;
-    PlanOptions::parse(kind, &entries).map_err(to_js_error)
+    })
 }
 
 fn to_js_error(error: PlanError) -> JsValue {

@@ -116,6 +116,14 @@ describe('mm-tokenize-batcher plan (a real process on a folder of generated imag
     expect(files.sort()).toEqual(IMAGES.map(([p]) => join(root, p)).sort());
   });
 
+  it('shows a progress bar on a terminal (a pseudo-terminal from util-linux `script`), and none with --no-progress', async () => {
+    const command = (extra: string) => `${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} plan ${JSON.stringify(root)} --json ${extra} >/dev/null`;
+    const shown = await run('script', ['-qec', command(''), '/dev/null'], { encoding: 'utf8' });
+    expect(shown.stdout).toMatch(/reading headers \[#+\] 16\/16 100%/);
+    const hidden = await run('script', ['-qec', command('--no-progress'), '/dev/null'], { encoding: 'utf8' });
+    expect(hidden.stdout).not.toMatch(/reading headers/);
+  });
+
   it('documents every flag in --help, and refuses bad usage with exit status 1', async () => {
     const { stdout } = await plan('--help');
     for (const flag of [
