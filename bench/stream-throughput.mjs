@@ -35,6 +35,7 @@ const configs = [
   ['clustered', 4096, false],
   ['clustered', 4096, true],
   ['balanced', 4096, false],
+  ['balanced', 4096, true],
   ['clustered', 1024, true],
 ];
 const rows = [];

@@ -103,7 +103,7 @@ export const presetNames = Object.freeze(Object.keys(presets) as PresetName[]);
 /** The preset named `name`, or an `INVALID_OPTION` error listing the known names. */
 export function preset(name: string): Preset {
   const found = (presets as Record<string, Preset | undefined>)[name];
-  if (typeof name !== 'string' || found === undefined || !Object.hasOwn(presets, name)) {
+  if (typeof name !== 'string' || found === undefined || !Object.prototype.hasOwnProperty.call(presets, name)) {
     throw new BatcherError('INVALID_OPTION', `option \`preset\` must be one of ${presetNames.map((n) => `"${n}"`).join(', ')}, got ${JSON.stringify(name)}`, {
       option: 'preset',
     });

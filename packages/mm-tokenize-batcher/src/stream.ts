@@ -246,7 +246,11 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
     const leftover = this.#options.leftover ?? 'split';
     const w = this.#worldSize;
     const stats = this.stats;
-    signal?.throwIfAborted();
+    const checkAbort = () => {
+      // (AbortSignal.throwIfAborted needs Node 17.3; the package supports 16.4.)
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+    };
+    checkAbort();
     const pull = open(this.#source);
     let finished = false;
     let failure: { error: unknown } | undefined;
@@ -258,7 +262,7 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
         const entries = carried;
         carried = [];
         while (entries.length < this.bufferSize && !ended) {
-          signal?.throwIfAborted();
+          checkAbort();
           let next: IteratorResult<S>;
           try {
             next = await pull.next();
@@ -329,6 +333,7 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
           out = mine;
         }
         for (const batch of out) {
+          checkAbort();
           stats.batches++;
           stats.samples += batch.indices.length - batch.padding;
           yield batch;

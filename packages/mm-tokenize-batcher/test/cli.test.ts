@@ -26,6 +26,7 @@ const IMAGES: [string, string, number, number][] = [
   ['nested/deeper/i.bmp', 'bmp', 96, 64],
   ['nested/deeper/j.gif', 'gif', 500, 500],
   ['nested/deeper/k.jpeg', 'jpeg', 720, 1280],
+  ['nested/camera.jpg', 'jpeg-big-app1', 4000, 3000],
 ];
 const BROKEN = ['broken.png', 'nested/empty.gif', 'nested/deeper/text.jpg', 'truncated.webp', 'tiff-named.png'];
 
@@ -84,9 +85,9 @@ describe('mm-tokenize-batcher plan (a real process on a folder of generated imag
 
   it('prints a summary table and a rejects section', async () => {
     const { stdout } = await plan('plan', root, '-b', '4', '--strategy', 'sorted');
-    expect(stdout).toMatch(/images\s+11\n/);
+    expect(stdout).toMatch(/images\s+12\n/);
     expect(stdout).toMatch(/batches\s+3\n/);
-    expect(stdout).toMatch(/fill\s+0\.917\n/);
+    expect(stdout).toMatch(/fill\s+1\.000\n/);
     expect(stdout).toMatch(/resize waste r\s+[\d.]+\s+[\d.]+\s+[\d.]+/);
     expect(stdout).toMatch(/distortion d/);
     expect(stdout).toMatch(/scale mismatch m/);
@@ -119,7 +120,7 @@ describe('mm-tokenize-batcher plan (a real process on a folder of generated imag
   it('shows a progress bar on a terminal (a pseudo-terminal from util-linux `script`), and none with --no-progress', async () => {
     const command = (extra: string) => `${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} plan ${JSON.stringify(root)} --json ${extra} >/dev/null`;
     const shown = await run('script', ['-qec', command(''), '/dev/null'], { encoding: 'utf8' });
-    expect(shown.stdout).toMatch(/reading headers \[#+\] 16\/16 100%/);
+    expect(shown.stdout).toMatch(/reading headers \[#+\] 17\/17 100%/);
     const hidden = await run('script', ['-qec', command('--no-progress'), '/dev/null'], { encoding: 'utf8' });
     expect(hidden.stdout).not.toMatch(/reading headers/);
   });

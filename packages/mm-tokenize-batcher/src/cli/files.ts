@@ -60,12 +60,12 @@ export async function findFiles(targets: readonly string[], allFiles: boolean): 
 
 export type SizeOrProblem = { width: number; height: number; format: string } | { reason: string };
 
-const HEAD = 64 * 1024;
-const MOST = 4 * 1024 * 1024;
+/** Bytes read first, then (only if the header is not complete in them) more, up to the last. */
+const STEPS = [4 * 1024, 64 * 1024, 4 * 1024 * 1024];
 
 /**
- * The pixel size of the image file at `path`, read from its header (the first 64 KiB; up to
- * 4 MiB when a JPEG keeps its frame header after large metadata).
+ * The pixel size of the image file at `path`, read from its header (the first 4 KiB; 64 KiB,
+ * then up to 4 MiB, only when a JPEG keeps its frame header after large metadata).
  *
  * The ONE place that reads headers: it uses the `image-size` package until the library reads
  * headers itself (in wasm); then this body becomes one call to the library.
@@ -78,12 +78,13 @@ export async function readImageSize(path: string): Promise<SizeOrProblem> {
     return { reason: reason(error) };
   }
   try {
-    const { size } = await handle.stat();
-    let want = Math.min(size, HEAD);
-    for (;;) {
+    // No stat: a short read tells the file's end.
+    for (let step = 0; ; step++) {
+      const want = STEPS[step]!;
       const bytes = new Uint8Array(want);
       const { bytesRead } = await handle.read(bytes, 0, want, 0);
       const head = bytes.subarray(0, bytesRead);
+      const whole = bytesRead < want;
       try {
         const result = imageSize(head);
         const format = result.type ?? 'unknown';
@@ -94,11 +95,8 @@ export async function readImageSize(path: string): Promise<SizeOrProblem> {
         }
         return { width, height, format };
       } catch (error) {
-        if (want < size && want < MOST) {
-          want = Math.min(size, MOST);
-          continue;
-        }
-        return { reason: size === 0 ? 'empty file' : `not a readable image: ${reason(error)}` };
+        if (!whole && step + 1 < STEPS.length) continue;
+        return { reason: bytesRead === 0 ? 'empty file' : `not a readable image: ${reason(error)}` };
       }
     }
   } catch (error) {
