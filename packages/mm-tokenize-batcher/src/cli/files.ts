@@ -120,7 +120,7 @@ export async function* readSizes(paths: readonly string[], concurrency: number):
 
 function reason(error: unknown): string {
   if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
-    return `${error.code}: ${(error as Error).message.replace(/^\w+: /, '')}`;
+    return `${error.code}: ${String((error as { message?: unknown }).message ?? '').replace(/^\w+: /, '')}`;
   }
   return error instanceof Error ? error.message : String(error);
 }

@@ -43,10 +43,10 @@ export interface PlanSummary {
   out?: string;
 }
 
-interface FileSample {
+type FileSample = {
   image: { width: number; height: number };
   path: string;
-}
+};
 
 export async function plan(flags: PlanFlags): Promise<PlanSummary> {
   const found = await findFiles(flags.targets, flags.allFiles);
