@@ -1,5 +1,5 @@
 import { BatcherError, callWasm, type Reject } from './errors.js';
-import { sampleImageSize, type ImageLike } from './image-size.js';
+import { readSampleSizes, type ImageLike } from './image-size.js';
 import { wasm } from './wasm.js';
 
 /** One element of a buffer: an image, optional text, and any other fields (carried through). */
@@ -85,22 +85,9 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
     if (!Array.isArray(buffer)) {
       throw new BatcherError('INVALID_INPUT', `buffer must be an array of samples, got ${buffer === null ? 'null' : typeof buffer}`);
     }
-    const n = buffer.length;
-    const widths = new Float64Array(n);
-    const heights = new Float64Array(n);
-    // Problems only the adapter can name (no image, bytes): Rust sees NaN there and reports the
-    // index in order with every other problem; the adapter's message then replaces its own.
-    const adapterProblems = new Map<number, Reject>();
-    for (let i = 0; i < n; i++) {
-      const size = sampleImageSize(buffer[i]);
-      if ('code' in size) {
-        adapterProblems.set(i, { index: i, code: size.code, message: `sample ${i}: ${size.message}` });
-        widths[i] = heights[i] = Number.NaN;
-      } else {
-        widths[i] = size.width;
-        heights[i] = size.height;
-      }
-    }
+    // Problems only the adapter can name (no image, unreadable bytes): Rust sees NaN there and
+    // reports the index in order with every other problem; the adapter's message then replaces its own.
+    const { widths, heights, problems: adapterProblems } = readSampleSizes(buffer);
     const keys = this.customKeys(buffer, adapterProblems);
 
     let plan: WasmPlan;
