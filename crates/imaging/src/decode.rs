@@ -3,7 +3,7 @@
 
 use crate::{ImageFailure, Sample, Source};
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
-use mm_batcher_core::{header::signature_hex, ImageFormat};
+use mm_batcher_core::{header::signature_hex, HeaderError, ImageFormat};
 use std::io::{Cursor, ErrorKind};
 
 /// Size and format of a decoded image; the pixels are in the caller's buffer (RGB8, row-major).
@@ -77,6 +77,32 @@ pub fn decode(
                 ));
             };
             let name = format.as_str();
+            // The header first (no decoder allocates anything yet): zero sizes and bombs stop here.
+            match mm_batcher_core::read_header(bytes, true) {
+                Ok(info) => {
+                    let pixels = info.width as u64 * info.height as u64;
+                    if pixels > max_input_pixels {
+                        return Err(failure("IMAGE_TOO_LARGE", name, too_large(info.width, info.height, max_input_pixels)));
+                    }
+                }
+                Err(HeaderError::ZeroSized { width, height, .. }) => {
+                    return Err(failure("INVALID_IMAGE", name, format!("zero-sized image ({width} x {height})")));
+                }
+                Err(HeaderError::Truncated { length, .. }) => {
+                    return Err(failure(
+                        "INVALID_IMAGE",
+                        name,
+                        format!("truncated, the file ends after {length} bytes, inside its header"),
+                    ));
+                }
+                Err(HeaderError::Corrupt { cause, .. }) => {
+                    return Err(failure("INVALID_IMAGE", name, format!("corrupt header ({cause})")));
+                }
+                Err(_) => {}
+            }
+            if let Some(cause) = truncation(format, bytes) {
+                return Err(failure("INVALID_IMAGE", name, cause));
+            }
             let image_error = |stage: &str, e: image::ImageError| {
                 let (code, cause) = match &e {
                     image::ImageError::Limits(_) => ("IMAGE_TOO_LARGE", format!("{stage}: {e}")),
@@ -118,13 +144,7 @@ pub fn decode(
             }
             let pixels = w as u64 * h as u64;
             if pixels > max_input_pixels {
-                return Err(failure(
-                    "IMAGE_TOO_LARGE",
-                    name,
-                    format!(
-                        "{w} x {h} = {pixels} pixels exceeds maxInputPixels ({max_input_pixels}); refused before decoding (decompression-bomb guard)"
-                    ),
-                ));
+                return Err(failure("IMAGE_TOO_LARGE", name, too_large(w, h, max_input_pixels)));
             }
             let orientation = if format == ImageFormat::Jpeg {
                 decoder.orientation().ok()
@@ -165,4 +185,32 @@ fn codec(format: ImageFormat) -> image::ImageFormat {
         ImageFormat::Gif => image::ImageFormat::Gif,
         ImageFormat::Bmp => image::ImageFormat::Bmp,
     }
+}
+
+/// Truncation the decoders would not report: zune-jpeg fills a JPEG cut inside its scan with grey,
+/// and image-webp calls a short WebP a corrupt bitstream. Other formats' decoders say so themselves.
+fn truncation(format: ImageFormat, bytes: &[u8]) -> Option<String> {
+    match format {
+        ImageFormat::Jpeg => {
+            // Entropy-coded data stuffs every 0xFF as FF 00, so FF D9 after the first scan is the
+            // end-of-image marker; without it the file was cut.
+            let sos = bytes.windows(2).position(|w| w == [0xFF, 0xDA])?;
+            let ended = bytes[sos..].windows(2).any(|w| w == [0xFF, 0xD9]);
+            (!ended).then(|| format!("truncated, the file ends after {} bytes without its end-of-image marker", bytes.len()))
+        }
+        ImageFormat::Webp => {
+            let declared = u32::from_le_bytes(bytes.get(4..8)?.try_into().ok()?) as u64 + 8;
+            (declared > bytes.len() as u64).then(|| {
+                format!("truncated, the RIFF header declares {declared} bytes but the file holds {}", bytes.len())
+            })
+        }
+        _ => None,
+    }
+}
+
+fn too_large(w: u32, h: u32, max_input_pixels: u64) -> String {
+    let pixels = w as u64 * h as u64;
+    format!(
+        "{w} x {h} = {pixels} pixels exceeds maxInputPixels ({max_input_pixels}); refused before decoding (decompression-bomb guard)"
+    )
 }

@@ -176,6 +176,13 @@ fn bad_input_gives_clear_failures_and_skip_keeps_the_rest() {
     for f in &out.failures {
         assert!(f.to_string().starts_with(&format!("sample {}: ", f.index)), "{f}");
     }
+    // JPEG and WebP cut short are named as truncated (their decoders would pad or say "corrupt").
+    for f in [image::ImageFormat::Jpeg, image::ImageFormat::WebP] {
+        let whole = encode(&gradient(64, 64), f);
+        let cut = &whole[..whole.len() * 2 / 3];
+        let e = batch_tensor(&[enc(3, cut)], &spec, false).unwrap_err();
+        assert!(e.cause.contains("truncated"), "{f:?}: {e}");
+    }
     // Without skip the first failure is the error.
     let err = batch_tensor(&samples, &spec, false).unwrap_err();
     assert_eq!(err.index, 11);

@@ -33,9 +33,10 @@ export interface TfTensorOptions extends TensorOptions {
    */
   tf?: unknown;
   /**
-   * How TF.js resizes. `'op'` (default for bilinear): `tf.image.resizeBilinear` with half-pixel
-   * centres (no antialiasing when shrinking). `'matrix'` (used for bicubic and lanczos3, which
-   * TF.js lacks): the separable filter as two matrix products, antialiased like the wasm resizer.
+   * How TF.js resizes. `'op'` (default for bilinear with stretch or letterbox):
+   * `tf.image.resizeBilinear` with half-pixel centres; it does not antialias when shrinking.
+   * `'matrix'` (always used for bicubic, lanczos3 and crop mode, which TF.js ops lack): the
+   * separable filter as two matrix products, antialiased like the wasm resizer.
    */
   resizeMethod?: 'op' | 'matrix';
 }
@@ -131,7 +132,9 @@ export async function toTfTensor(batch: TensorBatchInput, options: TfTensorOptio
   const { height: H, width: W } = resolved.wire;
   const mode = resolved.wire.mode ?? 'stretch';
   const filter = (resolved.wire.filter ?? 'bilinear') as FilterName;
-  const method = filter === 'bilinear' ? (resizeMethod ?? 'op') : 'matrix';
+  // TF.js has bilinear only, and an integer crop would shift the image: crop mode and the other
+  // filters take the matrix route.
+  const method = filter === 'bilinear' && mode !== 'crop' ? (resizeMethod ?? 'op') : 'matrix';
   const lay = callWasm(() => imaging().layouts(decoded.widths, decoded.heights, H, W, mode) as Float64Array);
   const n = decoded.kept.length;
   const pad = resolved.wire.pad ? (resolved.wire.pad.length === 1 ? [0, 1, 2].map(() => resolved.wire.pad![0] as number) : resolved.wire.pad) : [0, 0, 0];
@@ -152,13 +155,8 @@ export async function toTfTensor(batch: TensorBatchInput, options: TfTensorOptio
       const image = tf.tensor3d(Float32Array.from(pixels), [h, w, 3], 'float32');
       let resized;
       if (method === 'op') {
-        // Integer source crop (the wasm resizer crops fractionally), then half-pixel-centre bilinear.
-        const x0 = Math.min(w - 1, Math.max(0, Math.round(cl as number)));
-        const y0 = Math.min(h - 1, Math.max(0, Math.round(ct as number)));
-        const sw = Math.max(1, Math.min(w - x0, Math.round(cw as number)));
-        const sh = Math.max(1, Math.min(h - y0, Math.round(ch as number)));
-        const src = sw === w && sh === h ? image : tf.slice(image, [y0, x0, 0], [sh, sw, 3]);
-        resized = tf.image.resizeBilinear(src, [bh, bw], false, true);
+        // Whole image (stretch, letterbox), half-pixel-centre bilinear as the wasm resizer.
+        resized = tf.image.resizeBilinear(image, [bh, bw], false, true);
       } else {
         const wy = tf.tensor2d(resampleWeights(h, ct as number, ch as number, bh as number, filter), [bh, h]);
         const wx = tf.tensor2d(resampleWeights(w, cl as number, cw as number, bw as number, filter), [bw, w]);

@@ -4,12 +4,12 @@ import initAsync, { initSync as initFromModule, type InitInput, type InitOutput 
 import * as bindings from '../wasm/mm_imaging.js';
 import { BatcherError } from './errors.js';
 
-let exports: InitOutput | undefined;
+let instance: InitOutput | undefined;
 
 /** Initialises the imaging module from bytes or a compiled module, synchronously. */
 export function initImagingSync(source: BufferSource | WebAssembly.Module): void {
-  if (exports) return;
-  exports = initFromModule({ module: source });
+  if (instance) return;
+  instance = initFromModule({ module: source });
 }
 
 /** Where `initImaging()` may load the module from: a URL, a `Response`, bytes or a compiled module. */
@@ -17,12 +17,12 @@ export type ImagingInput = InitInput | Promise<InitInput>;
 
 /** Initialises the imaging module from a URL, `Response`, bytes or a compiled module. */
 export async function initImagingFrom(source: ImagingInput): Promise<void> {
-  if (exports) return;
-  exports = await initAsync({ module_or_path: source });
+  if (instance) return;
+  instance = await initAsync({ module_or_path: source });
 }
 
 export function imaging(): typeof bindings {
-  if (!exports) {
+  if (!instance) {
     throw new BatcherError(
       'NOT_INITIALIZED',
       'mm-tokenize-batcher/imaging: the imaging WebAssembly module is not initialised; call `await initImaging()` once first',
@@ -34,5 +34,5 @@ export function imaging(): typeof bindings {
 /** The imaging module's linear memory (for diagnostics: its size only grows, by design of wasm). */
 export function imagingMemory(): WebAssembly.Memory {
   imaging();
-  return (exports as InitOutput).memory;
+  return (instance as InitOutput).memory;
 }

@@ -94,8 +94,8 @@ export function resolveOptions(batch: TensorBatchInput, options: TensorOptions):
     throw new BatcherError('INVALID_OPTION', `option \`${option}\` ${message}`, { option });
   };
   if (typeof options !== 'object' || options === null) fail('options', 'must be an object');
-  for (const name of Object.keys(options)) {
-    if (!KNOWN.has(name)) fail(name, `is not an option of toTensor (known options: ${[...KNOWN].join(', ')})`);
+  for (const [name, value] of Object.entries(options)) {
+    if (value !== undefined && !KNOWN.has(name)) fail(name, `is not an option of toTensor (known options: ${[...KNOWN].join(', ')})`);
   }
   if (typeof batch !== 'object' || batch === null || !Array.isArray(batch.images)) {
     throw new BatcherError('INVALID_INPUT', 'toTensor takes a batch: an object with an `images` array (and `resizeSize`)');
