@@ -134,8 +134,13 @@ pub fn batch_tensor(
 ) -> Result<TensorBatch, ImageFailure> {
     let (h, w) = (spec.height as usize, spec.width as usize);
     let plane = h * w;
+    // Room for every image up front: growing the tensor image by image would copy it again and again.
     let mut out_u8 = Vec::new();
     let mut out_f32 = Vec::new();
+    match spec.dtype {
+        Dtype::U8 => out_u8.reserve_exact(samples.len() * plane * 3),
+        Dtype::F32 => out_f32.reserve_exact(samples.len() * plane * 3),
+    }
     let mut kept = Vec::with_capacity(samples.len());
     let mut boxes = Vec::with_capacity(samples.len());
     let mut failures = Vec::new();

@@ -54,13 +54,18 @@ export function asBytes(image: ArrayBuffer | ArrayBufferView): Uint8Array {
   return image instanceof ArrayBuffer ? new Uint8Array(image) : new Uint8Array(image.buffer, image.byteOffset, image.byteLength);
 }
 
-/** Bytes of each file handed to the header reader first; the size is almost always inside. */
-export const HEADER_PREFIX_BYTES = 64 * 1024;
+/**
+ * Bytes of each file handed to the header reader, pass by pass. Almost every size lies in the
+ * first 2 KiB (PNG, GIF, BMP, WebP: under 32 bytes; JPEG: after its tables). A JPEG with large
+ * metadata first (EXIF thumbnail, ICC profile) needs the second pass; only beyond that the whole file.
+ * Small first prefixes matter: the prefixes are copied twice (concatenated, then into wasm).
+ */
+export const HEADER_PREFIX_PASSES = [2 * 1024, 256 * 1024, Infinity] as const;
 
 /**
- * Sizes of many images at once. Encoded bytes are read inside wasm in one call: the first
- * `HEADER_PREFIX_BYTES` of each file laid end to end, then (rarely, when a JPEG's frame header
- * lies beyond its metadata) a second call with the whole files of just those images.
+ * Sizes of many images at once. Encoded bytes are read inside wasm in one call per pass: the
+ * first bytes of each file laid end to end; only images whose size lies beyond their prefix go
+ * on to the next, longer pass.
  */
 export function readImageSizes(images: readonly unknown[]): { sizes: SizeResult[]; formats: (string | undefined)[] } {
   const sizes: SizeResult[] = new Array(images.length);
@@ -70,7 +75,8 @@ export function readImageSizes(images: readonly unknown[]): { sizes: SizeResult[
     if (isBytes(image)) encoded.push(i);
     else sizes[i] = imageSize(image);
   });
-  for (let limit = HEADER_PREFIX_BYTES; encoded.length > 0; limit = Infinity) {
+  for (const limit of HEADER_PREFIX_PASSES) {
+    if (encoded.length === 0) break;
     const files = encoded.map((i) => asBytes(images[i] as ArrayBuffer | ArrayBufferView));
     const offsets = new Uint32Array(files.length + 1);
     files.forEach((f, k) => (offsets[k + 1] = (offsets[k] as number) + Math.min(f.byteLength, limit)));
