@@ -38,7 +38,8 @@ describe('toTensor', () => {
       expect(t.patchGrid).toEqual({ patchSize: 14, rows: h / 14, cols: w / 14, tokensPerImage: (h / 14) * (w / 14) });
       expect(t.contentBoxes).toEqual(batch.images.map(() => [0, 0, w, h]));
       // SigLIP maps [0, 255] to [-1, 1].
-      const [lo, hi] = t.data.reduce(([a, b], v) => [Math.min(a, v), Math.max(b, v)], [Infinity, -Infinity]);
+      let [lo, hi] = [Infinity, -Infinity];
+      for (const v of t.data) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
       expect(lo).toBeGreaterThanOrEqual(-1);
       expect(hi).toBeLessThanOrEqual(1);
       expect(hi - lo).toBeGreaterThan(1); // real photographs span most of the range
