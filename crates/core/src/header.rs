@@ -78,7 +78,11 @@ pub enum HeaderError {
     /// The header is malformed.
     Corrupt { format: ImageFormat, cause: String },
     /// The header gives a width or height of 0.
-    ZeroSized { format: ImageFormat, width: u32, height: u32 },
+    ZeroSized {
+        format: ImageFormat,
+        width: u32,
+        height: u32,
+    },
 }
 
 impl HeaderError {
@@ -244,7 +248,9 @@ pub fn jpeg_orientation(bytes: &[u8]) -> u8 {
             continue;
         }
         // Start of scan or a frame header: EXIF comes before these in practice.
-        if marker == 0xDA || (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+        if marker == 0xDA
+            || (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC)
+        {
             return 1;
         }
         let len = u16::from_be_bytes([bytes[pos + 2], bytes[pos + 3]]) as usize;
@@ -362,7 +368,10 @@ mod tests {
     #[test]
     fn png_size() {
         let info = read_header(&png(640, 480), true).unwrap();
-        assert_eq!((info.format, info.width, info.height), (ImageFormat::Png, 640, 480));
+        assert_eq!(
+            (info.format, info.width, info.height),
+            (ImageFormat::Png, 640, 480)
+        );
     }
 
     #[test]
@@ -375,17 +384,43 @@ mod tests {
                 assert_eq!((info.width, info.height), expect, "orientation {o}");
             }
         }
-        assert_eq!(read_header(&jpeg(300, 200, None, false), true).unwrap().orientation, 1);
-        assert_eq!(read_header(&jpeg(300, 200, Some(9), false), true).unwrap().orientation, 1);
+        assert_eq!(
+            read_header(&jpeg(300, 200, None, false), true)
+                .unwrap()
+                .orientation,
+            1
+        );
+        assert_eq!(
+            read_header(&jpeg(300, 200, Some(9), false), true)
+                .unwrap()
+                .orientation,
+            1
+        );
     }
 
     #[test]
     fn prefix_asks_for_more_and_whole_file_is_truncated() {
         let j = jpeg(300, 200, Some(6), false);
         let cut = &j[..j.len() - 18];
-        assert_eq!(read_header(cut, false), Err(HeaderError::NeedMore { format: ImageFormat::Jpeg }));
-        assert!(matches!(read_header(cut, true), Err(HeaderError::Truncated { format: ImageFormat::Jpeg, .. })));
-        assert_eq!(read_header(b"\x89P", false), Err(HeaderError::NeedMore { format: ImageFormat::Png }));
+        assert_eq!(
+            read_header(cut, false),
+            Err(HeaderError::NeedMore {
+                format: ImageFormat::Jpeg
+            })
+        );
+        assert!(matches!(
+            read_header(cut, true),
+            Err(HeaderError::Truncated {
+                format: ImageFormat::Jpeg,
+                ..
+            })
+        ));
+        assert_eq!(
+            read_header(b"\x89P", false),
+            Err(HeaderError::NeedMore {
+                format: ImageFormat::Png
+            })
+        );
     }
 
     #[test]
@@ -395,10 +430,17 @@ mod tests {
         assert!(e.to_string().contains("68 65 6c 6c"), "{e}");
         assert_eq!(
             read_header(&png(0, 10), true),
-            Err(HeaderError::ZeroSized { format: ImageFormat::Png, width: 0, height: 10 })
+            Err(HeaderError::ZeroSized {
+                format: ImageFormat::Png,
+                width: 0,
+                height: 10
+            })
         );
         let bad = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0, 0x12, 0x34];
-        assert!(matches!(read_header(&bad, true), Err(HeaderError::Corrupt { .. } | HeaderError::Truncated { .. })));
+        assert!(matches!(
+            read_header(&bad, true),
+            Err(HeaderError::Corrupt { .. } | HeaderError::Truncated { .. })
+        ));
     }
 
     #[test]
@@ -410,14 +452,26 @@ mod tests {
         let offsets = [0, a.len() as u32, (a.len() + 20) as u32];
         let r = read_headers(&all, &offsets, &[a.len() as f64, b.len() as f64]);
         assert_eq!(r[0].as_ref().unwrap().width, 10);
-        assert_eq!(r[1], Err(HeaderError::NeedMore { format: ImageFormat::Jpeg }));
+        assert_eq!(
+            r[1],
+            Err(HeaderError::NeedMore {
+                format: ImageFormat::Jpeg
+            })
+        );
     }
 
     #[test]
     fn never_panics_on_garbage() {
         // Deterministic pseudo-random bytes behind every signature, at every length.
         let mut x: u64 = 0x9E3779B97F4A7C15;
-        let sigs: [&[u8]; 6] = [b"\x89PNG\r\n\x1a\n", b"\xFF\xD8\xFF", b"RIFF\0\0\0\0WEBPVP8 ", b"GIF89a", b"BM", b""];
+        let sigs: [&[u8]; 6] = [
+            b"\x89PNG\r\n\x1a\n",
+            b"\xFF\xD8\xFF",
+            b"RIFF\0\0\0\0WEBPVP8 ",
+            b"GIF89a",
+            b"BM",
+            b"",
+        ];
         for sig in sigs {
             for len in 0..200 {
                 let mut v = sig.to_vec();

@@ -82,11 +82,19 @@ pub fn decode(
                 Ok(info) => {
                     let pixels = info.width as u64 * info.height as u64;
                     if pixels > max_input_pixels {
-                        return Err(failure("IMAGE_TOO_LARGE", name, too_large(info.width, info.height, max_input_pixels)));
+                        return Err(failure(
+                            "IMAGE_TOO_LARGE",
+                            name,
+                            too_large(info.width, info.height, max_input_pixels),
+                        ));
                     }
                 }
                 Err(HeaderError::ZeroSized { width, height, .. }) => {
-                    return Err(failure("INVALID_IMAGE", name, format!("zero-sized image ({width} x {height})")));
+                    return Err(failure(
+                        "INVALID_IMAGE",
+                        name,
+                        format!("zero-sized image ({width} x {height})"),
+                    ));
                 }
                 Err(HeaderError::Truncated { length, .. }) => {
                     return Err(failure(
@@ -96,7 +104,11 @@ pub fn decode(
                     ));
                 }
                 Err(HeaderError::Corrupt { cause, .. }) => {
-                    return Err(failure("INVALID_IMAGE", name, format!("corrupt header ({cause})")));
+                    return Err(failure(
+                        "INVALID_IMAGE",
+                        name,
+                        format!("corrupt header ({cause})"),
+                    ));
                 }
                 Err(_) => {}
             }
@@ -106,21 +118,35 @@ pub fn decode(
             let image_error = |stage: &str, e: image::ImageError| {
                 let (code, cause) = match &e {
                     image::ImageError::Limits(_) => ("IMAGE_TOO_LARGE", format!("{stage}: {e}")),
-                    image::ImageError::Unsupported(_) => {
-                        ("UNSUPPORTED_IMAGE", format!("{stage}: unsupported variant ({e})"))
-                    }
+                    image::ImageError::Unsupported(_) => (
+                        "UNSUPPORTED_IMAGE",
+                        format!("{stage}: unsupported variant ({e})"),
+                    ),
                     image::ImageError::IoError(io) if io.kind() == ErrorKind::UnexpectedEof => (
                         "INVALID_IMAGE",
-                        format!("{stage}: truncated, the file ends early ({} bytes)", bytes.len()),
+                        format!(
+                            "{stage}: truncated, the file ends early ({} bytes)",
+                            bytes.len()
+                        ),
                     ),
                     _ => {
                         let text = e.to_string();
                         let text = text.trim_end();
                         // Decoders word a short file differently; name the cause plainly.
-                        let short = ["not enough bytes", "unexpected end", "eof", "truncated", "failed to fill whole buffer"]
-                            .iter()
-                            .any(|m| text.to_lowercase().contains(m));
-                        let what = if short { "truncated or corrupt data" } else { "corrupt data" };
+                        let short = [
+                            "not enough bytes",
+                            "unexpected end",
+                            "eof",
+                            "truncated",
+                            "failed to fill whole buffer",
+                        ]
+                        .iter()
+                        .any(|m| text.to_lowercase().contains(m));
+                        let what = if short {
+                            "truncated or corrupt data"
+                        } else {
+                            "corrupt data"
+                        };
                         ("INVALID_IMAGE", format!("{stage}: {what} ({text})"))
                     }
                 };
@@ -144,7 +170,11 @@ pub fn decode(
             }
             let pixels = w as u64 * h as u64;
             if pixels > max_input_pixels {
-                return Err(failure("IMAGE_TOO_LARGE", name, too_large(w, h, max_input_pixels)));
+                return Err(failure(
+                    "IMAGE_TOO_LARGE",
+                    name,
+                    too_large(w, h, max_input_pixels),
+                ));
             }
             let orientation = if format == ImageFormat::Jpeg {
                 decoder.orientation().ok()
@@ -196,12 +226,20 @@ fn truncation(format: ImageFormat, bytes: &[u8]) -> Option<String> {
             // end-of-image marker; without it the file was cut.
             let sos = bytes.windows(2).position(|w| w == [0xFF, 0xDA])?;
             let ended = bytes[sos..].windows(2).any(|w| w == [0xFF, 0xD9]);
-            (!ended).then(|| format!("truncated, the file ends after {} bytes without its end-of-image marker", bytes.len()))
+            (!ended).then(|| {
+                format!(
+                    "truncated, the file ends after {} bytes without its end-of-image marker",
+                    bytes.len()
+                )
+            })
         }
         ImageFormat::Webp => {
             let declared = u32::from_le_bytes(bytes.get(4..8)?.try_into().ok()?) as u64 + 8;
             (declared > bytes.len() as u64).then(|| {
-                format!("truncated, the RIFF header declares {declared} bytes but the file holds {}", bytes.len())
+                format!(
+                    "truncated, the RIFF header declares {declared} bytes but the file holds {}",
+                    bytes.len()
+                )
             })
         }
         _ => None,

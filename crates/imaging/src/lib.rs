@@ -71,7 +71,13 @@ impl fmt::Display for ImageFailure {
         if self.format == "unknown" {
             write!(f, "sample {}: {}", self.index, self.cause.trim_end())
         } else {
-            write!(f, "sample {}: {}: {}", self.index, self.format, self.cause.trim_end())
+            write!(
+                f,
+                "sample {}: {}: {}",
+                self.index,
+                self.format,
+                self.cause.trim_end()
+            )
         }
     }
 }
@@ -243,7 +249,13 @@ fn resize_one<'s>(
         format: decoded.format,
         cause,
     };
-    let l = layout(decoded.width, decoded.height, spec.height, spec.width, spec.fit);
+    let l = layout(
+        decoded.width,
+        decoded.height,
+        spec.height,
+        spec.width,
+        spec.fit,
+    );
     let [_, _, bw, bh] = l.content;
     let src = ImageRef::new(decoded.width, decoded.height, rgb_buffer, PixelType::U8x3)
         .map_err(|e| fail(format!("pixel buffer does not match its size ({e})")))?;
@@ -303,5 +315,6 @@ pub fn decode_batch(
 /// Patch grid of a `height x width` canvas for a square patch: `(rows, cols)`, or `None` when a
 /// side is not a multiple of the patch.
 pub fn patch_grid(height: u32, width: u32, patch: u32) -> Option<(u32, u32)> {
-    (patch > 0 && height % patch == 0 && width % patch == 0).then(|| (height / patch, width / patch))
+    (patch > 0 && height.is_multiple_of(patch) && width.is_multiple_of(patch))
+        .then(|| (height / patch, width / patch))
 }

@@ -89,7 +89,10 @@ impl TensorSpec {
             if v.fract() == 0.0 && (1.0..=MAX_SIDE as f64).contains(&v) {
                 Ok(v as u32)
             } else {
-                Err(OptionError::new(name, format!("must be a whole number in 1..{MAX_SIDE}, got {v}")))
+                Err(OptionError::new(
+                    name,
+                    format!("must be a whole number in 1..{MAX_SIDE}, got {v}"),
+                ))
             }
         };
         let mut spec = TensorSpec::new(side("height", input.height)?, side("width", input.width)?);
@@ -98,7 +101,10 @@ impl TensorSpec {
             Some("letterbox") => Fit::Letterbox,
             Some("crop") => Fit::Crop,
             Some(other) => {
-                return Err(OptionError::new("mode", format!("must be 'stretch', 'letterbox' or 'crop', got '{other}'")))
+                return Err(OptionError::new(
+                    "mode",
+                    format!("must be 'stretch', 'letterbox' or 'crop', got '{other}'"),
+                ))
             }
         };
         spec.filter = match input.filter.as_deref() {
@@ -106,14 +112,20 @@ impl TensorSpec {
             Some("bicubic") => Filter::Bicubic,
             Some("lanczos3") => Filter::Lanczos3,
             Some(other) => {
-                return Err(OptionError::new("filter", format!("must be 'bilinear', 'bicubic' or 'lanczos3', got '{other}'")))
+                return Err(OptionError::new(
+                    "filter",
+                    format!("must be 'bilinear', 'bicubic' or 'lanczos3', got '{other}'"),
+                ))
             }
         };
         spec.dtype = match input.dtype.as_deref() {
             None | Some("float32") => Dtype::F32,
             Some("uint8") => Dtype::U8,
             Some(other) => {
-                return Err(OptionError::new("dtype", format!("must be 'float32' or 'uint8', got '{other}'")))
+                return Err(OptionError::new(
+                    "dtype",
+                    format!("must be 'float32' or 'uint8', got '{other}'"),
+                ))
             }
         };
         if let Some(mean) = &input.mean {
@@ -123,15 +135,23 @@ impl TensorSpec {
             spec.std = triple("std", std, |v| v.is_finite() && v > 0.0)?;
         }
         if spec.dtype == Dtype::U8 && (input.mean.is_some() || input.std.is_some()) {
-            return Err(OptionError::new("normalize", "applies to dtype 'float32' only; uint8 holds the pixels as they are"));
+            return Err(OptionError::new(
+                "normalize",
+                "applies to dtype 'float32' only; uint8 holds the pixels as they are",
+            ));
         }
         if let Some(pad) = &input.pad {
-            let p = triple("padValue", pad, |v| v.fract() == 0.0 && (0.0..=255.0).contains(&v))?;
+            let p = triple("padValue", pad, |v| {
+                v.fract() == 0.0 && (0.0..=255.0).contains(&v)
+            })?;
             spec.pad = [p[0] as u8, p[1] as u8, p[2] as u8];
         }
         if let Some(m) = input.max_input_pixels {
             if !(m.fract() == 0.0 && m >= 1.0 && m <= 2f64.powi(40)) {
-                return Err(OptionError::new("maxInputPixels", format!("must be a whole number >= 1, got {m}")));
+                return Err(OptionError::new(
+                    "maxInputPixels",
+                    format!("must be a whole number >= 1, got {m}"),
+                ));
             }
             spec.max_input_pixels = m as u64;
         }
@@ -143,10 +163,18 @@ fn triple(name: &str, v: &[f64], ok: impl Fn(f64) -> bool) -> Result<[f32; 3], O
     let v: Vec<f64> = match v.len() {
         1 => vec![v[0]; 3],
         3 => v.to_vec(),
-        n => return Err(OptionError::new(name, format!("must hold 1 or 3 numbers, got {n}"))),
+        n => {
+            return Err(OptionError::new(
+                name,
+                format!("must hold 1 or 3 numbers, got {n}"),
+            ))
+        }
     };
     if let Some(bad) = v.iter().find(|&&x| !ok(x)) {
-        return Err(OptionError::new(name, format!("holds an invalid value {bad}")));
+        return Err(OptionError::new(
+            name,
+            format!("holds an invalid value {bad}"),
+        ));
     }
     Ok([v[0] as f32, v[1] as f32, v[2] as f32])
 }
@@ -174,7 +202,10 @@ pub struct OptionError {
 
 impl OptionError {
     pub fn new(option: &str, message: impl Into<String>) -> Self {
-        OptionError { option: option.into(), message: message.into() }
+        OptionError {
+            option: option.into(),
+            message: message.into(),
+        }
     }
 }
 

@@ -7,7 +7,9 @@
 //! `widths[i] x heights[i]` when `kinds[i] == 1`. `indices[i]` is its position in the user's buffer.
 
 use js_sys::{Array, Float32Array, Float64Array, Object, Reflect, Uint32Array, Uint8Array};
-use mm_batcher_imaging::{self as imaging, ImageFailure, Sample, Source, SpecInput, TensorData, TensorSpec};
+use mm_batcher_imaging::{
+    self as imaging, ImageFailure, Sample, Source, SpecInput, TensorData, TensorSpec,
+};
 use wasm_bindgen::prelude::*;
 
 /// Decodes, resizes and packs one batch. `options`: `{ height, width, mode?, filter?, dtype?,
@@ -35,11 +37,19 @@ pub fn batch_tensor(
         TensorData::U8(v) => set(&result, "data", &Uint8Array::from(v.as_slice())),
         TensorData::F32(v) => set(&result, "data", &Float32Array::from(v.as_slice())),
     }
-    let shape: Array = out.shape().iter().map(|&s| JsValue::from(s as f64)).collect();
+    let shape: Array = out
+        .shape()
+        .iter()
+        .map(|&s| JsValue::from(s as f64))
+        .collect();
     set(&result, "shape", &shape);
     set(&result, "kept", &positions(&out.kept));
     let boxes: Vec<u32> = out.content_boxes.iter().flatten().copied().collect();
-    set(&result, "contentBoxes", &Uint32Array::from(boxes.as_slice()));
+    set(
+        &result,
+        "contentBoxes",
+        &Uint32Array::from(boxes.as_slice()),
+    );
     set(&result, "failures", &failures(&out.failures));
     Ok(result.into())
 }
@@ -58,14 +68,24 @@ pub fn decode_batch(
     max_input_pixels: f64,
     skip_invalid: bool,
 ) -> Result<JsValue, JsValue> {
-    let input = SpecInput { height: 1.0, width: 1.0, max_input_pixels: Some(max_input_pixels), ..Default::default() };
+    let input = SpecInput {
+        height: 1.0,
+        width: 1.0,
+        max_input_pixels: Some(max_input_pixels),
+        ..Default::default()
+    };
     let spec = TensorSpec::parse(&input).map_err(|e| option_error(&e.option, &e.to_string()))?;
     let samples = samples(bytes, offsets, kinds, widths, heights, indices)?;
-    let out = imaging::decode_batch(&samples, spec.max_input_pixels, skip_invalid).map_err(failure_error)?;
+    let out = imaging::decode_batch(&samples, spec.max_input_pixels, skip_invalid)
+        .map_err(failure_error)?;
     let result = Object::new();
     set(&result, "data", &Uint8Array::from(out.data.as_slice()));
     set(&result, "widths", &Uint32Array::from(out.widths.as_slice()));
-    set(&result, "heights", &Uint32Array::from(out.heights.as_slice()));
+    set(
+        &result,
+        "heights",
+        &Uint32Array::from(out.heights.as_slice()),
+    );
     set(&result, "kept", &positions(&out.kept));
     set(&result, "failures", &failures(&out.failures));
     Ok(result.into())
@@ -76,14 +96,27 @@ pub fn decode_batch(
 pub fn check_options(options: JsValue) -> Result<(), JsValue> {
     let input: SpecInput = serde_wasm_bindgen::from_value(options)
         .map_err(|e| option_error("options", &format!("are malformed ({e})")))?;
-    TensorSpec::parse(&input).map(|_| ()).map_err(|e| option_error(&e.option, &e.to_string()))
+    TensorSpec::parse(&input)
+        .map(|_| ())
+        .map_err(|e| option_error(&e.option, &e.to_string()))
 }
 
 /// Layouts for images of the given sizes in a `height x width` canvas: 8 numbers per image,
 /// source crop `[left, top, width, height]` then content box `[x, y, width, height]`.
 #[wasm_bindgen]
-pub fn layouts(widths: &[u32], heights: &[u32], height: u32, width: u32, mode: &str) -> Result<Float64Array, JsValue> {
-    let input = SpecInput { height: height as f64, width: width as f64, mode: Some(mode.into()), ..Default::default() };
+pub fn layouts(
+    widths: &[u32],
+    heights: &[u32],
+    height: u32,
+    width: u32,
+    mode: &str,
+) -> Result<Float64Array, JsValue> {
+    let input = SpecInput {
+        height: height as f64,
+        width: width as f64,
+        mode: Some(mode.into()),
+        ..Default::default()
+    };
     let spec = TensorSpec::parse(&input).map_err(|e| option_error(&e.option, &e.to_string()))?;
     let mut out = Vec::with_capacity(widths.len() * 8);
     for (&w, &h) in widths.iter().zip(heights) {
@@ -109,12 +142,21 @@ fn samples<'a>(
     (0..n)
         .map(|i| {
             let (a, b) = (offsets[i] as usize, offsets[i + 1] as usize);
-            let data = bytes.get(a..b).ok_or_else(|| input_error("offsets out of range"))?;
+            let data = bytes
+                .get(a..b)
+                .ok_or_else(|| input_error("offsets out of range"))?;
             let source = match kinds[i] {
                 0 => Source::Encoded(data),
-                _ => Source::Rgba { data, width: widths[i], height: heights[i] },
+                _ => Source::Rgba {
+                    data,
+                    width: widths[i],
+                    height: heights[i],
+                },
             };
-            Ok(Sample { index: indices[i] as usize, source })
+            Ok(Sample {
+                index: indices[i] as usize,
+                source,
+            })
         })
         .collect()
 }

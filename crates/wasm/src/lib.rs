@@ -75,7 +75,11 @@ pub fn read_headers(bytes: &[u8], offsets: &[u32], lengths: &[f64]) -> JsValue {
     let out = Object::new();
     set(&out, "widths", &Float64Array::from(widths.as_slice()));
     set(&out, "heights", &Float64Array::from(heights.as_slice()));
-    set(&out, "orientations", &Uint8Array::from(orientations.as_slice()));
+    set(
+        &out,
+        "orientations",
+        &Uint8Array::from(orientations.as_slice()),
+    );
     set(&out, "status", &Uint8Array::from(status.as_slice()));
     set(&out, "formats", &formats);
     set(&out, "codes", &codes);

@@ -11,8 +11,11 @@ export interface RawImage {
   readonly height: number;
 }
 
-/** Encoded PNG, JPEG, WebP, GIF or BMP bytes (`Uint8Array`, Node `Buffer`, `ArrayBuffer`), or raw RGBA. */
-export type TensorImage = Uint8Array | ArrayBuffer | ArrayBufferView | RawImage;
+/**
+ * Encoded PNG, JPEG, WebP, GIF or BMP bytes (`Uint8Array`, Node `Buffer`, `ArrayBuffer`), raw RGBA,
+ * or a TF.js `Tensor3D` `[height, width, 1 | 3 | 4]` holding values 0..255 (read with `dataSync()`).
+ */
+export type TensorImage = Uint8Array | ArrayBuffer | ArrayBufferView | RawImage | { readonly shape: readonly number[]; dataSync(): ArrayLike<number> };
 
 export type NormalizePreset = 'clip' | 'siglip' | 'imagenet' | 'none';
 
@@ -159,8 +162,17 @@ export function packImages(images: readonly unknown[], indices: readonly number[
   const heights: number[] = [];
   const kept: number[] = [];
   const problems: PackedImages['problems'] = [];
-  images.forEach((image, position) => {
+  images.forEach((original, position) => {
     const index = indices[position] ?? position;
+    let image = original;
+    if (isTensor3d(image)) {
+      const converted = tensorToRgba(image);
+      if (typeof converted === 'string') {
+        problems.push({ position, index, code: 'INVALID_IMAGE', message: `sample ${index}: TF.js tensor: ${converted}` });
+        return;
+      }
+      image = converted;
+    }
     if (isBytes(image)) {
       parts.push(asBytes(image));
       kinds.push(0);
@@ -183,7 +195,7 @@ export function packImages(images: readonly unknown[], indices: readonly number[
         position,
         index,
         code: image === undefined || image === null ? 'MISSING_IMAGE' : 'UNSUPPORTED_IMAGE',
-        message: `sample ${index}: image is ${what}; toTensor takes encoded bytes (Uint8Array, Buffer, ArrayBuffer) or RGBA pixels { data, width, height } (for an HTMLImageElement or canvas, pass getImageData())`,
+        message: `sample ${index}: image is ${what}; toTensor takes encoded bytes (Uint8Array, Buffer, ArrayBuffer), RGBA pixels { data, width, height } (for an HTMLImageElement or canvas, pass getImageData()) or a TF.js Tensor3D`,
       });
       return;
     }
@@ -202,6 +214,34 @@ export function packImages(images: readonly unknown[], indices: readonly number[
     indices: Uint32Array.from(kept),
     problems,
   };
+}
+
+interface Tensor3dLike {
+  readonly shape: readonly number[];
+  dataSync(): ArrayLike<number>;
+}
+
+function isTensor3d(image: unknown): image is Tensor3dLike {
+  if (typeof image !== 'object' || image === null) return false;
+  const o = image as Record<string, unknown>;
+  return Array.isArray(o.shape) && typeof o.dataSync === 'function';
+}
+
+/** A TF.js `Tensor3D` `[height, width, 1 | 3 | 4]` of values 0..255 as RGBA bytes (values clamped and rounded). */
+function tensorToRgba(t: Tensor3dLike): RawImage | string {
+  const [height, width, channels] = t.shape as number[];
+  if (t.shape.length !== 3 || ![1, 3, 4].includes(channels as number)) {
+    return `shape must be [height, width, 1 | 3 | 4], got [${t.shape.join(', ')}]`;
+  }
+  const values = t.dataSync();
+  const c = channels as number;
+  const n = (height as number) * (width as number);
+  const data = new Uint8ClampedArray(n * 4);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < 3; k++) data[i * 4 + k] = values[i * c + (c === 1 ? 0 : k)] as number;
+    data[i * 4 + 3] = 255;
+  }
+  return { data, width: width as number, height: height as number };
 }
 
 function isRaw(image: unknown): image is RawImage {

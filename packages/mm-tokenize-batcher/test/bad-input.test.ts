@@ -100,9 +100,10 @@ describe('bad images in toTensor', () => {
 });
 
 describe('10,000 calls, failing and succeeding', () => {
-  it('no trap and no memory growth (imaging wasm memory, process RSS)', () => {
+  it('no trap and no memory growth (imaging wasm memory, process RSS; planning from headers too)', () => {
     const small = toTensor({ images: [png], resizeSize: [20, 30] }, { dtype: 'uint8' }).data; // a 20 x 30 RGB image
     const rgba = { data: new Uint8Array(20 * 30 * 4).map((_, i) => (i % 4 === 3 ? 255 : small[(i >> 2) * 3 + (i % 4)] as number)), width: 30, height: 20 };
+    const planner = new SimpleBatcher({ batchSize: 2 });
     const calls = [
       () => toTensor({ images: [rgba, rgba], resizeSize: [16, 16] }),
       () => toTensor({ images: [rgba, CASES[0][1], rgba], resizeSize: [16, 24] }, { skipInvalid: true, dtype: 'uint8' }),
@@ -112,6 +113,9 @@ describe('10,000 calls, failing and succeeding', () => {
       () => toTensor({ images: [rgba], resizeSize: [24, 24] }, { mode: 'letterbox', normalize: 'clip' }),
       () => toTensor({ images: [CASES[4][1], rgba], resizeSize: [8, 8] }, { skipInvalid: true }),
       () => toTensor({ images: [rgba], resizeSize: [16, 16] }, { mode: 'fill' as never }), // bad option: throws
+      // Planning from headers (the planning module) in the same loop.
+      () => planner.batch([{ image: png }, { image: CASES[1][1] }, { image: jpeg }, { image: webp }]),
+      () => planner.batch([{ image: png }, { image: Buffer.from('not an image') }]), // throws
     ];
     const run = (n: number) => {
       let ok = 0;

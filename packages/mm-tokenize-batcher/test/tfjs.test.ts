@@ -92,6 +92,21 @@ describe.each(['cpu', 'wasm'])('TF.js %s backend', (backend) => {
   });
 });
 
+it('takes TF.js Tensor3D images (RGB, RGBA, grey) like raw pixels', async () => {
+  await tf.setBackend('cpu');
+  const rgb = tf.tensor3d(Array.from({ length: 6 * 4 * 3 }, (_, i) => (i * 7) % 256), [6, 4, 3], 'int32');
+  const rgba = tf.concat([rgb, tf.fill([6, 4, 1], 255, 'int32')], 2);
+  const grey = tf.fill([6, 4, 1], 77, 'int32');
+  const t = toTensor({ images: [rgb, rgba, grey], resizeSize: [6, 4] }, { dtype: 'uint8' });
+  const pixels = await rgb.data();
+  expect(Array.from(t.data.subarray(0, 72))).toEqual(Array.from(pixels)); // same size: unchanged
+  expect(Array.from(t.data.subarray(72, 144))).toEqual(Array.from(pixels));
+  expect(Array.from(t.data.subarray(144)).every((v) => v === 77)).toBe(true);
+  const bad = toTensor({ images: [tf.zeros([2, 2, 2])], resizeSize: [2, 2] }, { skipInvalid: true });
+  expect(bad.rejects[0]!.message).toMatch(/sample 0: TF.js tensor: shape must be \[height, width, 1 \| 3 \| 4\], got \[2, 2, 2\]/);
+  tf.dispose([rgb, rgba, grey]);
+});
+
 it('the imaging entry never imports TF.js statically (it is an optional peer)', () => {
   for (const entry of ['imaging-node.js', 'imaging-web.js', 'imaging-node.cjs']) {
     const code = readFileSync(new URL(`../dist/${entry}`, import.meta.url), 'utf8');
