@@ -20,7 +20,7 @@ fn main() {
             std::hint::black_box(imageops::resize(&src, tw, th, ImageFilter::Triangle));
         }
         let image_ms = t.elapsed().as_secs_f64() * 1000.0 / runs as f64;
-        let mut fir = |ext: Option<CpuExtensions>| {
+        let fir = |ext: Option<CpuExtensions>| {
             let mut resizer = Resizer::new();
             if let Some(ext) = ext {
                 unsafe { resizer.set_cpu_extensions(ext) };

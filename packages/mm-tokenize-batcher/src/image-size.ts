@@ -112,18 +112,29 @@ export function readSampleSizes(buffer: readonly unknown[]): {
   problems: Map<number, { index: number; code: ErrorCode; message: string }>;
 } {
   const n = buffer.length;
-  const widths = new Float64Array(n).fill(Number.NaN);
-  const heights = new Float64Array(n).fill(Number.NaN);
+  const widths = new Float64Array(n);
+  const heights = new Float64Array(n);
   const problems = new Map<number, { index: number; code: ErrorCode; message: string }>();
-  const images = buffer.map((sample) => (typeof sample === 'object' && sample !== null ? (sample as { image?: unknown }).image : undefined));
-  const { sizes } = readImageSizes(images);
-  for (let i = 0; i < n; i++) {
-    const size = typeof buffer[i] === 'object' && buffer[i] !== null ? (sizes[i] as SizeResult) : sampleImageSize(buffer[i]);
-    if ('code' in size) problems.set(i, { index: i, code: size.code, message: `sample ${i}: ${size.message}` });
-    else {
+  const set = (i: number, size: SizeResult) => {
+    if ('code' in size) {
+      problems.set(i, { index: i, code: size.code, message: `sample ${i}: ${size.message}` });
+      widths[i] = heights[i] = Number.NaN;
+    } else {
       widths[i] = size.width;
       heights[i] = size.height;
     }
+  };
+  // Sized objects are read here, one by one; encoded images are gathered for one wasm call.
+  const encoded: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const sample = buffer[i];
+    const image = typeof sample === 'object' && sample !== null ? (sample as { image?: unknown }).image : undefined;
+    if (isBytes(image)) encoded.push(i);
+    else set(i, image === undefined ? sampleImageSize(sample) : imageSize(image));
+  }
+  if (encoded.length > 0) {
+    const { sizes } = readImageSizes(encoded.map((i) => (buffer[i] as { image: unknown }).image));
+    encoded.forEach((i, k) => set(i, sizes[k] as SizeResult));
   }
   return { widths, heights, problems };
 }
