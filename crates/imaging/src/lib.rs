@@ -26,7 +26,10 @@ mod spec;
 pub use decode::{decode, Decoded};
 pub use layout::{layout, Layout};
 pub use mm_batcher_core::ImageFormat;
-pub use spec::{Dtype, Filter, Fit, OptionError, SpecInput, TensorSpec, DEFAULT_MAX_INPUT_PIXELS};
+pub use spec::{
+    Dtype, Filter, Fit, OptionError, SpecInput, TensorSpec, DEFAULT_MAX_INPUT_PIXELS,
+    MAX_BATCH_BYTES,
+};
 
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{PixelType, ResizeAlg, ResizeOptions, Resizer};
@@ -143,9 +146,24 @@ pub fn batch_tensor(
     // Room for every image up front: growing the tensor image by image would copy it again and again.
     let mut out_u8 = Vec::new();
     let mut out_f32 = Vec::new();
-    match spec.dtype {
-        Dtype::U8 => out_u8.reserve_exact(samples.len() * plane * 3),
-        Dtype::F32 => out_f32.reserve_exact(samples.len() * plane * 3),
+    let reserved = match spec.check_batch(samples.len()) {
+        Ok(()) => match spec.dtype {
+            Dtype::U8 => out_u8.try_reserve_exact(samples.len() * plane * 3).is_ok(),
+            Dtype::F32 => out_f32.try_reserve_exact(samples.len() * plane * 3).is_ok(),
+        },
+        Err(_) => false,
+    };
+    if !reserved {
+        return Err(ImageFailure {
+            position: 0,
+            index: samples.first().map_or(0, |s| s.index),
+            code: "IMAGE_TOO_LARGE",
+            format: "batch",
+            cause: format!(
+                "the batch tensor ({} bytes) cannot be allocated (limit {MAX_BATCH_BYTES} bytes)",
+                spec.tensor_bytes(samples.len())
+            ),
+        });
     }
     let mut kept = Vec::with_capacity(samples.len());
     let mut boxes = Vec::with_capacity(samples.len());
@@ -298,7 +316,23 @@ pub fn decode_batch(
     };
     let mut buffer = Vec::new();
     for (position, sample) in samples.iter().enumerate() {
-        match decode(position, sample, max_input_pixels, &mut buffer) {
+        let decoded = decode(position, sample, max_input_pixels, &mut buffer).and_then(|d| {
+            // The whole batch's pixels stay in memory until TF.js takes them: bounded too.
+            let total = out.data.len() as u64 + buffer.len() as u64;
+            if total > MAX_BATCH_BYTES || out.data.try_reserve(buffer.len()).is_err() {
+                return Err(ImageFailure {
+                    position,
+                    index: sample.index,
+                    code: "IMAGE_TOO_LARGE",
+                    format: d.format,
+                    cause: format!(
+                        "the batch's decoded pixels would reach {total} bytes, above the {MAX_BATCH_BYTES}-byte limit of one batch; use smaller batches or a lower maxInputPixels"
+                    ),
+                });
+            }
+            Ok(d)
+        });
+        match decoded {
             Ok(d) => {
                 out.data.extend_from_slice(&buffer);
                 out.widths.push(d.width);

@@ -7,6 +7,9 @@ use std::fmt;
 pub const DEFAULT_MAX_INPUT_PIXELS: u64 = 50_000_000;
 /// Largest side of the output canvas.
 pub const MAX_SIDE: u32 = 16_384;
+/// Largest batch tensor, and largest batch of decoded pixels (the TF.js path): 1 GiB. wasm32 has
+/// 4 GiB of memory at most, and running out of it is a trap, so this is checked before allocating.
+pub const MAX_BATCH_BYTES: u64 = 1 << 30;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fit {
@@ -70,6 +73,30 @@ impl TensorSpec {
             pad: [0; 3],
             max_input_pixels: DEFAULT_MAX_INPUT_PIXELS,
         }
+    }
+
+    /// Bytes of the tensor for `n` images.
+    pub fn tensor_bytes(&self, n: usize) -> u64 {
+        let per = match self.dtype {
+            Dtype::U8 => 1,
+            Dtype::F32 => 4,
+        };
+        n as u64 * self.height as u64 * self.width as u64 * 3 * per
+    }
+
+    /// Refuses a batch whose tensor would exceed [`MAX_BATCH_BYTES`].
+    pub fn check_batch(&self, n: usize) -> Result<(), OptionError> {
+        let bytes = self.tensor_bytes(n);
+        if bytes > MAX_BATCH_BYTES {
+            return Err(OptionError::new(
+                "size",
+                format!(
+                    "gives a tensor of {bytes} bytes for {n} images of {} x {}, above the 1 GiB limit of one batch; use smaller batches or sizes",
+                    self.height, self.width
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Per channel `(scale, bias)` so that `value = pixel * scale + bias`.

@@ -362,6 +362,27 @@ fn options_are_validated() {
     bad(|s| s.mean = Some(vec![1.0, 2.0]), "mean");
     bad(|s| s.pad = Some(vec![256.0]), "padValue");
     bad(|s| s.max_input_pixels = Some(0.0), "maxInputPixels");
+    // A batch whose tensor would pass 1 GiB is refused before anything is allocated.
+    let mut big = TensorSpec::parse(&SpecInput {
+        height: 16384.0,
+        width: 16384.0,
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(big.check_batch(1).unwrap_err().option, "size");
+    big.dtype = Dtype::U8;
+    assert!(big.check_batch(1).is_ok());
+    let px = [0u8; 4];
+    let one = Sample {
+        index: 3,
+        source: Source::Rgba {
+            data: &px,
+            width: 1,
+            height: 1,
+        },
+    };
+    let e = batch_tensor(&[one; 5], &big, true).unwrap_err();
+    assert_eq!((e.code, e.index), ("IMAGE_TOO_LARGE", 3));
     assert_eq!(patch_grid(448, 224, 14), Some((32, 16)));
     assert_eq!(patch_grid(448, 225, 14), None);
 }

@@ -31,6 +31,8 @@ pub fn batch_tensor(
         .map_err(|e| option_error("options", &format!("are malformed ({e})")))?;
     let spec = TensorSpec::parse(&input).map_err(|e| option_error(&e.option, &e.to_string()))?;
     let samples = samples(bytes, offsets, kinds, widths, heights, indices)?;
+    spec.check_batch(samples.len())
+        .map_err(|e| option_error(&e.option, &e.to_string()))?;
     let out = imaging::batch_tensor(&samples, &spec, skip_invalid).map_err(failure_error)?;
     let result = Object::new();
     match &out.data {

@@ -89,6 +89,19 @@ describe('bad images in toTensor', () => {
     expect(toTensor({ images: [png], resizeSize: [8, 8] }, { maxInputPixels: 150 * 100 }).shape).toEqual([1, 3, 8, 8]);
   });
 
+  it('refuses a batch tensor above 1 GiB before allocating it (wasm32 memory is 4 GiB at most)', () => {
+    const tiny = { data: new Uint8Array(4), width: 1, height: 1 };
+    let error: unknown;
+    try {
+      toTensor({ images: [tiny, tiny], resizeSize: [16384, 16384] });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'INVALID_OPTION', option: 'size' });
+    expect((error as Error).message).toMatch(/tensor of 6442450944 bytes for 2 images of 16384 x 16384, above the 1 GiB limit/);
+    expect(toTensor({ images: [tiny], resizeSize: [8, 8] }).shape).toEqual([1, 3, 8, 8]); // still alive
+  });
+
   it('plans a bomb from its header (sizes only), and refuses to decode it', () => {
     const bomb = pngClaiming(60_000, 40_000);
     const [batch] = new SimpleBatcher({ batchSize: 2, maxPixels: 224 * 224 }).batch([{ image: bomb }, { image: png }]);
