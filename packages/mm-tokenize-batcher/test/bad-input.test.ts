@@ -1,9 +1,10 @@
 // Bad input to the imaging module: clear errors (sample index, format, cause) or rejects, the
 // rest of the batch still produced, never a wasm trap, and no memory growth over 10,000 calls.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SimpleBatcher } from 'mm-tokenize-batcher';
 import { BatcherError, DEFAULT_MAX_INPUT_PIXELS, imagingMemory, toTensor } from 'mm-tokenize-batcher/imaging';
-import { photo } from './helpers.js';
+import { FIXTURES, photo } from './helpers.js';
 
 const png = photo('coffee.png');
 const jpeg = photo('astronaut.jpg');
@@ -109,6 +110,45 @@ describe('bad images in toTensor', () => {
     const t = toTensor(batch!, { skipInvalid: true });
     expect(t.indices).toEqual([1]);
     expect(t.rejects[0]).toMatchObject({ index: 0, code: 'IMAGE_TOO_LARGE' });
+  });
+});
+
+describe('mutated and truncated files (property)', () => {
+  const files = FIXTURES.map(({ file }) => photo(file));
+  const damaged = fc
+    .record({
+      file: fc.nat(files.length - 1),
+      cut: fc.double({ min: 0, max: 1, noNaN: true }),
+      edits: fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+    })
+    .map(({ file, cut, edits }) => {
+      const whole = files[file] as Buffer;
+      const bytes = Buffer.from(whole.subarray(0, Math.max(1, Math.round(whole.length * cut))));
+      for (const [at, value] of edits) bytes[Math.floor(at * bytes.length)] = value;
+      return bytes;
+    });
+
+  it('planning and toTensor give a result or a BatcherError, never a trap', () => {
+    fc.assert(
+      fc.property(damaged, (bytes) => {
+        for (const run of [
+          () => new SimpleBatcher({ batchSize: 2 }).batch([{ image: bytes }, { image: png }]),
+          () => toTensor({ images: [bytes, png], resizeSize: [24, 20] }, { mode: 'letterbox' }),
+        ]) {
+          try {
+            run();
+          } catch (error) {
+            if (!(error instanceof BatcherError)) throw error;
+            expect(error.index).toBe(0);
+            expect(error.message).toMatch(/^sample 0: /);
+          }
+        }
+        const t = toTensor({ images: [bytes, png], resizeSize: [24, 20] }, { skipInvalid: true });
+        expect(t.indices.length + t.rejects.length).toBe(2);
+        expect(t.indices.at(-1)).toBe(1);
+      }),
+      { numRuns: 400, seed: 7 },
+    );
   });
 });
 
