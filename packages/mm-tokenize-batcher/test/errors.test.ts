@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BalancedBatcher, BatcherError, ClusteredBatcher, SimpleBatcher, SortedBatcher } from 'mm-tokenize-batcher';
+import { caught } from './caught.js';
 
 const ok = { image: { width: 640, height: 480 } };
 const strategies = [
@@ -9,15 +10,6 @@ const strategies = [
   ['balanced', (o: object) => new BalancedBatcher(o as never)],
 ] as const;
 
-function caught(run: () => unknown): BatcherError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BatcherError);
-    return error as BatcherError;
-  }
-  throw new Error('expected a BatcherError');
-}
 
 describe.each(strategies)('%s batcher rejects bad options', (_name, make) => {
   it.each([

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SortedBatcher } from 'mm-tokenize-batcher';
 import { BatcherError, NORMALIZE_PRESETS, batchTensors, toTensor, type TensorOptions } from 'mm-tokenize-batcher/imaging';
 import { FIXTURES, compare, photo } from './helpers.js';
+import { caught } from './caught.js';
 
 /** A w x h RGBA image of one colour. */
 const solid = (w: number, h: number, rgb: [number, number, number]) => ({
@@ -12,15 +13,6 @@ const solid = (w: number, h: number, rgb: [number, number, number]) => ({
   height: h,
 });
 
-function caught(run: () => unknown): BatcherError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BatcherError);
-    return error as BatcherError;
-  }
-  throw new Error('expected a BatcherError');
-}
 
 describe('toTensor', () => {
   it('packs a planned batch: float32 NCHW, indices of the buffer, patch grid', () => {
