@@ -11,7 +11,7 @@ const common: Options = {
   dts: true,
   target: 'es2022',
   platform: 'neutral',
-  external: ['node:fs', './mm_batcher_bg.wasm', './mm_batcher_bg.wasm?module'],
+  external: ['node:fs', '@tensorflow/tfjs-core', './mm_batcher_bg.wasm', './mm_batcher_bg.wasm?module'],
   clean: false, // `pnpm build` empties dist/ once; the two configs run side by side
   sourcemap: false,
 };
@@ -19,12 +19,19 @@ const common: Options = {
 export default defineConfig([
   {
     ...common,
-    entry: { node: 'src/node.ts', web: 'src/web.ts' },
+    entry: {
+      node: 'src/node.ts',
+      web: 'src/web.ts',
+      // The imaging module (codecs, resizing) is its own subpath, so planning-only users skip it.
+      'imaging-node': 'src/imaging-node.ts',
+      'imaging-web': 'src/imaging-web.ts',
+    },
     format: ['esm', 'cjs'],
     // `import.meta.url` locates the .wasm; in the CommonJS build it is shimmed from __filename.
     shims: true,
     async onSuccess() {
       copyFileSync('wasm/mm_batcher_bg.wasm', 'dist/mm_batcher_bg.wasm');
+      copyFileSync('wasm/mm_imaging_bg.wasm', 'dist/mm_imaging_bg.wasm');
     },
   },
   {

@@ -17,6 +17,7 @@
 
 pub mod error;
 pub mod features;
+pub mod header;
 pub mod metrics;
 pub mod options;
 pub mod packing;
@@ -31,6 +32,7 @@ pub mod tokens;
 
 pub use error::{ErrorCode, PlanError, Reject};
 pub use features::{Shape, MAX_SIDE};
+pub use header::{read_header, read_headers, HeaderError, HeaderInfo, ImageFormat};
 pub use metrics::{evaluate, Metrics, Summary};
 pub use options::{
     BalancedOptions, OptionMap, OptionValue, PlanOptions, SortKey, Strategy, StrategyKind,

@@ -1,7 +1,7 @@
 //! wasm-bindgen layer: typed arrays in, typed arrays and plain objects out. No logic lives here;
 //! every call crosses the boundary once and leaves nothing allocated for JS to free.
 
-use js_sys::{Array, Float64Array, Object, Reflect, Uint32Array};
+use js_sys::{Array, Float64Array, Object, Reflect, Uint32Array, Uint8Array};
 use mm_batcher_core::options::TokenBudget;
 use mm_batcher_core::packing::PackOptions;
 use mm_batcher_core::ranks::{deal, DealContext, RankOptions};
@@ -40,6 +40,54 @@ pub fn plan(
         &plan.rejects.iter().map(reject_object).collect::<Array>(),
     );
     Ok(out.into())
+}
+
+/// Reads the sizes of many encoded images in one call. Image `i` is
+/// `bytes[offsets[i]..offsets[i + 1]]`, a prefix of a file `lengths[i]` bytes long. Returns
+/// `{ widths, heights, orientations, status, formats, messages }`: per image, `status` is 0 (size
+/// read; upright size, EXIF orientation applied), 1 (the size lies beyond the prefix: retry with
+/// the whole file) or 2 (error: `codes[i]` and `messages[i]` say which and why).
+#[wasm_bindgen(js_name = readHeaders)]
+pub fn read_headers(bytes: &[u8], offsets: &[u32], lengths: &[f64]) -> JsValue {
+    let results = core::read_headers(bytes, offsets, lengths);
+    let n = results.len();
+    let (mut widths, mut heights) = (vec![f64::NAN; n], vec![f64::NAN; n]);
+    let (mut orientations, mut status) = (vec![1u8; n], vec![0u8; n]);
+    let (formats, codes, messages) = (Array::new(), Array::new(), Array::new());
+    for (i, result) in results.iter().enumerate() {
+        let (format, code, message) = match result {
+            Ok(info) => {
+                widths[i] = info.width as f64;
+                heights[i] = info.height as f64;
+                orientations[i] = info.orientation;
+                (Some(info.format), JsValue::UNDEFINED, JsValue::UNDEFINED)
+            }
+            Err(core::HeaderError::NeedMore { format }) => {
+                status[i] = 1;
+                (Some(*format), JsValue::UNDEFINED, JsValue::UNDEFINED)
+            }
+            Err(e) => {
+                status[i] = 2;
+                (e.format(), e.code().into(), e.to_string().into())
+            }
+        };
+        formats.push(&format.map_or(JsValue::UNDEFINED, |f| f.as_str().into()));
+        codes.push(&code);
+        messages.push(&message);
+    }
+    let out = Object::new();
+    set(&out, "widths", &Float64Array::from(widths.as_slice()));
+    set(&out, "heights", &Float64Array::from(heights.as_slice()));
+    set(
+        &out,
+        "orientations",
+        &Uint8Array::from(orientations.as_slice()),
+    );
+    set(&out, "status", &Uint8Array::from(status.as_slice()));
+    set(&out, "formats", &formats);
+    set(&out, "codes", &codes);
+    set(&out, "messages", &messages);
+    out.into()
 }
 
 /// Checks options without planning, so constructors can fail early.

@@ -4,8 +4,12 @@ export type ErrorCode =
   | 'INVALID_OPTION'
   /** A sample has no `image` (or is not an object). */
   | 'MISSING_IMAGE'
-  /** A sample's `image` is of a kind whose size this version cannot read. */
+  /** A sample's `image` is of a kind whose size cannot be read, or bytes of an unsupported format. */
   | 'UNSUPPORTED_IMAGE'
+  /** Encoded bytes that cannot be read: truncated, corrupt, or zero-sized (message: format and cause). */
+  | 'INVALID_IMAGE'
+  /** An image above `maxInputPixels` (decompression-bomb guard), refused before decoding. */
+  | 'IMAGE_TOO_LARGE'
   /** An image's width or height is not a positive whole number up to 2^31 - 1. */
   | 'INVALID_DIMENSIONS'
   /** A custom sort key is not a finite number, or the key function threw (see `cause`). */

@@ -1,5 +1,5 @@
 import { BatcherError, callWasm } from './errors.js';
-import { imageSize } from './image-size.js';
+import { readImageSizes } from './image-size.js';
 import { wasm } from './wasm.js';
 
 /** p50 and p95 interpolate linearly between ranks (numpy's default). */
@@ -49,10 +49,12 @@ export function evaluate(batches: readonly EvaluatedBatch[], options: EvaluateOp
   const offsets = new Uint32Array(batches.length + 1);
   const sizeHeights = new Uint32Array(batches.length);
   const sizeWidths = new Uint32Array(batches.length);
+  // Encoded images are read in one wasm call for all batches.
+  const { sizes } = readImageSizes(batches.flatMap((b) => b.images));
   let at = 0;
   batches.forEach((batch, b) => {
-    for (const [position, image] of batch.images.entries()) {
-      const size = imageSize(image);
+    for (const position of batch.images.keys()) {
+      const size = sizes[at] as (typeof sizes)[number];
       if ('code' in size) {
         throw new BatcherError(size.code, `batch ${b}, image ${position}: ${size.message}`, { index: at });
       }

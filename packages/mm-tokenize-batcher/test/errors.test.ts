@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BalancedBatcher, BatcherError, ClusteredBatcher, SimpleBatcher, SortedBatcher } from 'mm-tokenize-batcher';
+import { caught } from './caught.js';
 
 const ok = { image: { width: 640, height: 480 } };
 const strategies = [
@@ -9,15 +10,6 @@ const strategies = [
   ['balanced', (o: object) => new BalancedBatcher(o as never)],
 ] as const;
 
-function caught(run: () => unknown): BatcherError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BatcherError);
-    return error as BatcherError;
-  }
-  throw new Error('expected a BatcherError');
-}
 
 describe.each(strategies)('%s batcher rejects bad options', (_name, make) => {
   it.each([
@@ -65,7 +57,7 @@ const badSamples: [string, unknown, string, RegExp][] = [
   ['no image', { text: 'hi' }, 'MISSING_IMAGE', /sample 3: sample has no `image`/],
   ['a null sample', null, 'MISSING_IMAGE', /sample 3: sample is null/],
   ['an image that is a string', { image: 'cat.png' }, 'UNSUPPORTED_IMAGE', /sample 3: image is a string/],
-  ['encoded bytes (not read yet)', { image: new Uint8Array(8) }, 'UNSUPPORTED_IMAGE', /sample 3: encoded image bytes/],
+  ['bytes of no known format', { image: new Uint8Array(8) }, 'UNSUPPORTED_IMAGE', /sample 3: unsupported format: the bytes start with `00 00/],
   ['width 0', { image: { width: 0, height: 10 } }, 'INVALID_DIMENSIONS', /sample 3: image width is 0/],
   ['negative height', { image: { width: 10, height: -5 } }, 'INVALID_DIMENSIONS', /sample 3: image height is -5/],
   ['NaN width', { image: { width: Number.NaN, height: 10 } }, 'INVALID_DIMENSIONS', /sample 3: image width is not a number/],

@@ -1,0 +1,361 @@
+//! # mm-batcher-imaging
+//!
+//! The step after the plan: decode each image of one batch (PNG, JPEG, WebP, GIF, BMP with the
+//! `image` crate; or raw RGBA pixels), resize it to the batch's `(height, width)` with
+//! `fast_image_resize` (SIMD: SSE4.1/AVX2 natively, simd128 on wasm32), and pack the batch into one
+//! tensor: `u8` NHWC RGB or `f32` NCHW normalised with mean/std.
+//!
+//! This crate is kept apart from `mm-batcher-core` so that planning-only users ship no codecs.
+//! Nothing here panics on any input: every problem is an [`ImageFailure`] (sample index, format,
+//! cause) or an [`OptionError`].
+//!
+//! ```
+//! use mm_batcher_imaging::{batch_tensor, Sample, Source, TensorSpec};
+//! let pixels = vec![255u8; 4 * 3 * 4]; // a white 4 x 3 RGBA image
+//! let samples = [Sample { index: 0, source: Source::Rgba { data: &pixels, width: 4, height: 3 } }];
+//! let spec = TensorSpec::new(2, 2);
+//! let out = batch_tensor(&samples, &spec, false).unwrap();
+//! assert_eq!(out.shape(), [1, 3, 2, 2]);
+//! assert!(out.data.as_f32().unwrap().iter().all(|&v| (v - 1.0).abs() < 1e-6));
+//! ```
+
+mod decode;
+mod layout;
+mod spec;
+
+pub use decode::{decode, Decoded};
+pub use layout::{layout, Layout};
+pub use mm_batcher_core::ImageFormat;
+pub use spec::{
+    Dtype, Filter, Fit, OptionError, SpecInput, TensorSpec, DEFAULT_MAX_INPUT_PIXELS,
+    MAX_BATCH_BYTES,
+};
+
+use fast_image_resize::images::{Image, ImageRef};
+use fast_image_resize::{PixelType, ResizeAlg, ResizeOptions, Resizer};
+use std::fmt;
+
+/// Where one image's pixels come from.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    /// An encoded file: PNG, JPEG, WebP, GIF or BMP.
+    Encoded(&'a [u8]),
+    /// Raw RGBA pixels, row-major, 4 bytes per pixel (ImageData layout). Alpha is dropped.
+    Rgba {
+        data: &'a [u8],
+        width: u32,
+        height: u32,
+    },
+}
+
+/// One image of a batch; `index` is its position in the caller's buffer (used in messages).
+#[derive(Debug, Clone, Copy)]
+pub struct Sample<'a> {
+    pub index: usize,
+    pub source: Source<'a>,
+}
+
+/// Why one image could not be turned into tensor rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageFailure {
+    /// Position in the batch (the order of `samples`).
+    pub position: usize,
+    /// Position in the caller's buffer (`Sample::index`).
+    pub index: usize,
+    /// `UNSUPPORTED_IMAGE`, `INVALID_IMAGE` or `IMAGE_TOO_LARGE`.
+    pub code: &'static str,
+    /// `PNG`, `JPEG`, `WebP`, `GIF`, `BMP`, `RGBA pixels`, or `unknown`.
+    pub format: &'static str,
+    pub cause: String,
+}
+
+impl fmt::Display for ImageFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.format == "unknown" {
+            write!(f, "sample {}: {}", self.index, self.cause.trim_end())
+        } else {
+            write!(
+                f,
+                "sample {}: {}: {}",
+                self.index,
+                self.format,
+                self.cause.trim_end()
+            )
+        }
+    }
+}
+
+/// Tensor elements: `u8` (NHWC RGB) or `f32` (NCHW, normalised).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TensorData {
+    U8(Vec<u8>),
+    F32(Vec<f32>),
+}
+
+impl TensorData {
+    pub fn as_u8(&self) -> Option<&[u8]> {
+        match self {
+            TensorData::U8(v) => Some(v),
+            TensorData::F32(_) => None,
+        }
+    }
+    pub fn as_f32(&self) -> Option<&[f32]> {
+        match self {
+            TensorData::F32(v) => Some(v),
+            TensorData::U8(_) => None,
+        }
+    }
+}
+
+/// One batch as a tensor, plus what a model needs to know about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TensorBatch {
+    pub data: TensorData,
+    pub dtype: Dtype,
+    pub height: u32,
+    pub width: u32,
+    /// Positions (in `samples`) of the images in the tensor, in order.
+    pub kept: Vec<usize>,
+    /// Per kept image, `[x, y, width, height]` of its pixels inside the canvas (the whole canvas
+    /// unless letterboxed).
+    pub content_boxes: Vec<[u32; 4]>,
+    /// Images left out (only with `skip_invalid`).
+    pub failures: Vec<ImageFailure>,
+}
+
+impl TensorBatch {
+    /// `[N, H, W, 3]` for u8, `[N, 3, H, W]` for f32.
+    pub fn shape(&self) -> [usize; 4] {
+        let (n, h, w) = (self.kept.len(), self.height as usize, self.width as usize);
+        match self.dtype {
+            Dtype::U8 => [n, h, w, 3],
+            Dtype::F32 => [n, 3, h, w],
+        }
+    }
+}
+
+/// Decodes, resizes and packs one batch. Without `skip_invalid` the first failing image is the
+/// error; with it, failing images are listed in `failures` and the others still fill the tensor.
+pub fn batch_tensor(
+    samples: &[Sample<'_>],
+    spec: &TensorSpec,
+    skip_invalid: bool,
+) -> Result<TensorBatch, ImageFailure> {
+    let (h, w) = (spec.height as usize, spec.width as usize);
+    let plane = h * w;
+    // Room for every image up front: growing the tensor image by image would copy it again and again.
+    let mut out_u8 = Vec::new();
+    let mut out_f32 = Vec::new();
+    let reserved = match spec.check_batch(samples.len()) {
+        Ok(()) => match spec.dtype {
+            Dtype::U8 => out_u8.try_reserve_exact(samples.len() * plane * 3).is_ok(),
+            Dtype::F32 => out_f32.try_reserve_exact(samples.len() * plane * 3).is_ok(),
+        },
+        Err(_) => false,
+    };
+    if !reserved {
+        return Err(ImageFailure {
+            position: 0,
+            index: samples.first().map_or(0, |s| s.index),
+            code: "IMAGE_TOO_LARGE",
+            format: "batch",
+            cause: format!(
+                "the batch tensor ({} bytes) cannot be allocated (limit {MAX_BATCH_BYTES} bytes)",
+                spec.tensor_bytes(samples.len())
+            ),
+        });
+    }
+    let mut kept = Vec::with_capacity(samples.len());
+    let mut boxes = Vec::with_capacity(samples.len());
+    let mut failures = Vec::new();
+    // Normalised value of every byte, per channel: `pixel * scale + bias`, looked up.
+    let (scale, bias) = spec.affine();
+    let lut: [[f32; 256]; 3] =
+        std::array::from_fn(|c| std::array::from_fn(|v| v as f32 * scale[c] + bias[c]));
+    let mut resizer = Resizer::new();
+    let mut scratch: Vec<u8> = Vec::new();
+    let mut rgb_buffer: Vec<u8> = Vec::new();
+
+    for (position, sample) in samples.iter().enumerate() {
+        let result = resize_one(
+            position,
+            sample,
+            spec,
+            &mut resizer,
+            &mut scratch,
+            &mut rgb_buffer,
+        );
+        let (content, bx) = match result {
+            Ok(v) => v,
+            Err(failure) if skip_invalid => {
+                failures.push(failure);
+                continue;
+            }
+            Err(failure) => return Err(failure),
+        };
+        let [bx0, by0, bw, bh] = bx;
+        match spec.dtype {
+            Dtype::U8 => {
+                let base = out_u8.len();
+                out_u8.resize(base + plane * 3, 0);
+                let dst = &mut out_u8[base..];
+                if bw as usize != w || bh as usize != h {
+                    for px in dst.chunks_exact_mut(3) {
+                        px.copy_from_slice(&spec.pad);
+                    }
+                }
+                let row = bw as usize * 3;
+                for y in 0..bh as usize {
+                    let d = ((by0 as usize + y) * w + bx0 as usize) * 3;
+                    dst[d..d + row].copy_from_slice(&content[y * row..(y + 1) * row]);
+                }
+            }
+            Dtype::F32 => {
+                let base = out_f32.len();
+                out_f32.resize(base + plane * 3, 0.0);
+                let dst = &mut out_f32[base..];
+                if bw as usize != w || bh as usize != h {
+                    for c in 0..3 {
+                        dst[c * plane..(c + 1) * plane].fill(lut[c][spec.pad[c] as usize]);
+                    }
+                }
+                let (r, rest) = dst.split_at_mut(plane);
+                let (g, b) = rest.split_at_mut(plane);
+                let row = bw as usize;
+                for y in 0..bh as usize {
+                    let d = (by0 as usize + y) * w + bx0 as usize;
+                    let src = &content[y * row * 3..(y + 1) * row * 3];
+                    let (r, g, b) = (&mut r[d..d + row], &mut g[d..d + row], &mut b[d..d + row]);
+                    // Zipped iterators: no bounds checks in the hot loop.
+                    for ((px, r), (g, b)) in src
+                        .chunks_exact(3)
+                        .zip(r.iter_mut())
+                        .zip(g.iter_mut().zip(b.iter_mut()))
+                    {
+                        *r = lut[0][px[0] as usize];
+                        *g = lut[1][px[1] as usize];
+                        *b = lut[2][px[2] as usize];
+                    }
+                }
+            }
+        }
+        kept.push(position);
+        boxes.push(bx);
+    }
+    Ok(TensorBatch {
+        data: match spec.dtype {
+            Dtype::U8 => TensorData::U8(out_u8),
+            Dtype::F32 => TensorData::F32(out_f32),
+        },
+        dtype: spec.dtype,
+        height: spec.height,
+        width: spec.width,
+        kept,
+        content_boxes: boxes,
+        failures,
+    })
+}
+
+/// Decodes (or takes) one image and resizes it into `scratch`; returns the resized content (RGB,
+/// `box.width x box.height`) and its box in the canvas.
+fn resize_one<'s>(
+    position: usize,
+    sample: &Sample<'_>,
+    spec: &TensorSpec,
+    resizer: &mut Resizer,
+    scratch: &'s mut Vec<u8>,
+    rgb_buffer: &mut Vec<u8>,
+) -> Result<(&'s [u8], [u32; 4]), ImageFailure> {
+    let decoded = decode(position, sample, spec.max_input_pixels, rgb_buffer)?;
+    let fail = |cause: String| ImageFailure {
+        position,
+        index: sample.index,
+        code: "INVALID_IMAGE",
+        format: decoded.format,
+        cause,
+    };
+    let l = layout(
+        decoded.width,
+        decoded.height,
+        spec.height,
+        spec.width,
+        spec.fit,
+    );
+    let [_, _, bw, bh] = l.content;
+    let src = ImageRef::new(decoded.width, decoded.height, rgb_buffer, PixelType::U8x3)
+        .map_err(|e| fail(format!("pixel buffer does not match its size ({e})")))?;
+    scratch.clear();
+    scratch.resize(bw as usize * bh as usize * 3, 0);
+    let mut dst = Image::from_slice_u8(bw, bh, scratch.as_mut_slice(), PixelType::U8x3)
+        .map_err(|e| fail(format!("cannot allocate the resized image ({e})")))?;
+    let [cx, cy, cw, ch] = l.crop;
+    let options = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(spec.filter.fir()))
+        .crop(cx, cy, cw, ch);
+    resizer
+        .resize(&src, &mut dst, &options)
+        .map_err(|e| fail(format!("resize failed ({e})")))?;
+    Ok((scratch.as_slice(), l.content))
+}
+
+/// Decoded RGB pixels of a whole batch at their own sizes, laid end to end (for resizers that
+/// run elsewhere, such as TF.js). Same failure rules as [`batch_tensor`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodedBatch {
+    pub data: Vec<u8>,
+    pub widths: Vec<u32>,
+    pub heights: Vec<u32>,
+    pub kept: Vec<usize>,
+    pub failures: Vec<ImageFailure>,
+}
+
+pub fn decode_batch(
+    samples: &[Sample<'_>],
+    max_input_pixels: u64,
+    skip_invalid: bool,
+) -> Result<DecodedBatch, ImageFailure> {
+    let mut out = DecodedBatch {
+        data: Vec::new(),
+        widths: Vec::new(),
+        heights: Vec::new(),
+        kept: Vec::new(),
+        failures: Vec::new(),
+    };
+    let mut buffer = Vec::new();
+    for (position, sample) in samples.iter().enumerate() {
+        let decoded = decode(position, sample, max_input_pixels, &mut buffer).and_then(|d| {
+            // The whole batch's pixels stay in memory until TF.js takes them: bounded too.
+            let total = out.data.len() as u64 + buffer.len() as u64;
+            if total > MAX_BATCH_BYTES || out.data.try_reserve(buffer.len()).is_err() {
+                return Err(ImageFailure {
+                    position,
+                    index: sample.index,
+                    code: "IMAGE_TOO_LARGE",
+                    format: d.format,
+                    cause: format!(
+                        "the batch's decoded pixels would reach {total} bytes, above the {MAX_BATCH_BYTES}-byte limit of one batch; use smaller batches or a lower maxInputPixels"
+                    ),
+                });
+            }
+            Ok(d)
+        });
+        match decoded {
+            Ok(d) => {
+                out.data.extend_from_slice(&buffer);
+                out.widths.push(d.width);
+                out.heights.push(d.height);
+                out.kept.push(position);
+            }
+            Err(f) if skip_invalid => out.failures.push(f),
+            Err(f) => return Err(f),
+        }
+    }
+    Ok(out)
+}
+
+/// Patch grid of a `height x width` canvas for a square patch: `(rows, cols)`, or `None` when a
+/// side is not a multiple of the patch.
+pub fn patch_grid(height: u32, width: u32, patch: u32) -> Option<(u32, u32)> {
+    (patch > 0 && height.is_multiple_of(patch) && width.is_multiple_of(patch))
+        .then(|| (height / patch, width / patch))
+}

@@ -1,0 +1,38 @@
+// Holds the imaging module (codecs + SIMD resizer), a second .wasm loaded only by the
+// `mm-tokenize-batcher/imaging` entry, so planning-only users never download it.
+import initAsync, { initSync as initFromModule, type InitInput, type InitOutput } from '../wasm/mm_imaging.js';
+import * as bindings from '../wasm/mm_imaging.js';
+import { BatcherError } from './errors.js';
+
+let instance: InitOutput | undefined;
+
+/** Initialises the imaging module from bytes or a compiled module, synchronously. */
+export function initImagingSync(source: BufferSource | WebAssembly.Module): void {
+  if (instance) return;
+  instance = initFromModule({ module: source });
+}
+
+/** Where `initImaging()` may load the module from: a URL, a `Response`, bytes or a compiled module. */
+export type ImagingInput = InitInput | Promise<InitInput>;
+
+/** Initialises the imaging module from a URL, `Response`, bytes or a compiled module. */
+export async function initImagingFrom(source: ImagingInput): Promise<void> {
+  if (instance) return;
+  instance = await initAsync({ module_or_path: source });
+}
+
+export function imaging(): typeof bindings {
+  if (!instance) {
+    throw new BatcherError(
+      'NOT_INITIALIZED',
+      'mm-tokenize-batcher/imaging: the imaging WebAssembly module is not initialised; call `await initImaging()` once first',
+    );
+  }
+  return bindings;
+}
+
+/** The imaging module's linear memory (for diagnostics: its size only grows, by design of wasm). */
+export function imagingMemory(): WebAssembly.Memory {
+  imaging();
+  return (instance as InitOutput).memory;
+}
