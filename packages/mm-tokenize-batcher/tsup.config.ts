@@ -56,7 +56,7 @@ export default defineConfig([
     dts: false,
     clean: false,
     sourcemap: false,
-    external: ['mm-tokenize-batcher', 'image-size', 'tinyglobby'],
+    external: ['mm-tokenize-batcher', 'tinyglobby'],
     banner: { js: '#!/usr/bin/env node' },
   },
 ]);

@@ -32,3 +32,4 @@ export {
 } from './stream.js';
 export { batchForRank, type RankOptions, type RankBatch, type RankBatches, type Leftover, type AnyBatcher } from './ranks.js';
 export { presets, presetNames, preset, presetOptions, smartResize, type Preset, type PresetName, type SmartResizeOptions } from './presets.js';
+export { imageSizes, type ImageSizeResult } from './sizes.js';

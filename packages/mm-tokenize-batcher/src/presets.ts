@@ -21,6 +21,11 @@ export interface Preset {
   readonly nativeSize?: readonly [number, number];
   /** Pixel values are multiplied by this before normalising. */
   readonly rescale: number;
+  /**
+   * The `mm-tokenize-batcher/imaging` normalisation preset with these values:
+   * `toTensor(batch, { normalize: preset.normalize, patchSize: preset.patchSize })`.
+   */
+  readonly normalize: 'clip' | 'siglip';
   /** Per-channel (R, G, B) mean and standard deviation, after rescaling to 0..1. */
   readonly mean: readonly [number, number, number];
   readonly std: readonly [number, number, number];
@@ -44,6 +49,7 @@ export const presets: Readonly<Record<PresetName, Preset>> = freeze({
     maxPixels: 224 * 224,
     nativeSize: freeze([224, 224] as const),
     rescale: 1 / 255,
+    normalize: 'clip',
     mean: OPENAI_CLIP_MEAN,
     std: OPENAI_CLIP_STD,
     sources: ['https://huggingface.co/openai/clip-vit-large-patch14/blob/main/preprocessor_config.json'],
@@ -57,6 +63,7 @@ export const presets: Readonly<Record<PresetName, Preset>> = freeze({
     maxPixels: 336 * 336,
     nativeSize: freeze([336, 336] as const),
     rescale: 1 / 255,
+    normalize: 'clip',
     mean: OPENAI_CLIP_MEAN,
     std: OPENAI_CLIP_STD,
     sources: ['https://huggingface.co/openai/clip-vit-large-patch14-336/blob/main/preprocessor_config.json'],
@@ -71,6 +78,7 @@ export const presets: Readonly<Record<PresetName, Preset>> = freeze({
     maxPixels: 378 * 378,
     nativeSize: freeze([384, 384] as const),
     rescale: 1 / 255,
+    normalize: 'siglip',
     mean: freeze([0.5, 0.5, 0.5] as const),
     std: freeze([0.5, 0.5, 0.5] as const),
     sources: [
@@ -88,6 +96,7 @@ export const presets: Readonly<Record<PresetName, Preset>> = freeze({
     maxPixels: 28 * 28 * 1280,
     sizing: 'smart-resize',
     rescale: 1 / 255,
+    normalize: 'clip',
     mean: OPENAI_CLIP_MEAN,
     std: OPENAI_CLIP_STD,
     sources: [

@@ -12,7 +12,7 @@ import {
   type Sample,
 } from './batchers.js';
 import { BatcherError, callWasm, type Reject } from './errors.js';
-import { imageSize } from './image-size.js';
+import { readImageSizes } from './image-size.js';
 import { wasm } from './wasm.js';
 
 /** Any of the library's batchers. */
@@ -118,10 +118,12 @@ export function dealBatches<S extends Sample>(
   const sizeHeights = new Uint32Array(batches.length);
   const sizeWidths = new Uint32Array(batches.length);
   const pins = pinned ? new Uint8Array(n) : undefined;
+  // Sizes as planning read them (encoded images: every header in one wasm call, not one each).
+  const { sizes } = readImageSizes(batches.flatMap((b) => b.images));
   let at = 0;
   batches.forEach((batch, b) => {
-    batch.indices.forEach((position, k) => {
-      const size = imageSize(batch.images[k]);
+    batch.indices.forEach((position) => {
+      const size = sizes[at]!;
       // Planned samples were read once already; their sizes are valid.
       if ('code' in size) throw new BatcherError(size.code, size.message, { index: position });
       members[at] = position;

@@ -59,7 +59,7 @@ describe('mm-tokenize-batcher plan (a real process on a folder of generated imag
     expect(summary.filesFound).toBe(IMAGES.length + BROKEN.length);
     expect(summary.skipped.count).toBe(1);
     expect(summary.rejects.map((r: { path: string }) => r.path.slice(root.length + 1)).sort()).toEqual([...BROKEN].sort());
-    expect(summary.rejects.find((r: { path: string }) => r.path.endsWith('tiff-named.png')).reason).toMatch(/tiff is not a supported format/);
+    expect(summary.rejects.find((r: { path: string }) => r.path.endsWith('tiff-named.png')).reason).toMatch(/^UNSUPPORTED_IMAGE: unsupported format: .*none of PNG, JPEG, WebP, GIF or BMP/);
     expect(summary.batches).toBeGreaterThanOrEqual(Math.ceil(IMAGES.length / 4));
     expect(summary.fill).toBeCloseTo(IMAGES.length / (summary.batches * 4), 10);
     for (const key of ['distortion', 'scaleMismatch', 'resizeWaste']) {
@@ -92,7 +92,8 @@ describe('mm-tokenize-batcher plan (a real process on a folder of generated imag
     expect(stdout).toMatch(/distortion d/);
     expect(stdout).toMatch(/scale mismatch m/);
     expect(stdout).toMatch(/rejects \(5\):\n/);
-    expect(stdout).toContain(`${join(root, 'broken.png')}: not a readable image`);
+    expect(stdout).toContain(`${join(root, 'broken.png')}: UNSUPPORTED_IMAGE: unsupported format`);
+    expect(stdout).toContain(`${join(root, 'nested/empty.gif')}: empty file`);
     expect(stdout).toMatch(/skipped 1 files with other extensions/);
   });
 

@@ -1,6 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { BatcherError, ClusteredBatcher, batchForRank, seedBenchmarkSamples } from 'mm-tokenize-batcher';
+// @ts-expect-error: a plain .mjs helper
+import { bmp } from './fixtures/images.mjs';
 
 interface RankResult {
   batches: { indices: number[]; resizeSize: [number, number]; step: number; rank: number; padding: number }[];
@@ -86,6 +88,18 @@ describe('many ranks, one plan (each rank in its own worker thread)', () => {
 
 describe('batchForRank', () => {
   const samples = seedBenchmarkSamples(600, 9);
+  it('deals encoded images (BMP bytes) like their dimension twins', () => {
+    const dims = samples.slice(0, 60);
+    const encoded = dims.map((s) => ({ image: new Uint8Array(bmp(s.image.width >> 3, s.image.height >> 3)) }));
+    const small = dims.map((s) => ({ image: { width: s.image.width >> 3, height: s.image.height >> 3 } }));
+    const batcher = new ClusteredBatcher({ batchSize: 8 });
+    for (const rank of [0, 1, 2]) {
+      const a = batchForRank(batcher, encoded, { worldSize: 3, rank });
+      const b = batchForRank(batcher, small, { worldSize: 3, rank });
+      expect(a.map((x) => [x.indices, x.resizeSize])).toEqual(b.map((x) => [x.indices, x.resizeSize]));
+    }
+  });
+
   it('with one rank gives the batcher\'s own plan', () => {
     const batcher = new ClusteredBatcher({ batchSize: 32 });
     const one = batchForRank(batcher, samples, { worldSize: 1, rank: 0 });

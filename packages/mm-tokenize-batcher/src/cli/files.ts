@@ -1,12 +1,11 @@
 // Finding image files and reading their sizes from the headers (no pixels are decoded).
 import { open, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { imageSize } from 'image-size';
+import { imageSizes } from 'mm-tokenize-batcher';
 import { glob } from 'tinyglobby';
 
 /** SPEC's formats: PNG, JPEG, WebP, GIF and BMP. */
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp']);
-const FORMATS = new Set(['png', 'jpg', 'webp', 'gif', 'bmp']);
 
 export interface Found {
   /** Files to read, in a stable order (sorted paths, depth first). */
@@ -58,7 +57,7 @@ export async function findFiles(targets: readonly string[], allFiles: boolean): 
   return found;
 }
 
-export type SizeOrProblem = { width: number; height: number; format: string } | { reason: string };
+export type SizeOrProblem = { width: number; height: number } | { reason: string };
 
 /** Bytes read first, then (only if the header is not complete in them) more, up to the last. */
 const STEPS = [4 * 1024, 64 * 1024, 4 * 1024 * 1024];
@@ -67,8 +66,8 @@ const STEPS = [4 * 1024, 64 * 1024, 4 * 1024 * 1024];
  * The pixel size of the image file at `path`, read from its header (the first 4 KiB; 64 KiB,
  * then up to 4 MiB, only when a JPEG keeps its frame header after large metadata).
  *
- * The ONE place that reads headers: it uses the `image-size` package until the library reads
- * headers itself (in wasm); then this body becomes one call to the library.
+ * The ONE place that reads headers: the library's own reader (`imageSizes`, in wasm), the same
+ * code the batchers use for encoded images.
  */
 export async function readImageSize(path: string): Promise<SizeOrProblem> {
   let handle;
@@ -85,19 +84,14 @@ export async function readImageSize(path: string): Promise<SizeOrProblem> {
       const { bytesRead } = await handle.read(bytes, 0, want, 0);
       const head = bytes.subarray(0, bytesRead);
       const whole = bytesRead < want;
-      try {
-        const result = imageSize(head);
-        const format = result.type ?? 'unknown';
-        if (!FORMATS.has(format)) return { reason: `${format} is not a supported format (PNG, JPEG, WebP, GIF, BMP)` };
-        const { width, height } = result;
-        if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 1 && height >= 1)) {
-          return { reason: `header gives a size of ${width} x ${height}` };
-        }
-        return { width, height, format };
-      } catch (error) {
-        if (!whole && step + 1 < STEPS.length) continue;
-        return { reason: bytesRead === 0 ? 'empty file' : `not a readable image: ${reason(error)}` };
+      const [size] = imageSizes([head]);
+      if (size && 'width' in size) {
+        const { width, height } = size;
+        if (Number.isInteger(width) && Number.isInteger(height) && width >= 1 && height >= 1) return { width, height };
+        return { reason: `the header gives a size of ${width} x ${height}` };
       }
+      if (!whole && step + 1 < STEPS.length) continue;
+      return { reason: bytesRead === 0 ? 'empty file' : `${size?.code ?? 'UNREADABLE'}: ${size?.message ?? 'unreadable header'}` };
     }
   } catch (error) {
     return { reason: reason(error) };
