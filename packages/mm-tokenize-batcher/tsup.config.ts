@@ -6,12 +6,20 @@ import { defineConfig, type Options } from 'tsup';
 //   web.ts         browsers, Web Workers, custom hosts: `await init()` streams it (or `initSync`)
 //   workerd.ts     Cloudflare workerd: `import wasmModule from './mm_batcher_bg.wasm'`
 //   edge-light.ts  Vercel Edge: the same with `?module`
-// The .wasm stays a file next to the JS (dist/mm_batcher_bg.wasm), never inlined.
+// `mm-tokenize-batcher/imaging` has the same four: imaging-{node,web,workerd,edge-light}.ts.
+// The .wasm files stay files next to the JS (dist/mm_batcher_bg.wasm, dist/mm_imaging_bg.wasm), never inlined.
 const common: Options = {
   dts: true,
   target: 'es2022',
   platform: 'neutral',
-  external: ['node:fs', '@tensorflow/tfjs-core', './mm_batcher_bg.wasm', './mm_batcher_bg.wasm?module'],
+  external: [
+    'node:fs',
+    '@tensorflow/tfjs-core',
+    './mm_batcher_bg.wasm',
+    './mm_batcher_bg.wasm?module',
+    './mm_imaging_bg.wasm',
+    './mm_imaging_bg.wasm?module',
+  ],
   clean: false, // `pnpm build` empties dist/ once; the two configs run side by side
   sourcemap: false,
 };
@@ -37,13 +45,21 @@ export default defineConfig([
   {
     ...common,
     // Edge runtimes load ES modules only. Their API (and its types) is the Node entry's: `init()`
-    // is a no-op, the module is ready at import. (One declaration build, so the two configs never
-    // write the same shared .d.ts at once.)
-    entry: { workerd: 'src/workerd.ts', 'edge-light': 'src/edge-light.ts' },
+    // / `initImaging()` is a no-op, the module is ready at import. (One declaration build, so the
+    // two configs never write the same shared .d.ts at once.)
+    entry: {
+      workerd: 'src/workerd.ts',
+      'edge-light': 'src/edge-light.ts',
+      'imaging-workerd': 'src/imaging-workerd.ts',
+      'imaging-edge-light': 'src/imaging-edge-light.ts',
+    },
     format: ['esm'],
     dts: false,
     async onSuccess() {
-      for (const name of ['workerd', 'edge-light']) writeFileSync(`dist/${name}.d.ts`, "export * from './node.js';\n");
+      for (const name of ['workerd', 'edge-light']) {
+        writeFileSync(`dist/${name}.d.ts`, "export * from './node.js';\n");
+        writeFileSync(`dist/imaging-${name}.d.ts`, "export * from './imaging-node.js';\n");
+      }
     },
   },
   {

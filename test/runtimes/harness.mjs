@@ -13,6 +13,9 @@
 //                       the payload in a module Web Worker of the same page; `chromium-vite-dev`
 //                       loads the app from Vite's dev server (dependency pre-bundling) instead
 //   node-worker         the payload inside a worker_threads Worker
+//
+// Every driver also imports `mm-tokenize-batcher/imaging`, awaits `initImaging()` and hands its
+// namespace to the payload as `args.imaging` (the payload is called `run(lib, { ...args, imaging })`).
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -115,12 +118,15 @@ function cliEntry(consumer, args) {
   writeFileSync(
     join(consumer.app, name),
     `import * as lib from 'mm-tokenize-batcher';
+import * as imaging from 'mm-tokenize-batcher/imaging';
 import { run } from './payload.js';
-const resolved = typeof import.meta.resolve === 'function' ? import.meta.resolve('mm-tokenize-batcher') : null;
+const resolve = (name) => (typeof import.meta.resolve === 'function' ? import.meta.resolve(name) : null);
 let out;
 try {
   await lib.init();
-  out = { ok: true, entry: resolved, result: await run(lib, ${JSON.stringify(args)}) };
+  await imaging.initImaging();
+  const result = await run(lib, { ...${JSON.stringify(args)}, imaging });
+  out = { ok: true, entry: resolve('mm-tokenize-batcher'), imagingEntry: resolve('mm-tokenize-batcher/imaging'), result };
 } catch (error) {
   out = { ok: false, error: String(error && error.stack || error) };
 }
@@ -137,10 +143,12 @@ function nodeWorkerEntry(consumer, args) {
     join(consumer.app, `${name}.worker.mjs`),
     `import { parentPort } from 'node:worker_threads';
 import * as lib from 'mm-tokenize-batcher';
+import * as imaging from 'mm-tokenize-batcher/imaging';
 import { run } from './payload.js';
 try {
   await lib.init();
-  parentPort.postMessage({ ok: true, result: await run(lib, ${JSON.stringify(args)}) });
+  await imaging.initImaging();
+  parentPort.postMessage({ ok: true, result: await run(lib, { ...${JSON.stringify(args)}, imaging }) });
 } catch (error) {
   parentPort.postMessage({ ok: false, error: String(error && error.stack || error) });
 }
@@ -173,13 +181,15 @@ async function buildWorker(consumer, { edgeLight = false } = {}) {
   writeFileSync(
     join(dir, 'worker.js'),
     `import * as lib from 'mm-tokenize-batcher';
+import * as imaging from 'mm-tokenize-batcher/imaging';
 import { run } from '../payload.js';
 export default {
   async fetch(request) {
     try {
       const args = JSON.parse(new URL(request.url).searchParams.get('args') ?? '{}');
       await lib.init();
-      return Response.json({ ok: true, result: await run(lib, args) });
+      await imaging.initImaging();
+      return Response.json({ ok: true, result: await run(lib, { ...args, imaging }) });
     } catch (error) {
       return Response.json({ ok: false, error: String(error && error.stack || error) });
     }
@@ -218,23 +228,27 @@ export default {
     ],
   });
   const inputs = Object.keys(result.metafile.inputs);
-  const entry = inputs.find((i) => /mm-tokenize-batcher\/dist\/[^/]+\.js$/.test(i) && !/chunk-/.test(i));
+  const entries = inputs.filter((i) => /mm-tokenize-batcher\/dist\/[^/]+\.js$/.test(i) && !/chunk-/.test(i));
+  const entry = entries.find((i) => !/\/dist\/imaging-/.test(i));
+  const imagingEntry = entries.find((i) => /\/dist\/imaging-/.test(i));
   const expected = edgeLight ? '/dist/edge-light.js' : '/dist/workerd.js';
   if (!entry?.endsWith(expected)) throw new Error(`workerd: the bundle used ${entry}, not …${expected}`);
-  if (wasmFiles.length !== 1) throw new Error(`workerd: expected one imported .wasm module, got ${wasmFiles.join(', ') || 'none'}`);
-  return { out, entry, wasm: wasmFiles[0] };
+  const expectedImaging = edgeLight ? '/dist/imaging-edge-light.js' : '/dist/imaging-workerd.js';
+  if (!imagingEntry?.endsWith(expectedImaging)) throw new Error(`workerd: the bundle used ${imagingEntry} for /imaging, not …${expectedImaging}`);
+  // Two imported modules: the planning one and the imaging one, each its own CompiledWasm.
+  const wanted = ['mm_batcher_bg.wasm', 'mm_imaging_bg.wasm'];
+  const got = [...new Set(wasmFiles)].sort();
+  if (JSON.stringify(got) !== JSON.stringify(wanted)) throw new Error(`workerd: expected the imported .wasm modules ${wanted.join(', ')}, got ${got.join(', ') || 'none'}`);
+  return { out, entry, imagingEntry, wasm: got };
 }
 
 /** Starts workerd with the bundled worker; `fetch(args)` asks it over loopback HTTP. */
 export async function startWorkerd(consumer, payloadPath, options = {}) {
   installPayload(consumer, payloadPath);
-  const { out, entry, wasm } = await buildWorker(consumer, options);
+  const { out, entry, imagingEntry, wasm } = await buildWorker(consumer, options);
   const { Miniflare } = await import('miniflare');
   const mf = new Miniflare({
-    modules: [
-      { type: 'ESModule', path: join(out, 'worker.js') },
-      { type: 'CompiledWasm', path: join(out, wasm) },
-    ],
+    modules: [{ type: 'ESModule', path: join(out, 'worker.js') }, ...wasm.map((name) => ({ type: 'CompiledWasm', path: join(out, name) }))],
     modulesRoot: out,
     compatibilityDate: COMPATIBILITY_DATE,
     host: '127.0.0.1',
@@ -244,6 +258,7 @@ export async function startWorkerd(consumer, payloadPath, options = {}) {
   if (!['127.0.0.1', 'localhost'].includes(url.hostname)) throw new Error(`workerd: listening on ${url}, not loopback`);
   return {
     entry,
+    imagingEntry,
     async fetch(args) {
       const response = await fetch(`${url.origin}/?args=${encodeURIComponent(JSON.stringify(args))}`);
       const parsed = await response.json();
@@ -279,7 +294,9 @@ async function buildWebApp(consumer) {
   const { build } = await import('vite');
   await build({ root: dir, logLevel: 'error', configFile: false, build: { outDir: join(dir, 'dist'), emptyOutDir: true } });
   const assets = readdirSync(join(dir, 'dist/assets'));
-  if (!assets.some((f) => f.endsWith('.wasm'))) throw new Error(`chromium: Vite emitted no .wasm asset (assets: ${assets.join(', ')})`);
+  for (const name of ['mm_batcher_bg', 'mm_imaging_bg']) {
+    if (!assets.some((f) => f.startsWith(name) && f.endsWith('.wasm'))) throw new Error(`chromium: Vite emitted no ${name}*.wasm asset (assets: ${assets.join(', ')})`);
+  }
   return join(dir, 'dist');
 }
 
@@ -336,9 +353,12 @@ export async function startChromium(consumer, payloadPath, { dev = false } = {})
       if (!out.ok) throw new Error(`${name}: the payload failed: ${out.error}\n${problems.join('\n')}`);
       // wasm-bindgen warns and falls back to compiling from bytes when streaming is impossible.
       if (problems.length) throw new Error(`${name}: the page reported:\n${problems.join('\n')}`);
-      const wasm = wasmResponses.at(-1);
-      if (!wasm) throw new Error(`${name}: the page fetched no .wasm`);
-      if (wasm.headers()['content-type'] !== 'application/wasm') throw new Error(`${name}: .wasm served as ${wasm.headers()['content-type']}`);
+      // Both modules, planning and imaging, fetched (and so streamed: served as application/wasm).
+      for (const stem of ['mm_batcher_bg', 'mm_imaging_bg']) {
+        const wasm = wasmResponses.findLast((r) => new URL(r.url()).pathname.split('/').pop().startsWith(stem));
+        if (!wasm) throw new Error(`${name}: the page fetched no ${stem}*.wasm`);
+        if (wasm.headers()['content-type'] !== 'application/wasm') throw new Error(`${name}: ${stem} .wasm served as ${wasm.headers()['content-type']}`);
+      }
       wasmResponses.length = 0;
       return out;
     },
@@ -375,7 +395,7 @@ export async function openRuntime(runtime, consumer, payloadPath) {
     case 'workerd':
     case 'workerd-edge-light': {
       const w = await startWorkerd(consumer, payloadPath, { edgeLight: runtime === 'workerd-edge-light' });
-      return { run: (args) => w.fetch(args).then((r) => ({ ...r, entry: w.entry })), dispose: () => w.dispose() };
+      return { run: (args) => w.fetch(args).then((r) => ({ ...r, entry: w.entry, imagingEntry: w.imagingEntry })), dispose: () => w.dispose() };
     }
     case 'chromium':
     case 'chromium-webworker':

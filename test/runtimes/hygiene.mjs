@@ -31,10 +31,10 @@ check('publint --strict', () => {
   if (!/All good!/.test(out)) throw new Error(out);
 });
 
-// The .wasm subpath is exported for custom hosts (bytes for `initSync`); it is not a JS entry
-// point, so attw has no types to find there.
+// The .wasm subpaths are exported for custom hosts (bytes for `initSync` / `initImagingSync`);
+// they are not JS entry points, so attw has no types to find there.
 check('attw --pack', () => {
-  run(bin('attw'), ['--pack', '.', '--exclude-entrypoints', './mm_batcher_bg.wasm']);
+  run(bin('attw'), ['--pack', '.', '--exclude-entrypoints', './mm_batcher_bg.wasm', './mm_imaging_bg.wasm']);
 });
 
 check('tarball contents', () => {
@@ -43,10 +43,14 @@ check('tarball contents', () => {
     run('pnpm', ['pack', '--pack-destination', dir]);
     const tarball = join(dir, readdirSync(dir).find((f) => f.endsWith('.tgz')));
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n').map((f) => f.replace(/^package\//, ''));
-    const allowed = /^(package\.json|README\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts)|dist\/mm_batcher_bg\.wasm)$/;
+    // imaging/package.json: `mm-tokenize-batcher/imaging` for resolvers that ignore `exports`
+    // (TypeScript's node10 resolution, old bundlers and Jest); it points into dist/.
+    const allowed = /^(package\.json|imaging\/package\.json|README\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts)|dist\/mm_(batcher|imaging)_bg\.wasm)$/;
     const extra = files.filter((f) => !allowed.test(f));
     if (extra.length) throw new Error(`unexpected files in the tarball: ${extra.join(', ')}`);
-    for (const needed of ['package.json', 'README.md', 'dist/mm_batcher_bg.wasm', 'dist/node.js', 'dist/node.cjs', 'dist/web.js', 'dist/workerd.js', 'dist/edge-light.js']) {
+    for (const needed of ['package.json', 'README.md', 'dist/mm_batcher_bg.wasm', 'dist/node.js', 'dist/node.cjs', 'dist/web.js', 'dist/workerd.js', 'dist/edge-light.js',
+      'dist/mm_imaging_bg.wasm', 'dist/imaging-node.js', 'dist/imaging-node.cjs', 'dist/imaging-web.js', 'dist/imaging-web.cjs', 'dist/imaging-workerd.js', 'dist/imaging-edge-light.js',
+      'dist/imaging-workerd.d.ts', 'dist/imaging-edge-light.d.ts', 'imaging/package.json']) {
       if (!files.includes(needed)) throw new Error(`${needed} is missing from the tarball`);
     }
     return `${files.length} files`;

@@ -23,6 +23,8 @@ if (unknown.length) throw new Error(`unknown runtime(s) ${unknown.join(', ')}; k
 
 /** Which built file each runtime must resolve the package to (its `exports` condition). */
 const EXPECTED_ENTRY = { node: '/dist/node.js', bun: '/dist/node.js', deno: '/dist/node.js', workerd: '/dist/workerd.js', 'workerd-edge-light': '/dist/edge-light.js' };
+/** The same for `mm-tokenize-batcher/imaging`. */
+const EXPECTED_IMAGING_ENTRY = Object.fromEntries(Object.entries(EXPECTED_ENTRY).map(([r, e]) => [r, e.replace('/dist/', '/dist/imaging-')]));
 
 console.log('runtimes:', JSON.stringify(versions()));
 const consumer = prepareConsumer({ keep: argv.includes('--keep') });
@@ -41,6 +43,9 @@ try {
         const problems = [];
         const expectedEntry = EXPECTED_ENTRY[runtime];
         if (expectedEntry && !(out.entry ?? '').endsWith(expectedEntry)) problems.push(`resolved the package to ${out.entry}, expected …${expectedEntry}`);
+        const expectedImaging = EXPECTED_IMAGING_ENTRY[runtime];
+        if (expectedImaging && !(out.imagingEntry ?? '').endsWith(expectedImaging)) problems.push(`resolved mm-tokenize-batcher/imaging to ${out.imagingEntry}, expected …${expectedImaging}`);
+        if (!Object.keys(cases).some((name) => name.startsWith('imaging/'))) problems.push('ran no imaging case (was `extras.imaging` passed?)');
         if (golden && hash !== golden.hash) {
           const differing = Object.keys({ ...golden.cases, ...cases }).filter((name) => golden.cases[name] !== cases[name]);
           problems.push(`hash ${hash} != golden ${golden.hash}; cases that differ: ${differing.join(', ')}`);

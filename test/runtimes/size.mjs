@@ -1,5 +1,5 @@
 // Prints the raw and gzipped (level 9) size of every shipped .wasm and JS file, and what each
-// entry loads in total (entry + shared chunk + wasm). Reads the built package (dist/, which is
+// entry (planning and `/imaging`) loads in total (entry + shared chunks + wasm). Reads the built package (dist/, which is
 // what the tarball ships besides package.json and the README).
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -19,11 +19,12 @@ for (const r of rows) console.log(`| ${r.file} | ${r.raw} (${kb(r.raw)}) | ${r.g
 
 // What each entry pulls in: itself, the files it imports (chunks), and the .wasm.
 console.log(`\n| entry | loads | gzipped total |\n|---|---|---:|`);
-for (const entry of ['node.js', 'node.cjs', 'web.js', 'workerd.js', 'edge-light.js']) {
+const ENTRIES = ['node.js', 'node.cjs', 'web.js', 'workerd.js', 'edge-light.js'];
+for (const entry of [...ENTRIES, ...ENTRIES.map((e) => `imaging-${e}`)]) {
   if (!files.includes(entry)) continue;
   const text = readFileSync(join(dist, entry), 'utf8');
   const chunks = [...text.matchAll(/from\s+["']\.\/(chunk-[\w-]+\.js)["']/g)].map((m) => m[1]);
-  const loads = [entry, ...chunks, 'mm_batcher_bg.wasm'];
+  const loads = [entry, ...chunks, entry.startsWith('imaging-') ? 'mm_imaging_bg.wasm' : 'mm_batcher_bg.wasm'];
   const total = loads.reduce((sum, f) => sum + size(f).gzip, 0);
   console.log(`| ${entry} | ${loads.join(' + ')} | ${total} (${kb(total)}) |`);
 }

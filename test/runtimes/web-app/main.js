@@ -1,6 +1,9 @@
 // A consumer app as users write it: import the package by name, `await init()`, plan. Built by
-// Vite with no plugin and no configuration. `?mode=worker` runs the payload in a module Web Worker.
+// Vite with no plugin and no configuration. `mm-tokenize-batcher/imaging` is loaded too
+// (`await initImaging()`) and handed to the payload as `args.imaging`. `?mode=worker` runs the
+// payload in a module Web Worker.
 import * as lib from 'mm-tokenize-batcher';
+import * as imaging from 'mm-tokenize-batcher/imaging';
 import { run } from '../payload.js';
 import { planInWorker } from '../examples/planner.js';
 
@@ -45,7 +48,8 @@ async function main() {
     });
   }
   await lib.init();
-  return run(lib, args);
+  await imaging.initImaging();
+  return run(lib, { ...args, imaging });
 }
 
 window.__result = main().then(
