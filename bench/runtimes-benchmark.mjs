@@ -56,6 +56,11 @@ try {
     results[runtime] = {};
     const handle = await openRuntime(runtime, consumer, payload);
     try {
+      const resized = (await handle.run({ mode: 'resize', measurements: 7 })).result;
+      results[runtime].resize = resized.clockMoved
+        ? { imagesPerSecond: resized.imagesPerSecond[0], method: 'in-runtime performance.now(), best of 7' }
+        : { imagesPerSecond: null, method: 'clock stood still while code ran: not measured' };
+      console.log(`${runtime.padEnd(19)} resize    ${resized.clockMoved ? resized.imagesPerSecond[0].toFixed(1) : '-'} images/s`);
       for (const strategy of STRATEGIES) {
         let perCallMs;
         let method = 'in-runtime performance.now(), best of 15';
@@ -92,7 +97,15 @@ const lines = STRATEGIES.map((strategy) => {
 console.log(`\nPlanning cost, us per sample, buffer ${COUNT}, batch size 32 (ratio to Node; SPEC goal <= 1.5x)\n${header}\n${rule}\n${lines.join('\n')}`);
 const worst = Math.max(...STRATEGIES.flatMap((s) => RUNTIMES.map((r) => results[r][s].usPerSample / results.node[s].usPerSample)));
 console.log(`worst ratio to Node: ${worst.toFixed(2)}x (${worst <= 1.5 ? 'within' : 'OUTSIDE'} the SPEC's 1.5x)`);
-console.log('resize throughput: not measured yet (resizing arrives with issue 3, mm-tokenize-batcher/imaging)');
+const nodeResize = results.node.resize.imagesPerSecond;
+const resizeCells = RUNTIMES.map((runtime) => {
+  const ips = results[runtime].resize.imagesPerSecond;
+  if (ips === null) return 'n/a';
+  return runtime === 'node' ? ips.toFixed(1) : `${ips.toFixed(1)} (${(ips / nodeResize).toFixed(2)}x)`;
+});
+console.log(
+  `\nResize throughput, images per second (16 RGBA images, sides 224..1024, bilinear to the batch size, float32 NCHW, CLIP; ratio to Node)\n${header.replace('strategy', 'path')}\n${rule}\n| toTensor | ${resizeCells.join(' | ')} |`,
+);
 
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(
