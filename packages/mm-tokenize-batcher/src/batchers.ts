@@ -121,14 +121,7 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
     const batches: Batch<S>[] = [];
     for (let b = 0; b + 1 < plan.offsets.length; b++) {
       const indices = Array.from(plan.order.subarray(plan.offsets[b], plan.offsets[b + 1]));
-      const samples = indices.map((i) => buffer[i] as S);
-      batches.push({
-        images: samples.map((s) => s.image),
-        texts: samples.map((s) => s.text),
-        samples,
-        indices,
-        resizeSize: [plan.heights[b] as number, plan.widths[b] as number],
-      });
+      batches.push(makeBatch(indices, (i) => buffer[i] as S, [plan.heights[b] as number, plan.widths[b] as number]));
     }
     return Object.assign(batches, { rejects: withAdapterProblems(plan.rejects, problems) });
   }
@@ -185,6 +178,12 @@ export class BalancedBatcher<S extends Sample = Sample> extends Batcher<S, Balan
   constructor(options: BalancedBatcherOptions) {
     super('balanced', options);
   }
+}
+
+/** A batch of the samples at `indices` (positions in the buffer `sampleAt` reads). */
+export function makeBatch<S extends Sample>(indices: number[], sampleAt: (index: number) => S, resizeSize: [number, number]): Batch<S> {
+  const samples = indices.map(sampleAt);
+  return { images: samples.map((s) => s.image), texts: samples.map((s) => s.text), samples, indices, resizeSize };
 }
 
 /** Options as Rust reads them: `undefined` entries dropped, a key function named `'custom'`. */

@@ -6,6 +6,7 @@ import {
   ClusteredBatcher,
   SimpleBatcher,
   SortedBatcher,
+  makeBatch,
   wireOptions,
   type Batch,
   type Batches,
@@ -164,13 +165,8 @@ export function rankBatches<S extends Sample>(dealt: Dealt, rank: number, sample
   const w = dealt.worldSize;
   for (let b = rank; b + 1 < dealt.offsets.length; b += w) {
     const indices = Array.from(dealt.order.subarray(dealt.offsets[b], dealt.offsets[b + 1]), (p) => dealt.members[p] as number);
-    const samples = indices.map(sampleAt);
     out.push({
-      images: samples.map((s) => s.image),
-      texts: samples.map((s) => s.text),
-      samples,
-      indices,
-      resizeSize: [dealt.heights[b] as number, dealt.widths[b] as number],
+      ...makeBatch(indices, sampleAt, [dealt.heights[b] as number, dealt.widths[b] as number]),
       step: stepBase + Math.floor(b / w),
       rank,
       padding: dealt.padding[b] as number,
