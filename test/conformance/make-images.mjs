@@ -5,12 +5,13 @@
 //
 // PNG, JPEG (one with EXIF orientation 6), GIF and WebP come from `sharp` (a devDependency of
 // packages/mm-tokenize-batcher; libvips encoders) applied to small deterministic RGB(A) patterns;
-// BMP, which libvips cannot write, is encoded by `bmp24` below (BITMAPINFOHEADER, 24-bit, bottom-up).
+// BMP, which libvips cannot write, is encoded by the tests' `bmpFromRgb` (BITMAPINFOHEADER, 24-bit, bottom-up).
 // The output is committed, so conformance runs never depend on sharp or on an encoder's version.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bmpFromRgb } from '../../packages/mm-tokenize-batcher/test/fixtures/images.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sharp = createRequire(join(here, '../../packages/mm-tokenize-batcher/package.json'))('sharp');
@@ -33,34 +34,7 @@ function pattern(width, height, channels, seed) {
 
 const raw = (width, height, channels, seed) => sharp(pattern(width, height, channels, seed), { raw: { width, height, channels } });
 
-/** A 24-bit BMP (BITMAPINFOHEADER), rows bottom-up and padded to 4 bytes, BGR order. */
-function bmp24(width, height, seed) {
-  const rgb = pattern(width, height, 3, seed);
-  const stride = Math.ceil((width * 3) / 4) * 4;
-  const size = 54 + stride * height;
-  const out = Buffer.alloc(size);
-  out.write('BM', 0, 'ascii');
-  out.writeUInt32LE(size, 2);
-  out.writeUInt32LE(54, 10);
-  out.writeUInt32LE(40, 14);
-  out.writeInt32LE(width, 18);
-  out.writeInt32LE(height, 22);
-  out.writeUInt16LE(1, 26);
-  out.writeUInt16LE(24, 28);
-  out.writeUInt32LE(stride * height, 34);
-  out.writeInt32LE(2835, 38);
-  out.writeInt32LE(2835, 42);
-  for (let y = 0; y < height; y++) {
-    const row = 54 + (height - 1 - y) * stride;
-    for (let x = 0; x < width; x++) {
-      const s = (y * width + x) * 3;
-      out[row + x * 3] = rgb[s + 2];
-      out[row + x * 3 + 1] = rgb[s + 1];
-      out[row + x * 3 + 2] = rgb[s];
-    }
-  }
-  return out;
-}
+const bmp24 = (width, height, seed) => bmpFromRgb(width, height, pattern(width, height, 3, seed));
 
 // [name, width, height (as stored; the upright size is what planning must report), bytes]
 const images = [
