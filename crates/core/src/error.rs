@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-/// Stable, machine-readable error codes. The TypeScript package exposes the same strings.
+/// Stable, machine-readable error codes: every code that crosses into a binding, from planning
+/// and from imaging alike. The TypeScript package's `ErrorCode` union holds the same strings (a
+/// test checks it against [`ErrorCode::ALL`]), plus `NOT_INITIALIZED`, which only JS can raise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     /// An option is missing, unknown, of the wrong type or out of range.
@@ -16,6 +18,14 @@ pub enum ErrorCode {
     OverTokenBudget,
     /// Internal inputs disagree (for example arrays of different lengths): a bug in a binding.
     InvalidInput,
+    /// A sample has no image (or is not an object).
+    MissingImage,
+    /// An image of a kind whose size cannot be read, or a valid but unsupported encoding.
+    UnsupportedImage,
+    /// Encoded bytes that cannot be read: truncated, corrupt or zero-sized.
+    InvalidImage,
+    /// An image above the pixel limit (decompression-bomb guard), refused before decoding.
+    ImageTooLarge,
 }
 
 impl ErrorCode {
@@ -26,8 +36,24 @@ impl ErrorCode {
             ErrorCode::InvalidKey => "INVALID_KEY",
             ErrorCode::OverTokenBudget => "OVER_TOKEN_BUDGET",
             ErrorCode::InvalidInput => "INVALID_INPUT",
+            ErrorCode::MissingImage => "MISSING_IMAGE",
+            ErrorCode::UnsupportedImage => "UNSUPPORTED_IMAGE",
+            ErrorCode::InvalidImage => "INVALID_IMAGE",
+            ErrorCode::ImageTooLarge => "IMAGE_TOO_LARGE",
         }
     }
+
+    pub const ALL: [ErrorCode; 9] = [
+        ErrorCode::InvalidOption,
+        ErrorCode::InvalidDimensions,
+        ErrorCode::InvalidKey,
+        ErrorCode::OverTokenBudget,
+        ErrorCode::InvalidInput,
+        ErrorCode::MissingImage,
+        ErrorCode::UnsupportedImage,
+        ErrorCode::InvalidImage,
+        ErrorCode::ImageTooLarge,
+    ];
 }
 
 /// A problem with one sample. With `skipInvalid` it becomes an entry of the plan's rejects;

@@ -10,6 +10,8 @@
 use std::fmt;
 use std::io::ErrorKind;
 
+use crate::error::ErrorCode;
+
 /// The encoded formats the package accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ImageFormat {
@@ -87,10 +89,10 @@ pub enum HeaderError {
 
 impl HeaderError {
     /// The error code the bindings report: `UNSUPPORTED_IMAGE` or `INVALID_IMAGE`.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            HeaderError::Unsupported { .. } => "UNSUPPORTED_IMAGE",
-            _ => "INVALID_IMAGE",
+            HeaderError::Unsupported { .. } => ErrorCode::UnsupportedImage,
+            _ => ErrorCode::InvalidImage,
         }
     }
 
@@ -426,7 +428,7 @@ mod tests {
     #[test]
     fn unsupported_zero_and_corrupt() {
         let e = read_header(b"hello, world", true).unwrap_err();
-        assert_eq!(e.code(), "UNSUPPORTED_IMAGE");
+        assert_eq!(e.code(), ErrorCode::UnsupportedImage);
         assert!(e.to_string().contains("68 65 6c 6c"), "{e}");
         assert_eq!(
             read_header(&png(0, 10), true),

@@ -15,26 +15,32 @@
 //! assert_eq!(p.batch(0), &[1, 0]); // portrait first: sorted by aspect ratio
 //! ```
 
+pub mod buffer;
+pub mod carry;
 pub mod error;
-pub mod features;
 pub mod header;
+pub mod max_shapes;
 pub mod metrics;
 pub mod options;
 pub mod packing;
 pub mod plan;
 pub mod ranks;
-pub mod shapes;
+pub mod samples;
+pub mod shape;
 pub mod sizing;
 pub mod smart_resize;
 pub mod strategy;
 pub mod synthetic;
 pub mod tokens;
 
+pub use buffer::{plan_buffer, BufferOptions, BufferPlan, BufferSamples, EncodedPrefixes};
 pub use error::{ErrorCode, PlanError, Reject};
-pub use features::{Shape, MAX_SIDE};
-pub use header::{read_header, read_headers, HeaderError, HeaderInfo, ImageFormat};
+pub use header::{read_header, HeaderError, HeaderInfo, ImageFormat};
 pub use metrics::{evaluate, Metrics, Summary};
-pub use options::{
-    BalancedOptions, OptionMap, OptionValue, PlanOptions, SortKey, Strategy, StrategyKind,
-};
-pub use plan::{plan, Plan, Samples};
+pub use options::{OptionMap, OptionReader, OptionValue};
+pub use plan::{plan, Plan, PlanOptions};
+pub use samples::Samples;
+pub use shape::{Shape, MAX_SIDE};
+pub use sizing::{SizeMode, Sizing};
+pub use strategy::{BalancedOptions, SortKey, Strategy, StrategyKind};
+pub use tokens::TokenBudget;

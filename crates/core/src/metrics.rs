@@ -4,8 +4,9 @@
 use serde::Serialize;
 
 use crate::error::PlanError;
-use crate::options::TokenBudget;
-use crate::plan::{Checked, Plan, Samples};
+use crate::tokens::TokenBudget;
+use crate::plan::Plan;
+use crate::samples::{Checked, Samples};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Summary {

@@ -3,12 +3,10 @@
 //! allows. First-fit decreasing against next-fit in input order.
 
 use crate::error::{ErrorCode, PlanError, Reject};
-use crate::options::{
-    boolean, integer, OptionMap, OptionValue, SizeMode, Sizing, TokenBudget, MAX_MULTIPLE_OF,
-    MAX_SAFE_INTEGER,
-};
-use crate::plan::{Checked, Samples};
-use crate::sizing::fit_size;
+use crate::options::{OptionMap, OptionReader};
+use crate::samples::{Checked, Samples};
+use crate::sizing::{fit_size, SizeMode, Sizing, SIZING_OPTIONS};
+use crate::tokens::{check_multiple_of_patch, TokenBudget};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PackAlgorithm {
@@ -26,67 +24,30 @@ pub struct PackOptions {
     pub skip_invalid: bool,
 }
 
-const PACK_OPTIONS: &[&str] = &[
-    "maxTokens",
-    "patchSize",
-    "multipleOf",
-    "minPixels",
-    "maxPixels",
-    "algorithm",
-    "skipInvalid",
-];
+const PACK_OPTIONS: &[&str] = &["maxTokens", "patchSize", "algorithm", "skipInvalid"];
 
 impl PackOptions {
     pub fn parse(entries: &OptionMap) -> Result<Self, PlanError> {
-        if let Some(unknown) = entries.keys().find(|k| !PACK_OPTIONS.contains(&k.as_str())) {
-            return Err(PlanError::option(
-                unknown,
-                format!(
-                    "is not a packing option; known options: {}",
-                    PACK_OPTIONS.join(", ")
-                ),
-            ));
-        }
-        let max_tokens = integer(entries, "maxTokens", 1.0, MAX_SAFE_INTEGER)?
-            .ok_or_else(|| PlanError::option("maxTokens", "is required"))?
-            as u64;
-        let patch_size = integer(entries, "patchSize", 1.0, MAX_MULTIPLE_OF)?
-            .ok_or_else(|| PlanError::option("patchSize", "is required"))?
-            as u32;
-        let multiple_of =
-            integer(entries, "multipleOf", 1.0, MAX_MULTIPLE_OF)?.map_or(patch_size, |m| m as u32);
-        if multiple_of % patch_size != 0 {
-            return Err(PlanError::option(
-                "multipleOf",
-                format!("is {multiple_of}; it must be a multiple of `patchSize` {patch_size}"),
-            ));
-        }
-        let algorithm = match entries.get("algorithm") {
-            None => PackAlgorithm::FirstFitDecreasing,
-            Some(OptionValue::Text(t)) if t == "first-fit-decreasing" => {
-                PackAlgorithm::FirstFitDecreasing
-            }
-            Some(OptionValue::Text(t)) if t == "next-fit" => PackAlgorithm::NextFit,
-            Some(_) => {
-                return Err(PlanError::option(
-                    "algorithm",
-                    "must be \"first-fit-decreasing\" or \"next-fit\"",
-                ))
-            }
-        };
+        // Packing sizes each image on its own: the median of one image is the image.
+        let sizing_names: Vec<&str> = SIZING_OPTIONS.iter().copied().filter(|&n| n != "sizing").collect();
+        let options = OptionReader::new(entries, &[PACK_OPTIONS, &sizing_names], "of packing")?;
+        let budget = TokenBudget::read(&options, true)?.ok_or_else(|| PlanError::option("patchSize", "is required"))?;
+        let sizing = Sizing::read(&options, SizeMode::Median, budget.patch_size)?;
+        check_multiple_of_patch(sizing.multiple_of, Some(budget.patch_size))?;
+        let algorithm = options
+            .choice(
+                "algorithm",
+                &[
+                    ("first-fit-decreasing", PackAlgorithm::FirstFitDecreasing),
+                    ("next-fit", PackAlgorithm::NextFit),
+                ],
+            )?
+            .unwrap_or(PackAlgorithm::FirstFitDecreasing);
         Ok(PackOptions {
-            budget: TokenBudget {
-                max_tokens,
-                patch_size,
-            },
-            sizing: Sizing {
-                mode: SizeMode::Median,
-                multiple_of,
-                min_pixels: integer(entries, "minPixels", 1.0, MAX_SAFE_INTEGER)?,
-                max_pixels: integer(entries, "maxPixels", 1.0, MAX_SAFE_INTEGER)?,
-            },
+            budget,
+            sizing,
             algorithm,
-            skip_invalid: boolean(entries, "skipInvalid")?.unwrap_or(false),
+            skip_invalid: options.boolean("skipInvalid")?.unwrap_or(false),
         })
     }
 }
@@ -201,6 +162,7 @@ pub fn pack(options: &PackOptions, samples: Samples<'_>) -> Result<Packing, Plan
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::options::OptionValue;
     use crate::synthetic::seed_benchmark_sizes;
 
     fn options(algorithm: &str) -> PackOptions {

@@ -2,12 +2,75 @@
 //! batches and size each batch.
 
 use crate::error::{ErrorCode, PlanError, Reject};
-use crate::features::Shape;
-use crate::options::{PlanOptions, SortKey, Strategy};
-use crate::shapes::limit_shapes;
-use crate::sizing::{resize_size, SizingScratch};
-use crate::strategy::{balanced_groups, cluster_groups, simple_groups, sorted_groups};
-use crate::tokens::{typical_batch_size, TokenCutter};
+use crate::max_shapes::limit_shapes;
+use crate::options::{OptionMap, OptionReader, MAX_COUNT};
+use crate::samples::{Checked, Samples};
+use crate::shape::Shape;
+use crate::sizing::{resize_size, Sizing, SizingScratch, SIZING_OPTIONS};
+use crate::strategy::{GroupInput, Strategy, StrategyKind};
+use crate::tokens::{
+    check_multiple_of_patch, read_patch_size, typical_batch_size, TokenBudget, TokenCutter,
+};
+
+/// Options every strategy takes, beside its own (`StrategyKind::own_options`).
+pub const COMMON_OPTIONS: &[&str] = &["batchSize", "maxTokens", "patchSize", "maxShapes", "skipInvalid"];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanOptions {
+    /// Most samples per batch; `None` when only a token budget bounds batches.
+    pub batch_size: Option<usize>,
+    pub tokens: Option<TokenBudget>,
+    /// Most distinct `resizeSize` values in one plan.
+    pub max_shapes: Option<usize>,
+    pub strategy: Strategy,
+    pub sizing: Sizing,
+    /// Invalid samples become rejects instead of an error.
+    pub skip_invalid: bool,
+}
+
+impl PlanOptions {
+    /// Checks a strategy's options. Unknown names, wrong types and out-of-range values are
+    /// errors naming the option.
+    pub fn parse(kind: StrategyKind, entries: &OptionMap) -> Result<Self, PlanError> {
+        let options = OptionReader::new(
+            entries,
+            &[COMMON_OPTIONS, SIZING_OPTIONS, kind.own_options()],
+            "of this strategy",
+        )?;
+        let batch_size = options
+            .integer("batchSize", 1.0, MAX_COUNT)?
+            .map(|b| b as usize);
+        let tokens = TokenBudget::read(&options, false)?;
+        if batch_size.is_none() && tokens.is_none() {
+            return Err(PlanError::option(
+                "batchSize",
+                "is required (or a token budget: `maxTokens` with `patchSize`)",
+            ));
+        }
+        // With a patch size, sides default to whole patches, and must be whole patches.
+        let patch = read_patch_size(&options)?;
+        let sizing = Sizing::read(&options, kind.default_sizing(), patch.unwrap_or(1))?;
+        check_multiple_of_patch(sizing.multiple_of, patch)?;
+        Ok(PlanOptions {
+            batch_size,
+            tokens,
+            max_shapes: options
+                .integer("maxShapes", 1.0, MAX_COUNT)?
+                .map(|k| k as usize),
+            strategy: kind.read_options(&options)?,
+            sizing,
+            skip_invalid: options.boolean("skipInvalid")?.unwrap_or(false),
+        })
+    }
+
+    /// The batch size count-based strategies aim at: `batchSize`, or what a budget implies.
+    fn target_batch_size(&self, shapes: &[Shape]) -> usize {
+        self.batch_size.unwrap_or_else(|| {
+            self.tokens
+                .map_or(1, |budget| typical_batch_size(shapes, &budget, &self.sizing))
+        })
+    }
+}
 
 /// A plan in flat arrays, ready to cross to JS as typed arrays.
 /// Batch `b` holds the input indices `order[offsets[b]..offsets[b + 1]]` and is resized to
@@ -32,205 +95,169 @@ impl Plan {
     }
 }
 
-/// The outcome of checking a buffer: the valid samples' shapes, their input indices, and the
-/// problems with the others.
-#[derive(Debug, Default)]
-pub struct Checked {
+/// A plan before it is flattened: batches as positions into `shapes`, whose input indices are
+/// `indices`. Carry-over and rank dealing work on this form.
+#[derive(Debug, Clone, Default)]
+pub struct Planned {
     pub shapes: Vec<Shape>,
     pub indices: Vec<u32>,
+    pub batches: Vec<Vec<u32>>,
+    pub sizes: Vec<(u32, u32)>,
     pub rejects: Vec<Reject>,
 }
 
-/// The samples of one buffer, as parallel arrays. `keys` is needed by the sorted strategy with a
-/// custom key, and ignored otherwise.
-#[derive(Debug, Clone, Copy)]
-pub struct Samples<'a> {
-    pub widths: &'a [f64],
-    pub heights: &'a [f64],
-    pub keys: Option<&'a [f64]>,
-}
-
-impl<'a> Samples<'a> {
-    pub fn new(widths: &'a [f64], heights: &'a [f64]) -> Self {
-        Samples {
-            widths,
-            heights,
-            keys: None,
+impl Planned {
+    pub fn into_plan(self) -> Plan {
+        let mut plan = Plan {
+            order: Vec::with_capacity(self.shapes.len()),
+            offsets: Vec::with_capacity(self.batches.len() + 1),
+            sizes: self.sizes,
+            rejects: self.rejects,
+        };
+        plan.offsets.push(0);
+        for batch in &self.batches {
+            plan.order
+                .extend(batch.iter().map(|&p| self.indices[p as usize]));
+            plan.offsets.push(plan.order.len() as u32);
         }
-    }
-
-    /// Checks every sample; returns the shapes of the valid ones with their input indices.
-    pub fn check(&self) -> Result<Checked, PlanError> {
-        if self.widths.len() != self.heights.len() {
-            return Err(PlanError::Input {
-                message: format!(
-                    "{} widths but {} heights",
-                    self.widths.len(),
-                    self.heights.len()
-                ),
-            });
-        }
-        if self.widths.len() > u32::MAX as usize {
-            return Err(PlanError::Input {
-                message: "more than 2^32 - 1 samples in one buffer".into(),
-            });
-        }
-        let mut shapes = Vec::with_capacity(self.widths.len());
-        let mut indices = Vec::with_capacity(self.widths.len());
-        let mut rejects = Vec::new();
-        for (i, (&w, &h)) in self.widths.iter().zip(self.heights).enumerate() {
-            let key_problem = self.keys.and_then(|keys| {
-                let k = keys[i];
-                (!k.is_finite()).then(|| Reject {
-                    index: i,
-                    code: ErrorCode::InvalidKey,
-                    message: format!(
-                        "sort key is {k}; the key function must return a finite number"
-                    ),
-                })
-            });
-            match Shape::new(i, w, h) {
-                Err(reject) => rejects.push(reject),
-                Ok(_) if key_problem.is_some() => rejects.extend(key_problem),
-                Ok(shape) => {
-                    shapes.push(shape);
-                    indices.push(i as u32);
-                }
-            }
-        }
-        Ok(Checked {
-            shapes,
-            indices,
-            rejects,
-        })
+        plan
     }
 }
 
 pub fn plan(options: &PlanOptions, samples: Samples<'_>) -> Result<Plan, PlanError> {
-    let custom_keys = match options.strategy {
-        Strategy::Sorted {
-            key: SortKey::Custom,
-        } => {
-            let keys = samples.keys.ok_or_else(|| {
-                PlanError::option(
-                    "key",
-                    "\"custom\" needs one key per sample; pass a function as `key`",
-                )
-            })?;
-            if keys.len() != samples.widths.len() {
-                return Err(PlanError::Input {
-                    message: format!("{} keys for {} samples", keys.len(), samples.widths.len()),
-                });
-            }
-            Some(keys)
-        }
-        _ => None,
-    };
+    plan_batches(options, samples).map(Planned::into_plan)
+}
+
+/// Plans a buffer into batches of positions (see [`Planned`]).
+pub fn plan_batches(options: &PlanOptions, samples: Samples<'_>) -> Result<Planned, PlanError> {
+    let keys = custom_keys(options, &samples)?;
     let Checked {
         shapes,
         indices,
-        rejects: mut plan_rejects,
-    } = Samples {
-        keys: custom_keys,
-        ..samples
-    }
-    .check()?;
+        mut rejects,
+    } = Samples { keys, ..samples }.check()?;
     if !options.skip_invalid {
-        if let Some(first) = plan_rejects.first() {
+        if let Some(first) = rejects.first() {
             return Err(PlanError::Sample(first.clone()));
         }
     }
+    let valid_keys: Vec<f64> = keys
+        .map(|k| indices.iter().map(|&i| k[i as usize]).collect())
+        .unwrap_or_default();
+    let groups = options.strategy.groups(&GroupInput {
+        shapes: &shapes,
+        batch_size: options.target_batch_size(&shapes),
+        keys: &valid_keys,
+    })?;
+    let (batches, over_budget) = cut_groups(options, &shapes, &groups);
+    reject_over_budget(options, &shapes, &indices, &over_budget, &mut rejects)?;
+    let (batches, sizes) = size_batches(options, &shapes, batches);
+    Ok(Planned {
+        shapes,
+        indices,
+        batches,
+        sizes,
+        rejects,
+    })
+}
 
-    // Strategies that plan by count need a batch size; a budget alone implies a typical one.
-    let batch_size = options.batch_size.unwrap_or_else(|| {
-        options.tokens.map_or(1, |budget| {
-            typical_batch_size(&shapes, &budget, &options.sizing)
-        })
-    });
-    let groups = match &options.strategy {
-        Strategy::Simple => simple_groups(shapes.len()),
-        Strategy::Sorted { key } => {
-            let valid_keys: Vec<f64> = custom_keys
-                .map(|k| indices.iter().map(|&i| k[i as usize]).collect())
-                .unwrap_or_default();
-            sorted_groups(&shapes, *key, &valid_keys)
-        }
-        Strategy::Clustered(cluster) => cluster_groups(&shapes, batch_size, cluster)?,
-        Strategy::Balanced(balanced) => balanced_groups(&shapes, batch_size, balanced),
-    };
-
-    // Cut groups into batches: by count, and by tokens where a budget is set.
-    let mut scratch = SizingScratch::default();
-    let (mut batches, over_budget) = match &options.tokens {
-        None => (
-            groups
-                .iter()
-                .flat_map(|g| g.chunks(batch_size).map(<[u32]>::to_vec))
-                .collect(),
-            Vec::new(),
-        ),
-        Some(budget) => {
-            let mut cutter = TokenCutter {
-                shapes: &shapes,
-                budget,
-                cap: options.batch_size.unwrap_or(usize::MAX),
-                sizing: &options.sizing,
-                scratch: SizingScratch::default(),
-                batches: Vec::new(),
-                over: Vec::new(),
-            };
-            groups.iter().for_each(|g| cutter.cut(g));
-            (cutter.batches, cutter.over)
-        }
-    };
-    if !over_budget.is_empty() {
-        let budget = options.tokens.expect("only a budget sets samples apart");
-        let mut rejects: Vec<Reject> = over_budget
-            .iter()
-            .map(|&p| Reject {
-                index: indices[p as usize] as usize,
-                code: ErrorCode::OverTokenBudget,
-                message: format!(
-                    "needs {} tokens at its own size, above maxTokens {}; lower maxPixels",
-                    budget.tokens(resize_size(&shapes, &[p], &options.sizing, &mut scratch)),
-                    budget.max_tokens
-                ),
-            })
-            .collect();
-        rejects.sort_by_key(|r| r.index);
-        if !options.skip_invalid {
-            return Err(PlanError::Sample(rejects.swap_remove(0)));
-        }
-        plan_rejects.extend(rejects);
-        plan_rejects.sort_by_key(|r| r.index);
+/// The caller's per-sample keys, when the strategy reads them.
+fn custom_keys<'a>(options: &PlanOptions, samples: &Samples<'a>) -> Result<Option<&'a [f64]>, PlanError> {
+    if !options.strategy.needs_keys() {
+        return Ok(None);
     }
+    let keys = samples.keys.ok_or_else(|| {
+        PlanError::option(
+            "key",
+            "\"custom\" needs one key per sample; pass a function as `key`",
+        )
+    })?;
+    if keys.len() != samples.widths.len() {
+        return Err(PlanError::Input {
+            message: format!("{} keys for {} samples", keys.len(), samples.widths.len()),
+        });
+    }
+    Ok(Some(keys))
+}
 
-    let mut sizes: Vec<(u32, u32)> = batches
+/// Cuts groups into batches: by count, and by tokens where a budget is set. Returns the batches
+/// and the samples too large for the budget alone.
+fn cut_groups(options: &PlanOptions, shapes: &[Shape], groups: &[Vec<u32>]) -> (Vec<Vec<u32>>, Vec<u32>) {
+    let Some(budget) = &options.tokens else {
+        let batch_size = options.target_batch_size(shapes);
+        let batches = groups
+            .iter()
+            .flat_map(|g| g.chunks(batch_size).map(<[u32]>::to_vec))
+            .collect();
+        return (batches, Vec::new());
+    };
+    let mut cutter = TokenCutter {
+        shapes,
+        budget,
+        cap: options.batch_size.unwrap_or(usize::MAX),
+        sizing: &options.sizing,
+        scratch: SizingScratch::default(),
+        batches: Vec::new(),
+        over: Vec::new(),
+    };
+    groups.iter().for_each(|g| cutter.cut(g));
+    (cutter.batches, cutter.over)
+}
+
+/// Samples that alone exceed the token budget: an error, or rejects with `skipInvalid`.
+fn reject_over_budget(
+    options: &PlanOptions,
+    shapes: &[Shape],
+    indices: &[u32],
+    over_budget: &[u32],
+    rejects: &mut Vec<Reject>,
+) -> Result<(), PlanError> {
+    let Some(budget) = options.tokens.filter(|_| !over_budget.is_empty()) else {
+        return Ok(());
+    };
+    let mut scratch = SizingScratch::default();
+    let mut over: Vec<Reject> = over_budget
         .iter()
-        .map(|b| resize_size(&shapes, b, &options.sizing, &mut scratch))
+        .map(|&p| Reject {
+            index: indices[p as usize] as usize,
+            code: ErrorCode::OverTokenBudget,
+            message: format!(
+                "needs {} tokens at its own size, above maxTokens {}; lower maxPixels",
+                budget.tokens(resize_size(shapes, &[p], &options.sizing, &mut scratch)),
+                budget.max_tokens
+            ),
+        })
         .collect();
-    if let Some(max_shapes) = options.max_shapes {
-        (batches, sizes) = limit_shapes(
-            &shapes,
+    over.sort_by_key(|r| r.index);
+    if !options.skip_invalid {
+        return Err(PlanError::Sample(over.swap_remove(0)));
+    }
+    rejects.extend(over);
+    rejects.sort_by_key(|r| r.index);
+    Ok(())
+}
+
+/// Each batch's `resizeSize`, then at most `maxShapes` distinct ones.
+fn size_batches(
+    options: &PlanOptions,
+    shapes: &[Shape],
+    batches: Vec<Vec<u32>>,
+) -> (Vec<Vec<u32>>, Vec<(u32, u32)>) {
+    let mut scratch = SizingScratch::default();
+    let sizes: Vec<(u32, u32)> = batches
+        .iter()
+        .map(|b| resize_size(shapes, b, &options.sizing, &mut scratch))
+        .collect();
+    match options.max_shapes {
+        None => (batches, sizes),
+        Some(max_shapes) => limit_shapes(
+            shapes,
             batches,
             sizes,
             max_shapes,
             options.batch_size.unwrap_or(usize::MAX),
             &options.sizing,
             options.tokens.as_ref(),
-        );
+        ),
     }
-
-    let mut plan = Plan {
-        order: Vec::with_capacity(shapes.len()),
-        offsets: vec![0],
-        sizes,
-        rejects: plan_rejects,
-    };
-    for batch in &batches {
-        plan.order
-            .extend(batch.iter().map(|&p| indices[p as usize]));
-        plan.offsets.push(plan.order.len() as u32);
-    }
-    Ok(plan)
 }

@@ -25,15 +25,13 @@
 //! - `hold`: the leftover batches' samples are listed in `held`, to be planned again with the next
 //!   buffer (what the stream does between buffers). Nothing is lost: the caller owns them.
 //!
-//! The stream can also hold back a buffer's partial batches (`holdPartial`: at most that many
-//! samples, smallest batches first, never a sample that was held before) so that they fill up
-//! with the next buffer's samples.
+//! Carry-over of partial batches between buffers is its own concept: see `carry`.
 
 use crate::error::PlanError;
-use crate::features::Shape;
-use crate::options::{integer, OptionMap, OptionValue, Sizing};
-use crate::shapes::batch_waste;
-use crate::sizing::{resize_size, SizingScratch};
+use crate::max_shapes::batch_waste;
+use crate::options::OptionReader;
+use crate::shape::Shape;
+use crate::sizing::{resize_size, Sizing, SizingScratch};
 
 /// What happens to the batches left over when their count is not a multiple of `worldSize`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -50,49 +48,42 @@ pub struct RankOptions {
     pub world_size: usize,
     pub rank: usize,
     pub leftover: Leftover,
-    /// Most samples of partial batches to hold back for the next buffer (0: none).
-    pub hold_partial: usize,
 }
 
-const KNOWN: &[&str] = &["worldSize", "rank", "leftover", "holdPartial"];
+pub const RANK_OPTIONS: &[&str] = &["worldSize", "rank", "leftover"];
 const MAX_WORLD: f64 = 1_048_576.0;
 
 impl RankOptions {
-    pub fn parse(entries: &OptionMap) -> Result<Self, PlanError> {
-        if let Some(unknown) = entries.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-            return Err(PlanError::option(
-                unknown,
-                format!("is not a rank option; known: {}", KNOWN.join(", ")),
-            ));
-        }
-        let world_size = integer(entries, "worldSize", 1.0, MAX_WORLD)?.unwrap_or(1.0) as usize;
-        let rank = integer(entries, "rank", 0.0, MAX_WORLD)?.unwrap_or(0.0) as usize;
+    pub fn parse(entries: &crate::options::OptionMap) -> Result<Self, PlanError> {
+        Self::read(&OptionReader::new(entries, &[RANK_OPTIONS], "of rank dealing")?)
+    }
+
+    pub fn read(options: &OptionReader) -> Result<Self, PlanError> {
+        let world_size = options
+            .integer("worldSize", 1.0, MAX_WORLD)?
+            .unwrap_or(1.0) as usize;
+        let rank = options.integer("rank", 0.0, MAX_WORLD)?.unwrap_or(0.0) as usize;
         if rank >= world_size {
             return Err(PlanError::option(
                 "rank",
                 format!("is {rank}; it must be below worldSize = {world_size}"),
             ));
         }
-        let leftover = match entries.get("leftover") {
-            None => Leftover::Split,
-            Some(OptionValue::Text(t)) if t == "split" => Leftover::Split,
-            Some(OptionValue::Text(t)) if t == "pad" => Leftover::Pad,
-            Some(OptionValue::Text(t)) if t == "drop" => Leftover::Drop,
-            Some(OptionValue::Text(t)) if t == "hold" => Leftover::Hold,
-            Some(_) => {
-                return Err(PlanError::option(
-                    "leftover",
-                    "must be \"split\", \"pad\", \"drop\" or \"hold\"",
-                ))
-            }
-        };
-        let hold_partial =
-            integer(entries, "holdPartial", 0.0, 4_294_967_295.0)?.unwrap_or(0.0) as usize;
+        let leftover = options
+            .choice(
+                "leftover",
+                &[
+                    ("split", Leftover::Split),
+                    ("pad", Leftover::Pad),
+                    ("drop", Leftover::Drop),
+                    ("hold", Leftover::Hold),
+                ],
+            )?
+            .unwrap_or_default();
         Ok(RankOptions {
             world_size,
             rank,
             leftover,
-            hold_partial,
         })
     }
 }
@@ -107,21 +98,12 @@ pub struct Dealt {
     pub sizes: Vec<(u32, u32)>,
     /// Per batch: how many of its last entries repeat a sample (only with `pad`).
     pub padding: Vec<u32>,
-    /// Samples held back for the next buffer (`hold`, `holdPartial`), ascending.
+    /// Samples held back for the next buffer (`hold`), ascending.
     pub held: Vec<u32>,
     /// Samples left out on request (`drop`), ascending.
     pub dropped: Vec<u32>,
     /// Batches that are empty (only `split` when the pool is too small; see module docs).
     pub empty: usize,
-}
-
-impl Dealt {
-    pub fn batch(&self, b: usize) -> &[u32] {
-        &self.order[self.offsets[b] as usize..self.offsets[b + 1] as usize]
-    }
-    pub fn steps(&self) -> usize {
-        self.sizes.len() / self.world_size.max(1)
-    }
 }
 
 /// What `deal` needs besides the batches.
@@ -130,8 +112,12 @@ pub struct DealContext<'a> {
     pub batch_size: usize,
     pub sizing: &'a Sizing,
     pub max_shapes: Option<usize>,
-    /// Samples that must not be held back again by `holdPartial` (held once already).
-    pub pinned: &'a [bool],
+}
+
+/// One step: `world_size` batches, with the count of repeated entries of each.
+struct Step {
+    batches: Vec<Vec<u32>>,
+    padding: Vec<u32>,
 }
 
 /// Deals `batches` (positions into `ctx.shapes`, with their planned `sizes`) to ranks.
@@ -142,183 +128,154 @@ pub fn deal(
     options: &RankOptions,
 ) -> Dealt {
     let w = options.world_size.max(1);
-    let bs = ctx.batch_size.max(1);
-    let mut held: Vec<u32> = Vec::new();
-    let mut dropped: Vec<u32> = Vec::new();
-
-    // 1. Partial batches held back to fill up with the next buffer: smallest first.
-    let mut keep: Vec<usize> = (0..batches.len()).collect();
-    if options.hold_partial > 0 {
-        let mut partial: Vec<usize> = (0..batches.len())
-            .filter(|&b| {
-                batches[b].len() < bs
-                    && !batches[b]
-                        .iter()
-                        .any(|&p| ctx.pinned.get(p as usize).copied().unwrap_or(false))
-            })
-            .collect();
-        sort_by_keys(&mut partial, |b| (batches[b].len() as u64, 0, b as u64));
-        let mut budget = options.hold_partial;
-        let mut is_held = vec![false; batches.len()];
-        for b in partial {
-            if batches[b].len() > budget {
-                break;
-            }
-            budget -= batches[b].len();
-            is_held[b] = true;
-            held.extend(&batches[b]);
-        }
-        keep.retain(|&b| !is_held[b]);
-    }
-
-    // 2. One rank: every batch is its own step, with its planned size.
     if w == 1 {
-        let mut dealt = Dealt {
-            world_size: 1,
-            offsets: vec![0],
-            ..Dealt::default()
-        };
-        for &b in &keep {
-            dealt.order.extend(&batches[b]);
-            dealt.offsets.push(dealt.order.len() as u32);
-            dealt.sizes.push(sizes[b]);
-            dealt.padding.push(0);
-        }
-        held.sort_unstable();
-        dealt.held = held;
-        return dealt;
+        return one_step_per_batch(batches, sizes);
     }
-
-    // 3. Leftovers: the `count mod w` batches with the fewest samples (later ones on ties).
-    let leftover_count = keep.len() % w;
-    let mut by_len = keep.clone();
-    sort_by_keys(&mut by_len, |b| {
-        (batches[b].len() as u64, 0, u64::MAX - b as u64)
-    });
-    let leftovers: Vec<usize> = by_len[..leftover_count].to_vec();
-    keep.retain(|b| !leftovers.contains(b));
-
-    // 4. Full steps: batches ordered by the shape of their own size, cut into groups of `w`.
-    let size_key = |(h, wd): (u32, u32)| {
-        let (h, wd) = (f64::from(h), f64::from(wd));
-        ((wd / h).ln(), (wd * h).ln())
-    };
-    sort_by_keys(&mut keep, |b| {
-        let (aspect, area) = size_key(sizes[b]);
-        (total_order(aspect), total_order(area), b as u64)
-    });
-    let mut steps: Vec<Vec<Vec<u32>>> = keep
-        .chunks(w)
-        .map(|step| step.iter().map(|&b| batches[b].clone()).collect())
-        .collect();
-    // Steps in the strategy's order: by the earliest planned batch they hold.
-    let mut firsts: Vec<(usize, usize)> = keep
-        .chunks(w)
-        .enumerate()
-        .map(|(s, step)| (*step.iter().min().expect("steps are full"), s))
-        .collect();
-    sort_by_keys(&mut firsts, |(first, s)| (first as u64, s as u64, 0));
-    let mut ordered: Vec<Vec<Vec<u32>>> = Vec::with_capacity(steps.len() + 2);
-    for &(_, s) in &firsts {
-        ordered.push(std::mem::take(&mut steps[s]));
-    }
-    let mut steps = ordered;
-    let mut padding: Vec<Vec<u32>> = vec![vec![0; w]; steps.len()];
-
-    // 5. The leftover batches' samples.
-    let mut pool: Vec<u32> = leftovers.iter().flat_map(|&b| batches[b].clone()).collect();
-    let mut empty = 0;
-    match options.leftover {
-        _ if pool.is_empty() => {}
-        Leftover::Hold => held.append(&mut pool),
-        Leftover::Drop => dropped.append(&mut pool),
-        Leftover::Split | Leftover::Pad => {
-            if pool.len() < w {
-                if let Some(last) = steps.pop() {
-                    padding.pop();
-                    pool.extend(last.into_iter().flatten());
-                }
-            }
-            sort_by_keys(&mut pool, |p| {
-                let shape = &ctx.shapes[p as usize];
-                (
-                    total_order(shape.ln_aspect),
-                    total_order(shape.ln_area),
-                    u64::from(p),
-                )
-            });
-            let total = pool.len();
-            let step_count = total.div_ceil(w * bs).max(1);
-            let parts = step_count * w;
-            let (base, extra) = (total / parts, total % parts);
-            let mut at = 0;
-            for s in 0..step_count {
-                let mut step = Vec::with_capacity(w);
-                let mut pads = Vec::with_capacity(w);
-                for r in 0..w {
-                    let part = s * w + r;
-                    let len = base + usize::from(part < extra);
-                    let mut members = pool[at..at + len].to_vec();
-                    at += len;
-                    let mut pad = 0;
-                    if members.is_empty() {
-                        if options.leftover == Leftover::Pad {
-                            members.push(pool[part % total]);
-                            pad = 1;
-                        } else {
-                            empty += 1;
-                        }
-                    }
-                    step.push(members);
-                    pads.push(pad);
-                }
-                steps.push(step);
-                padding.push(pads);
-            }
-        }
-    }
-
-    // 6. One size per step, from the union of its images.
-    let mut scratch = SizingScratch::default();
-    let unions: Vec<Vec<u32>> = steps.iter().map(|s| s.concat()).collect();
-    // With `maxShapes`, the plan already uses at most that many sizes: each step takes the one of
-    // them that wastes least on its images, so the dealing adds no new shape.
-    let mut allowed: Vec<(u32, u32)> = sizes.to_vec();
-    allowed.sort_unstable();
-    allowed.dedup();
-    let step_sizes: Vec<(u32, u32)> = unions
-        .iter()
-        .map(|u| match ctx.max_shapes {
-            Some(_) if !allowed.is_empty() => *allowed
-                .iter()
-                .map(|&size| (batch_waste(ctx.shapes, u, size), size))
-                .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
-                .map(|(_, size)| size)
-                .as_ref()
-                .expect("allowed is not empty"),
-            _ => resize_size(ctx.shapes, u, ctx.sizing, &mut scratch),
-        })
-        .collect();
-
+    let (full, leftovers) = split_off_leftovers(batches, w);
+    let mut steps = full_steps(&full, batches, sizes, w);
+    let pool: Vec<u32> = leftovers.iter().flat_map(|&b| batches[b].clone()).collect();
     let mut dealt = Dealt {
         world_size: w,
         offsets: vec![0],
-        empty,
         ..Dealt::default()
     };
-    for ((step, pads), size) in steps.iter().zip(&padding).zip(&step_sizes) {
-        for (members, &pad) in step.iter().zip(pads) {
+    match options.leftover {
+        _ if pool.is_empty() => {}
+        Leftover::Hold => dealt.held = pool,
+        Leftover::Drop => dealt.dropped = pool,
+        Leftover::Split | Leftover::Pad => {
+            dealt.empty = deal_pool(ctx, pool, &mut steps, w, options.leftover == Leftover::Pad)
+        }
+    }
+    let step_sizes = step_sizes(ctx, &steps, sizes);
+    for (step, size) in steps.iter().zip(step_sizes) {
+        for (members, &pad) in step.batches.iter().zip(&step.padding) {
             dealt.order.extend(members);
             dealt.offsets.push(dealt.order.len() as u32);
-            dealt.sizes.push(*size);
+            dealt.sizes.push(size);
             dealt.padding.push(pad);
         }
     }
-    held.sort_unstable();
-    dropped.sort_unstable();
-    dealt.held = held;
-    dealt.dropped = dropped;
+    dealt.held.sort_unstable();
+    dealt.dropped.sort_unstable();
     dealt
+}
+
+/// One rank: every batch is its own step, with its planned size.
+fn one_step_per_batch(batches: &[Vec<u32>], sizes: &[(u32, u32)]) -> Dealt {
+    let mut dealt = Dealt {
+        world_size: 1,
+        offsets: vec![0],
+        sizes: sizes.to_vec(),
+        padding: vec![0; batches.len()],
+        ..Dealt::default()
+    };
+    for batch in batches {
+        dealt.order.extend(batch);
+        dealt.offsets.push(dealt.order.len() as u32);
+    }
+    dealt
+}
+
+/// The `count mod w` batches with the fewest samples (later ones on ties) are the leftovers.
+/// Returns the other batches' numbers and the leftovers'.
+fn split_off_leftovers(batches: &[Vec<u32>], w: usize) -> (Vec<usize>, Vec<usize>) {
+    let mut by_len: Vec<usize> = (0..batches.len()).collect();
+    sort_by_keys(&mut by_len, |b| {
+        (batches[b].len() as u64, 0, u64::MAX - b as u64)
+    });
+    let leftovers: Vec<usize> = by_len[..batches.len() % w].to_vec();
+    let full = (0..batches.len()).filter(|b| !leftovers.contains(b)).collect();
+    (full, leftovers)
+}
+
+/// Full steps: batches ordered by the shape of their own size, cut into groups of `w`, the
+/// steps then in the strategy's order (by the earliest planned batch they hold).
+fn full_steps(full: &[usize], batches: &[Vec<u32>], sizes: &[(u32, u32)], w: usize) -> Vec<Step> {
+    let mut keep = full.to_vec();
+    sort_by_keys(&mut keep, |b| {
+        let (h, wd) = (f64::from(sizes[b].0), f64::from(sizes[b].1));
+        (total_order((wd / h).ln()), total_order((wd * h).ln()), b as u64)
+    });
+    let mut groups: Vec<&[usize]> = keep.chunks(w).collect();
+    groups.sort_by_key(|g| *g.iter().min().expect("steps are full"));
+    groups
+        .into_iter()
+        .map(|g| Step {
+            batches: g.iter().map(|&b| batches[b].clone()).collect(),
+            padding: vec![0; w],
+        })
+        .collect()
+}
+
+/// Re-cuts the leftover samples into whole steps of batches whose lengths differ by at most one
+/// (joining the last full step first when they are fewer than `w`). Returns the empty batches;
+/// with `pad` an otherwise empty batch repeats one sample instead.
+fn deal_pool(ctx: &DealContext<'_>, mut pool: Vec<u32>, steps: &mut Vec<Step>, w: usize, pad: bool) -> usize {
+    if pool.len() < w {
+        if let Some(last) = steps.pop() {
+            pool.extend(last.batches.into_iter().flatten());
+        }
+    }
+    sort_by_keys(&mut pool, |p| {
+        let shape = &ctx.shapes[p as usize];
+        (total_order(shape.ln_aspect), total_order(shape.ln_area), u64::from(p))
+    });
+    let total = pool.len();
+    let step_count = total.div_ceil(w * ctx.batch_size.max(1)).max(1);
+    let parts = step_count * w;
+    let (base, extra) = (total / parts, total % parts);
+    let (mut at, mut empty) = (0, 0);
+    for s in 0..step_count {
+        let mut step = Step {
+            batches: Vec::with_capacity(w),
+            padding: Vec::with_capacity(w),
+        };
+        for r in 0..w {
+            let part = s * w + r;
+            let len = base + usize::from(part < extra);
+            let mut members = pool[at..at + len].to_vec();
+            at += len;
+            let mut repeated = 0;
+            if members.is_empty() {
+                if pad {
+                    members.push(pool[part % total]);
+                    repeated = 1;
+                } else {
+                    empty += 1;
+                }
+            }
+            step.batches.push(members);
+            step.padding.push(repeated);
+        }
+        steps.push(step);
+    }
+    empty
+}
+
+/// One size per step, from the union of its images. With `maxShapes`, the plan already uses at
+/// most that many sizes: each step takes the one of them that wastes least on its images, so the
+/// dealing adds no new shape.
+fn step_sizes(ctx: &DealContext<'_>, steps: &[Step], sizes: &[(u32, u32)]) -> Vec<(u32, u32)> {
+    let mut scratch = SizingScratch::default();
+    let mut allowed: Vec<(u32, u32)> = sizes.to_vec();
+    allowed.sort_unstable();
+    allowed.dedup();
+    steps
+        .iter()
+        .map(|step| {
+            let union = step.batches.concat();
+            match ctx.max_shapes {
+                Some(_) if !allowed.is_empty() => allowed
+                    .iter()
+                    .map(|&size| (batch_waste(ctx.shapes, &union, size), size))
+                    .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+                    .map(|(_, size)| size)
+                    .expect("allowed is not empty"),
+                _ => resize_size(ctx.shapes, &union, ctx.sizing, &mut scratch),
+            }
+        })
+        .collect()
 }
 
 /// `f64` to `u64` keeping `total_cmp`'s order.
@@ -350,7 +307,12 @@ fn sort_by_keys<T: Copy>(items: &mut [T], key: impl Fn(T) -> (u64, u64, u64)) {
 mod tests {
     use super::*;
     use crate::synthetic::seed_benchmark_sizes;
-    use crate::{plan, OptionMap, PlanOptions, Samples, StrategyKind};
+    use crate::options::{OptionMap, OptionValue};
+    use crate::{plan, PlanOptions, Samples, StrategyKind};
+
+    fn members_of(d: &Dealt, b: usize) -> &[u32] {
+        &d.order[d.offsets[b] as usize..d.offsets[b + 1] as usize]
+    }
 
     fn setup(n: usize, batch_size: f64) -> (Vec<Shape>, Vec<Vec<u32>>, Vec<(u32, u32)>, Sizing) {
         let dims = seed_benchmark_sizes(n, 3);
@@ -375,13 +337,11 @@ mod tests {
             batch_size: bs,
             sizing: &sizing,
             max_shapes: None,
-            pinned: &[],
         };
         let options = RankOptions {
             world_size: w,
             rank: 0,
             leftover,
-            hold_partial: 0,
         };
         (deal(&ctx, &batches, &sizes, &options), batches)
     }
@@ -394,7 +354,7 @@ mod tests {
         }
         let mut seen = vec![0u32; n];
         for b in 0..d.sizes.len() {
-            let members = d.batch(b);
+            let members = members_of(&d, b);
             assert!(members.len() <= bs);
             let real = members.len() - d.padding[b] as usize;
             for &p in &members[..real] {
@@ -426,7 +386,7 @@ mod tests {
                 check_invariants(&d, n, bs);
                 if leftover == Leftover::Pad {
                     assert_eq!(d.empty, 0);
-                    assert!((0..d.sizes.len()).all(|b| !d.batch(b).is_empty()));
+                    assert!((0..d.sizes.len()).all(|b| !members_of(&d, b).is_empty()));
                 }
             }
         }
@@ -441,7 +401,7 @@ mod tests {
         }
         // 5 samples, 8 ranks: three ranks must get an empty batch (or a repeat with `pad`).
         let (d, _) = deal_with(5, 4, 8, Leftover::Split);
-        assert_eq!((d.steps(), d.empty), (1, 3));
+        assert_eq!((d.sizes.len() / d.world_size, d.empty), (1, 3));
         let (d, _) = deal_with(5, 4, 8, Leftover::Pad);
         assert_eq!(d.padding.iter().sum::<u32>(), 3);
     }
@@ -467,13 +427,11 @@ mod tests {
             batch_size: 16,
             sizing: &sizing,
             max_shapes: Some(distinct.len()),
-            pinned: &[],
         };
         let options = RankOptions {
             world_size: 4,
             rank: 0,
             leftover: Leftover::Split,
-            hold_partial: 0,
         };
         let d = deal(&ctx, &batches, &sizes, &options);
         check_invariants(&d, 1000, 16);
@@ -486,44 +444,10 @@ mod tests {
         assert_eq!(d.sizes.len(), batches.len());
         assert_eq!(
             (0..batches.len())
-                .map(|b| d.batch(b).to_vec())
+                .map(|b| members_of(&d, b).to_vec())
                 .collect::<Vec<_>>(),
             batches
         );
-    }
-
-    #[test]
-    fn hold_partial_takes_small_batches_within_budget_and_respects_pinned() {
-        let (shapes, batches, sizes, sizing) = setup(500, 32.0);
-        let partial: usize = batches.iter().filter(|b| b.len() < 32).map(Vec::len).sum();
-        assert!(partial > 0);
-        let ctx = DealContext {
-            shapes: &shapes,
-            batch_size: 32,
-            sizing: &sizing,
-            max_shapes: None,
-            pinned: &[],
-        };
-        let options = RankOptions {
-            world_size: 1,
-            rank: 0,
-            leftover: Leftover::Split,
-            hold_partial: 10_000,
-        };
-        let d = deal(&ctx, &batches, &sizes, &options);
-        assert_eq!(d.held.len(), partial);
-        assert!((0..d.sizes.len()).all(|b| d.batch(b).len() == 32));
-        let pinned = vec![true; 500];
-        let d = deal(
-            &DealContext {
-                pinned: &pinned,
-                ..ctx
-            },
-            &batches,
-            &sizes,
-            &options,
-        );
-        assert!(d.held.is_empty());
     }
 
     #[test]

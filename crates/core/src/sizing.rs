@@ -2,8 +2,94 @@
 //! real size that minimises the batch's mean log resize waste; it is then scaled into the pixel
 //! bounds and rounded to `multipleOf`.
 
-use crate::features::Shape;
-use crate::options::{SizeMode, Sizing};
+use crate::error::PlanError;
+use crate::options::{OptionReader, MAX_MULTIPLE_OF, MAX_SAFE_INTEGER};
+use crate::shape::Shape;
+
+/// Which real size a batch aims at, before bounds and rounding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SizeMode {
+    /// Medians of ln aspect and ln area: the least mean `ln r` over the batch (SPEC's rule).
+    #[default]
+    Median,
+    /// Centre of the batch's extent in ln width and ln height: the least worst `r` in the batch.
+    Minimax,
+    /// The median target, rounded to whole pixels, then Qwen2-VL's `smart_resize` with
+    /// `factor = multipleOf` and the pixel bounds (see `smart_resize`).
+    SmartResize,
+}
+
+/// How a batch's `resizeSize` is chosen, rounded and bounded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sizing {
+    pub mode: SizeMode,
+    pub multiple_of: u32,
+    pub min_pixels: Option<f64>,
+    pub max_pixels: Option<f64>,
+}
+
+impl Default for Sizing {
+    fn default() -> Self {
+        Sizing {
+            mode: SizeMode::Median,
+            multiple_of: 1,
+            min_pixels: None,
+            max_pixels: None,
+        }
+    }
+}
+
+/// The option names [`Sizing::read`] reads.
+pub const SIZING_OPTIONS: &[&str] = &["multipleOf", "minPixels", "maxPixels", "sizing"];
+
+impl Sizing {
+    /// `sizing`, `multipleOf` (default `default_multiple`), `minPixels`, `maxPixels`, checked
+    /// against each other so that some size always fits.
+    pub fn read(
+        options: &OptionReader,
+        default_mode: SizeMode,
+        default_multiple: u32,
+    ) -> Result<Sizing, PlanError> {
+        let mode = options
+            .choice(
+                "sizing",
+                &[
+                    ("median", SizeMode::Median),
+                    ("minimax", SizeMode::Minimax),
+                    ("smart-resize", SizeMode::SmartResize),
+                ],
+            )?
+            .unwrap_or(default_mode);
+        let multiple_of = options
+            .integer("multipleOf", 1.0, MAX_MULTIPLE_OF)?
+            .map_or(default_multiple, |m| m as u32);
+        let min_pixels = options.integer("minPixels", 1.0, MAX_SAFE_INTEGER)?;
+        let max_pixels = options.integer("maxPixels", 1.0, MAX_SAFE_INTEGER)?;
+        let multiple_area = f64::from(multiple_of) * f64::from(multiple_of);
+        if let Some(max) = max_pixels {
+            if max < multiple_area {
+                return Err(PlanError::option(
+                    "maxPixels",
+                    format!("is {max}, below multipleOf^2 = {multiple_area}: no size would fit"),
+                ));
+            }
+        }
+        if let (Some(min), Some(max)) = (min_pixels, max_pixels) {
+            if min > max {
+                return Err(PlanError::option(
+                    "minPixels",
+                    format!("is {min}, above maxPixels = {max}"),
+                ));
+            }
+        }
+        Ok(Sizing {
+            mode,
+            multiple_of,
+            min_pixels,
+            max_pixels,
+        })
+    }
+}
 
 /// Reusable buffers, so sizing a whole plan allocates twice rather than once per batch.
 #[derive(Default)]

@@ -107,8 +107,8 @@ mod tests {
 
     #[test]
     fn as_a_sizing_mode_a_single_image_gets_exactly_smart_resize() {
-        use crate::features::Shape;
-        use crate::options::{SizeMode, Sizing};
+        use crate::shape::Shape;
+        use crate::sizing::{SizeMode, Sizing};
         use crate::sizing::{resize_size, SizingScratch};
         let sizing = Sizing {
             mode: SizeMode::SmartResize,

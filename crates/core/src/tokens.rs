@@ -1,8 +1,58 @@
 //! Token budgets: cutting an ordered group into batches that each fit `maxTokens` at their own
 //! `resizeSize`, and the batch size a budget implies for strategies that plan by count.
 
-use crate::features::Shape;
-use crate::options::{Sizing, TokenBudget};
+use crate::error::PlanError;
+use crate::options::{OptionReader, MAX_MULTIPLE_OF, MAX_SAFE_INTEGER};
+use crate::shape::Shape;
+use crate::sizing::Sizing;
+
+/// A token budget per batch, as packed vision encoders are fed: a batch of `count` images at
+/// `(H, W)` costs `count * (H / patch_size) * (W / patch_size)` tokens.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TokenBudget {
+    pub max_tokens: u64,
+    pub patch_size: u32,
+}
+
+impl TokenBudget {
+    /// Tokens one image costs at `(height, width)` (sides are multiples of the patch size).
+    pub fn tokens(&self, (height, width): (u32, u32)) -> u64 {
+        u64::from(height / self.patch_size) * u64::from(width / self.patch_size)
+    }
+
+    /// `maxTokens` with `patchSize`: `None` when neither is given. `required` makes both required.
+    pub fn read(options: &OptionReader, required: bool) -> Result<Option<TokenBudget>, PlanError> {
+        let patch_size = options.integer("patchSize", 1.0, MAX_MULTIPLE_OF)?;
+        let max_tokens = options.integer("maxTokens", 1.0, MAX_SAFE_INTEGER)?;
+        match (max_tokens, patch_size) {
+            (Some(max_tokens), Some(patch_size)) => Ok(Some(TokenBudget {
+                max_tokens: max_tokens as u64,
+                patch_size: patch_size as u32,
+            })),
+            (Some(_), None) => Err(PlanError::option("maxTokens", "needs `patchSize` to count tokens")),
+            (None, _) if required => Err(PlanError::option("maxTokens", "is required")),
+            (None, _) => Ok(None),
+        }
+    }
+}
+
+/// `patchSize` alone (sides default to whole patches even without a budget).
+pub fn read_patch_size(options: &OptionReader) -> Result<Option<u32>, PlanError> {
+    Ok(options
+        .integer("patchSize", 1.0, MAX_MULTIPLE_OF)?
+        .map(|p| p as u32))
+}
+
+/// Refuses a `multipleOf` that is not whole patches.
+pub fn check_multiple_of_patch(multiple_of: u32, patch: Option<u32>) -> Result<(), PlanError> {
+    match patch {
+        Some(patch) if multiple_of % patch != 0 => Err(PlanError::option(
+            "multipleOf",
+            format!("is {multiple_of}; with `patchSize` {patch} it must be a multiple of it"),
+        )),
+        _ => Ok(()),
+    }
+}
 use crate::sizing::{fit_size, median, resize_size, SizingScratch};
 
 /// Cuts ordered groups (neighbours alike) into consecutive batches, each as long as its size's

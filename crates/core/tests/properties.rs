@@ -204,9 +204,8 @@ fn sorted_batches_follow_the_key() {
     let p = plan(
         &opts,
         Samples {
-            widths: &widths,
-            heights: &heights,
             keys: Some(&keys),
+            ..Samples::new(&widths, &heights)
         },
     )
     .unwrap();

@@ -55,8 +55,8 @@ proptest! {
             plan_sizes.sort_unstable();
             plan_sizes.dedup();
             for leftover in LEFTOVERS {
-                let ctx = DealContext { shapes: &shapes, batch_size, sizing: &options.sizing, max_shapes, pinned: &[] };
-                let rank_options = RankOptions { world_size, rank: 0, leftover, hold_partial: 0 };
+                let ctx = DealContext { shapes: &shapes, batch_size, sizing: &options.sizing, max_shapes };
+                let rank_options = RankOptions { world_size, rank: 0, leftover };
                 let d = deal(&ctx, &batches, &p.sizes, &rank_options);
                 prop_assert_eq!(d.sizes.len() % world_size, 0, "whole steps");
                 let mut seen = vec![0u32; n];
@@ -70,7 +70,7 @@ proptest! {
                 }
                 let mut empty = 0;
                 for b in 0..d.sizes.len() {
-                    let members = d.batch(b);
+                    let members = &d.order[d.offsets[b] as usize..d.offsets[b + 1] as usize];
                     prop_assert!(members.len() <= batch_size);
                     if members.is_empty() {
                         empty += 1;

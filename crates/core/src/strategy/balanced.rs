@@ -12,8 +12,33 @@
 //!    the summed `(ln r)^2` against the batches' current sizes; batch lengths never change, and
 //!    sizes are recomputed after each pass.
 
-use crate::features::Shape;
-use crate::options::BalancedOptions;
+use crate::shape::Shape;
+use crate::error::PlanError;
+use crate::options::OptionReader;
+
+pub(super) const OPTIONS: &[&str] = &["minFill", "refinePasses"];
+
+/// Full batches: balanced bisection, then `refine_passes` passes of pairwise swaps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BalancedOptions {
+    /// Least share of slots that hold a sample, in (0, 1]. Default 0.95.
+    pub min_fill: f64,
+    pub refine_passes: usize,
+}
+
+pub const DEFAULT_MIN_FILL: f64 = 0.95;
+pub const DEFAULT_REFINE_PASSES: usize = 8;
+
+impl BalancedOptions {
+    pub(super) fn read(options: &OptionReader) -> Result<Self, PlanError> {
+        Ok(BalancedOptions {
+            min_fill: options.fraction("minFill")?.unwrap_or(DEFAULT_MIN_FILL),
+            refine_passes: options
+                .integer("refinePasses", 0.0, 1000.0)?
+                .map_or(DEFAULT_REFINE_PASSES, |n| n as usize),
+        })
+    }
+}
 use crate::sizing::median;
 
 /// Neighbouring batches each batch trades with during refinement.

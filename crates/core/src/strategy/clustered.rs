@@ -7,8 +7,35 @@ use rand_xoshiro::Xoshiro256Plus;
 
 use super::sort_by_shape;
 use crate::error::PlanError;
-use crate::features::Shape;
-use crate::options::ClusterOptions;
+use crate::shape::Shape;
+use crate::options::{OptionReader, MAX_COUNT, MAX_SAFE_INTEGER};
+
+pub(super) const OPTIONS: &[&str] = &["numClusters", "seed", "maxIterations"];
+
+/// Defaults are documented in the README's options table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterOptions {
+    /// `None`: `max(1, floor(n / batchSize))`, the seed's choice.
+    pub num_clusters: Option<usize>,
+    pub seed: u64,
+    pub max_iterations: u64,
+}
+
+pub const DEFAULT_MAX_ITERATIONS: u64 = 3;
+
+impl ClusterOptions {
+    pub(super) fn read(options: &OptionReader) -> Result<Self, PlanError> {
+        Ok(ClusterOptions {
+            num_clusters: options
+                .integer("numClusters", 1.0, MAX_COUNT)?
+                .map(|k| k as usize),
+            seed: options.integer("seed", 0.0, MAX_SAFE_INTEGER)?.unwrap_or(0.0) as u64,
+            max_iterations: options
+                .integer("maxIterations", 1.0, 10_000.0)?
+                .map_or(DEFAULT_MAX_ITERATIONS, |n| n as u64),
+        })
+    }
+}
 
 const TOLERANCE: f64 = 1e-4;
 

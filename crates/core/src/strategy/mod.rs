@@ -1,17 +1,141 @@
-//! The strategies. Each orders a buffer's valid samples into groups of similar shape;
-//! `plan` then cuts every group into batches of at most `batchSize`.
+//! The strategy registry: every strategy, its name, its own options, its default sizing and its
+//! grouping function, in one table ([`StrategyKind::ALL`]). A strategy orders a buffer's valid
+//! samples into groups of similar shape; `plan` then cuts every group into batches.
+//!
+//! Adding a strategy: its own file here (options, parse, groups) and one entry in each match of
+//! this file. The bindings list names with [`StrategyKind::ALL`]; the TypeScript package checks its
+//! classes against that list in a test.
 
 mod balanced;
 mod clustered;
 mod simple;
 mod sorted;
 
-pub use balanced::balanced_groups;
-pub use clustered::cluster_groups;
+pub use balanced::{balanced_groups, BalancedOptions, DEFAULT_MIN_FILL, DEFAULT_REFINE_PASSES};
+pub use clustered::{cluster_groups, ClusterOptions, DEFAULT_MAX_ITERATIONS};
 pub use simple::simple_groups;
-pub use sorted::sorted_groups;
+pub use sorted::{sorted_groups, SortKey};
 
-use crate::features::Shape;
+use crate::error::PlanError;
+use crate::options::{one_of, OptionReader};
+use crate::shape::Shape;
+use crate::sizing::SizeMode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrategyKind {
+    Simple,
+    Sorted,
+    Clustered,
+    Balanced,
+}
+
+/// A strategy with its own options read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Strategy {
+    Simple,
+    Sorted { key: SortKey },
+    Clustered(ClusterOptions),
+    Balanced(BalancedOptions),
+}
+
+/// What grouping needs besides the strategy's own options.
+pub struct GroupInput<'a> {
+    pub shapes: &'a [Shape],
+    /// Samples per batch that count-based strategies aim at.
+    pub batch_size: usize,
+    /// One key per valid sample (only the sorted strategy with a custom key).
+    pub keys: &'a [f64],
+}
+
+impl StrategyKind {
+    /// Every strategy, in the order the documentation lists them.
+    pub const ALL: [StrategyKind; 4] = [
+        StrategyKind::Simple,
+        StrategyKind::Sorted,
+        StrategyKind::Clustered,
+        StrategyKind::Balanced,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            StrategyKind::Simple => "simple",
+            StrategyKind::Sorted => "sorted",
+            StrategyKind::Clustered => "clustered",
+            StrategyKind::Balanced => "balanced",
+        }
+    }
+
+    /// The strategy's own option names, beside the options every strategy takes.
+    pub fn own_options(self) -> &'static [&'static str] {
+        match self {
+            StrategyKind::Simple => &[],
+            StrategyKind::Sorted => sorted::OPTIONS,
+            StrategyKind::Clustered => clustered::OPTIONS,
+            StrategyKind::Balanced => balanced::OPTIONS,
+        }
+    }
+
+    /// The `sizing` a plan uses when the caller gives none.
+    pub fn default_sizing(self) -> SizeMode {
+        match self {
+            // Full batches hold their cell's corners, which the median rule serves worst.
+            StrategyKind::Balanced => SizeMode::Minimax,
+            _ => SizeMode::Median,
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Self, PlanError> {
+        StrategyKind::ALL
+            .into_iter()
+            .find(|k| k.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<String> =
+                    StrategyKind::ALL.iter().map(|k| format!("{:?}", k.name())).collect();
+                PlanError::option(
+                    "strategy",
+                    format!("must be {}, got {name:?}", one_of(&names)),
+                )
+            })
+    }
+
+    /// Reads the strategy's own options (the reader has already refused unknown names).
+    pub fn read_options(self, options: &OptionReader) -> Result<Strategy, PlanError> {
+        Ok(match self {
+            StrategyKind::Simple => Strategy::Simple,
+            StrategyKind::Sorted => Strategy::Sorted {
+                key: sorted::read_key(options)?,
+            },
+            StrategyKind::Clustered => Strategy::Clustered(ClusterOptions::read(options)?),
+            StrategyKind::Balanced => Strategy::Balanced(BalancedOptions::read(options)?),
+        })
+    }
+}
+
+impl Strategy {
+    pub fn kind(&self) -> StrategyKind {
+        match self {
+            Strategy::Simple => StrategyKind::Simple,
+            Strategy::Sorted { .. } => StrategyKind::Sorted,
+            Strategy::Clustered(_) => StrategyKind::Clustered,
+            Strategy::Balanced(_) => StrategyKind::Balanced,
+        }
+    }
+
+    /// Whether the strategy reads one caller-given key per sample.
+    pub fn needs_keys(&self) -> bool {
+        matches!(self, Strategy::Sorted { key: SortKey::Custom })
+    }
+
+    /// Groups of positions into `input.shapes`, each ordered so that neighbours are alike.
+    pub fn groups(&self, input: &GroupInput<'_>) -> Result<Vec<Vec<u32>>, PlanError> {
+        Ok(match self {
+            Strategy::Simple => simple_groups(input.shapes.len()),
+            Strategy::Sorted { key } => sorted_groups(input.shapes, *key, input.keys),
+            Strategy::Clustered(options) => cluster_groups(input.shapes, input.batch_size, options)?,
+            Strategy::Balanced(options) => balanced_groups(input.shapes, input.batch_size, options),
+        })
+    }
+}
 
 /// Sort positions by shape: ln aspect, then ln area, then position (a total, stable order).
 pub(crate) fn sort_by_shape(positions: &mut [u32], shapes: &[Shape]) {
@@ -22,4 +146,21 @@ pub(crate) fn sort_by_shape(positions: &mut [u32], shapes: &[Shape]) {
             .then(sa.ln_area.total_cmp(&sb.ln_area))
             .then(a.cmp(&b))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_strategy_parses_by_its_name() {
+        for kind in StrategyKind::ALL {
+            assert_eq!(StrategyKind::parse(kind.name()).unwrap(), kind);
+        }
+        let e = StrategyKind::parse("kmeans").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "option `strategy` must be \"simple\", \"sorted\", \"clustered\" or \"balanced\", got \"kmeans\""
+        );
+    }
 }

@@ -1,5 +1,39 @@
-use crate::features::Shape;
-use crate::options::SortKey;
+use crate::error::PlanError;
+use crate::options::OptionReader;
+use crate::shape::Shape;
+
+pub(super) const OPTIONS: &[&str] = &["key"];
+
+/// What the sorted strategy orders by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    /// `width / height`.
+    Aspect,
+    /// `width * height`.
+    Area,
+    /// One number per sample, given by the caller (a key function in TypeScript).
+    Custom,
+}
+
+/// `key`: `"aspect"` (default), `"area"`, or `"custom"` (bindings send it for a key function).
+pub(super) fn read_key(options: &OptionReader) -> Result<SortKey, PlanError> {
+    let key = options
+        .choice(
+            "key",
+            &[
+                ("aspect", SortKey::Aspect),
+                ("area", SortKey::Area),
+                ("custom", SortKey::Custom),
+            ],
+        )
+        .map_err(|_| {
+            PlanError::option(
+                "key",
+                "must be \"aspect\", \"area\" or a function returning a number",
+            )
+        })?;
+    Ok(key.unwrap_or(SortKey::Aspect))
+}
 
 /// One group ordered by the key, ascending; ties keep input order.
 pub fn sorted_groups(shapes: &[Shape], key: SortKey, custom: &[f64]) -> Vec<Vec<u32>> {

@@ -2,8 +2,9 @@
 //! every new input shape, so a plan may be limited to a few `resizeSize` values, chosen from the
 //! data. Images move to the shape that suits them, then are batched per shape.
 
-use crate::features::Shape;
-use crate::options::{Sizing, TokenBudget};
+use crate::shape::Shape;
+use crate::sizing::Sizing;
+use crate::tokens::TokenBudget;
 use crate::sizing::{resize_size, SizingScratch};
 
 const MAX_ROUNDS: usize = 20;

@@ -1,0 +1,205 @@
+//! One buffer, one call: everything a binding asks of the planner for a buffer happens here, so
+//! it crosses into wasm once: encoded images' headers are read, the buffer is planned, partial
+//! batches are carried over, and the batches are dealt to ranks.
+//!
+//! Encoded images arrive as prefixes (the first [`HEADER_PREFIX_PASSES`]`[0]` bytes of each
+//! file). When a header lies further in (a JPEG with a large EXIF block), the planner asks the
+//! caller for a longer prefix through `more`, pass by pass, without returning.
+
+use crate::carry::{hold_partial, CarryOptions};
+use crate::error::{PlanError, Reject};
+use crate::header::{read_header, HeaderError, HeaderInfo};
+use crate::plan::{plan_batches, PlanOptions, Planned};
+use crate::ranks::{deal, DealContext, Dealt, RankOptions};
+use crate::samples::Samples;
+
+/// Bytes of each file read for its header, pass by pass. Almost every size lies in the first
+/// 2 KiB (PNG, GIF, BMP, WebP: under 32 bytes; JPEG: after its tables); a JPEG with large
+/// metadata first (EXIF thumbnail, ICC profile) needs the second pass; only beyond that the whole
+/// file (`usize::MAX`). The only ladder of the library: the TS package and the CLI read it here.
+pub const HEADER_PREFIX_PASSES: [usize; 3] = [2 * 1024, 256 * 1024, usize::MAX];
+
+/// Encoded images laid end to end: image `k` is `bytes[offsets[k]..offsets[k + 1]]`, a prefix of
+/// a file `lengths[k]` bytes long.
+#[derive(Debug, Clone, Copy)]
+pub struct EncodedPrefixes<'a> {
+    pub bytes: &'a [u8],
+    pub offsets: &'a [u32],
+    pub lengths: &'a [f64],
+}
+
+impl EncodedPrefixes<'_> {
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1).min(self.lengths.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn prefix(&self, k: usize) -> &[u8] {
+        let (a, b) = (self.offsets[k] as usize, self.offsets[k + 1] as usize);
+        self.bytes.get(a..b.max(a)).unwrap_or(&[])
+    }
+}
+
+/// Asks the caller for the first `limit` bytes of encoded image `k` (all of it for `usize::MAX`);
+/// `None` when it cannot give more.
+pub type MoreBytes<'m> = &'m mut dyn FnMut(usize, usize) -> Option<Vec<u8>>;
+
+/// Reads every encoded image's header, growing a prefix only while its header lies beyond it.
+pub fn read_headers(images: EncodedPrefixes<'_>, more: MoreBytes<'_>) -> Vec<Result<HeaderInfo, HeaderError>> {
+    (0..images.len())
+        .map(|k| {
+            let length = images.lengths[k];
+            let first = images.prefix(k);
+            let mut result = read_header(first, first.len() as f64 >= length);
+            for &limit in &HEADER_PREFIX_PASSES[1..] {
+                if !matches!(result, Err(HeaderError::NeedMore { .. })) {
+                    break;
+                }
+                let Some(bytes) = more(k, limit) else { break };
+                result = read_header(&bytes, bytes.len() as f64 >= length);
+            }
+            result
+        })
+        .collect()
+}
+
+/// What one buffer asks for besides the plan.
+#[derive(Debug, Clone, Default)]
+pub struct BufferOptions {
+    pub ranks: Option<RankOptions>,
+    pub carry: Option<CarryOptions>,
+}
+
+/// A buffer's samples: sizes known to the binding, plus encoded images whose headers are read
+/// here (`positions[k]` is encoded image `k`'s index in the buffer; its width and height are
+/// ignored), and the samples carried once already (never carried again).
+pub struct BufferSamples<'a> {
+    pub widths: &'a [f64],
+    pub heights: &'a [f64],
+    pub keys: Option<&'a [f64]>,
+    pub encoded: EncodedPrefixes<'a>,
+    pub positions: &'a [u32],
+    pub pinned: &'a [bool],
+}
+
+/// The outcome: batches by input index, dealt to ranks (one rank: one step per batch).
+#[derive(Debug, Clone, Default)]
+pub struct BufferPlan {
+    pub dealt: Dealt,
+    pub rejects: Vec<Reject>,
+}
+
+/// Reads headers, plans, carries over and deals one buffer. Positions in the result (`order`,
+/// `held`, `dropped`) are input indices.
+pub fn plan_buffer(
+    options: &PlanOptions,
+    buffer_options: &BufferOptions,
+    samples: BufferSamples<'_>,
+    more: MoreBytes<'_>,
+) -> Result<BufferPlan, PlanError> {
+    if samples.positions.len() != samples.encoded.len() {
+        return Err(PlanError::Input {
+            message: "encoded images and their positions differ in count".into(),
+        });
+    }
+    if let Some(ranks) = &buffer_options.ranks {
+        if ranks.world_size > 1 && options.tokens.is_some() {
+            return Err(PlanError::option(
+                "worldSize",
+                "above 1 cannot be combined with `maxTokens` yet (a step's shared size could exceed a batch's budget)",
+            ));
+        }
+    }
+    let (widths, heights, known) = sizes_with_headers(&samples, more);
+    let planned = plan_batches(
+        options,
+        Samples {
+            widths: &widths,
+            heights: &heights,
+            keys: samples.keys,
+            known: &known,
+        },
+    )?;
+    Ok(carry_and_deal(options, buffer_options, samples.pinned, planned))
+}
+
+/// Widths and heights with the encoded images' headers filled in, and the unreadable ones as
+/// rejects (ascending index).
+fn sizes_with_headers(samples: &BufferSamples<'_>, more: MoreBytes<'_>) -> (Vec<f64>, Vec<f64>, Vec<Reject>) {
+    let mut widths = samples.widths.to_vec();
+    let mut heights = samples.heights.to_vec();
+    let mut known = Vec::new();
+    for (k, result) in read_headers(samples.encoded, more).into_iter().enumerate() {
+        let i = samples.positions[k] as usize;
+        let (Some(w), Some(h)) = (widths.get_mut(i), heights.get_mut(i)) else {
+            continue;
+        };
+        match result {
+            Ok(info) => (*w, *h) = (f64::from(info.width), f64::from(info.height)),
+            Err(e) => {
+                (*w, *h) = (f64::NAN, f64::NAN);
+                known.push(Reject {
+                    index: i,
+                    code: e.code(),
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+    known.sort_by_key(|r| r.index);
+    (widths, heights, known)
+}
+
+fn carry_and_deal(
+    options: &PlanOptions,
+    buffer_options: &BufferOptions,
+    pinned_by_index: &[bool],
+    planned: Planned,
+) -> BufferPlan {
+    let Planned {
+        shapes,
+        indices,
+        batches,
+        sizes,
+        rejects,
+    } = planned;
+    let batch_size = options
+        .batch_size
+        .unwrap_or_else(|| batches.iter().map(Vec::len).max().unwrap_or(1));
+    let (kept, held) = match &buffer_options.carry {
+        None => ((0..batches.len()).collect(), Vec::new()),
+        Some(carry) => {
+            let pinned: Vec<bool> = indices
+                .iter()
+                .map(|&i| pinned_by_index.get(i as usize).copied().unwrap_or(false))
+                .collect();
+            hold_partial(&batches, batch_size, &pinned, carry)
+        }
+    };
+    let kept_batches: Vec<Vec<u32>> = kept.iter().map(|&b| batches[b].clone()).collect();
+    let kept_sizes: Vec<(u32, u32)> = kept.iter().map(|&b| sizes[b]).collect();
+    let ranks = buffer_options.ranks.clone().unwrap_or(RankOptions {
+        world_size: 1,
+        rank: 0,
+        leftover: Default::default(),
+    });
+    let ctx = DealContext {
+        shapes: &shapes,
+        batch_size,
+        sizing: &options.sizing,
+        max_shapes: options.max_shapes,
+    };
+    let mut dealt = deal(&ctx, &kept_batches, &kept_sizes, &ranks);
+    // Positions into `shapes` become input indices.
+    let to_index = |p: &mut u32| *p = indices[*p as usize];
+    dealt.order.iter_mut().for_each(to_index);
+    dealt.dropped.iter_mut().for_each(to_index);
+    dealt.held.extend(held);
+    dealt.held.iter_mut().for_each(to_index);
+    dealt.held.sort_unstable();
+    dealt.dropped.sort_unstable();
+    BufferPlan { dealt, rejects }
+}
