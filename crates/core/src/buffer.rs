@@ -203,3 +203,68 @@ fn carry_and_deal(
     dealt.dropped.sort_unstable();
     BufferPlan { dealt, rejects }
 }
+
+/// `batchStream`'s own options (beside `batcher`, or `strategy` with that strategy's options,
+/// and the JS-only `onReject` and `signal`, which the binding keeps).
+pub const STREAM_OPTIONS: &[&str] = &["bufferSize", "carry", "maxCarry", "worldSize", "rank", "leftover"];
+
+/// `batchStream`'s options, with their defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamOptions {
+    /// Samples planned together (default 1024).
+    pub buffer_size: usize,
+    /// Carry partial batches into the next buffer (default false), at most `maxCarry` samples
+    /// (default half a buffer).
+    pub carry: Option<CarryOptions>,
+    pub ranks: RankOptions,
+}
+
+pub const DEFAULT_BUFFER_SIZE: usize = 1024;
+const MAX_BUFFER_SIZE: f64 = 16_777_216.0;
+
+impl StreamOptions {
+    /// Reads the stream's options; `others` are further names accepted and left to the caller
+    /// (a strategy's options when the stream makes its batcher).
+    /// `batch_size` is the planner's (rank steps and carry-over are counted in batches).
+    pub fn parse(entries: &crate::options::OptionMap, others: &[&str], batch_size: usize) -> Result<Self, PlanError> {
+        let options = crate::options::OptionReader::new(entries, &[STREAM_OPTIONS, others], "of batchStream")?;
+        let buffer_size = options
+            .integer("bufferSize", 1.0, MAX_BUFFER_SIZE)?
+            .map_or(DEFAULT_BUFFER_SIZE, |b| b as usize);
+        let carry = match options.boolean("carry")?.unwrap_or(false) {
+            false if options.has("maxCarry") => {
+                return Err(PlanError::option("maxCarry", "applies only with `carry: true`"))
+            }
+            false => None,
+            true => Some(CarryOptions {
+                max_samples: options
+                    .integer("maxCarry", 0.0, MAX_BUFFER_SIZE)?
+                    .map_or(buffer_size / 2, |m| m as usize),
+            }),
+        };
+        let ranks = RankOptions::read(&options)?;
+        if ranks.leftover == crate::ranks::Leftover::Hold {
+            return Err(PlanError::option(
+                "leftover",
+                "\"hold\" is what the stream does between buffers; for the tail use \"split\", \"pad\" or \"drop\"",
+            ));
+        }
+        let w = ranks.world_size;
+        if w > 1 && buffer_size < w * batch_size {
+            return Err(PlanError::option(
+                "bufferSize",
+                format!("is {buffer_size}; with worldSize {w} it must be at least worldSize * batchSize = {}", w * batch_size),
+            ));
+        }
+        // Held samples never fill the buffer: rank leftovers take at most (worldSize - 1) batches.
+        let room = buffer_size.saturating_sub(1 + (w - 1) * batch_size);
+        let carry = carry.map(|c| CarryOptions {
+            max_samples: c.max_samples.min(room),
+        });
+        Ok(StreamOptions {
+            buffer_size,
+            carry,
+            ranks,
+        })
+    }
+}

@@ -21,6 +21,7 @@ pub mod error;
 pub mod header;
 pub mod max_shapes;
 pub mod metrics;
+pub mod normalize;
 pub mod options;
 pub mod packing;
 pub mod plan;

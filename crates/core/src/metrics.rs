@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::error::PlanError;
+use crate::options::{show, OptionMap, OptionReader, MAX_COUNT};
 use crate::tokens::TokenBudget;
 use crate::plan::Plan;
 use crate::samples::{Checked, Samples};
@@ -33,6 +34,49 @@ pub struct Metrics {
     /// With a token budget: tokens the batches use over `batches * maxTokens`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_fill: Option<f64>,
+}
+
+/// `evaluate`'s options: `batchSize` (slots per batch, for `fill`) and a token budget (for
+/// `tokenFill`).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct EvaluateOptions {
+    pub batch_size: Option<usize>,
+    pub budget: Option<TokenBudget>,
+}
+
+impl EvaluateOptions {
+    pub fn parse(entries: &OptionMap) -> Result<Self, PlanError> {
+        let options = OptionReader::new(entries, &[&["batchSize", "maxTokens", "patchSize"]], "of evaluate")?;
+        Ok(EvaluateOptions {
+            batch_size: options.integer("batchSize", 1.0, MAX_COUNT)?.map(|b| b as usize),
+            budget: TokenBudget::read(&options, false)?,
+        })
+    }
+}
+
+/// Batch sizes as a binding received them (JS numbers), checked: whole numbers from 1 to 2^32 - 1.
+pub fn read_resize_sizes(heights: &[f64], widths: &[f64]) -> Result<Vec<(u32, u32)>, PlanError> {
+    if heights.len() != widths.len() {
+        return Err(PlanError::Input {
+            message: "resize heights and widths differ in length".into(),
+        });
+    }
+    let side = |v: f64| (v.fract() == 0.0 && (1.0..=4_294_967_295.0).contains(&v)).then_some(v as u32);
+    heights
+        .iter()
+        .zip(widths)
+        .enumerate()
+        .map(|(b, (&h, &w))| match (side(h), side(w)) {
+            (Some(h), Some(w)) => Ok((h, w)),
+            _ => Err(PlanError::Input {
+                message: format!(
+                    "batch {b}: resizeSize must be two whole numbers >= 1, got [{}, {}]",
+                    show(h),
+                    show(w)
+                ),
+            }),
+        })
+        .collect()
 }
 
 /// Scores the batches `plan` describes (its `order`, `offsets` and `sizes`; rejects are ignored)

@@ -19,7 +19,9 @@ pub enum OptionValue {
     Number(f64),
     Text(String),
     List(Vec<f64>),
-    /// Objects, null and anything else: always a type error, reported by name.
+    /// A plain object of options (for example imaging's `normalize: { mean, std }`).
+    Map(BTreeMap<String, OptionValue>),
+    /// Null, mixed arrays and anything else: always a type error, reported by name.
     Other(IgnoredAny),
 }
 
@@ -30,7 +32,8 @@ impl OptionValue {
             OptionValue::Number(_) => "a number",
             OptionValue::Text(_) => "a string",
             OptionValue::List(_) => "an array",
-            OptionValue::Other(_) => "an object or null",
+            OptionValue::Map(_) => "an object",
+            OptionValue::Other(_) => "null or an array that is not all numbers",
         }
     }
 }

@@ -21,6 +21,10 @@
 //! would round to 0 is at least `factor` (as `qwen_vl_utils` does with `max(factor, ...)`), and
 //! images with an aspect ratio above 200 or a side below `factor` are sized instead of refused.
 
+use crate::error::PlanError;
+use crate::options::{show, OptionMap, OptionReader, MAX_MULTIPLE_OF, MAX_SAFE_INTEGER};
+use crate::shape::Shape;
+
 /// `(height, width)` for an image of `height x width` pixels (whole numbers >= 1). `min_pixels`
 /// and `max_pixels` of `None` leave that side unbounded.
 pub fn smart_resize(
@@ -45,6 +49,26 @@ pub fn smart_resize(
     }
     // Sides stay far below 2^32 for inputs up to 2^31 - 1; `as` saturates regardless.
     (h_bar as u32, w_bar as u32)
+}
+
+/// `smartResize(height, width, options)` as the bindings call it: the image size is checked like
+/// any sample's, and `factor`, `minPixels`, `maxPixels` are read and checked against each other
+/// (defaults: Qwen2-VL's). Returns `(height, width)`.
+pub fn smart_resize_checked(height: f64, width: f64, entries: &OptionMap) -> Result<(u32, u32), PlanError> {
+    Shape::new(0, width, height).map_err(PlanError::Sample)?;
+    let options = OptionReader::new(entries, &[&["factor", "minPixels", "maxPixels"]], "of smartResize")?;
+    let factor = options
+        .integer("factor", 1.0, MAX_MULTIPLE_OF)?
+        .map_or(QWEN2_VL_FACTOR, |f| f as u32);
+    let min = options.integer("minPixels", 1.0, MAX_SAFE_INTEGER)?.unwrap_or(QWEN2_VL_MIN_PIXELS);
+    let max = options.integer("maxPixels", 1.0, MAX_SAFE_INTEGER)?.unwrap_or(QWEN2_VL_MAX_PIXELS);
+    if min > max {
+        return Err(PlanError::option(
+            "minPixels",
+            format!("is {}, above maxPixels = {}", show(min), show(max)),
+        ));
+    }
+    Ok(smart_resize(height, width, factor, Some(min), Some(max)))
 }
 
 /// Qwen2-VL's published bounds: `min_pixels = 56 * 56`, `max_pixels = 28 * 28 * 1280`.

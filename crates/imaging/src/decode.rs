@@ -3,7 +3,7 @@
 
 use crate::{ImageFailure, Sample, Source};
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
-use mm_batcher_core::{header::signature_hex, HeaderError, ImageFormat};
+use mm_batcher_core::{header::signature_hex, ErrorCode, HeaderError, ImageFormat};
 use std::io::{Cursor, ErrorKind};
 
 /// Size and format of a decoded image; the pixels are in the caller's buffer (RGB8, row-major).
@@ -22,7 +22,7 @@ pub fn decode(
     max_input_pixels: u64,
     rgb: &mut Vec<u8>,
 ) -> Result<Decoded, ImageFailure> {
-    let failure = |code: &'static str, format: &'static str, cause: String| ImageFailure {
+    let failure = |code: ErrorCode, format: &'static str, cause: String| ImageFailure {
         position,
         index: sample.index,
         code,
@@ -39,7 +39,7 @@ pub fn decode(
             const F: &str = "RGBA pixels";
             if width == 0 || height == 0 {
                 return Err(failure(
-                    "INVALID_IMAGE",
+                    ErrorCode::InvalidImage,
                     F,
                     format!("zero-sized image ({width} x {height})"),
                 ));
@@ -47,7 +47,7 @@ pub fn decode(
             let need = width as u64 * height as u64 * 4;
             if data.len() as u64 != need {
                 return Err(failure(
-                    "INVALID_IMAGE",
+                    ErrorCode::InvalidImage,
                     F,
                     format!(
                         "pixel data holds {} bytes, but a {width} x {height} RGBA image needs {need}",
@@ -68,7 +68,7 @@ pub fn decode(
         Source::Encoded(bytes) => {
             let Some(format) = ImageFormat::sniff(bytes) else {
                 return Err(failure(
-                    "UNSUPPORTED_IMAGE",
+                    ErrorCode::UnsupportedImage,
                     "unknown",
                     format!(
                         "unsupported format: the bytes start with {}, which is none of PNG, JPEG, WebP, GIF or BMP",
@@ -83,7 +83,7 @@ pub fn decode(
                     let pixels = info.width as u64 * info.height as u64;
                     if pixels > max_input_pixels {
                         return Err(failure(
-                            "IMAGE_TOO_LARGE",
+                            ErrorCode::ImageTooLarge,
                             name,
                             too_large(info.width, info.height, max_input_pixels),
                         ));
@@ -91,21 +91,21 @@ pub fn decode(
                 }
                 Err(HeaderError::ZeroSized { width, height, .. }) => {
                     return Err(failure(
-                        "INVALID_IMAGE",
+                        ErrorCode::InvalidImage,
                         name,
                         format!("zero-sized image ({width} x {height})"),
                     ));
                 }
                 Err(HeaderError::Truncated { length, .. }) => {
                     return Err(failure(
-                        "INVALID_IMAGE",
+                        ErrorCode::InvalidImage,
                         name,
                         format!("truncated, the file ends after {length} bytes, inside its header"),
                     ));
                 }
                 Err(HeaderError::Corrupt { cause, .. }) => {
                     return Err(failure(
-                        "INVALID_IMAGE",
+                        ErrorCode::InvalidImage,
                         name,
                         format!("corrupt header ({cause})"),
                     ));
@@ -113,17 +113,17 @@ pub fn decode(
                 Err(_) => {}
             }
             if let Some(cause) = truncation(format, bytes) {
-                return Err(failure("INVALID_IMAGE", name, cause));
+                return Err(failure(ErrorCode::InvalidImage, name, cause));
             }
             let image_error = |stage: &str, e: image::ImageError| {
                 let (code, cause) = match &e {
-                    image::ImageError::Limits(_) => ("IMAGE_TOO_LARGE", format!("{stage}: {e}")),
+                    image::ImageError::Limits(_) => (ErrorCode::ImageTooLarge, format!("{stage}: {e}")),
                     image::ImageError::Unsupported(_) => (
-                        "UNSUPPORTED_IMAGE",
+                        ErrorCode::UnsupportedImage,
                         format!("{stage}: unsupported variant ({e})"),
                     ),
                     image::ImageError::IoError(io) if io.kind() == ErrorKind::UnexpectedEof => (
-                        "INVALID_IMAGE",
+                        ErrorCode::InvalidImage,
                         format!(
                             "{stage}: truncated, the file ends early ({} bytes)",
                             bytes.len()
@@ -147,7 +147,7 @@ pub fn decode(
                         } else {
                             "corrupt data"
                         };
-                        ("INVALID_IMAGE", format!("{stage}: {what} ({text})"))
+                        (ErrorCode::InvalidImage, format!("{stage}: {what} ({text})"))
                     }
                 };
                 failure(code, name, cause)
@@ -163,7 +163,7 @@ pub fn decode(
             let (w, h) = decoder.dimensions();
             if w == 0 || h == 0 {
                 return Err(failure(
-                    "INVALID_IMAGE",
+                    ErrorCode::InvalidImage,
                     name,
                     format!("zero-sized image ({w} x {h})"),
                 ));
@@ -171,7 +171,7 @@ pub fn decode(
             let pixels = w as u64 * h as u64;
             if pixels > max_input_pixels {
                 return Err(failure(
-                    "IMAGE_TOO_LARGE",
+                    ErrorCode::ImageTooLarge,
                     name,
                     too_large(w, h, max_input_pixels),
                 ));
@@ -193,7 +193,7 @@ pub fn decode(
             };
             if rgb.len() as u64 != width as u64 * height as u64 * 3 {
                 return Err(failure(
-                    "INVALID_IMAGE",
+                    ErrorCode::InvalidImage,
                     name,
                     "decoder returned fewer pixels than its size".into(),
                 ));

@@ -1,6 +1,6 @@
 //! Where an image goes in the canvas: the source rectangle to read and the box to fill.
 
-use crate::Fit;
+use crate::Mode;
 
 /// `crop`: source rectangle `[left, top, width, height]` (fractional, in source pixels);
 /// `content`: destination box `[x, y, width, height]` in the canvas.
@@ -16,15 +16,15 @@ pub struct Layout {
 ///   of an odd margin goes right / bottom); the rest is padding.
 /// - `Crop`: scaled by `max(W / w, H / h)` to cover the canvas, centre crop (fractional source box,
 ///   so no rounding shift).
-pub fn layout(w: u32, h: u32, height: u32, width: u32, fit: Fit) -> Layout {
+pub fn layout(w: u32, h: u32, height: u32, width: u32, mode: Mode) -> Layout {
     let (wf, hf, cw, ch) = (w as f64, h as f64, width as f64, height as f64);
     let full = [0.0, 0.0, wf, hf];
-    match fit {
-        Fit::Stretch => Layout {
+    match mode {
+        Mode::Stretch => Layout {
             crop: full,
             content: [0, 0, width, height],
         },
-        Fit::Letterbox => {
+        Mode::Letterbox => {
             let s = (cw / wf).min(ch / hf);
             let bw = ((wf * s).round() as u32).clamp(1, width);
             let bh = ((hf * s).round() as u32).clamp(1, height);
@@ -33,7 +33,7 @@ pub fn layout(w: u32, h: u32, height: u32, width: u32, fit: Fit) -> Layout {
                 content: [(width - bw) / 2, (height - bh) / 2, bw, bh],
             }
         }
-        Fit::Crop => {
+        Mode::Crop => {
             let s = (cw / wf).max(ch / hf);
             let (sw, sh) = ((cw / s).min(wf), (ch / s).min(hf));
             Layout {

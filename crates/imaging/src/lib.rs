@@ -7,7 +7,7 @@
 //!
 //! This crate is kept apart from `mm-batcher-core` so that planning-only users ship no codecs.
 //! Nothing here panics on any input: every problem is an [`ImageFailure`] (sample index, format,
-//! cause) or an [`OptionError`].
+//! cause) or a [`PlanError`] naming the option.
 //!
 //! ```
 //! use mm_batcher_imaging::{batch_tensor, Sample, Source, TensorSpec};
@@ -21,14 +21,15 @@
 
 mod decode;
 mod layout;
-mod spec;
+mod tensor_options;
 
 pub use decode::{decode, Decoded};
 pub use layout::{layout, Layout};
 pub use mm_batcher_core::ImageFormat;
-pub use spec::{
-    Dtype, Filter, Fit, OptionError, SpecInput, TensorSpec, DEFAULT_MAX_INPUT_PIXELS,
-    MAX_BATCH_BYTES,
+pub use mm_batcher_core::{ErrorCode, PlanError};
+pub use mm_batcher_core::normalize::{Normalize, NORMALIZE_PRESETS};
+pub use tensor_options::{
+    Dtype, Filter, Mode, TensorSpec, DEFAULT_MAX_INPUT_PIXELS, MAX_BATCH_BYTES, TENSOR_OPTIONS,
 };
 
 use fast_image_resize::images::{Image, ImageRef};
@@ -62,8 +63,8 @@ pub struct ImageFailure {
     pub position: usize,
     /// Position in the caller's buffer (`Sample::index`).
     pub index: usize,
-    /// `UNSUPPORTED_IMAGE`, `INVALID_IMAGE` or `IMAGE_TOO_LARGE`.
-    pub code: &'static str,
+    /// `UnsupportedImage`, `InvalidImage` or `ImageTooLarge`.
+    pub code: ErrorCode,
     /// `PNG`, `JPEG`, `WebP`, `GIF`, `BMP`, `RGBA pixels`, or `unknown`.
     pub format: &'static str,
     pub cause: String,
@@ -157,7 +158,7 @@ pub fn batch_tensor(
         return Err(ImageFailure {
             position: 0,
             index: samples.first().map_or(0, |s| s.index),
-            code: "IMAGE_TOO_LARGE",
+            code: ErrorCode::ImageTooLarge,
             format: "batch",
             cause: format!(
                 "the batch tensor ({} bytes) cannot be allocated (limit {MAX_BATCH_BYTES} bytes)",
@@ -201,7 +202,7 @@ pub fn batch_tensor(
                 let dst = &mut out_u8[base..];
                 if bw as usize != w || bh as usize != h {
                     for px in dst.chunks_exact_mut(3) {
-                        px.copy_from_slice(&spec.pad);
+                        px.copy_from_slice(&spec.pad_value);
                     }
                 }
                 let row = bw as usize * 3;
@@ -216,7 +217,7 @@ pub fn batch_tensor(
                 let dst = &mut out_f32[base..];
                 if bw as usize != w || bh as usize != h {
                     for c in 0..3 {
-                        dst[c * plane..(c + 1) * plane].fill(lut[c][spec.pad[c] as usize]);
+                        dst[c * plane..(c + 1) * plane].fill(lut[c][spec.pad_value[c] as usize]);
                     }
                 }
                 let (r, rest) = dst.split_at_mut(plane);
@@ -270,7 +271,7 @@ fn resize_one<'s>(
     let fail = |cause: String| ImageFailure {
         position,
         index: sample.index,
-        code: "INVALID_IMAGE",
+        code: ErrorCode::InvalidImage,
         format: decoded.format,
         cause,
     };
@@ -279,7 +280,7 @@ fn resize_one<'s>(
         decoded.height,
         spec.height,
         spec.width,
-        spec.fit,
+        spec.mode,
     );
     let [_, _, bw, bh] = l.content;
     let src = ImageRef::new(decoded.width, decoded.height, rgb_buffer, PixelType::U8x3)
@@ -330,7 +331,7 @@ pub fn decode_batch(
                 return Err(ImageFailure {
                     position,
                     index: sample.index,
-                    code: "IMAGE_TOO_LARGE",
+                    code: ErrorCode::ImageTooLarge,
                     format: d.format,
                     cause: format!(
                         "the batch's decoded pixels would reach {total} bytes, above the {MAX_BATCH_BYTES}-byte limit of one batch; use smaller batches or a lower maxInputPixels"
@@ -351,11 +352,4 @@ pub fn decode_batch(
         }
     }
     Ok(out)
-}
-
-/// Patch grid of a `height x width` canvas for a square patch: `(rows, cols)`, or `None` when a
-/// side is not a multiple of the patch.
-pub fn patch_grid(height: u32, width: u32, patch: u32) -> Option<(u32, u32)> {
-    (patch > 0 && height.is_multiple_of(patch) && width.is_multiple_of(patch))
-        .then(|| (height / patch, width / patch))
 }

@@ -79,8 +79,10 @@ fn every_format_decodes_and_resizes() {
 fn constant_image_normalises_exactly() {
     let px = [10u8, 200, 30, 255].repeat(7 * 5);
     let mut spec = TensorSpec::new(4, 6);
-    spec.mean = [0.5, 0.5, 0.5];
-    spec.std = [0.5, 0.25, 0.5];
+    spec.normalize = Normalize {
+        mean: [0.5, 0.5, 0.5],
+        std: [0.5, 0.25, 0.5],
+    };
     let out = batch_tensor(
         &[Sample {
             index: 0,
@@ -117,9 +119,9 @@ fn letterbox_pads_and_reports_content_boxes() {
     let wide = [255u8; 4 * 100 * 50];
     let tall = [255u8; 4 * 10 * 40];
     let mut spec = TensorSpec::new(20, 20);
-    spec.fit = Fit::Letterbox;
+    spec.mode = Mode::Letterbox;
     spec.dtype = Dtype::U8;
-    spec.pad = [1, 2, 3];
+    spec.pad_value = [1, 2, 3];
     let samples = [
         Sample {
             index: 5,
@@ -169,7 +171,7 @@ fn crop_takes_the_centre() {
         }
     }
     let mut spec = TensorSpec::new(10, 10);
-    spec.fit = Fit::Crop;
+    spec.mode = Mode::Crop;
     spec.dtype = Dtype::U8;
     let out = batch_tensor(
         &[Sample {
@@ -280,9 +282,9 @@ fn bad_input_gives_clear_failures_and_skip_keeps_the_rest() {
             .unwrap_or_else(|| panic!("no failure for {i}"))
     };
     assert_eq!(by_index(11).format, "PNG");
-    assert_eq!(by_index(12).code, "INVALID_IMAGE");
-    assert_eq!(by_index(13).code, "UNSUPPORTED_IMAGE");
-    assert_eq!(by_index(14).code, "IMAGE_TOO_LARGE");
+    assert_eq!(by_index(12).code, ErrorCode::InvalidImage);
+    assert_eq!(by_index(13).code, ErrorCode::UnsupportedImage);
+    assert_eq!(by_index(14).code, ErrorCode::ImageTooLarge);
     assert!(
         by_index(14).to_string().contains("maxInputPixels"),
         "{}",
@@ -341,35 +343,38 @@ fn garbage_never_panics() {
     }
 }
 
+fn options(json: &str) -> mm_batcher_core::OptionMap {
+    serde_json::from_str(json).unwrap()
+}
+
 #[test]
 fn options_are_validated() {
-    let base = SpecInput {
-        height: 8.0,
-        width: 8.0,
-        ..Default::default()
+    assert!(TensorSpec::parse(&options(r#"{"size": [8, 8]}"#)).is_ok());
+    let bad = |json: &str, option: &str| {
+        let e = TensorSpec::parse(&options(json)).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidOption, "{json}");
+        assert!(e.to_string().starts_with(&format!("option `{option}`")), "{json}: {e}");
     };
-    assert!(TensorSpec::parse(&base).is_ok());
-    let bad = |f: fn(&mut SpecInput), option: &str| {
-        let mut s = base.clone();
-        f(&mut s);
-        assert_eq!(TensorSpec::parse(&s).unwrap_err().option, option);
-    };
-    bad(|s| s.height = 0.0, "height");
-    bad(|s| s.width = 1.5, "width");
-    bad(|s| s.mode = Some("fill".into()), "mode");
-    bad(|s| s.filter = Some("nearest".into()), "filter");
-    bad(|s| s.std = Some(vec![0.0, 1.0, 1.0]), "std");
-    bad(|s| s.mean = Some(vec![1.0, 2.0]), "mean");
-    bad(|s| s.pad = Some(vec![256.0]), "padValue");
-    bad(|s| s.max_input_pixels = Some(0.0), "maxInputPixels");
+    bad(r#"{"size": [0, 8]}"#, "size");
+    bad(r#"{"size": [8, 1.5]}"#, "size");
+    bad(r#"{}"#, "size");
+    bad(r#"{"size": [8, 8], "mode": "fill"}"#, "mode");
+    bad(r#"{"size": [8, 8], "filter": "nearest"}"#, "filter");
+    bad(r#"{"size": [8, 8], "normalize": {"mean": [0, 0, 0], "std": [0, 1, 1]}}"#, "std");
+    bad(r#"{"size": [8, 8], "normalize": {"mean": [1, 2], "std": [1]}}"#, "mean");
+    bad(r#"{"size": [8, 8], "normalize": "openai"}"#, "normalize");
+    bad(r#"{"size": [8, 8], "padValue": [256]}"#, "padValue");
+    bad(r#"{"size": [8, 8], "maxInputPixels": 0}"#, "maxInputPixels");
+    bad(r#"{"size": [8, 8], "maxInputPixels": "100"}"#, "maxInputPixels");
+    bad(r#"{"size": [8, 8], "patchSize": 3}"#, "patchSize");
+    bad(r#"{"size": [8, 8], "dtype": "uint8", "normalize": "clip"}"#, "normalize");
+    bad(r#"{"size": [8, 8], "sizes": 1}"#, "sizes");
+    let clip = TensorSpec::parse(&options(r#"{"size": [448, 224], "normalize": "clip", "patchSize": 14}"#)).unwrap();
+    assert_eq!(clip.normalize, NORMALIZE_PRESETS[0].1);
+    assert_eq!(clip.patch_grid(), Some((32, 16)));
     // A batch whose tensor would pass 1 GiB is refused before anything is allocated.
-    let mut big = TensorSpec::parse(&SpecInput {
-        height: 16384.0,
-        width: 16384.0,
-        ..Default::default()
-    })
-    .unwrap();
-    assert_eq!(big.check_batch(1).unwrap_err().option, "size");
+    let mut big = TensorSpec::parse(&options(r#"{"size": [16384, 16384]}"#)).unwrap();
+    assert!(big.check_batch(1).unwrap_err().to_string().starts_with("option `size`"));
     big.dtype = Dtype::U8;
     assert!(big.check_batch(1).is_ok());
     let px = [0u8; 4];
@@ -382,9 +387,7 @@ fn options_are_validated() {
         },
     };
     let e = batch_tensor(&[one; 5], &big, true).unwrap_err();
-    assert_eq!((e.code, e.index), ("IMAGE_TOO_LARGE", 3));
-    assert_eq!(patch_grid(448, 224, 14), Some((32, 16)));
-    assert_eq!(patch_grid(448, 225, 14), None);
+    assert_eq!((e.code, e.index), (ErrorCode::ImageTooLarge, 3));
 }
 
 fn crc32(data: &[u8]) -> u32 {

@@ -7,16 +7,14 @@
 //! `widths[i] x heights[i]` when `kinds[i] == 1`. `indices[i]` is its position in the user's buffer.
 
 use js_sys::{Array, Float32Array, Float64Array, Object, Reflect, Uint32Array, Uint8Array};
-use mm_batcher_imaging::{
-    self as imaging, ImageFailure, Sample, Source, SpecInput, TensorData, TensorSpec,
-};
+use mm_batcher_core::{OptionMap, PlanError};
+use mm_batcher_imaging::{self as imaging, ImageFailure, Sample, Source, TensorData, TensorSpec};
 use wasm_bindgen::prelude::*;
 
-/// Decodes, resizes and packs one batch. `options`: `{ height, width, mode?, filter?, dtype?,
-/// mean?, std?, pad?, maxInputPixels? }`. Returns `{ data, shape, kept, contentBoxes, failures }`
+/// Decodes, resizes and packs one batch. `options`: `toTensor`'s options with `size` (read and
+/// checked in Rust). Returns `{ data, shape, dtype, kept, contentBoxes, patchGrid?, failures }`
 /// or throws `{ code, message, index?, option?, format? }`.
 #[wasm_bindgen(js_name = batchTensor)]
-#[allow(clippy::too_many_arguments)]
 pub fn batch_tensor(
     bytes: &[u8],
     offsets: &[u32],
@@ -25,108 +23,94 @@ pub fn batch_tensor(
     heights: &[u32],
     indices: &[u32],
     options: JsValue,
-    skip_invalid: bool,
 ) -> Result<JsValue, JsValue> {
-    let input: SpecInput = serde_wasm_bindgen::from_value(options)
-        .map_err(|e| option_error("options", &format!("are malformed ({e})")))?;
-    let spec = TensorSpec::parse(&input).map_err(|e| option_error(&e.option, &e.to_string()))?;
+    let spec = read_spec(options)?;
     let samples = samples(bytes, offsets, kinds, widths, heights, indices)?;
-    spec.check_batch(samples.len())
-        .map_err(|e| option_error(&e.option, &e.to_string()))?;
-    let out = imaging::batch_tensor(&samples, &spec, skip_invalid).map_err(failure_error)?;
+    spec.check_batch(samples.len()).map_err(plan_error)?;
+    let out = imaging::batch_tensor(&samples, &spec, spec.skip_invalid).map_err(failure_error)?;
     let result = Object::new();
     match &out.data {
         TensorData::U8(v) => set(&result, "data", &Uint8Array::from(v.as_slice())),
         TensorData::F32(v) => set(&result, "data", &Float32Array::from(v.as_slice())),
     }
-    let shape: Array = out
-        .shape()
-        .iter()
-        .map(|&s| JsValue::from(s as f64))
-        .collect();
+    let shape: Array = out.shape().iter().map(|&s| JsValue::from(s as f64)).collect();
     set(&result, "shape", &shape);
+    set(&result, "dtype", &spec.dtype.as_str().into());
     set(&result, "kept", &positions(&out.kept));
     let boxes: Vec<u32> = out.content_boxes.iter().flatten().copied().collect();
-    set(
-        &result,
-        "contentBoxes",
-        &Uint32Array::from(boxes.as_slice()),
-    );
+    set(&result, "contentBoxes", &Uint32Array::from(boxes.as_slice()));
+    set_patch_grid(&result, &spec);
     set(&result, "failures", &failures(&out.failures));
     Ok(result.into())
 }
 
-/// Decodes one batch to RGB8 at each image's own (upright) size, laid end to end, for resizers
-/// that run elsewhere (TF.js). Returns `{ data, widths, heights, kept, failures }`.
-#[wasm_bindgen(js_name = decodeBatch)]
-#[allow(clippy::too_many_arguments)]
-pub fn decode_batch(
+/// The CPU part of the TF.js path in one call: reads the options, decodes the batch to RGB8 at
+/// each image's own (upright) size, laid end to end, and lays every image out in the canvas.
+/// Returns `{ spec, data, widths, heights, layouts, kept, patchGrid?, failures }`: `spec` is the
+/// options with every default filled in (`height, width, mode, filter, dtype, mean, std,
+/// padValue`); `layouts` holds 8 numbers per kept image, source crop `[left, top, width, height]`
+/// then content box `[x, y, width, height]`.
+#[wasm_bindgen(js_name = decodeForResize)]
+pub fn decode_for_resize(
     bytes: &[u8],
     offsets: &[u32],
     kinds: &[u8],
     widths: &[u32],
     heights: &[u32],
     indices: &[u32],
-    max_input_pixels: f64,
-    skip_invalid: bool,
+    options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let input = SpecInput {
-        height: 1.0,
-        width: 1.0,
-        max_input_pixels: Some(max_input_pixels),
-        ..Default::default()
-    };
-    let spec = TensorSpec::parse(&input).map_err(|e| option_error(&e.option, &e.to_string()))?;
+    let spec = read_spec(options)?;
     let samples = samples(bytes, offsets, kinds, widths, heights, indices)?;
-    let out = imaging::decode_batch(&samples, spec.max_input_pixels, skip_invalid)
+    let out = imaging::decode_batch(&samples, spec.max_input_pixels, spec.skip_invalid)
         .map_err(failure_error)?;
+    let mut layouts = Vec::with_capacity(out.kept.len() * 8);
+    for (&w, &h) in out.widths.iter().zip(&out.heights) {
+        let l = imaging::layout(w.max(1), h.max(1), spec.height, spec.width, spec.mode);
+        layouts.extend_from_slice(&l.crop);
+        layouts.extend(l.content.iter().map(|&v| f64::from(v)));
+    }
     let result = Object::new();
+    set(&result, "spec", &spec_object(&spec));
     set(&result, "data", &Uint8Array::from(out.data.as_slice()));
     set(&result, "widths", &Uint32Array::from(out.widths.as_slice()));
-    set(
-        &result,
-        "heights",
-        &Uint32Array::from(out.heights.as_slice()),
-    );
+    set(&result, "heights", &Uint32Array::from(out.heights.as_slice()));
+    set(&result, "layouts", &Float64Array::from(layouts.as_slice()));
     set(&result, "kept", &positions(&out.kept));
+    set_patch_grid(&result, &spec);
     set(&result, "failures", &failures(&out.failures));
     Ok(result.into())
 }
 
-/// Validates tensor options without decoding anything (the TF.js path uses it).
-#[wasm_bindgen(js_name = checkOptions)]
-pub fn check_options(options: JsValue) -> Result<(), JsValue> {
-    let input: SpecInput = serde_wasm_bindgen::from_value(options)
-        .map_err(|e| option_error("options", &format!("are malformed ({e})")))?;
-    TensorSpec::parse(&input)
-        .map(|_| ())
-        .map_err(|e| option_error(&e.option, &e.to_string()))
+fn read_spec(options: JsValue) -> Result<TensorSpec, JsValue> {
+    let entries: OptionMap = serde_wasm_bindgen::from_value(options)
+        .map_err(|_| plan_error(PlanError::option("options", "must be a plain object")))?;
+    TensorSpec::parse(&entries).map_err(plan_error)
 }
 
-/// Layouts for images of the given sizes in a `height x width` canvas: 8 numbers per image,
-/// source crop `[left, top, width, height]` then content box `[x, y, width, height]`.
-#[wasm_bindgen]
-pub fn layouts(
-    widths: &[u32],
-    heights: &[u32],
-    height: u32,
-    width: u32,
-    mode: &str,
-) -> Result<Float64Array, JsValue> {
-    let input = SpecInput {
-        height: height as f64,
-        width: width as f64,
-        mode: Some(mode.into()),
-        ..Default::default()
-    };
-    let spec = TensorSpec::parse(&input).map_err(|e| option_error(&e.option, &e.to_string()))?;
-    let mut out = Vec::with_capacity(widths.len() * 8);
-    for (&w, &h) in widths.iter().zip(heights) {
-        let l = imaging::layout(w.max(1), h.max(1), spec.height, spec.width, spec.fit);
-        out.extend_from_slice(&l.crop);
-        out.extend(l.content.iter().map(|&v| v as f64));
+fn spec_object(spec: &TensorSpec) -> Object {
+    let o = Object::new();
+    set(&o, "height", &spec.height.into());
+    set(&o, "width", &spec.width.into());
+    set(&o, "mode", &spec.mode.as_str().into());
+    set(&o, "filter", &spec.filter.as_str().into());
+    set(&o, "dtype", &spec.dtype.as_str().into());
+    let numbers = |v: [f32; 3]| v.iter().map(|&x| JsValue::from(f64::from(x))).collect::<Array>();
+    set(&o, "mean", &numbers(spec.normalize.mean));
+    set(&o, "std", &numbers(spec.normalize.std));
+    set(&o, "padValue", &numbers(spec.pad_value.map(f32::from)));
+    o
+}
+
+fn set_patch_grid(result: &Object, spec: &TensorSpec) {
+    if let (Some(patch), Some((rows, cols))) = (spec.patch_size, spec.patch_grid()) {
+        let grid = Object::new();
+        set(&grid, "patchSize", &patch.into());
+        set(&grid, "rows", &rows.into());
+        set(&grid, "cols", &cols.into());
+        set(&grid, "tokensPerImage", &(f64::from(rows) * f64::from(cols)).into());
+        set(result, "patchGrid", &grid);
     }
-    Ok(Float64Array::from(out.as_slice()))
 }
 
 fn samples<'a>(
@@ -170,7 +154,7 @@ fn positions(kept: &[usize]) -> Uint32Array {
 
 fn failure_object(f: &ImageFailure) -> Object {
     let o = Object::new();
-    set(&o, "code", &f.code.into());
+    set(&o, "code", &f.code.as_str().into());
     set(&o, "message", &f.to_string().into());
     set(&o, "index", &(f.index as f64).into());
     set(&o, "position", &(f.position as f64).into());
@@ -186,11 +170,13 @@ fn failure_error(f: ImageFailure) -> JsValue {
     failure_object(&f).into()
 }
 
-fn option_error(option: &str, message: &str) -> JsValue {
+fn plan_error(e: PlanError) -> JsValue {
     let o = Object::new();
-    set(&o, "code", &"INVALID_OPTION".into());
-    set(&o, "message", &message.into());
-    set(&o, "option", &option.into());
+    set(&o, "code", &e.code().as_str().into());
+    set(&o, "message", &e.to_string().into());
+    if let PlanError::Option { option, .. } = &e {
+        set(&o, "option", &option.into());
+    }
     o.into()
 }
 

@@ -1,308 +1,291 @@
-//! wasm-bindgen layer: typed arrays in, typed arrays and plain objects out. No logic lives here;
-//! every call crosses the boundary once and leaves nothing allocated for JS to free.
+//! wasm-bindgen layer over `mm-batcher-core`: typed arrays in, typed arrays and plain objects out.
+//! Every rule (options, defaults, checks) lives in the core; this file only converts. Each export
+//! is one crossing and leaves nothing allocated for JS to free.
 
-use js_sys::{Array, Float64Array, Object, Reflect, Uint32Array, Uint8Array};
-use mm_batcher_core::options::TokenBudget;
+use js_sys::{Array, Float64Array, Function, Object, Reflect, Uint32Array, Uint8Array};
+use mm_batcher_core::buffer::{
+    self, BufferOptions, BufferSamples, EncodedPrefixes, StreamOptions, HEADER_PREFIX_PASSES,
+    STREAM_OPTIONS,
+};
+use mm_batcher_core::carry::CarryOptions;
+use mm_batcher_core::metrics::{read_resize_sizes, EvaluateOptions};
+use mm_batcher_core::normalize::NORMALIZE_PRESETS;
 use mm_batcher_core::packing::PackOptions;
-use mm_batcher_core::ranks::{deal, DealContext, RankOptions};
+use mm_batcher_core::plan::COMMON_OPTIONS;
+use mm_batcher_core::ranks::RankOptions;
+use mm_batcher_core::sizing::SIZING_OPTIONS;
 use mm_batcher_core::{
-    self as core, OptionMap, Plan, PlanError, PlanOptions, Reject, Samples, StrategyKind,
+    self as core, ErrorCode, OptionMap, Plan, PlanError, PlanOptions, Reject, Samples,
+    StrategyKind,
 };
 use wasm_bindgen::prelude::*;
 
-/// Plans one buffer. `widths`, `heights` (and `keys` for a custom sort key) hold one entry per
-/// sample. Returns `{ order, offsets, heights, widths, rejects }` (see `Plan`), or throws
-/// `{ code, message, index?, option? }`.
-#[wasm_bindgen]
-pub fn plan(
+/// The encoded images of a buffer, as JS lays them out: prefixes end to end, file lengths, their
+/// positions in the buffer, and `more(k, limit)` giving a longer prefix of image `k`.
+struct Encoded<'a> {
+    prefixes: &'a [u8],
+    offsets: &'a [u32],
+    lengths: &'a [f64],
+    more: Option<Function>,
+}
+
+impl Encoded<'_> {
+    fn prefixes(&self) -> EncodedPrefixes<'_> {
+        EncodedPrefixes {
+            bytes: self.prefixes,
+            offsets: self.offsets,
+            lengths: self.lengths,
+        }
+    }
+
+    /// Calls back into JS for a longer prefix (the planner stays inside this one call).
+    fn more_bytes(&self) -> impl FnMut(usize, usize) -> Option<Vec<u8>> + '_ {
+        move |k, limit| {
+            let more = self.more.as_ref()?;
+            let limit = if limit == usize::MAX { f64::INFINITY } else { limit as f64 };
+            let bytes = more.call2(&JsValue::NULL, &(k as f64).into(), &limit.into()).ok()?;
+            bytes.dyn_into::<Uint8Array>().ok().map(|b| b.to_vec())
+        }
+    }
+}
+
+/// Plans one buffer in one call: reads the encoded images' headers (`prefixes` laid end to end,
+/// image `k` at `positions[k]`), plans with `strategy`, carries partial batches over and deals to
+/// ranks (`bufferOptions`: `worldSize`, `rank`, `leftover`, `carry`, `maxCarry`). `pinned` marks
+/// samples already carried once. Returns `{ worldSize, order, offsets, heights, widths, padding,
+/// held, dropped, empty, rejects }` with input indices; batch `b` is rank `b % worldSize`'s, step
+/// `b / worldSize`. Throws `{ code, message, index?, option? }`.
+#[wasm_bindgen(js_name = planBuffer)]
+#[allow(clippy::too_many_arguments)]
+pub fn plan_buffer(
     strategy: &str,
     options: JsValue,
+    buffer_options: JsValue,
     widths: &[f64],
     heights: &[f64],
     keys: Option<Box<[f64]>>,
+    prefixes: &[u8],
+    offsets: &[u32],
+    lengths: &[f64],
+    positions: &[u32],
+    pinned: Option<Box<[u8]>>,
+    more: Option<Function>,
 ) -> Result<JsValue, JsValue> {
     let options = parse_options(strategy, options)?;
-    let samples = Samples {
+    let buffer_options = read_buffer_options(buffer_options)?;
+    let pinned: Vec<bool> = pinned.map(|p| p.iter().map(|&b| b != 0).collect()).unwrap_or_default();
+    let encoded = Encoded { prefixes, offsets, lengths, more };
+    let samples = BufferSamples {
         widths,
         heights,
         keys: keys.as_deref(),
+        encoded: encoded.prefixes(),
+        positions,
+        pinned: &pinned,
     };
-    let plan = core::plan(&options, samples).map_err(to_js_error)?;
-    let (size_heights, size_widths): (Vec<u32>, Vec<u32>) = plan.sizes.iter().copied().unzip();
+    let planned = core::plan_buffer(&options, &buffer_options, samples, &mut encoded.more_bytes())
+        .map_err(to_js_error)?;
+    let dealt = &planned.dealt;
+    let (size_heights, size_widths): (Vec<u32>, Vec<u32>) = dealt.sizes.iter().copied().unzip();
     let out = Object::new();
-    set(&out, "order", &Uint32Array::from(plan.order.as_slice()));
-    set(&out, "offsets", &Uint32Array::from(plan.offsets.as_slice()));
+    set(&out, "worldSize", &(dealt.world_size as f64).into());
+    set(&out, "order", &Uint32Array::from(dealt.order.as_slice()));
+    set(&out, "offsets", &Uint32Array::from(dealt.offsets.as_slice()));
     set(&out, "heights", &Uint32Array::from(size_heights.as_slice()));
     set(&out, "widths", &Uint32Array::from(size_widths.as_slice()));
-    set(
-        &out,
-        "rejects",
-        &plan.rejects.iter().map(reject_object).collect::<Array>(),
-    );
+    set(&out, "padding", &Uint32Array::from(dealt.padding.as_slice()));
+    set(&out, "held", &Uint32Array::from(dealt.held.as_slice()));
+    set(&out, "dropped", &Uint32Array::from(dealt.dropped.as_slice()));
+    set(&out, "empty", &(dealt.empty as f64).into());
+    set(&out, "rejects", &rejects(&planned.rejects));
     Ok(out.into())
 }
 
-/// Reads the sizes of many encoded images in one call. Image `i` is
-/// `bytes[offsets[i]..offsets[i + 1]]`, a prefix of a file `lengths[i]` bytes long. Returns
-/// `{ widths, heights, orientations, status, formats, messages }`: per image, `status` is 0 (size
-/// read; upright size, EXIF orientation applied), 1 (the size lies beyond the prefix: retry with
-/// the whole file) or 2 (error: `codes[i]` and `messages[i]` say which and why).
-#[wasm_bindgen(js_name = readHeaders)]
-pub fn read_headers(bytes: &[u8], offsets: &[u32], lengths: &[f64]) -> JsValue {
-    let results = core::read_headers(bytes, offsets, lengths);
+/// Reads the sizes of encoded images in one call (the prefix ladder as in `planBuffer`). Returns
+/// `{ widths, heights, codes, messages }`: NaN sizes and a code and message where unreadable.
+#[wasm_bindgen(js_name = readImageSizes)]
+pub fn read_image_sizes(prefixes: &[u8], offsets: &[u32], lengths: &[f64], more: Option<Function>) -> JsValue {
+    let encoded = Encoded { prefixes, offsets, lengths, more };
+    let results = buffer::read_headers(encoded.prefixes(), &mut encoded.more_bytes());
     let n = results.len();
     let (mut widths, mut heights) = (vec![f64::NAN; n], vec![f64::NAN; n]);
-    let (mut orientations, mut status) = (vec![1u8; n], vec![0u8; n]);
-    let (formats, codes, messages) = (Array::new(), Array::new(), Array::new());
-    for (i, result) in results.iter().enumerate() {
-        let (format, code, message) = match result {
+    let (codes, messages) = (Array::new(), Array::new());
+    for (k, result) in results.iter().enumerate() {
+        match result {
             Ok(info) => {
-                widths[i] = info.width as f64;
-                heights[i] = info.height as f64;
-                orientations[i] = info.orientation;
-                (Some(info.format), JsValue::UNDEFINED, JsValue::UNDEFINED)
-            }
-            Err(core::HeaderError::NeedMore { format }) => {
-                status[i] = 1;
-                (Some(*format), JsValue::UNDEFINED, JsValue::UNDEFINED)
+                widths[k] = f64::from(info.width);
+                heights[k] = f64::from(info.height);
+                codes.push(&JsValue::UNDEFINED);
+                messages.push(&JsValue::UNDEFINED);
             }
             Err(e) => {
-                status[i] = 2;
-                (e.format(), e.code().into(), e.to_string().into())
+                codes.push(&e.code().as_str().into());
+                messages.push(&e.to_string().into());
             }
-        };
-        formats.push(&format.map_or(JsValue::UNDEFINED, |f| f.as_str().into()));
-        codes.push(&code);
-        messages.push(&message);
+        }
     }
     let out = Object::new();
     set(&out, "widths", &Float64Array::from(widths.as_slice()));
     set(&out, "heights", &Float64Array::from(heights.as_slice()));
-    set(
-        &out,
-        "orientations",
-        &Uint8Array::from(orientations.as_slice()),
-    );
-    set(&out, "status", &Uint8Array::from(status.as_slice()));
-    set(&out, "formats", &formats);
     set(&out, "codes", &codes);
     set(&out, "messages", &messages);
     out.into()
 }
 
-/// Checks options without planning, so constructors can fail early.
+/// Checks a strategy's options without planning, so constructors can fail early. Returns the
+/// plan's batch size (`batchSize`, or 1 with only a token budget).
 #[wasm_bindgen(js_name = checkOptions)]
-pub fn check_options(strategy: &str, options: JsValue) -> Result<(), JsValue> {
-    parse_options(strategy, options).map(|_| ())
+pub fn check_options(strategy: &str, options: JsValue) -> Result<f64, JsValue> {
+    parse_options(strategy, options).map(|o| o.batch_size.unwrap_or(1) as f64)
 }
 
-/// SPEC metrics for batches given as flat arrays (the same layout `plan` returns).
+/// Checks rank options (`worldSize`, `rank`, `leftover`) without dealing.
+#[wasm_bindgen(js_name = checkRankOptions)]
+pub fn check_rank_options(rank_options: JsValue) -> Result<(), JsValue> {
+    RankOptions::parse(&option_map(rank_options)?).map(|_| ()).map_err(to_js_error)
+}
+
+/// `batchStream`'s options read with their defaults: `{ bufferSize, carry, maxCarry, worldSize,
+/// rank, leftover }`. `others` are names left to the caller (its strategy's options).
+#[wasm_bindgen(js_name = streamOptions)]
+pub fn stream_options(options: JsValue, others: Vec<String>, batch_size: u32) -> Result<JsValue, JsValue> {
+    let others: Vec<&str> = others.iter().map(String::as_str).collect();
+    let parsed = StreamOptions::parse(&option_map(options)?, &others, batch_size as usize)
+        .map_err(to_js_error)?;
+    let out = Object::new();
+    set(&out, "bufferSize", &(parsed.buffer_size as f64).into());
+    set(&out, "carry", &parsed.carry.is_some().into());
+    let max_carry = parsed.carry.map_or(0, |CarryOptions { max_samples }| max_samples);
+    set(&out, "maxCarry", &(max_carry as f64).into());
+    set(&out, "worldSize", &(parsed.ranks.world_size as f64).into());
+    set(&out, "rank", &(parsed.ranks.rank as f64).into());
+    let leftover = format!("{:?}", parsed.ranks.leftover).to_lowercase();
+    set(&out, "leftover", &leftover.into());
+    Ok(out.into())
+}
+
+/// The registry, for the bindings' own tables: `{ strategies: [{ name, options, sizing }],
+/// commonOptions, streamOptions, errorCodes, normalize: { name: { mean, std } },
+/// headerPrefixBytes }`.
+#[wasm_bindgen]
+pub fn registry() -> JsValue {
+    let strategies: Array = StrategyKind::ALL
+        .iter()
+        .map(|kind| {
+            let o = Object::new();
+            set(&o, "name", &kind.name().into());
+            set(&o, "options", &strings(kind.own_options()));
+            let sizing = format!("{:?}", kind.default_sizing()).to_lowercase();
+            set(&o, "sizing", &sizing.into());
+            JsValue::from(o)
+        })
+        .collect();
+    let out = Object::new();
+    set(&out, "strategies", &strategies);
+    let common: Vec<&str> = COMMON_OPTIONS.iter().chain(SIZING_OPTIONS).copied().collect();
+    set(&out, "commonOptions", &strings(&common));
+    set(&out, "streamOptions", &strings(STREAM_OPTIONS));
+    let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    set(&out, "errorCodes", &strings(&codes));
+    let normalize = Object::new();
+    for (name, n) in NORMALIZE_PRESETS {
+        let o = Object::new();
+        let mean: Vec<f64> = n.mean.iter().map(|&v| f64::from(v)).collect();
+        let std: Vec<f64> = n.std.iter().map(|&v| f64::from(v)).collect();
+        set(&o, "mean", &mean.iter().map(|&v| JsValue::from(v)).collect::<Array>());
+        set(&o, "std", &std.iter().map(|&v| JsValue::from(v)).collect::<Array>());
+        set(&normalize, name, &o);
+    }
+    set(&out, "normalize", &normalize);
+    set(&out, "headerPrefixBytes", &(HEADER_PREFIX_PASSES[0] as f64).into());
+    out.into()
+}
+
+/// SPEC metrics for batches given as flat arrays: image sizes (and encoded images, read as in
+/// `planBuffer`), batch `b` holding images `offsets[b]..offsets[b + 1]`, resized to
+/// `(sizeHeights[b], sizeWidths[b])`. `options`: `{ batchSize?, maxTokens?, patchSize? }`.
 #[wasm_bindgen]
 #[allow(clippy::too_many_arguments)]
 pub fn evaluate(
     widths: &[f64],
     heights: &[f64],
-    order: Vec<u32>,
+    prefixes: &[u8],
+    prefix_offsets: &[u32],
+    lengths: &[f64],
+    positions: &[u32],
+    more: Option<Function>,
     offsets: Vec<u32>,
-    size_heights: &[u32],
-    size_widths: &[u32],
-    batch_size: Option<u32>,
-    max_tokens: Option<f64>,
-    patch_size: Option<u32>,
+    size_heights: &[f64],
+    size_widths: &[f64],
+    options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    if size_heights.len() != size_widths.len() {
-        return Err(to_js_error(PlanError::Input {
-            message: "resize heights and widths differ in length".into(),
-        }));
+    let options = EvaluateOptions::parse(&option_map(options)?).map_err(to_js_error)?;
+    let sizes = read_resize_sizes(size_heights, size_widths).map_err(to_js_error)?;
+    let encoded = Encoded { prefixes, offsets: prefix_offsets, lengths, more };
+    let (mut widths, mut heights) = (widths.to_vec(), heights.to_vec());
+    for (k, result) in buffer::read_headers(encoded.prefixes(), &mut encoded.more_bytes())
+        .into_iter()
+        .enumerate()
+    {
+        let i = positions.get(k).copied().unwrap_or(u32::MAX) as usize;
+        match result {
+            Ok(info) if i < widths.len() && i < heights.len() => {
+                widths[i] = f64::from(info.width);
+                heights[i] = f64::from(info.height);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                return Err(to_js_error(PlanError::Sample(Reject {
+                    index: i,
+                    code: e.code(),
+                    message: e.to_string(),
+                })))
+            }
+        }
     }
-    let sizes = size_heights
-        .iter()
-        .copied()
-        .zip(size_widths.iter().copied())
-        .collect();
     let plan = Plan {
-        order,
+        order: (0..widths.len() as u32).collect(),
         offsets,
         sizes,
         rejects: Vec::new(),
     };
-    let budget = match (max_tokens, patch_size) {
-        (Some(max_tokens), Some(patch_size)) if max_tokens >= 1.0 && patch_size >= 1 => {
-            Some(TokenBudget {
-                max_tokens: max_tokens as u64,
-                patch_size,
-            })
-        }
-        (None, _) => None,
-        _ => {
-            return Err(to_js_error(PlanError::option(
-                "maxTokens",
-                "needs a `patchSize` of at least 1 and must be at least 1",
-            )))
-        }
-    };
     let metrics = core::evaluate(
-        Samples::new(widths, heights),
+        Samples::new(&widths, &heights),
         &plan,
-        batch_size.map(|b| b as usize),
-        budget.as_ref(),
+        options.batch_size,
+        options.budget.as_ref(),
     )
     .map_err(to_js_error)?;
     serde_wasm_bindgen::to_value(&metrics).map_err(|e| JsValue::from_str(&e.to_string()))
 }
 
 /// Packs images at their own sizes into token budgets. Returns `{ order, offsets, heights,
-/// widths, tokens, rejects }`: pack `p` holds `order[offsets[p]..offsets[p + 1]]`, and the
-/// per-image arrays follow `order`.
+/// widths, tokens, padding, rejects }`: pack `p` holds `order[offsets[p]..offsets[p + 1]]`, and
+/// the per-image arrays follow `order`.
 #[wasm_bindgen]
 pub fn pack(options: JsValue, widths: &[f64], heights: &[f64]) -> Result<JsValue, JsValue> {
-    let entries: OptionMap = option_map(options)?;
-    let options = PackOptions::parse(&entries).map_err(to_js_error)?;
+    let options = PackOptions::parse(&option_map(options)?).map_err(to_js_error)?;
     let packing =
         core::packing::pack(&options, Samples::new(widths, heights)).map_err(to_js_error)?;
     let (size_heights, size_widths): (Vec<u32>, Vec<u32>) = packing.sizes.iter().copied().unzip();
     let tokens: Vec<f64> = packing.tokens.iter().map(|&t| t as f64).collect();
     let out = Object::new();
     set(&out, "order", &Uint32Array::from(packing.order.as_slice()));
-    set(
-        &out,
-        "offsets",
-        &Uint32Array::from(packing.offsets.as_slice()),
-    );
+    set(&out, "offsets", &Uint32Array::from(packing.offsets.as_slice()));
     set(&out, "heights", &Uint32Array::from(size_heights.as_slice()));
     set(&out, "widths", &Uint32Array::from(size_widths.as_slice()));
     set(&out, "tokens", &Float64Array::from(tokens.as_slice()));
-    set(
-        &out,
-        "padding",
-        &packing.padding(options.budget.max_tokens).into(),
-    );
-    set(
-        &out,
-        "rejects",
-        &packing.rejects.iter().map(reject_object).collect::<Array>(),
-    );
+    set(&out, "padding", &packing.padding(options.budget.max_tokens).into());
+    set(&out, "rejects", &rejects(&packing.rejects));
     Ok(out.into())
 }
 
-/// Deals a plan's batches to data-parallel ranks (see `mm_batcher_core::ranks`). `widths` and
-/// `heights` follow the plan's batch members in order (`offsets` bound the batches), with the
-/// planned sizes; positions in the result index those arrays. `pinned` marks samples that must
-/// not be held back again. Returns `{ worldSize, order, offsets, heights, widths, padding, held,
-/// dropped, empty }`, every rank's batches: batch `b` is rank `b % worldSize`'s, step `b / worldSize`.
-#[wasm_bindgen(js_name = dealRanks)]
-#[allow(clippy::too_many_arguments)]
-pub fn deal_ranks(
-    strategy: &str,
-    options: JsValue,
-    rank_options: JsValue,
-    widths: &[f64],
-    heights: &[f64],
-    offsets: &[u32],
-    size_heights: &[u32],
-    size_widths: &[u32],
-    pinned: Option<Box<[u8]>>,
-) -> Result<JsValue, JsValue> {
-    let plan_options = parse_options(strategy, options)?;
-    let entries: OptionMap = option_map(rank_options)?;
-    let rank_options = RankOptions::parse(&entries).map_err(to_js_error)?;
-    if rank_options.world_size > 1 && plan_options.tokens.is_some() {
-        return Err(to_js_error(PlanError::option(
-            "worldSize",
-            "above 1 cannot be combined with `maxTokens` yet (a step's shared size could exceed a batch's budget)",
-        )));
-    }
-    let input = |message: String| to_js_error(PlanError::Input { message });
-    let n = widths.len();
-    let batch_count = size_heights.len();
-    if heights.len() != n
-        || size_widths.len() != batch_count
-        || offsets.len() != batch_count + 1
-        || offsets.first() != Some(&0)
-        || offsets.last().map(|&o| o as usize) != Some(n)
-        || offsets.windows(2).any(|w| w[0] > w[1])
-    {
-        return Err(input("dealRanks: batch arrays disagree in length".into()));
-    }
-    let mut shapes = Vec::with_capacity(n);
-    for i in 0..n {
-        shapes.push(
-            core::Shape::new(i, widths[i], heights[i])
-                .map_err(|r| to_js_error(PlanError::Sample(r)))?,
-        );
-    }
-    let batches: Vec<Vec<u32>> = offsets.windows(2).map(|w| (w[0]..w[1]).collect()).collect();
-    let sizes: Vec<(u32, u32)> = size_heights
-        .iter()
-        .copied()
-        .zip(size_widths.iter().copied())
-        .collect();
-    let pinned: Vec<bool> = pinned
-        .map(|p| p.iter().map(|&b| b != 0).collect())
-        .unwrap_or_default();
-    let batch_size = plan_options
-        .batch_size
-        .unwrap_or_else(|| batches.iter().map(Vec::len).max().unwrap_or(1));
-    let ctx = DealContext {
-        shapes: &shapes,
-        batch_size,
-        sizing: &plan_options.sizing,
-        max_shapes: plan_options.max_shapes,
-        pinned: &pinned,
-    };
-    let dealt = deal(&ctx, &batches, &sizes, &rank_options);
-    let (out_heights, out_widths): (Vec<u32>, Vec<u32>) = dealt.sizes.iter().copied().unzip();
-    let out = Object::new();
-    set(&out, "worldSize", &(dealt.world_size as f64).into());
-    set(&out, "order", &Uint32Array::from(dealt.order.as_slice()));
-    set(
-        &out,
-        "offsets",
-        &Uint32Array::from(dealt.offsets.as_slice()),
-    );
-    set(&out, "heights", &Uint32Array::from(out_heights.as_slice()));
-    set(&out, "widths", &Uint32Array::from(out_widths.as_slice()));
-    set(
-        &out,
-        "padding",
-        &Uint32Array::from(dealt.padding.as_slice()),
-    );
-    set(&out, "held", &Uint32Array::from(dealt.held.as_slice()));
-    set(
-        &out,
-        "dropped",
-        &Uint32Array::from(dealt.dropped.as_slice()),
-    );
-    set(&out, "empty", &(dealt.empty as f64).into());
-    Ok(out.into())
-}
-
-/// Checks rank options (`worldSize`, `rank`, `leftover`, `holdPartial`) without dealing.
-#[wasm_bindgen(js_name = checkRankOptions)]
-pub fn check_rank_options(rank_options: JsValue) -> Result<(), JsValue> {
-    let entries: OptionMap = option_map(rank_options)?;
-    RankOptions::parse(&entries)
-        .map(|_| ())
-        .map_err(to_js_error)
-}
-
-/// Qwen2-VL's `smart_resize` for one image (see `mm_batcher_core::smart_resize`); `[h, w]`.
+/// Qwen2-VL's `smart_resize` for one image; `options`: `{ factor?, minPixels?, maxPixels? }`
+/// (Qwen2-VL's values by default). Returns `[height, width]`.
 #[wasm_bindgen(js_name = smartResize)]
-pub fn smart_resize(
-    height: f64,
-    width: f64,
-    factor: u32,
-    min_pixels: Option<f64>,
-    max_pixels: Option<f64>,
-) -> Result<Vec<u32>, JsValue> {
-    core::Shape::new(0, width, height).map_err(|r| to_js_error(PlanError::Sample(r)))?;
-    if factor == 0 {
-        return Err(to_js_error(PlanError::option(
-            "factor",
-            "must be at least 1",
-        )));
-    }
-    let (h, w) = core::smart_resize::smart_resize(height, width, factor, min_pixels, max_pixels);
+pub fn smart_resize(height: f64, width: f64, options: JsValue) -> Result<Vec<u32>, JsValue> {
+    let (h, w) = core::smart_resize::smart_resize_checked(height, width, &option_map(options)?)
+        .map_err(to_js_error)?;
     Ok(vec![h, w])
 }
 
@@ -317,17 +300,38 @@ pub fn seed_benchmark_sizes(count: u32, seed: f64) -> Vec<u32> {
 
 fn parse_options(strategy: &str, options: JsValue) -> Result<PlanOptions, JsValue> {
     let kind = StrategyKind::parse(strategy).map_err(to_js_error)?;
-    let entries: OptionMap = option_map(options)?;
-    PlanOptions::parse(kind, &entries).map_err(to_js_error)
+    PlanOptions::parse(kind, &option_map(options)?).map_err(to_js_error)
+}
+
+fn read_buffer_options(value: JsValue) -> Result<BufferOptions, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(BufferOptions::default());
+    }
+    let entries = option_map(value)?;
+    let reader = mm_batcher_core::OptionReader::new(
+        &entries,
+        &[mm_batcher_core::ranks::RANK_OPTIONS, &["carry", "maxCarry"]],
+        "of a buffer",
+    )
+    .map_err(to_js_error)?;
+    let ranks = RankOptions::read(&reader).map_err(to_js_error)?;
+    let carry = match reader.boolean("carry").map_err(to_js_error)? {
+        Some(true) => Some(CarryOptions::read(&reader).map_err(to_js_error)?),
+        _ => None,
+    };
+    Ok(BufferOptions {
+        ranks: Some(ranks),
+        carry,
+    })
 }
 
 /// Options as a JS plain object, read into names and values (checked by the core's parsers).
 fn option_map(value: JsValue) -> Result<OptionMap, JsValue> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| {
-        to_js_error(PlanError::option(
-            "options",
-            format!("must be a plain object ({e})"),
-        ))
+    if value.is_undefined() {
+        return Ok(OptionMap::new());
+    }
+    serde_wasm_bindgen::from_value(value).map_err(|_| {
+        to_js_error(PlanError::option("options", "must be a plain object"))
     })
 }
 
@@ -343,12 +347,20 @@ fn to_js_error(error: PlanError) -> JsValue {
     out.into()
 }
 
-fn reject_object(reject: &Reject) -> Object {
-    let out = Object::new();
-    set(&out, "index", &(reject.index as f64).into());
-    set(&out, "code", &reject.code.as_str().into());
-    set(&out, "message", &reject.message.as_str().into());
-    out
+fn rejects(list: &[Reject]) -> Array {
+    list.iter()
+        .map(|reject| {
+            let out = Object::new();
+            set(&out, "index", &(reject.index as f64).into());
+            set(&out, "code", &reject.code.as_str().into());
+            set(&out, "message", &reject.message.as_str().into());
+            JsValue::from(out)
+        })
+        .collect()
+}
+
+fn strings(list: &[&str]) -> Array {
+    list.iter().map(|&s| JsValue::from(s)).collect()
 }
 
 fn set(target: &Object, key: &str, value: &JsValue) {

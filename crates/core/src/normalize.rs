@@ -1,0 +1,42 @@
+//! Pixel normalisations of vision encoders, by name: imaging's `normalize` option and the model
+//! presets read them here, so each value is written once.
+
+/// Per-channel (R, G, B) mean and std of a normalisation, on pixel values scaled to [0, 1].
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Normalize {
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+}
+
+/// The named normalisations `normalize` accepts.
+pub const NORMALIZE_PRESETS: &[(&str, Normalize)] = &[
+    (
+        "clip",
+        Normalize {
+            mean: [0.481_454_66, 0.457_827_5, 0.408_210_73],
+            std: [0.268_629_54, 0.261_302_58, 0.275_777_1],
+        },
+    ),
+    (
+        "siglip",
+        Normalize {
+            mean: [0.5; 3],
+            std: [0.5; 3],
+        },
+    ),
+    (
+        "imagenet",
+        Normalize {
+            mean: [0.485, 0.456, 0.406],
+            std: [0.229, 0.224, 0.225],
+        },
+    ),
+    (
+        "none",
+        Normalize {
+            mean: [0.0; 3],
+            std: [1.0; 3],
+        },
+    ),
+];
+

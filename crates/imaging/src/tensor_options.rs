@@ -1,0 +1,277 @@
+//! `toTensor`'s options, read once in Rust: names, defaults, ranges and presets live here only.
+//! The TypeScript package passes the user's object through (adding `size` from the batch's
+//! `resizeSize` when the caller gave none) and shapes what comes back.
+
+use mm_batcher_core::options::{OptionMap, OptionReader, OptionValue};
+use mm_batcher_core::normalize::{Normalize, NORMALIZE_PRESETS};
+use mm_batcher_core::PlanError;
+
+/// Default decompression-bomb limit: 50 megapixels (8660 x 5773, about 150 MB of RGB).
+pub const DEFAULT_MAX_INPUT_PIXELS: u64 = 50_000_000;
+/// Largest side of the output canvas.
+pub const MAX_SIDE: u32 = 16_384;
+/// Largest batch tensor, and largest batch of decoded pixels (the TF.js path): 1 GiB. wasm32 has
+/// 4 GiB of memory at most, and running out of it is a trap, so this is checked before allocating.
+pub const MAX_BATCH_BYTES: u64 = 1 << 30;
+/// Largest `maxInputPixels` (2^40): far above any real image, well inside exact f64 integers.
+const MAX_INPUT_PIXELS_LIMIT: f64 = 1_099_511_627_776.0;
+
+/// Every option name `toTensor` takes (the TF.js path adds its own two in TypeScript).
+pub const TENSOR_OPTIONS: &[&str] = &[
+    "size",
+    "mode",
+    "filter",
+    "dtype",
+    "normalize",
+    "padValue",
+    "patchSize",
+    "maxInputPixels",
+    "skipInvalid",
+];
+
+/// `mode`: how an image fills the canvas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Fills the canvas, aspect not kept.
+    Stretch,
+    /// Keeps the aspect, pads the rest with `padValue`.
+    Letterbox,
+    /// Covers the canvas keeping the aspect, centre-cropped.
+    Crop,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Stretch => "stretch",
+            Mode::Letterbox => "letterbox",
+            Mode::Crop => "crop",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    Bilinear,
+    Bicubic,
+    Lanczos3,
+}
+
+impl Filter {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Filter::Bilinear => "bilinear",
+            Filter::Bicubic => "bicubic",
+            Filter::Lanczos3 => "lanczos3",
+        }
+    }
+
+    pub(crate) fn fir(self) -> fast_image_resize::FilterType {
+        match self {
+            Filter::Bilinear => fast_image_resize::FilterType::Bilinear,
+            // Catmull-Rom (a = -0.5), the cubic of libvips/sharp, PIL and OpenCV.
+            Filter::Bicubic => fast_image_resize::FilterType::CatmullRom,
+            Filter::Lanczos3 => fast_image_resize::FilterType::Lanczos3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dtype {
+    /// `u8`, NHWC, RGB: the resized pixels as they are.
+    U8,
+    /// `f32`, NCHW: `(pixel / 255 - mean) / std` per channel.
+    F32,
+}
+
+impl Dtype {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dtype::U8 => "uint8",
+            Dtype::F32 => "float32",
+        }
+    }
+}
+
+/// A validated tensor specification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TensorSpec {
+    pub height: u32,
+    pub width: u32,
+    pub mode: Mode,
+    pub filter: Filter,
+    pub dtype: Dtype,
+    pub normalize: Normalize,
+    /// Padding colour for `Letterbox`, in pixel units (normalised like pixels for f32).
+    pub pad_value: [u8; 3],
+    pub max_input_pixels: u64,
+    /// The encoder's patch side: the size must be whole patches; the result gives the grid.
+    pub patch_size: Option<u32>,
+    /// Unreadable images become rejects instead of an error.
+    pub skip_invalid: bool,
+}
+
+impl TensorSpec {
+    /// Stretch, bilinear, f32 with mean 0 and std 1 (values in [0, 1]), default bomb limit.
+    pub fn new(height: u32, width: u32) -> Self {
+        TensorSpec {
+            height,
+            width,
+            mode: Mode::Stretch,
+            filter: Filter::Bilinear,
+            dtype: Dtype::F32,
+            normalize: NORMALIZE_PRESETS[3].1,
+            pad_value: [0; 3],
+            max_input_pixels: DEFAULT_MAX_INPUT_PIXELS,
+            patch_size: None,
+            skip_invalid: false,
+        }
+    }
+
+    /// Reads `toTensor`'s options (names as in TypeScript). Unknown names are refused.
+    pub fn parse(entries: &OptionMap) -> Result<TensorSpec, PlanError> {
+        let options = OptionReader::new(entries, &[TENSOR_OPTIONS], "of toTensor")?;
+        let (height, width) = read_size(&options)?;
+        let mut spec = TensorSpec::new(height, width);
+        if let Some(mode) = options.choice(
+            "mode",
+            &[
+                ("stretch", Mode::Stretch),
+                ("letterbox", Mode::Letterbox),
+                ("crop", Mode::Crop),
+            ],
+        )? {
+            spec.mode = mode;
+        }
+        if let Some(filter) = options.choice(
+            "filter",
+            &[
+                ("bilinear", Filter::Bilinear),
+                ("bicubic", Filter::Bicubic),
+                ("lanczos3", Filter::Lanczos3),
+            ],
+        )? {
+            spec.filter = filter;
+        }
+        if let Some(dtype) = options.choice("dtype", &[("float32", Dtype::F32), ("uint8", Dtype::U8)])? {
+            spec.dtype = dtype;
+        }
+        if let Some(normalize) = read_normalize(entries)? {
+            if spec.dtype == Dtype::U8 {
+                return Err(PlanError::option(
+                    "normalize",
+                    "applies to dtype 'float32' only; uint8 holds the pixels as they are",
+                ));
+            }
+            spec.normalize = normalize;
+        }
+        if let Some(p) = options.triple("padValue", "whole numbers from 0 to 255", |v| {
+            v.fract() == 0.0 && (0.0..=255.0).contains(&v)
+        })? {
+            spec.pad_value = [p[0] as u8, p[1] as u8, p[2] as u8];
+        }
+        if let Some(m) = options.integer("maxInputPixels", 1.0, MAX_INPUT_PIXELS_LIMIT)? {
+            spec.max_input_pixels = m as u64;
+        }
+        if let Some(patch) = options.integer("patchSize", 1.0, f64::from(MAX_SIDE))? {
+            let patch = patch as u32;
+            if height % patch != 0 || width % patch != 0 {
+                return Err(PlanError::option(
+                    "patchSize",
+                    format!("{patch} does not divide the size [{height}, {width}]; plan with multipleOf: {patch} (or a multiple)"),
+                ));
+            }
+            spec.patch_size = Some(patch);
+        }
+        spec.skip_invalid = options.boolean("skipInvalid")?.unwrap_or(false);
+        Ok(spec)
+    }
+
+    /// `(rows, cols)` of patches, when a patch size is set.
+    pub fn patch_grid(&self) -> Option<(u32, u32)> {
+        self.patch_size
+            .map(|p| (self.height / p, self.width / p))
+    }
+
+    /// Bytes of the tensor for `n` images.
+    pub fn tensor_bytes(&self, n: usize) -> u64 {
+        let per = match self.dtype {
+            Dtype::U8 => 1,
+            Dtype::F32 => 4,
+        };
+        n as u64 * self.height as u64 * self.width as u64 * 3 * per
+    }
+
+    /// Refuses a batch whose tensor would exceed [`MAX_BATCH_BYTES`].
+    pub fn check_batch(&self, n: usize) -> Result<(), PlanError> {
+        let bytes = self.tensor_bytes(n);
+        if bytes > MAX_BATCH_BYTES {
+            return Err(PlanError::option(
+                "size",
+                format!(
+                    "gives a tensor of {bytes} bytes for {n} images of {} x {}, above the 1 GiB limit of one batch; use smaller batches or sizes",
+                    self.height, self.width
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Per channel `(scale, bias)` so that `value = pixel * scale + bias`.
+    pub fn affine(&self) -> ([f32; 3], [f32; 3]) {
+        let Normalize { mean, std } = self.normalize;
+        (
+            std::array::from_fn(|c| 1.0 / (255.0 * std[c])),
+            std::array::from_fn(|c| -mean[c] / std[c]),
+        )
+    }
+}
+
+/// `size`: `[height, width]`, each a whole number from 1 to [`MAX_SIDE`].
+fn read_size(options: &OptionReader) -> Result<(u32, u32), PlanError> {
+    let size = options.list("size")?.ok_or_else(|| {
+        PlanError::option("size", "is required: [height, width] (or a batch with a resizeSize)")
+    })?;
+    let side = |v: f64| (v.fract() == 0.0 && (1.0..=f64::from(MAX_SIDE)).contains(&v)).then_some(v as u32);
+    match size {
+        [h, w] => match (side(*h), side(*w)) {
+            (Some(h), Some(w)) => Ok((h, w)),
+            _ => Err(PlanError::option(
+                "size",
+                format!("must hold two whole numbers from 1 to {MAX_SIDE}, got [{h}, {w}]"),
+            )),
+        },
+        other => Err(PlanError::option(
+            "size",
+            format!("must be [height, width], got {} numbers", other.len()),
+        )),
+    }
+}
+
+/// `normalize`: a preset name or `{ mean, std }` (one or three numbers each).
+fn read_normalize(entries: &OptionMap) -> Result<Option<Normalize>, PlanError> {
+    let names: Vec<String> = NORMALIZE_PRESETS.iter().map(|(n, _)| format!("{n:?}")).collect();
+    let expected = format!("{} or {{ mean, std }}", names.join(", "));
+    match entries.get("normalize") {
+        None => Ok(None),
+        Some(OptionValue::Text(name)) => NORMALIZE_PRESETS
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|&(_, preset)| Some(preset))
+            .ok_or_else(|| PlanError::option("normalize", format!("must be {expected}, got {name:?}"))),
+        Some(OptionValue::Map(fields)) => {
+            let own = OptionReader::new(fields, &[&["mean", "std"]], "of normalize")?;
+            let (Some(mean), Some(std)) = (
+                own.triple("mean", "finite numbers", f64::is_finite)?,
+                own.triple("std", "finite numbers above 0", |v| v.is_finite() && v > 0.0)?,
+            ) else {
+                return Err(PlanError::option("normalize", "needs both `mean` and `std`"));
+            };
+            Ok(Some(Normalize {
+                mean: mean.map(|v| v as f32),
+                std: std.map(|v| v as f32),
+            }))
+        }
+        Some(_) => Err(PlanError::option("normalize", format!("must be {expected}"))),
+    }
+}
