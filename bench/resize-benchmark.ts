@@ -16,14 +16,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { SimpleBatcher, SortedBatcher, seedBenchmarkSamples, type Batch } from 'mm-tokenize-batcher';
-import { NORMALIZE_PRESETS, toTensor, toTfTensor } from 'mm-tokenize-batcher/imaging';
+import { tensorDefaults, toTensor, toTfTensor } from 'mm-tokenize-batcher/imaging';
 
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 48); // half JPEG, half PNG
 const JIMP_IMAGES = Number(process.env.BENCH_JIMP_IMAGES ?? 16); // jimp is slow: a subset
 const BATCH_SIZE = 8;
 const HEADERS = 10_000;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5); // each figure: the median of RUNS passes
-const { mean, std } = NORMALIZE_PRESETS.clip;
+const { mean, std } = tensorDefaults().normalize.clip;
 
 sharp.concurrency(1);
 sharp.cache(false);

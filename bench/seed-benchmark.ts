@@ -11,6 +11,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   BalancedBatcher,
+  createBatcher,
+  strategyNames,
   ClusteredBatcher,
   SimpleBatcher,
   SortedBatcher,
@@ -30,12 +32,10 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const withPython = !process.argv.includes('--no-python');
 
 type Planner = { batch(buffer: readonly Sample[]): Batch[] };
-const LIBRARY: Record<string, (multipleOf: number) => Planner> = {
-  simple: (multipleOf) => new SimpleBatcher({ batchSize: BATCH_SIZE, multipleOf }),
-  sorted: (multipleOf) => new SortedBatcher({ batchSize: BATCH_SIZE, multipleOf }),
-  clustered: (multipleOf) => new ClusteredBatcher({ batchSize: BATCH_SIZE, multipleOf }),
-  balanced: (multipleOf) => new BalancedBatcher({ batchSize: BATCH_SIZE, multipleOf }),
-};
+// Every registered strategy, with its defaults.
+const LIBRARY: Record<string, (multipleOf: number) => Planner> = Object.fromEntries(
+  strategyNames.map((name) => [name, (multipleOf: number) => createBatcher(name, { batchSize: BATCH_SIZE, multipleOf })]),
+);
 const TS_PEERS: Record<string, PeerStrategy> = {
   'ts-baseline/simple': tsBaseline.simple!,
   'ts-baseline/sorted': tsBaseline.sorted!,

@@ -1,12 +1,13 @@
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
 
-// Every entry exports the same API (src/api.ts); they differ only in how they obtain the wasm:
+// Every entry exports the same API (src/planning/api.ts); they differ only in how they obtain the
+// wasm (src/planning/entries/):
 //   node.ts        Node, Bun, Deno: reads the file next to it, instantiates at import
 //   web.ts         browsers, Web Workers, custom hosts: `await init()` streams it (or `initSync`)
 //   workerd.ts     Cloudflare workerd: `import wasmModule from './mm_batcher_bg.wasm'`
 //   edge-light.ts  Vercel Edge: the same with `?module`
-// `mm-tokenize-batcher/imaging` has the same four: imaging-{node,web,workerd,edge-light}.ts.
+// `mm-tokenize-batcher/imaging` has the same four in src/imaging/entries/ (dist/imaging-*.js).
 // The .wasm files stay files next to the JS (dist/mm_batcher_bg.wasm, dist/mm_imaging_bg.wasm), never inlined.
 const common: Options = {
   dts: true,
@@ -28,11 +29,11 @@ export default defineConfig([
   {
     ...common,
     entry: {
-      node: 'src/node.ts',
-      web: 'src/web.ts',
+      node: 'src/planning/entries/node.ts',
+      web: 'src/planning/entries/web.ts',
       // The imaging module (codecs, resizing) is its own subpath, so planning-only users skip it.
-      'imaging-node': 'src/imaging-node.ts',
-      'imaging-web': 'src/imaging-web.ts',
+      'imaging-node': 'src/imaging/entries/node.ts',
+      'imaging-web': 'src/imaging/entries/web.ts',
     },
     format: ['esm', 'cjs'],
     // `import.meta.url` locates the .wasm; in the CommonJS build it is shimmed from __filename.
@@ -48,10 +49,10 @@ export default defineConfig([
     // / `initImaging()` is a no-op, the module is ready at import. (One declaration build, so the
     // two configs never write the same shared .d.ts at once.)
     entry: {
-      workerd: 'src/workerd.ts',
-      'edge-light': 'src/edge-light.ts',
-      'imaging-workerd': 'src/imaging-workerd.ts',
-      'imaging-edge-light': 'src/imaging-edge-light.ts',
+      workerd: 'src/planning/entries/workerd.ts',
+      'edge-light': 'src/planning/entries/edge-light.ts',
+      'imaging-workerd': 'src/imaging/entries/workerd.ts',
+      'imaging-edge-light': 'src/imaging/entries/edge-light.ts',
     },
     format: ['esm'],
     dts: false,
@@ -65,7 +66,7 @@ export default defineConfig([
   {
     // The command-line tool (package.json `bin`), Node only. It imports the library by its own
     // name (a self-reference Node resolves through `exports`), so it carries no second copy.
-    entry: { cli: 'src/cli.ts' },
+    entry: { cli: 'src/cli/main.ts' },
     format: ['esm'],
     platform: 'node',
     target: 'node18',

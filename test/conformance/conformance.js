@@ -195,6 +195,16 @@ function datasetCases(lib) {
     ['presets', () => presetNames.map((name) => [name, presetOptions(name)])],
     ['smart-resize', () => [[1080, 1920], [28, 28], [3000, 100], [10, 10], [4000, 3000]].map(([h, w]) => smartResize(h, w))],
     ['qwen2-vl/plan', () => new SortedBatcher({ batchSize: 16, ...presetOptions('qwen2-vl') }).batch(seed).map((b) => [b.indices, b.resizeSize])],
+    // Every registered strategy through every surface that takes a name: createBatcher, the
+    // stream's `strategy`, rank dealing (registry test: a strategy missing here fails the matrix).
+    ...lib.strategyNames.map((name) => [
+      `registry/${name}`,
+      async () => ({
+        plan: lib.createBatcher(name, { batchSize: 16 }).batch(seed).map((b) => [b.indices, b.resizeSize]),
+        stream: await streamed({ strategy: name, batchSize: 16, bufferSize: 256, carry: true }),
+        ranks: batchForRank(lib.createBatcher(name, { batchSize: 16 }), seed, { worldSize: 2, rank: 1 }).map((b) => [b.step, b.indices, b.resizeSize]),
+      }),
+    ]),
   ];
 }
 

@@ -59,7 +59,8 @@ pub fn read_headers(images: EncodedPrefixes<'_>, more: MoreBytes<'_>) -> Vec<Res
                     break;
                 }
                 let Some(bytes) = more(k, limit) else { break };
-                result = read_header(&bytes, bytes.len() as f64 >= length);
+                // Fewer bytes than asked for: the file ended there.
+                result = read_header(&bytes, bytes.len() as f64 >= length || bytes.len() < limit);
             }
             result
         })
@@ -113,7 +114,13 @@ pub fn plan_buffer(
             ));
         }
     }
-    let (widths, heights, known) = sizes_with_headers(&samples, more);
+    let (widths, heights, known) = resolve_sizes(
+        samples.widths,
+        samples.heights,
+        samples.encoded,
+        samples.positions,
+        more,
+    );
     let planned = plan_batches(
         options,
         Samples {
@@ -126,14 +133,21 @@ pub fn plan_buffer(
     Ok(carry_and_deal(options, buffer_options, samples.pinned, planned))
 }
 
-/// Widths and heights with the encoded images' headers filled in, and the unreadable ones as
-/// rejects (ascending index).
-fn sizes_with_headers(samples: &BufferSamples<'_>, more: MoreBytes<'_>) -> (Vec<f64>, Vec<f64>, Vec<Reject>) {
-    let mut widths = samples.widths.to_vec();
-    let mut heights = samples.heights.to_vec();
+/// Widths and heights with the encoded images' headers filled in (image `k` at index
+/// `positions[k]`), and the unreadable ones as rejects (ascending index).
+pub fn resolve_sizes(
+    widths: &[f64],
+    heights: &[f64],
+    encoded: EncodedPrefixes<'_>,
+    positions: &[u32],
+    more: MoreBytes<'_>,
+) -> (Vec<f64>, Vec<f64>, Vec<Reject>) {
+    let mut widths = widths.to_vec();
+    let mut heights = heights.to_vec();
     let mut known = Vec::new();
-    for (k, result) in read_headers(samples.encoded, more).into_iter().enumerate() {
-        let i = samples.positions[k] as usize;
+    for (k, result) in read_headers(encoded, more).into_iter().enumerate() {
+        let Some(&i) = positions.get(k) else { break };
+        let i = i as usize;
         let (Some(w), Some(h)) = (widths.get_mut(i), heights.get_mut(i)) else {
             continue;
         };

@@ -15,6 +15,8 @@ use crate::error::PlanError;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum OptionValue {
+    /// `null`: "none" where an option allows it (see [`OptionReader::is_null`]), else a type error.
+    Null,
     Bool(bool),
     Number(f64),
     Text(String),
@@ -28,6 +30,7 @@ pub enum OptionValue {
 impl OptionValue {
     fn type_name(&self) -> &'static str {
         match self {
+            OptionValue::Null => "null",
             OptionValue::Bool(_) => "a boolean",
             OptionValue::Number(_) => "a number",
             OptionValue::Text(_) => "a string",
@@ -72,6 +75,11 @@ impl<'a> OptionReader<'a> {
 
     pub fn has(&self, name: &str) -> bool {
         self.entries.contains_key(name)
+    }
+
+    /// Whether the option is given as `null` (for options where that means "none").
+    pub fn is_null(&self, name: &str) -> bool {
+        matches!(self.entries.get(name), Some(OptionValue::Null))
     }
 
     /// A whole number in `min..=max`.

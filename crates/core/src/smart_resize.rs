@@ -60,15 +60,25 @@ pub fn smart_resize_checked(height: f64, width: f64, entries: &OptionMap) -> Res
     let factor = options
         .integer("factor", 1.0, MAX_MULTIPLE_OF)?
         .map_or(QWEN2_VL_FACTOR, |f| f as u32);
-    let min = options.integer("minPixels", 1.0, MAX_SAFE_INTEGER)?.unwrap_or(QWEN2_VL_MIN_PIXELS);
-    let max = options.integer("maxPixels", 1.0, MAX_SAFE_INTEGER)?.unwrap_or(QWEN2_VL_MAX_PIXELS);
-    if min > max {
+    // `null`: no bound on that side.
+    let bound = |name: &str, default: f64| -> Result<Option<f64>, PlanError> {
+        if options.is_null(name) {
+            return Ok(None);
+        }
+        Ok(Some(options.integer(name, 1.0, MAX_SAFE_INTEGER)?.unwrap_or(default)))
+    };
+    let min = bound("minPixels", QWEN2_VL_MIN_PIXELS)?;
+    let max = bound("maxPixels", QWEN2_VL_MAX_PIXELS)?;
+    if let (Some(min), Some(max)) = (min, max) {
+        if min <= max {
+            return Ok(smart_resize(height, width, factor, Some(min), Some(max)));
+        }
         return Err(PlanError::option(
             "minPixels",
             format!("is {}, above maxPixels = {}", show(min), show(max)),
         ));
     }
-    Ok(smart_resize(height, width, factor, Some(min), Some(max)))
+    Ok(smart_resize(height, width, factor, min, max))
 }
 
 /// Qwen2-VL's published bounds: `min_pixels = 56 * 56`, `max_pixels = 28 * 28 * 1280`.

@@ -82,6 +82,27 @@ pub fn decode_for_resize(
     Ok(result.into())
 }
 
+/// `toTensor`'s defaults and named normalisations, from the one table in Rust:
+/// `{ maxInputPixels, maxBatchBytes, options, normalize: { name: { mean, std } } }`.
+#[wasm_bindgen(js_name = tensorDefaults)]
+pub fn tensor_defaults() -> JsValue {
+    let out = Object::new();
+    set(&out, "maxInputPixels", &(imaging::DEFAULT_MAX_INPUT_PIXELS as f64).into());
+    set(&out, "maxBatchBytes", &(imaging::MAX_BATCH_BYTES as f64).into());
+    let names: Array = imaging::TENSOR_OPTIONS.iter().map(|&n| JsValue::from(n)).collect();
+    set(&out, "options", &names);
+    let normalize = Object::new();
+    for (name, n) in imaging::NORMALIZE_PRESETS {
+        let o = Object::new();
+        let numbers = |v: [f32; 3]| v.iter().map(|&x| JsValue::from(f64::from(x))).collect::<Array>();
+        set(&o, "mean", &numbers(n.mean));
+        set(&o, "std", &numbers(n.std));
+        set(&normalize, name, &o);
+    }
+    set(&out, "normalize", &normalize);
+    out.into()
+}
+
 fn read_spec(options: JsValue) -> Result<TensorSpec, JsValue> {
     let entries: OptionMap = serde_wasm_bindgen::from_value(options)
         .map_err(|_| plan_error(PlanError::option("options", "must be a plain object")))?;

@@ -222,26 +222,10 @@ pub fn evaluate(
     let options = EvaluateOptions::parse(&option_map(options)?).map_err(to_js_error)?;
     let sizes = read_resize_sizes(size_heights, size_widths).map_err(to_js_error)?;
     let encoded = Encoded { prefixes, offsets: prefix_offsets, lengths, more };
-    let (mut widths, mut heights) = (widths.to_vec(), heights.to_vec());
-    for (k, result) in buffer::read_headers(encoded.prefixes(), &mut encoded.more_bytes())
-        .into_iter()
-        .enumerate()
-    {
-        let i = positions.get(k).copied().unwrap_or(u32::MAX) as usize;
-        match result {
-            Ok(info) if i < widths.len() && i < heights.len() => {
-                widths[i] = f64::from(info.width);
-                heights[i] = f64::from(info.height);
-            }
-            Ok(_) => {}
-            Err(e) => {
-                return Err(to_js_error(PlanError::Sample(Reject {
-                    index: i,
-                    code: e.code(),
-                    message: e.to_string(),
-                })))
-            }
-        }
+    let (widths, heights, known) =
+        buffer::resolve_sizes(widths, heights, encoded.prefixes(), positions, &mut encoded.more_bytes());
+    if let Some(first) = known.into_iter().next() {
+        return Err(to_js_error(PlanError::Sample(first)));
     }
     let plan = Plan {
         order: (0..widths.len() as u32).collect(),
@@ -259,14 +243,31 @@ pub fn evaluate(
     serde_wasm_bindgen::to_value(&metrics).map_err(|e| JsValue::from_str(&e.to_string()))
 }
 
-/// Packs images at their own sizes into token budgets. Returns `{ order, offsets, heights,
+/// Packs images at their own sizes into token budgets (encoded images read as in `planBuffer`).
+/// Returns `{ order, offsets, heights,
 /// widths, tokens, padding, rejects }`: pack `p` holds `order[offsets[p]..offsets[p + 1]]`, and
 /// the per-image arrays follow `order`.
 #[wasm_bindgen]
-pub fn pack(options: JsValue, widths: &[f64], heights: &[f64]) -> Result<JsValue, JsValue> {
+#[allow(clippy::too_many_arguments)]
+pub fn pack(
+    options: JsValue,
+    widths: &[f64],
+    heights: &[f64],
+    prefixes: &[u8],
+    prefix_offsets: &[u32],
+    lengths: &[f64],
+    positions: &[u32],
+    more: Option<Function>,
+) -> Result<JsValue, JsValue> {
     let options = PackOptions::parse(&option_map(options)?).map_err(to_js_error)?;
-    let packing =
-        core::packing::pack(&options, Samples::new(widths, heights)).map_err(to_js_error)?;
+    let encoded = Encoded { prefixes, offsets: prefix_offsets, lengths, more };
+    let (widths, heights, known) =
+        buffer::resolve_sizes(widths, heights, encoded.prefixes(), positions, &mut encoded.more_bytes());
+    let samples = Samples {
+        known: &known,
+        ..Samples::new(&widths, &heights)
+    };
+    let packing = core::packing::pack(&options, samples).map_err(to_js_error)?;
     let (size_heights, size_widths): (Vec<u32>, Vec<u32>) = packing.sizes.iter().copied().unzip();
     let tokens: Vec<f64> = packing.tokens.iter().map(|&t| t as f64).collect();
     let out = Object::new();

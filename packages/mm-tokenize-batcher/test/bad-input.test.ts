@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SimpleBatcher } from 'mm-tokenize-batcher';
-import { BatcherError, DEFAULT_MAX_INPUT_PIXELS, imagingMemory, toTensor } from 'mm-tokenize-batcher/imaging';
+import { BatcherError, imagingMemory, tensorDefaults, toTensor } from 'mm-tokenize-batcher/imaging';
 import { FIXTURES, photo } from './helpers.js';
 
 const png = photo('coffee.png');
@@ -78,7 +78,7 @@ describe('bad images in toTensor', () => {
   });
 
   it('maxInputPixels is the limit, and its default is documented', () => {
-    expect(DEFAULT_MAX_INPUT_PIXELS).toBe(50_000_000);
+    expect(tensorDefaults().maxInputPixels).toBe(50_000_000);
     const error = (() => {
       try {
         toTensor({ images: [png], resizeSize: [8, 8] }, { maxInputPixels: 150 * 100 - 1 });

@@ -2,7 +2,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { SortedBatcher } from 'mm-tokenize-batcher';
-import { BatcherError, NORMALIZE_PRESETS, batchTensors, toTensor, type TensorOptions } from 'mm-tokenize-batcher/imaging';
+import { BatcherError, batchTensors, tensorDefaults, toTensor, type TensorOptions } from 'mm-tokenize-batcher/imaging';
 import { FIXTURES, compare, photo } from './helpers.js';
 import { caught } from './caught.js';
 
@@ -48,7 +48,7 @@ describe('toTensor', () => {
       });
     };
     for (const name of ['clip', 'siglip', 'imagenet', 'none'] as const) {
-      check({ normalize: name }, NORMALIZE_PRESETS[name].mean, NORMALIZE_PRESETS[name].std);
+      check({ normalize: name }, tensorDefaults().normalize[name].mean, tensorDefaults().normalize[name].std);
     }
     check({ normalize: { mean: [0.1, 0.2, 0.3], std: [0.5, 0.6, 0.7] } }, [0.1, 0.2, 0.3], [0.5, 0.6, 0.7]);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NORMALIZE_PRESETS } from 'mm-tokenize-batcher/imaging';
+import { tensorDefaults } from 'mm-tokenize-batcher/imaging';
 import { BalancedBatcher, BatcherError, ClusteredBatcher, SortedBatcher, preset, presetNames, presetOptions, presets, seedBenchmarkSamples, smartResize } from 'mm-tokenize-batcher';
 
 // Worked by hand from the published smart_resize (factor 28, min_pixels 56*56 = 3136,
@@ -81,7 +81,7 @@ describe('presets', () => {
   it("names the imaging module's normalisation preset with the same mean and std", () => {
     for (const name of presetNames) {
       const p = presets[name];
-      expect(NORMALIZE_PRESETS[p.normalize]).toEqual({ mean: p.mean, std: p.std });
+      expect(tensorDefaults().normalize[p.normalize]).toEqual({ mean: [...p.mean], std: [...p.std] });
     }
   });
 

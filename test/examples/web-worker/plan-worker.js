@@ -2,9 +2,9 @@
 // understands `new Worker(new URL(...), { type: 'module' })`) no configuration is needed.
 // Same protocol as ../worker-threads/plan-worker.mjs: sizes in, indices and sizes out; the page
 // calls it through ../planner.js.
-import { ClusteredBatcher, SimpleBatcher, SortedBatcher, init } from 'mm-tokenize-batcher';
+// Every registered strategy, by name (`createBatcher` reads the library's registry).
+import { createBatcher, init } from 'mm-tokenize-batcher';
 
-const strategies = { simple: SimpleBatcher, sorted: SortedBatcher, clustered: ClusteredBatcher };
 const ready = init(); // fetches and compiles the .wasm once, in the worker
 
 self.onmessage = async ({ data: { id, strategy, options, sizes } }) => {
@@ -12,7 +12,7 @@ self.onmessage = async ({ data: { id, strategy, options, sizes } }) => {
     await ready;
     const buffer = [];
     for (let i = 0; i < sizes.length; i += 2) buffer.push({ image: { width: sizes[i], height: sizes[i + 1] } });
-    const batches = new strategies[strategy](options).batch(buffer);
+    const batches = createBatcher(strategy, options).batch(buffer);
     self.postMessage({ id, batches: batches.map(({ indices, resizeSize }) => ({ indices, resizeSize })), rejects: batches.rejects });
   } catch (error) {
     self.postMessage({ id, error: { name: error.name, code: error.code, index: error.index, message: error.message } });

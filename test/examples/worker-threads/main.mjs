@@ -1,22 +1,20 @@
 // The tested example: plans the same buffers in a worker_threads worker and on the main thread
 // and checks that the batches are identical. Run from a project that has the package installed.
 import { Worker } from 'node:worker_threads';
-import { ClusteredBatcher, SimpleBatcher, SortedBatcher, seedBenchmarkSamples } from 'mm-tokenize-batcher';
+import { createBatcher, seedBenchmarkSamples, strategyNames } from 'mm-tokenize-batcher';
 import { planInWorker } from '../planner.js';
 
 const worker = new Worker(new URL('./plan-worker.mjs', import.meta.url));
 const samples = seedBenchmarkSamples(2000, 1).map((s, i) => ({ ...s, text: `caption ${i}` }));
-const cases = [
-  ['simple', SimpleBatcher, { batchSize: 32 }],
-  ['sorted', SortedBatcher, { batchSize: 32, key: 'area', multipleOf: 28 }],
-  ['clustered', ClusteredBatcher, { batchSize: 32, seed: 4 }],
-];
+// Every registered strategy, plus options of its own where it has some.
+const own = { sorted: { key: 'area', multipleOf: 28 }, clustered: { seed: 4 }, balanced: { minFill: 0.9 } };
+const cases = strategyNames.map((strategy) => [strategy, { batchSize: 32, ...own[strategy] }]);
 let passed = 0;
 let failed = 0;
 try {
-  for (const [strategy, Batcher, options] of cases) {
+  for (const [strategy, options] of cases) {
     const inWorker = await planInWorker(worker, strategy, options, samples);
-    const here = new Batcher(options).batch(samples);
+    const here = createBatcher(strategy, options).batch(samples);
     const same =
       JSON.stringify(inWorker.map((b) => [b.indices, b.resizeSize, b.texts])) === JSON.stringify(here.map((b) => [b.indices, b.resizeSize, b.texts])) &&
       inWorker.every((b) => b.samples.every((s, j) => s === samples[b.indices[j]]));

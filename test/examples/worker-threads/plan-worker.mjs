@@ -2,15 +2,14 @@
 // The worker gets image sizes (a transferable Float64Array, [width, height] pairs), plans them and
 // answers with indices and sizes only; the caller (../planner.js) maps indices back to its samples.
 import { parentPort } from 'node:worker_threads';
-import { ClusteredBatcher, SimpleBatcher, SortedBatcher } from 'mm-tokenize-batcher';
-
-const strategies = { simple: SimpleBatcher, sorted: SortedBatcher, clustered: ClusteredBatcher };
+// Every registered strategy, by name (`createBatcher` reads the library's registry).
+import { createBatcher } from 'mm-tokenize-batcher';
 
 parentPort.on('message', ({ id, strategy, options, sizes }) => {
   try {
     const buffer = [];
     for (let i = 0; i < sizes.length; i += 2) buffer.push({ image: { width: sizes[i], height: sizes[i + 1] } });
-    const batches = new strategies[strategy](options).batch(buffer);
+    const batches = createBatcher(strategy, options).batch(buffer);
     parentPort.postMessage({
       id,
       batches: batches.map(({ indices, resizeSize }) => ({ indices, resizeSize })),

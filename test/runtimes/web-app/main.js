@@ -16,14 +16,12 @@ async function example() {
   const worker = new Worker(new URL('../examples/web-worker/plan-worker.js', import.meta.url), { type: 'module' });
   const samples = lib.seedBenchmarkSamples(2000, 1).map((s, i) => ({ ...s, text: `caption ${i}` }));
   const cases = [
-    ['simple', lib.SimpleBatcher, { batchSize: 32 }],
-    ['sorted', lib.SortedBatcher, { batchSize: 32, key: 'area', multipleOf: 28 }],
-    ['clustered', lib.ClusteredBatcher, { batchSize: 32, seed: 4 }],
+    ...lib.strategyNames.map((strategy) => [strategy, { batchSize: 32, ...({ sorted: { key: 'area', multipleOf: 28 }, clustered: { seed: 4 } })[strategy] }]),
   ];
   const lines = [];
-  for (const [strategy, Batcher, options] of cases) {
+  for (const [strategy, options] of cases) {
     const inWorker = await planInWorker(worker, strategy, options, samples);
-    const here = new Batcher(options).batch(samples);
+    const here = lib.createBatcher(strategy, options).batch(samples);
     const key = (batches) => JSON.stringify(batches.map((b) => [b.indices, b.resizeSize, b.texts]));
     const same = key(inWorker) === key(here) && inWorker.every((b) => b.samples.every((s, j) => s === samples[b.indices[j]]));
     lines.push([strategy, same, inWorker.length]);

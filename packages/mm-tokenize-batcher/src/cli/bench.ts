@@ -2,7 +2,7 @@
 // repository's bench/ adds peers and charts). 5,000 synthetic images, sides uniform in
 // 224..1024, seed 0; batch size 32; buffers of 128 ... 5000 each planned on their own;
 // multipleOf 1 and 28. Cost is the median over runs of planning wall time per sample.
-import { BalancedBatcher, ClusteredBatcher, SimpleBatcher, SortedBatcher, evaluate, seedBenchmarkSamples, type Batch, type Sample } from 'mm-tokenize-batcher';
+import { createBatcher, evaluate, seedBenchmarkSamples, strategyNames, type Batch, type Sample } from 'mm-tokenize-batcher';
 
 const COUNT = 5000;
 const BATCH_SIZE = 32;
@@ -10,12 +10,10 @@ const BUFFER_SIZES = [128, 256, 512, 1024, 2048, 5000];
 const MULTIPLES = [1, 28];
 
 type Planner = { batch(buffer: readonly Sample[]): Batch[] };
-const STRATEGIES: Record<string, (multipleOf: number) => Planner> = {
-  simple: (multipleOf) => new SimpleBatcher({ batchSize: BATCH_SIZE, multipleOf }),
-  sorted: (multipleOf) => new SortedBatcher({ batchSize: BATCH_SIZE, multipleOf }),
-  clustered: (multipleOf) => new ClusteredBatcher({ batchSize: BATCH_SIZE, multipleOf }),
-  balanced: (multipleOf) => new BalancedBatcher({ batchSize: BATCH_SIZE, multipleOf }),
-};
+// Every registered strategy, with its defaults.
+const STRATEGIES: Record<string, (multipleOf: number) => Planner> = Object.fromEntries(
+  strategyNames.map((name) => [name, (multipleOf: number) => createBatcher(name, { batchSize: BATCH_SIZE, multipleOf })]),
+);
 
 export interface BenchRow {
   strategy: string;

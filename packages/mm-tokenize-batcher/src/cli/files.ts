@@ -1,7 +1,8 @@
 // Finding image files and reading their sizes from the headers (no pixels are decoded).
+import { fstatSync, readSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { imageSizes } from 'mm-tokenize-batcher';
+import { headerPrefixBytes, readHeaderSizes } from 'mm-tokenize-batcher';
 import { glob } from 'tinyglobby';
 
 /** SPEC's formats: PNG, JPEG, WebP, GIF and BMP. */
@@ -59,15 +60,11 @@ export async function findFiles(targets: readonly string[], allFiles: boolean): 
 
 export type SizeOrProblem = { width: number; height: number } | { reason: string };
 
-/** Bytes read first, then (only if the header is not complete in them) more, up to the last. */
-const STEPS = [4 * 1024, 64 * 1024, 4 * 1024 * 1024];
-
 /**
- * The pixel size of the image file at `path`, read from its header (the first 4 KiB; 64 KiB,
- * then up to 4 MiB, only when a JPEG keeps its frame header after large metadata).
- *
- * The ONE place that reads headers: the library's own reader (`imageSizes`, in wasm), the same
- * code the batchers use for encoded images.
+ * The pixel size of the image file at `path`, read from its header: its first
+ * `headerPrefixBytes()` bytes, and more (read synchronously from the still-open file) only when
+ * the library's reader asks for them (a JPEG with large metadata first). The ladder of prefix
+ * sizes and the reader are the library's own (in wasm), as for the batchers' encoded images.
  */
 export async function readImageSize(path: string): Promise<SizeOrProblem> {
   let handle;
@@ -78,21 +75,19 @@ export async function readImageSize(path: string): Promise<SizeOrProblem> {
   }
   try {
     // No stat: a short read tells the file's end.
-    for (let step = 0; ; step++) {
-      const want = STEPS[step]!;
-      const bytes = new Uint8Array(want);
-      const { bytesRead } = await handle.read(bytes, 0, want, 0);
-      const head = bytes.subarray(0, bytesRead);
-      const whole = bytesRead < want;
-      const [size] = imageSizes([head]);
-      if (size && 'width' in size) {
-        const { width, height } = size;
-        if (Number.isInteger(width) && Number.isInteger(height) && width >= 1 && height >= 1) return { width, height };
-        return { reason: `the header gives a size of ${width} x ${height}` };
-      }
-      if (!whole && step + 1 < STEPS.length) continue;
-      return { reason: bytesRead === 0 ? 'empty file' : `${size?.code ?? 'UNREADABLE'}: ${size?.message ?? 'unreadable header'}` };
-    }
+    const want = headerPrefixBytes();
+    const first = new Uint8Array(want);
+    const { bytesRead } = await handle.read(first, 0, want, 0);
+    if (bytesRead === 0) return { reason: 'empty file' };
+    const fd = handle.fd;
+    const more = (_k: number, limit: number) => {
+      const size = Number.isFinite(limit) ? limit : fstatSync(fd).size;
+      const bytes = new Uint8Array(size);
+      return bytes.subarray(0, readSync(fd, bytes, 0, size, 0));
+    };
+    const [size] = readHeaderSizes([first.subarray(0, bytesRead)], [bytesRead < want ? bytesRead : Infinity], more);
+    if (size && 'width' in size) return { width: size.width, height: size.height };
+    return { reason: `${size?.code ?? 'UNREADABLE'}: ${size?.message ?? 'unreadable header'}` };
   } catch (error) {
     return { reason: reason(error) };
   } finally {

@@ -1,13 +1,13 @@
 // `mm-tokenize-batcher plan`: headers of a folder's images -> a plan, a summary, JSON Lines.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { batchStream, evaluate, type Metrics, type StreamOptions } from 'mm-tokenize-batcher';
+import { batchStream, evaluate, type Metrics, type StrategyName, type StreamOptions } from 'mm-tokenize-batcher';
 import { findFiles, readSizes } from './files.js';
 import { progress } from './progress.js';
 
 export interface PlanFlags {
   targets: string[];
-  strategy: 'simple' | 'sorted' | 'clustered' | 'balanced';
+  strategy: StrategyName;
   batcherOptions: Record<string, unknown>;
   bufferSize: number;
   carry: boolean;

@@ -1,8 +1,8 @@
 // Batch tensors: decode + resize + pack ONE batch per call, inside the imaging wasm module.
 // Everything returned is a plain JS typed array (copied out of wasm), so there is nothing to free.
-import { BatcherError, callWasm, type ErrorCode, type Reject } from './errors.js';
-import { asBytes, isBytes } from './image-size.js';
-import { imaging } from './imaging-wasm.js';
+import { BatcherError, callWasm, type ErrorCode, type Reject } from '../shared/errors.js';
+import { asBytes, isBytes } from '../shared/bytes.js';
+import { imaging } from './wasm.js';
 
 /** Raw RGBA pixels, 4 bytes per pixel, row-major (an `ImageData` qualifies). Alpha is dropped. */
 export interface RawImage {
@@ -18,17 +18,6 @@ export interface RawImage {
 export type TensorImage = Uint8Array | ArrayBuffer | ArrayBufferView | RawImage | { readonly shape: readonly number[]; dataSync(): ArrayLike<number> };
 
 export type NormalizePreset = 'clip' | 'siglip' | 'imagenet' | 'none';
-
-/** Per-channel (R, G, B) mean and std of the presets, on pixel values scaled to [0, 1]. */
-export const NORMALIZE_PRESETS: Readonly<Record<NormalizePreset, { mean: readonly number[]; std: readonly number[] }>> = {
-  clip: { mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711] },
-  siglip: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },
-  imagenet: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
-  none: { mean: [0, 0, 0], std: [1, 1, 1] },
-};
-
-/** Default decompression-bomb guard: images above 50 megapixels are refused before decoding. */
-export const DEFAULT_MAX_INPUT_PIXELS = 50_000_000;
 
 export interface TensorOptions {
   /** `[height, width]` of the tensor. Default: the batch's `resizeSize`. */
@@ -59,13 +48,9 @@ export interface PatchGrid {
   tokensPerImage: number;
 }
 
-export interface BatchTensor {
-  /** Float32Array (NCHW) or Uint8Array (NHWC, RGB). */
-  data: Float32Array | Uint8Array;
+interface BatchTensorCommon {
   /** `[n, 3, height, width]` for float32, `[n, height, width, 3]` for uint8. */
   shape: [number, number, number, number];
-  dtype: 'float32' | 'uint8';
-  layout: 'NCHW' | 'NHWC';
   /** Buffer positions (the batch's `indices`, or positions in `images`) of the images in the tensor, in order. */
   indices: number[];
   /** Per image, `[x, y, width, height]` of its pixels in the canvas (the whole canvas unless letterboxed). */
@@ -75,6 +60,11 @@ export interface BatchTensor {
   rejects: Reject[];
 }
 
+/** One batch as a tensor: float32 NCHW (normalised) or uint8 NHWC (RGB), told apart by `dtype`. */
+export type BatchTensor =
+  | (BatchTensorCommon & { dtype: 'float32'; layout: 'NCHW'; data: Float32Array })
+  | (BatchTensorCommon & { dtype: 'uint8'; layout: 'NHWC'; data: Uint8Array });
+
 /** What `toTensor` needs: a batch from a batcher, or any `{ images, resizeSize? }`. */
 export interface TensorBatchInput {
   readonly images: readonly unknown[];
@@ -82,60 +72,26 @@ export interface TensorBatchInput {
   readonly indices?: readonly number[];
 }
 
-const KNOWN = new Set(['size', 'mode', 'filter', 'dtype', 'normalize', 'padValue', 'patchSize', 'maxInputPixels', 'skipInvalid']);
-
-/** Options as Rust reads them, plus what TS handles itself. */
-export interface ResolvedOptions {
-  wire: { height: number; width: number; mode?: string; filter?: string; dtype?: string; mean?: number[]; std?: number[]; pad?: number[]; maxInputPixels?: number };
-  patchSize?: number;
-  skipInvalid: boolean;
-  indices: number[];
-}
-
-export function resolveOptions(batch: TensorBatchInput, options: TensorOptions): ResolvedOptions {
-  const fail = (option: string, message: string): never => {
-    throw new BatcherError('INVALID_OPTION', `option \`${option}\` ${message}`, { option });
-  };
-  if (typeof options !== 'object' || options === null) fail('options', 'must be an object');
-  for (const [name, value] of Object.entries(options)) {
-    if (value !== undefined && !KNOWN.has(name)) fail(name, `is not an option of toTensor (known options: ${[...KNOWN].join(', ')})`);
+/**
+ * Options as Rust reads them (crates/imaging/src/tensor_options.rs: names, defaults, ranges and
+ * presets live there): the caller's object, with `size` taken from the batch when not given.
+ */
+export function wireTensorOptions(batch: TensorBatchInput, options: TensorOptions): Record<string, unknown> {
+  if (typeof options !== 'object' || options === null) {
+    throw new BatcherError('INVALID_OPTION', 'option `options` must be an object', { option: 'options' });
   }
   if (typeof batch !== 'object' || batch === null || !Array.isArray(batch.images)) {
     throw new BatcherError('INVALID_INPUT', 'toTensor takes a batch: an object with an `images` array (and `resizeSize`)');
   }
-  const size = options.size ?? batch.resizeSize;
-  if (!Array.isArray(size) || size.length !== 2) {
-    fail('size', 'must be [height, width] (or the batch must have a resizeSize)');
-  }
-  const [height, width] = size as [number, number];
-  const wire: ResolvedOptions['wire'] = { height, width };
-  if (typeof height !== 'number' || typeof width !== 'number') fail('size', `must hold two numbers, got [${String(height)}, ${String(width)}]`);
-  if (options.mode !== undefined) wire.mode = options.mode;
-  if (options.filter !== undefined) wire.filter = options.filter;
-  if (options.dtype !== undefined) wire.dtype = options.dtype;
-  if (options.normalize !== undefined && options.normalize !== 'none') {
-    const n = typeof options.normalize === 'string' ? NORMALIZE_PRESETS[options.normalize] : options.normalize;
-    if (!n || !Array.isArray(n.mean) || !Array.isArray(n.std)) {
-      fail('normalize', `must be 'clip', 'siglip', 'imagenet', 'none' or { mean, std }, got ${JSON.stringify(options.normalize)}`);
-    }
-    wire.mean = [...n.mean];
-    wire.std = [...n.std];
-  }
-  if (options.padValue !== undefined) {
-    const p = options.padValue;
-    wire.pad = typeof p === 'number' ? [p] : Array.isArray(p) ? [...p] : fail('padValue', 'must be a number or [r, g, b]');
-  }
-  if (options.maxInputPixels !== undefined) wire.maxInputPixels = options.maxInputPixels;
-  if (options.skipInvalid !== undefined && typeof options.skipInvalid !== 'boolean') fail('skipInvalid', 'must be a boolean');
-  const patchSize = options.patchSize;
-  if (patchSize !== undefined) {
-    if (!(Number.isInteger(patchSize) && patchSize >= 1)) fail('patchSize', `must be a whole number >= 1, got ${patchSize}`);
-    if (height % patchSize !== 0 || width % patchSize !== 0) {
-      fail('patchSize', `${patchSize} does not divide the size [${height}, ${width}]; plan with multipleOf: ${patchSize} (or a multiple)`);
-    }
-  }
-  const indices = batch.indices ? [...batch.indices] : batch.images.map((_, i) => i);
-  return { wire, patchSize, skipInvalid: options.skipInvalid ?? false, indices };
+  const wire: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(options)) if (value !== undefined) wire[name] = value;
+  if (wire.size === undefined && batch.resizeSize !== undefined) wire.size = [...batch.resizeSize];
+  return wire;
+}
+
+/** Buffer positions of the batch's images (its `indices`, or 0..n). */
+export function batchIndices(batch: TensorBatchInput): number[] {
+  return batch.indices ? [...batch.indices] : batch.images.map((_, i) => i);
 }
 
 /** The batch's images laid end to end in one array, for one crossing into wasm. */
@@ -269,11 +225,12 @@ export function mergeRejects(js: Reject[], wasm: WasmFailure[]): Reject[] {
   return [...js, ...wasm.map(({ index, code, message }) => ({ index, code, message }))].sort((a, b) => a.index - b.index);
 }
 
-export function patchGrid(height: number, width: number, patchSize: number | undefined): PatchGrid | undefined {
-  if (patchSize === undefined) return undefined;
-  const rows = height / patchSize;
-  const cols = width / patchSize;
-  return { patchSize, rows, cols, tokensPerImage: rows * cols };
+/** Per kept image, `[x, y, width, height]` from 4 numbers each. */
+export function boxes(flat: ArrayLike<number>, count: number, stride = 4, at = 0): [number, number, number, number][] {
+  return Array.from({ length: count }, (_, k) => {
+    const o = k * stride + at;
+    return [flat[o] as number, flat[o + 1] as number, flat[o + 2] as number, flat[o + 3] as number];
+  });
 }
 
 /**
@@ -281,31 +238,32 @@ export function patchGrid(height: number, width: number, patchSize: number | und
  * SIMD). Crosses into wasm once; memory is bounded by this batch. Synchronous.
  */
 export function toTensor(batch: TensorBatchInput, options: TensorOptions = {}): BatchTensor {
-  const resolved = resolveOptions(batch, options);
-  const packed = packImages(batch.images, resolved.indices);
-  const rejects = jsProblems(packed, resolved.skipInvalid);
+  const wire = wireTensorOptions(batch, options);
+  const packed = packImages(batch.images, batchIndices(batch));
+  const skip = options.skipInvalid === true;
+  const rejects = jsProblems(packed, skip);
   const out = callWasm(
     () =>
-      imaging().batchTensor(...packedArgs(packed), resolved.wire, resolved.skipInvalid) as { data: Float32Array | Uint8Array; shape: number[]; kept: Uint32Array; contentBoxes: Uint32Array; failures: WasmFailure[] },
+      imaging().batchTensor(...packedArgs(packed), wire) as {
+        data: Float32Array | Uint8Array;
+        shape: number[];
+        dtype: 'float32' | 'uint8';
+        kept: Uint32Array;
+        contentBoxes: Uint32Array;
+        patchGrid?: PatchGrid;
+        failures: WasmFailure[];
+      },
   );
-  const dtype = out.data instanceof Float32Array ? 'float32' : 'uint8';
-  const contentBoxes: [number, number, number, number][] = [];
-  for (let k = 0; k < out.kept.length; k++) {
-    const b = out.contentBoxes.subarray(k * 4, k * 4 + 4);
-    contentBoxes.push([b[0] as number, b[1] as number, b[2] as number, b[3] as number]);
-  }
-  const result: BatchTensor = {
-    data: out.data,
+  const common = {
     shape: out.shape as BatchTensor['shape'],
-    dtype,
-    layout: dtype === 'float32' ? 'NCHW' : 'NHWC',
     indices: Array.from(out.kept, (k) => packed.indices[k] as number),
-    contentBoxes,
+    contentBoxes: boxes(out.contentBoxes, out.kept.length),
     rejects: mergeRejects(rejects, out.failures),
+    ...(out.patchGrid ? { patchGrid: out.patchGrid } : {}),
   };
-  const grid = patchGrid(resolved.wire.height, resolved.wire.width, resolved.patchSize);
-  if (grid) result.patchGrid = grid;
-  return result;
+  return out.dtype === 'float32'
+    ? { ...common, dtype: 'float32', layout: 'NCHW', data: out.data as Float32Array }
+    : { ...common, dtype: 'uint8', layout: 'NHWC', data: out.data as Uint8Array };
 }
 
 /**

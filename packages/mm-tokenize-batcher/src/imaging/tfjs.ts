@@ -1,20 +1,19 @@
 // The optional TF.js backend: decode in the imaging wasm module, then resize and normalise as
 // TF.js ops (GPU with the webgl/webgpu backends), returning a `tf.Tensor4D`. `@tensorflow/tfjs-core`
 // is an optional peer dependency, imported lazily here and nowhere else.
-import { BatcherError, callWasm, type Reject } from './errors.js';
+import { BatcherError, callWasm, type Reject } from '../shared/errors.js';
 import {
+  batchIndices,
   jsProblems,
   mergeRejects,
   packImages,
   packedArgs,
-  patchGrid,
-  resolveOptions,
+  wireTensorOptions,
   type PatchGrid,
   type TensorBatchInput,
   type TensorOptions,
-} from './imaging.js';
-import { DEFAULT_MAX_INPUT_PIXELS } from './imaging.js';
-import { imaging } from './imaging-wasm.js';
+} from './tensor.js';
+import { imaging } from './wasm.js';
 
 /** The parts of a TF.js tensor this API promises (see `@tensorflow/tfjs-core`'s `Tensor4D`). */
 export interface TfTensor4D {
@@ -116,31 +115,35 @@ export function resampleWeights(n: number, start: number, length: number, out: n
  * registered (webgl/webgpu: GPU). Returns a `tf.Tensor4D` the caller must dispose.
  */
 export async function toTfTensor(batch: TensorBatchInput, options: TfTensorOptions = {}): Promise<TfBatchTensor> {
-  const { tf: given, resizeMethod, ...rest } = options;
+  const { tf: given, resizeMethod, ...rest } = options ?? {};
   if (resizeMethod !== undefined && resizeMethod !== 'op' && resizeMethod !== 'matrix') {
     throw new BatcherError('INVALID_OPTION', `option \`resizeMethod\` must be 'op' or 'matrix', got ${String(resizeMethod)}`, { option: 'resizeMethod' });
   }
-  const resolved = resolveOptions(batch, rest);
-  callWasm(() => imaging().checkOptions(resolved.wire));
+  const wire = wireTensorOptions(batch, rest);
   const tf = await loadTf(given);
-  const packed = packImages(batch.images, resolved.indices);
-  const jsRejects = jsProblems(packed, resolved.skipInvalid);
+  const packed = packImages(batch.images, batchIndices(batch));
+  const jsRejects = jsProblems(packed, rest.skipInvalid === true);
+  // The CPU part in one call: options read (defaults filled in), images decoded and laid out.
   const decoded = callWasm(
     () =>
-      imaging().decodeBatch(...packedArgs(packed), resolved.wire.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS, resolved.skipInvalid) as { data: Uint8Array; widths: Uint32Array; heights: Uint32Array; kept: Uint32Array; failures: { code: never; message: string; index: number; position: number; format: string }[] },
+      imaging().decodeForResize(...packedArgs(packed), wire) as {
+        spec: { height: number; width: number; mode: string; filter: FilterName; dtype: string; mean: number[]; std: number[]; padValue: number[] };
+        data: Uint8Array;
+        widths: Uint32Array;
+        heights: Uint32Array;
+        layouts: Float64Array;
+        kept: Uint32Array;
+        patchGrid?: PatchGrid;
+        failures: { code: never; message: string; index: number; position: number; format: string }[];
+      },
   );
-  const { height: H, width: W } = resolved.wire;
-  const mode = resolved.wire.mode ?? 'stretch';
-  const filter = (resolved.wire.filter ?? 'bilinear') as FilterName;
+  const { height: H, width: W, mode, filter, mean, std, padValue: pad } = decoded.spec;
   // TF.js has bilinear only, and an integer crop would shift the image: crop mode and the other
   // filters take the matrix route.
   const method = filter === 'bilinear' && mode !== 'crop' ? (resizeMethod ?? 'op') : 'matrix';
-  const lay = callWasm(() => imaging().layouts(decoded.widths, decoded.heights, H, W, mode) as Float64Array);
+  const lay = decoded.layouts;
   const n = decoded.kept.length;
-  const pad = resolved.wire.pad ? (resolved.wire.pad.length === 1 ? [0, 1, 2].map(() => resolved.wire.pad![0] as number) : resolved.wire.pad) : [0, 0, 0];
-  const uint8 = resolved.wire.dtype === 'uint8';
-  const mean = resolved.wire.mean ?? [0, 0, 0];
-  const std = resolved.wire.std ?? [1, 1, 1];
+  const uint8 = decoded.spec.dtype === 'uint8';
   const contentBoxes: [number, number, number, number][] = [];
   const tensor: TfTensor4D = tf.tidy(() => {
     const images: unknown[] = [];
@@ -186,8 +189,7 @@ export async function toTfTensor(batch: TensorBatchInput, options: TfTensorOptio
     contentBoxes,
     rejects: mergeRejects(jsRejects, decoded.failures),
   };
-  const grid = patchGrid(H, W, resolved.patchSize);
-  if (grid) result.patchGrid = grid;
+  if (decoded.patchGrid) result.patchGrid = decoded.patchGrid;
   return result;
 }
 

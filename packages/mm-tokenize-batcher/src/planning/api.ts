@@ -12,11 +12,14 @@ export {
   type ClusteredBatcherOptions,
   type BalancedBatcherOptions,
   type SortKey,
+  type StrategyName,
 } from './batchers.js';
+export { strategies, strategyNames, createBatcher, type AnyBatcher, type StrategyOptionsByName } from './strategies.js';
 export { evaluate, type Metrics, type Summary, type EvaluatedBatch, type EvaluateOptions } from './evaluate.js';
-export { BatcherError, type ErrorCode, type Reject } from './errors.js';
+export { BatcherError, ERROR_CODES, type ErrorCode, type Reject } from '../shared/errors.js';
+export { registeredStrategies, rustErrorCodes, type RegisteredStrategy } from './wasm.js';
 export { TokenPacker, type TokenPackerOptions, type Pack, type Packs } from './packing.js';
-export type { ImageLike } from './image-size.js';
+export type { ImageLike } from './image-sizes.js';
 export { seedBenchmarkSamples } from './synthetic.js';
 export { initSync, type WasmSource, type WasmInput } from './wasm.js';
 export {
@@ -30,6 +33,6 @@ export {
   type StreamReject,
   type StreamStats,
 } from './stream.js';
-export { batchForRank, type RankOptions, type RankBatch, type RankBatches, type Leftover, type AnyBatcher } from './ranks.js';
+export { batchForRank, type RankOptions, type RankBatch, type RankBatches, type Leftover } from './ranks.js';
 export { presets, presetNames, preset, presetOptions, smartResize, type Preset, type PresetName, type SmartResizeOptions } from './presets.js';
-export { imageSizes, type ImageSizeResult } from './sizes.js';
+export { imageSizes, readHeaderSizes, headerPrefixBytes, type SizeResult as ImageSizeResult } from './image-sizes.js';

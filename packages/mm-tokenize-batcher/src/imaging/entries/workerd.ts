@@ -2,11 +2,11 @@
 // wasm from bytes at run time is refused there, so the imaging .wasm is imported as a module
 // (handed over as a compiled `WebAssembly.Module`) and instantiated synchronously at import.
 import wasmModule from './mm_imaging_bg.wasm';
-import { initImagingSync } from './imaging-wasm.js';
+import { initImagingSync } from '../wasm.js';
 
 initImagingSync(wasmModule);
 
 /** Already initialised on import here; kept so code is the same in every runtime. */
 export async function initImaging(): Promise<void> {}
 
-export * from './imaging-api.js';
+export * from '../api.js';

@@ -1,8 +1,8 @@
 // Model presets: the resolution rules of common vision encoders, as batcher options, with the
 // normalisation each expects (plain data, for the imaging module or your own pipeline).
 // Values and their sources are documented in the README ("Model presets").
-import { BatcherError, callWasm } from './errors.js';
-import { wasm } from './wasm.js';
+import { BatcherError, callWasm } from '../shared/errors.js';
+import { registry, wasm } from './wasm.js';
 
 export type PresetName = 'clip-vit-l-14' | 'clip-vit-l-14-336' | 'siglip-so400m-14-384' | 'qwen2-vl';
 
@@ -33,8 +33,17 @@ export interface Preset {
   readonly sources: readonly string[];
 }
 
-const OPENAI_CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073] as const;
-const OPENAI_CLIP_STD = [0.26862954, 0.26130258, 0.27577711] as const;
+/** `mean` and `std` of a preset read the normalisation table in Rust (one source for imaging too). */
+function normalization(name: 'clip' | 'siglip') {
+  return {
+    get mean() {
+      return registry().normalize[name]!.mean as unknown as readonly [number, number, number];
+    },
+    get std() {
+      return registry().normalize[name]!.std as unknown as readonly [number, number, number];
+    },
+  };
+}
 
 const freeze = <T extends object>(o: T): Readonly<T> => Object.freeze(o);
 
@@ -50,8 +59,7 @@ export const presets: Readonly<Record<PresetName, Preset>> = freeze({
     nativeSize: freeze([224, 224] as const),
     rescale: 1 / 255,
     normalize: 'clip',
-    mean: OPENAI_CLIP_MEAN,
-    std: OPENAI_CLIP_STD,
+    ...normalization('clip'),
     sources: ['https://huggingface.co/openai/clip-vit-large-patch14/blob/main/preprocessor_config.json'],
   }),
   'clip-vit-l-14-336': freeze({
@@ -64,8 +72,7 @@ export const presets: Readonly<Record<PresetName, Preset>> = freeze({
     nativeSize: freeze([336, 336] as const),
     rescale: 1 / 255,
     normalize: 'clip',
-    mean: OPENAI_CLIP_MEAN,
-    std: OPENAI_CLIP_STD,
+    ...normalization('clip'),
     sources: ['https://huggingface.co/openai/clip-vit-large-patch14-336/blob/main/preprocessor_config.json'],
   }),
   'siglip-so400m-14-384': freeze({
@@ -79,8 +86,7 @@ export const presets: Readonly<Record<PresetName, Preset>> = freeze({
     nativeSize: freeze([384, 384] as const),
     rescale: 1 / 255,
     normalize: 'siglip',
-    mean: freeze([0.5, 0.5, 0.5] as const),
-    std: freeze([0.5, 0.5, 0.5] as const),
+    ...normalization('siglip'),
     sources: [
       'https://huggingface.co/google/siglip-so400m-patch14-384/blob/main/preprocessor_config.json',
       'https://huggingface.co/google/siglip-so400m-patch14-384/blob/main/config.json',
@@ -97,8 +103,7 @@ export const presets: Readonly<Record<PresetName, Preset>> = freeze({
     sizing: 'smart-resize',
     rescale: 1 / 255,
     normalize: 'clip',
-    mean: OPENAI_CLIP_MEAN,
-    std: OPENAI_CLIP_STD,
+    ...normalization('clip'),
     sources: [
       'https://github.com/huggingface/transformers/blob/main/src/transformers/models/qwen2_vl/image_processing_qwen2_vl.py (smart_resize)',
       'https://github.com/QwenLM/Qwen2.5-VL/blob/main/qwen-vl-utils/src/qwen_vl_utils/vision_process.py',
@@ -155,11 +160,8 @@ export interface SmartResizeOptions {
  * the `'smart-resize'` sizing mode uses). Returns `[height, width]`.
  */
 export function smartResize(height: number, width: number, options: SmartResizeOptions = {}): [number, number] {
-  const factor = options.factor ?? 28;
-  const bound = (v: number | null | undefined, fallback: number) => (v === null ? undefined : (v ?? fallback));
-  if (!Number.isInteger(factor) || factor < 1 || factor > 65536) {
-    throw new BatcherError('INVALID_OPTION', `option \`factor\` must be a whole number from 1 to 65536, got ${factor}`, { option: 'factor' });
-  }
-  const out = callWasm(() => wasm().smartResize(height, width, factor, bound(options.minPixels, 56 * 56), bound(options.maxPixels, 28 * 28 * 1280)));
+  const wire: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options ?? {})) if (v !== undefined) wire[k] = v;
+  const out = callWasm(() => wasm().smartResize(height, width, wire));
   return [out[0] as number, out[1] as number];
 }

@@ -1,29 +1,18 @@
 // Streaming: batches an AsyncIterable or ReadableStream of samples, one buffer at a time.
-// Planning and dealing happen in Rust (one batcher call, and one dealing call where ranks or
-// carry-over need it, per buffer); this file only pulls, buffers and hands batches out.
-import {
-  BalancedBatcher,
-  ClusteredBatcher,
-  SimpleBatcher,
-  SortedBatcher,
-  type BalancedBatcherOptions,
-  type Batch,
-  type BatcherOptions,
-  type ClusteredBatcherOptions,
-  type Sample,
-  type SortedBatcherOptions,
-} from './batchers.js';
-import { BatcherError, type Reject } from './errors.js';
-import { checkRankOptions, dealBatches, rankBatches, type AnyBatcher, type Leftover } from './ranks.js';
+// Options are read in Rust; planning, carry-over and rank dealing happen in Rust in one call per
+// buffer; this file only pulls, buffers and hands batches out.
+import { type Batch, type Sample } from './batchers.js';
+import { BatcherError, callWasm, type Reject } from '../shared/errors.js';
+import { rankBatches, type Leftover } from './ranks.js';
+import { createBatcher, isBatcher, type AnyBatcher, type StrategyOptionsByName } from './strategies.js';
+import { registry, wasm } from './wasm.js';
 
 export type BatchStreamSource<S> = AsyncIterable<S> | Iterable<S> | ReadableStream<S>;
 
 /** A strategy and its options, for when no batcher is passed. */
-export type StrategyOptions<S extends Sample = Sample> =
-  | ({ strategy: 'simple' } & BatcherOptions)
-  | ({ strategy: 'sorted' } & SortedBatcherOptions<S>)
-  | ({ strategy: 'clustered' } & ClusteredBatcherOptions)
-  | ({ strategy: 'balanced' } & BalancedBatcherOptions);
+export type StrategyOptions<S extends Sample = Sample> = {
+  [N in keyof StrategyOptionsByName<S>]: { strategy: N } & StrategyOptionsByName<S>[N];
+}[keyof StrategyOptionsByName<S>];
 
 export interface StreamOptions<S extends Sample = Sample> {
   /** The batcher that plans each buffer. Or give `strategy` and its options instead. */
@@ -89,7 +78,18 @@ export interface StreamStats {
   peakBuffered: number;
 }
 
-const STREAM_KEYS = new Set(['batcher', 'strategy', 'bufferSize', 'carry', 'maxCarry', 'worldSize', 'rank', 'leftover', 'onReject', 'signal']);
+/** Options only JavaScript reads: the rest are read in Rust (stream options and, with `strategy`, the strategy's). */
+const JS_ONLY = new Set(['batcher', 'strategy', 'onReject', 'signal']);
+
+/** Stream options as Rust resolved them. */
+interface ResolvedStreamOptions {
+  bufferSize: number;
+  carry: boolean;
+  maxCarry: number;
+  worldSize: number;
+  rank: number;
+  leftover: Exclude<Leftover, 'hold'>;
+}
 
 interface Entry<S> {
   sample: S;
@@ -127,42 +127,23 @@ function open<S>(source: BatchStreamSource<S>): Pull<S> {
   };
 }
 
-function makeBatcher<S extends Sample>(options: Record<string, unknown>): AnyBatcher<S> {
+/** The stream's batcher, and what of the options Rust reads (the strategy's own options are the batcher's). */
+function makeBatcher<S extends Sample>(options: Record<string, unknown>): { batcher: AnyBatcher<S>; strategyOptions: string[] } {
   if (options.batcher !== undefined) {
-    const b = options.batcher;
-    if (b instanceof SimpleBatcher || b instanceof SortedBatcher || b instanceof ClusteredBatcher || b instanceof BalancedBatcher) {
-      return b as AnyBatcher<S>;
+    if (!isBatcher<S>(options.batcher)) {
+      throw new BatcherError('INVALID_OPTION', 'option `batcher` must be one of the library\'s batchers (SimpleBatcher, SortedBatcher, ...)', { option: 'batcher' });
     }
-    throw new BatcherError('INVALID_OPTION', 'option `batcher` must be a SimpleBatcher, SortedBatcher, ClusteredBatcher or BalancedBatcher', {
-      option: 'batcher',
-    });
+    // Options beside `batcher` that a batcher would take are refused by Rust as unknown here.
+    return { batcher: options.batcher, strategyOptions: [] };
   }
   const own: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) if (!STREAM_KEYS.has(k)) own[k] = v;
-  switch (options.strategy) {
-    case 'simple':
-      return new SimpleBatcher<S>(own as BatcherOptions);
-    case 'sorted':
-      return new SortedBatcher<S>(own as SortedBatcherOptions<S>);
-    case 'clustered':
-      return new ClusteredBatcher<S>(own as ClusteredBatcherOptions);
-    case 'balanced':
-      return new BalancedBatcher<S>(own as BalancedBatcherOptions);
-    default:
-      throw new BatcherError(
-        'INVALID_OPTION',
-        `option \`strategy\` must be "simple", "sorted", "clustered" or "balanced" (or pass \`batcher\`), got ${JSON.stringify(options.strategy)}`,
-        { option: 'strategy' },
-      );
+  const streamKeys = new Set(registry().streamOptions);
+  for (const [k, v] of Object.entries(options)) if (!streamKeys.has(k) && !JS_ONLY.has(k)) own[k] = v;
+  if (options.strategy === undefined) {
+    throw new BatcherError('INVALID_OPTION', 'batchStream needs `batcher` or `strategy` (with that strategy\'s options)', { option: 'strategy' });
   }
-}
-
-function wholeNumber(name: string, value: unknown, min: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 0xffffffff) {
-    throw new BatcherError('INVALID_OPTION', `option \`${name}\` must be a whole number >= ${min}, got ${String(value)}`, { option: name });
-  }
-  return value;
+  const batcher = createBatcher<S>(options.strategy as never, own as never);
+  return { batcher, strategyOptions: Object.keys(own) };
 }
 
 /**
@@ -190,9 +171,7 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
   readonly bufferSize: number;
   readonly #source: BatchStreamSource<S>;
   readonly #options: StreamOptions<S>;
-  readonly #worldSize: number;
-  readonly #rank: number;
-  readonly #maxCarry: number;
+  readonly #resolved: ResolvedStreamOptions;
   #started = false;
 
   constructor(source: BatchStreamSource<S>, options: StreamOptions<S> | (StreamOptions<S> & StrategyOptions<S>)) {
@@ -202,31 +181,19 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
     if (source === null || typeof source !== 'object') {
       throw new BatcherError('INVALID_INPUT', 'batchStream: the source must be an AsyncIterable, an Iterable or a ReadableStream');
     }
-    this.batcher = makeBatcher<S>(options as Record<string, unknown>);
+    const { batcher, strategyOptions } = makeBatcher<S>(options as Record<string, unknown>);
+    this.batcher = batcher;
     this.#source = source;
     this.#options = options;
-    this.bufferSize = wholeNumber('bufferSize', options.bufferSize, 1, 1024);
-    this.#worldSize = wholeNumber('worldSize', options.worldSize, 1, 1);
-    this.#rank = wholeNumber('rank', options.rank, 0, 0);
-    checkRankOptions({ worldSize: this.#worldSize, rank: this.#rank, leftover: options.leftover });
-    if ((options.leftover as string) === 'hold') {
-      throw new BatcherError('INVALID_OPTION', "option `leftover` of a stream must be \"split\", \"pad\" or \"drop\" (between buffers leftovers are always held)", {
-        option: 'leftover',
-      });
-    }
-    const batchSize = this.batcher.options.batchSize ?? 1;
-    if (this.#worldSize > 1 && this.bufferSize < this.#worldSize * batchSize) {
-      throw new BatcherError(
-        'INVALID_OPTION',
-        `option \`bufferSize\` is ${this.bufferSize}; with worldSize ${this.#worldSize} it must be at least worldSize * batchSize = ${this.#worldSize * batchSize}`,
-        { option: 'bufferSize' },
-      );
-    }
-    // Held samples never fill the buffer: rank leftovers take at most (worldSize - 1) * batchSize.
-    const room = this.bufferSize - 1 - (this.#worldSize - 1) * batchSize;
-    this.#maxCarry = options.carry ? Math.max(0, Math.min(wholeNumber('maxCarry', options.maxCarry, 0, Math.floor(this.bufferSize / 2)), room)) : 0;
+    const wire: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(options)) if (v !== undefined && !JS_ONLY.has(k)) wire[k] = v;
+    this.#resolved = callWasm(() => wasm().streamOptions(wire, strategyOptions, batcher.batchSize) as ResolvedStreamOptions);
+    this.bufferSize = this.#resolved.bufferSize;
     if (options.onReject !== undefined && typeof options.onReject !== 'function') {
       throw new BatcherError('INVALID_OPTION', 'option `onReject` must be a function', { option: 'onReject' });
+    }
+    if (options.signal !== undefined && !(typeof AbortSignal !== 'undefined' && options.signal instanceof AbortSignal)) {
+      throw new BatcherError('INVALID_OPTION', 'option `signal` must be an AbortSignal', { option: 'signal' });
     }
   }
 
@@ -243,8 +210,7 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
 
   async *#run(): AsyncGenerator<StreamBatch<S>, void, undefined> {
     const { signal, onReject } = this.#options;
-    const leftover = this.#options.leftover ?? 'split';
-    const w = this.#worldSize;
+    const { worldSize: w, rank, leftover, carry, maxCarry } = this.#resolved;
     const stats = this.stats;
     const checkAbort = () => {
       // (AbortSignal.throwIfAborted needs Node 17.3; the package supports 16.4.)
@@ -286,52 +252,38 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
         const samples = entries.map((e) => e.sample);
         let planned;
         try {
-          planned = this.batcher.batch(samples);
+          // One call: plan, carry partial batches over (not from the last buffer), deal to ranks
+          // (between buffers rank leftovers are held for the next one).
+          planned = this.batcher.plan(
+            samples,
+            { worldSize: w, rank, leftover: last ? leftover : 'hold', carry: carry && !last, maxCarry: carry && !last ? maxCarry : undefined },
+            (i) => entries[i]!.carried,
+          );
         } catch (error) {
           if (error instanceof BatcherError && error.index !== undefined) {
             const at = entries[error.index]!.index;
-            throw new BatcherError(error.code, `stream sample ${at}: ${error.message}`, { index: at, cause: error });
+            const message = error.message.replace(/^sample \d+: /, '');
+            throw new BatcherError(error.code, `stream sample ${at}: ${message}`, { index: at, option: error.option, cause: error });
           }
           throw error;
         }
         for (const r of planned.rejects) {
           const entry = entries[r.index]!;
-          const reject: StreamReject<S> = { ...r, index: entry.index, sample: entry.sample };
+          const reject: StreamReject<S> = { ...r, index: entry.index, message: r.message.replace(/^sample \d+: /, `stream sample ${entry.index}: `), sample: entry.sample };
           stats.rejects++;
           if (onReject) onReject(reject);
           else this.rejects.push(reject);
         }
-
-        let out: StreamBatch<S>[];
-        const holdPartial = last ? 0 : this.#maxCarry;
-        if (w === 1 && holdPartial === 0) {
-          out = planned.map((b, k) => ({
-            ...b,
-            indices: b.indices.map((p) => entries[p]!.index),
-            step: step + k,
-            rank: 0,
-            padding: 0,
-          }));
-          step += planned.length;
-        } else {
-          const dealt = dealBatches(
-            this.batcher,
-            planned,
-            { worldSize: w, rank: this.#rank, leftover: last ? leftover : 'hold', holdPartial },
-            (p) => entries[p]!.carried,
-          );
-          for (const p of dealt.held) {
-            const e = entries[p]!;
-            carried.push({ sample: e.sample, index: e.index, carried: true });
-          }
-          stats.carried += dealt.held.length;
-          for (const p of dealt.dropped) this.dropped.push({ index: entries[p]!.index, sample: entries[p]!.sample });
-          stats.dropped += dealt.dropped.length;
-          const mine = rankBatches<S>(dealt, this.#rank, (p) => entries[p]!.sample, step);
-          for (const b of mine) b.indices = b.indices.map((p) => entries[p]!.index);
-          step += (dealt.offsets.length - 1) / dealt.worldSize;
-          out = mine;
+        for (const i of planned.held) {
+          const e = entries[i]!;
+          carried.push({ sample: e.sample, index: e.index, carried: true });
         }
+        stats.carried += planned.held.length;
+        for (const i of planned.dropped) this.dropped.push({ index: entries[i]!.index, sample: entries[i]!.sample });
+        stats.dropped += planned.dropped.length;
+        const out = rankBatches<S>(planned, rank, (i) => entries[i]!.sample, step);
+        for (const b of out) b.indices = b.indices.map((i) => entries[i]!.index);
+        step += (planned.offsets.length - 1) / planned.worldSize;
         for (const batch of out) {
           checkAbort();
           stats.batches++;

@@ -1,5 +1,5 @@
-import { BatcherError, callWasm, type Reject } from './errors.js';
-import { bufferSizes, callWasmOnBuffer, withAdapterProblems } from './image-size.js';
+import { BatcherError, callWasm, type Reject } from '../shared/errors.js';
+import { bufferSizes, callWasmOnBuffer, withAdapterProblems } from './image-sizes.js';
 import type { Sample } from './batchers.js';
 import { wireOptions } from './batchers.js';
 import { wasm } from './wasm.js';
@@ -61,12 +61,17 @@ export class TokenPacker<S extends Sample = Sample> {
     this.options = Object.freeze({ ...options });
     this.#wireOptions = wireOptions(options);
     // Fail on bad options now, not at the first buffer.
-    callWasm(() => wasm().pack(this.#wireOptions, new Float64Array(0), new Float64Array(0)));
+    const none = new Float64Array(0);
+    callWasm(() => wasm().pack(this.#wireOptions, none, none, new Uint8Array(0), new Uint32Array(1), none, new Uint32Array(0), undefined));
   }
 
   pack(buffer: readonly S[]): Packs<S> {
-    const { widths, heights, problems } = bufferSizes(buffer);
-    const packed = callWasmOnBuffer(problems, () => wasm().pack(this.#wireOptions, widths, heights) as WasmPacking);
+    const sizes = bufferSizes(buffer);
+    const { problems } = sizes;
+    const packed = callWasmOnBuffer(
+      problems,
+      () => wasm().pack(this.#wireOptions, sizes.widths, sizes.heights, sizes.prefixes, sizes.offsets, sizes.lengths, sizes.positions, sizes.more) as WasmPacking,
+    );
     const packs: Pack<S>[] = [];
     for (let p = 0; p + 1 < packed.offsets.length; p++) {
       const [from, to] = [packed.offsets[p]!, packed.offsets[p + 1]!];

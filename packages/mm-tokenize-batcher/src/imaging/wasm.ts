@@ -1,8 +1,8 @@
 // Holds the imaging module (codecs + SIMD resizer), a second .wasm loaded only by the
 // `mm-tokenize-batcher/imaging` entry, so planning-only users never download it.
-import initAsync, { initSync as initFromModule, type InitInput, type InitOutput } from '../wasm/mm_imaging.js';
-import * as bindings from '../wasm/mm_imaging.js';
-import { BatcherError } from './errors.js';
+import initAsync, { initSync as initFromModule, type InitInput, type InitOutput } from '../../wasm/mm_imaging.js';
+import * as bindings from '../../wasm/mm_imaging.js';
+import { BatcherError } from '../shared/errors.js';
 
 let instance: InitOutput | undefined;
 
@@ -35,4 +35,24 @@ export function imaging(): typeof bindings {
 export function imagingMemory(): WebAssembly.Memory {
   imaging();
   return (instance as InitOutput).memory;
+}
+
+/** `toTensor`'s defaults and named normalisations, as the imaging module reads them. */
+export interface TensorDefaults {
+  /** Images above this many pixels are refused before decoding (decompression-bomb guard). */
+  maxInputPixels: number;
+  /** Largest tensor (or batch of decoded pixels) one call allocates. */
+  maxBatchBytes: number;
+  /** Every option name `toTensor` takes. */
+  options: string[];
+  /** Per-channel (R, G, B) mean and std of each `normalize` preset, on pixels scaled to [0, 1]. */
+  normalize: Record<'clip' | 'siglip' | 'imagenet' | 'none', { mean: number[]; std: number[] }>;
+}
+
+let defaults: TensorDefaults | undefined;
+
+/** `toTensor`'s defaults and normalisation presets (from Rust, the one place they are written). */
+export function tensorDefaults(): TensorDefaults {
+  defaults ??= imaging().tensorDefaults() as TensorDefaults;
+  return defaults;
 }

@@ -1,8 +1,8 @@
 // The command-line tool: `mm-tokenize-batcher plan <folder or glob>...` and `mm-tokenize-batcher bench`.
 import { parseArgs } from 'node:util';
-import { BatcherError, presetNames, presetOptions, presets } from 'mm-tokenize-batcher';
-import { runBench, type BenchRow } from './cli/bench.js';
-import { formatSummary, plan, type PlanFlags } from './cli/plan.js';
+import { BatcherError, presetNames, presetOptions, presets, strategyNames, type StrategyName } from 'mm-tokenize-batcher';
+import { runBench, type BenchRow } from './bench.js';
+import { formatSummary, plan, type PlanFlags } from './plan.js';
 
 const HELP = `mm-tokenize-batcher: shape-aware batching of images for vision-language models
 
@@ -19,7 +19,7 @@ plan
   are not images of those formats are listed under "rejects"; the run goes on. Files with other
   extensions are counted as skipped (or read with --all-files).
 
-  -s, --strategy NAME     simple | sorted | clustered | balanced (default: clustered)
+  -s, --strategy NAME     ${strategyNames.join(' | ')} (default: clustered)
   -p, --preset NAME       model preset: ${presetNames.join(' | ')};
                           sets patchSize, multipleOf, minPixels, maxPixels (and sizing)
   -b, --batch-size N      samples per batch (default: 32)
@@ -142,7 +142,7 @@ async function main(argv: string[]): Promise<void> {
   set('minPixels', whole('min-pixels', values['min-pixels']));
   set('maxPixels', whole('max-pixels', values['max-pixels']));
   if (values.sizing !== undefined) set('sizing', oneOf('sizing', values.sizing, ['median', 'minimax', 'smart-resize'] as const, 'median'));
-  const strategy = oneOf('strategy', values.strategy, ['simple', 'sorted', 'clustered', 'balanced'] as const, 'clustered');
+  const strategy = oneOf<StrategyName>('strategy', values.strategy, strategyNames, 'clustered');
   if (values.seed !== undefined) {
     if (strategy !== 'clustered') fail('--seed applies to --strategy clustered only');
     set('seed', whole('seed', values.seed, 0));

@@ -1,5 +1,5 @@
-import { BatcherError, callWasm, type Reject } from './errors.js';
-import { bufferSizes, callWasmOnBuffer, withAdapterProblems, type ImageLike } from './image-size.js';
+import { BatcherError, callWasm, type Reject } from '../shared/errors.js';
+import { bufferSizes, callWasmOnBuffer, withAdapterProblems, type ImageLike } from './image-sizes.js';
 import { wasm } from './wasm.js';
 
 /** One element of a buffer: an image, optional text, and any other fields (carried through). */
@@ -85,45 +85,92 @@ export interface Batch<S extends Sample = Sample> {
 /** The batches of one buffer, plus the samples left out (only with `skipInvalid`). */
 export type Batches<S extends Sample = Sample> = Batch<S>[] & { readonly rejects: readonly Reject[] };
 
-type StrategyName = 'simple' | 'sorted' | 'clustered' | 'balanced';
+/** A strategy's name, as the Rust registry lists it (see `strategies.ts`). */
+export type StrategyName = 'simple' | 'sorted' | 'clustered' | 'balanced';
 
-/** What a plan looks like when it comes back from wasm: flat typed arrays. */
-interface WasmPlan {
+/** A plan as it comes back from wasm: flat typed arrays, input indices. Batch `b` is rank
+ * `b % worldSize`'s, step `b / worldSize` (one rank: one step per batch). */
+export interface WasmPlan {
+  worldSize: number;
   order: Uint32Array;
   offsets: Uint32Array;
   heights: Uint32Array;
   widths: Uint32Array;
+  padding: Uint32Array;
+  held: Uint32Array;
+  dropped: Uint32Array;
+  empty: number;
   rejects: Reject[];
 }
 
-/** Shared by the three strategies: read sizes, cross into wasm once, shape the result. */
+/** What one buffer asks for besides the plan: ranks and carry-over (see the README). */
+export interface BufferRequest {
+  worldSize?: number;
+  rank?: number;
+  leftover?: string;
+  carry?: boolean;
+  maxCarry?: number;
+}
+
+/** Shared by every strategy: read sizes, cross into wasm once, shape the result. */
 abstract class Batcher<S extends Sample, O extends BatcherOptions> {
   readonly options: Readonly<O>;
-  readonly #strategy: StrategyName;
+  /** The strategy's name in the registry. */
+  readonly strategy: StrategyName;
+  /** `batchSize`, or 1 when only a token budget bounds batches. */
+  readonly batchSize: number;
   readonly #wireOptions: Record<string, unknown>;
 
   protected constructor(strategy: StrategyName, options: O) {
     if (typeof options !== 'object' || options === null) {
       throw new BatcherError('INVALID_OPTION', 'options must be an object with at least `batchSize`', { option: 'options' });
     }
-    this.#strategy = strategy;
+    this.strategy = strategy;
     this.options = Object.freeze({ ...options });
     this.#wireOptions = wireOptions(options);
-    callWasm(() => wasm().checkOptions(strategy, this.#wireOptions));
+    this.batchSize = callWasm(() => wasm().checkOptions(strategy, this.#wireOptions));
   }
 
-  /** Groups `buffer` into batches of similar shape and sizes each batch. Synchronous. */
+  /** Groups `buffer` into batches of similar shape and sizes each batch. Synchronous; one wasm call. */
   batch(buffer: readonly S[]): Batches<S> {
-    const { widths, heights, problems } = bufferSizes(buffer);
-    const keys = this.customKeys(buffer, problems);
-    const plan = callWasmOnBuffer(problems, () => wasm().plan(this.#strategy, this.#wireOptions, widths, heights, keys) as WasmPlan);
-
+    const plan = this.plan(buffer);
     const batches: Batch<S>[] = [];
     for (let b = 0; b + 1 < plan.offsets.length; b++) {
       const indices = Array.from(plan.order.subarray(plan.offsets[b], plan.offsets[b + 1]));
       batches.push(makeBatch(indices, (i) => buffer[i] as S, [plan.heights[b] as number, plan.widths[b] as number]));
     }
-    return Object.assign(batches, { rejects: withAdapterProblems(plan.rejects, problems) });
+    return Object.assign(batches, { rejects: plan.rejects });
+  }
+
+  /**
+   * Plans `buffer` in one call into wasm: headers read, planned, carried over and dealt to ranks
+   * as `request` asks (internal: `batchForRank` and `batchStream` build on it). `pinned(i)` marks
+   * samples carried once already.
+   */
+  plan(buffer: readonly S[], request?: BufferRequest, pinned?: (index: number) => boolean): WasmPlan {
+    const sizes = bufferSizes(buffer);
+    const keys = this.customKeys(buffer, sizes.problems);
+    const pins = pinned ? Uint8Array.from(buffer, (_, i) => (pinned(i) ? 1 : 0)) : undefined;
+    const plan = callWasmOnBuffer(
+      sizes.problems,
+      () =>
+        wasm().planBuffer(
+          this.strategy,
+          this.#wireOptions,
+          request ? wireOptions(request) : undefined,
+          sizes.widths,
+          sizes.heights,
+          keys,
+          sizes.prefixes,
+          sizes.offsets,
+          sizes.lengths,
+          sizes.positions,
+          pins,
+          sizes.more,
+        ) as WasmPlan,
+    );
+    plan.rejects = withAdapterProblems(plan.rejects, sizes.problems);
+    return plan;
   }
 
   /** Only the sorted strategy with a key function has per-sample keys. */

@@ -1,6 +1,6 @@
 // Browsers and other hosts with fetch: nothing happens at import; `await init()` fetches the
 // .wasm next to this file and compiles it while it streams.
-import { initFrom, type WasmInput } from './wasm.js';
+import { initFrom, type WasmInput } from '../wasm.js';
 
 /**
  * Loads the WebAssembly module. Call once before creating a batcher; later calls return at once.
@@ -10,4 +10,4 @@ export async function init(source?: WasmInput): Promise<void> {
   await initFrom(source ?? new URL('./mm_batcher_bg.wasm', import.meta.url));
 }
 
-export * from './api.js';
+export * from '../api.js';

@@ -1,25 +1,32 @@
-/** Stable error codes; the Rust core reports the same strings. */
-export type ErrorCode =
-  /** An option is missing, unknown, of the wrong type or out of range (`option` names it). */
-  | 'INVALID_OPTION'
-  /** A sample has no `image` (or is not an object). */
-  | 'MISSING_IMAGE'
-  /** A sample's `image` is of a kind whose size cannot be read, or bytes of an unsupported format. */
-  | 'UNSUPPORTED_IMAGE'
-  /** Encoded bytes that cannot be read: truncated, corrupt, or zero-sized (message: format and cause). */
-  | 'INVALID_IMAGE'
-  /** An image above `maxInputPixels` (decompression-bomb guard), refused before decoding. */
-  | 'IMAGE_TOO_LARGE'
-  /** An image's width or height is not a positive whole number up to 2^31 - 1. */
-  | 'INVALID_DIMENSIONS'
-  /** A custom sort key is not a finite number, or the key function threw (see `cause`). */
-  | 'INVALID_KEY'
-  /** One image alone needs more tokens than `maxTokens` at its size (lower `maxPixels`). */
-  | 'OVER_TOKEN_BUDGET'
-  /** The arguments themselves are malformed (for example a buffer that is not an array). */
-  | 'INVALID_INPUT'
-  /** The WebAssembly module has not been initialised: `await init()` first. */
-  | 'NOT_INITIALIZED';
+/**
+ * Stable error codes: the Rust core's `ErrorCode` (crates/core/src/error.rs, every code either
+ * wasm module reports; a test checks this list against it), plus `NOT_INITIALIZED`, which only
+ * JavaScript raises (the module is not loaded yet).
+ * - `INVALID_OPTION`: an option is missing, unknown, of the wrong type or out of range (`option` names it).
+ * - `INVALID_DIMENSIONS`: an image's width or height is not a positive whole number up to 2^31 - 1.
+ * - `INVALID_KEY`: a custom sort key is not a finite number, or the key function threw (see `cause`).
+ * - `OVER_TOKEN_BUDGET`: one image alone needs more tokens than `maxTokens` at its size.
+ * - `INVALID_INPUT`: the arguments themselves are malformed (a buffer that is not an array, ...).
+ * - `MISSING_IMAGE`: a sample has no `image` (or is not an object).
+ * - `UNSUPPORTED_IMAGE`: an image of a kind whose size cannot be read, or an unsupported encoding.
+ * - `INVALID_IMAGE`: encoded bytes that cannot be read: truncated, corrupt, or zero-sized.
+ * - `IMAGE_TOO_LARGE`: an image above `maxInputPixels` (decompression-bomb guard), refused before decoding.
+ * - `NOT_INITIALIZED`: the WebAssembly module has not been initialised: `await init()` first.
+ */
+export const ERROR_CODES = [
+  'INVALID_OPTION',
+  'INVALID_DIMENSIONS',
+  'INVALID_KEY',
+  'OVER_TOKEN_BUDGET',
+  'INVALID_INPUT',
+  'MISSING_IMAGE',
+  'UNSUPPORTED_IMAGE',
+  'INVALID_IMAGE',
+  'IMAGE_TOO_LARGE',
+  'NOT_INITIALIZED',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface BatcherErrorDetails {
   /** Position of the offending sample in the buffer, when one sample is at fault. */

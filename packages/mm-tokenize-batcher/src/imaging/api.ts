@@ -1,0 +1,15 @@
+// The public API of `mm-tokenize-batcher/imaging`, identical in every entry.
+export {
+  toTensor,
+  batchTensors,
+  type TensorOptions,
+  type BatchTensor,
+  type TensorBatchInput,
+  type TensorImage,
+  type RawImage,
+  type PatchGrid,
+  type NormalizePreset,
+} from './tensor.js';
+export { toTfTensor, tfBatchTensors, resampleWeights, type TfTensorOptions, type TfBatchTensor, type TfTensor4D } from './tfjs.js';
+export { initImagingSync, imagingMemory, tensorDefaults, type ImagingInput, type TensorDefaults } from './wasm.js';
+export { BatcherError, type ErrorCode, type Reject } from '../shared/errors.js';

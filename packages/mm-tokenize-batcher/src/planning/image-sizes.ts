@@ -1,0 +1,193 @@
+// Reads an image's size from the objects users hold. Only the adapter lives here: whether a size
+// is valid, and encoded headers, are decided in Rust (in the same call that plans the buffer).
+import { asBytes, isBytes } from '../shared/bytes.js';
+import { BatcherError, callWasm, type ErrorCode, type Reject } from '../shared/errors.js';
+import { registry, wasm } from './wasm.js';
+
+/** Anything whose pixel size can be read without decoding. */
+export type ImageLike =
+  | { readonly width: number; readonly height: number } // ImageData, ImageBitmap, canvas, OffscreenCanvas, plain objects
+  | { readonly naturalWidth: number; readonly naturalHeight: number } // HTMLImageElement
+  | { readonly displayWidth: number; readonly displayHeight: number } // VideoFrame
+  | { readonly shape: readonly number[] } // TF.js Tensor3D: [height, width, channels]
+  | Uint8Array // encoded PNG, JPEG, WebP, GIF or BMP (Node's Buffer is one)
+  | ArrayBuffer;
+
+export type SizeResult = { width: number; height: number } | { code: ErrorCode; message: string };
+
+const number = (value: unknown): number => (typeof value === 'number' ? value : Number.NaN);
+
+/** The size of an image that is not encoded bytes, or why it has none. */
+function objectSize(image: unknown): SizeResult {
+  if (image === undefined || image === null) {
+    return { code: 'MISSING_IMAGE', message: 'sample has no `image`' };
+  }
+  if (typeof image !== 'object') {
+    return { code: 'UNSUPPORTED_IMAGE', message: `image is a ${typeof image}; expected an object with width and height` };
+  }
+  const o = image as Record<string, unknown>;
+  // HTMLImageElement's width/height are its layout size; naturalWidth/Height are the pixels.
+  if (typeof o.naturalWidth === 'number') return { width: o.naturalWidth, height: number(o.naturalHeight) };
+  // VideoFrame: the display size is what a model sees.
+  if (typeof o.displayWidth === 'number') return { width: o.displayWidth, height: number(o.displayHeight) };
+  if (Array.isArray(o.shape) && o.shape.length === 3 && !('width' in o)) {
+    return { width: number(o.shape[1]), height: number(o.shape[0]) };
+  }
+  return { width: number(o.width), height: number(o.height) };
+}
+
+/**
+ * A buffer's sizes as the planner takes them in one call: sized objects read here (NaN where the
+ * adapter found a problem, listed in `problems`), encoded images as prefixes laid end to end
+ * (`positions[k]` is image `k`'s index), and `more(k, limit)`, which Rust calls for a longer prefix
+ * when a header lies further in.
+ */
+export interface BufferSizes {
+  widths: Float64Array;
+  heights: Float64Array;
+  problems: Map<number, Reject>;
+  prefixes: Uint8Array;
+  offsets: Uint32Array;
+  lengths: Float64Array;
+  positions: Uint32Array;
+  more: (k: number, limit: number) => Uint8Array;
+}
+
+/** Sizes of `images` (one per entry; `undefined` images are missing). */
+export function collectSizes(images: readonly unknown[], label = (i: number) => `sample ${i}`): BufferSizes {
+  const n = images.length;
+  const widths = new Float64Array(n);
+  const heights = new Float64Array(n);
+  const problems = new Map<number, Reject>();
+  const files: Uint8Array[] = [];
+  const positions: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const image = images[i];
+    if (isBytes(image)) {
+      files.push(asBytes(image));
+      positions.push(i);
+      continue;
+    }
+    const size = objectSize(image);
+    if ('code' in size) {
+      problems.set(i, { index: i, code: size.code, message: `${label(i)}: ${size.message}` });
+      widths[i] = heights[i] = Number.NaN;
+    } else {
+      widths[i] = size.width;
+      heights[i] = size.height;
+    }
+  }
+  const first = registry().headerPrefixBytes;
+  const offsets = new Uint32Array(files.length + 1);
+  files.forEach((f, k) => (offsets[k + 1] = (offsets[k] as number) + Math.min(f.byteLength, first)));
+  const prefixes = new Uint8Array(offsets[files.length] as number);
+  files.forEach((f, k) => prefixes.set(f.byteLength > first ? f.subarray(0, first) : f, offsets[k]));
+  return {
+    widths,
+    heights,
+    problems,
+    prefixes,
+    offsets,
+    lengths: Float64Array.from(files, (f) => f.byteLength),
+    positions: Uint32Array.from(positions),
+    more: (k, limit) => {
+      const f = files[k] as Uint8Array;
+      return f.byteLength > limit ? f.subarray(0, limit) : f;
+    },
+  };
+}
+
+/** The images of a buffer's samples (`undefined` where a sample is not an object). */
+export function sampleImages(buffer: readonly unknown[]): unknown[] {
+  if (!Array.isArray(buffer)) {
+    throw new BatcherError('INVALID_INPUT', `buffer must be an array of samples, got ${buffer === null ? 'null' : typeof buffer}`);
+  }
+  return buffer.map((sample) => (typeof sample === 'object' && sample !== null ? (sample as { image?: unknown }).image : undefined));
+}
+
+/** `collectSizes` for a buffer of samples: a sample that is not an object is named as such. */
+export function bufferSizes(buffer: readonly unknown[]): BufferSizes {
+  const sizes = collectSizes(sampleImages(buffer));
+  buffer.forEach((sample, i) => {
+    if (typeof sample !== 'object' || sample === null) {
+      sizes.problems.set(i, {
+        index: i,
+        code: 'MISSING_IMAGE',
+        message: `sample ${i}: sample is ${sample === null ? 'null' : typeof sample}; expected an object with an \`image\``,
+      });
+    }
+  });
+  return sizes;
+}
+
+/** `callWasm` for a buffer: an error about a sample the adapter could not read says why. */
+export function callWasmOnBuffer<T>(problems: ReadonlyMap<number, Reject>, call: () => T): T {
+  try {
+    return callWasm(call);
+  } catch (error) {
+    const own = error instanceof BatcherError && error.index !== undefined ? problems.get(error.index) : undefined;
+    if (own) throw new BatcherError(own.code, own.message, { index: own.index });
+    throw error;
+  }
+}
+
+/** Rejects from wasm, with the adapter's own reasons where it had one. */
+export function withAdapterProblems(rejects: readonly Reject[], problems: ReadonlyMap<number, Reject>): Reject[] {
+  return rejects.map((r) => problems.get(r.index) ?? r);
+}
+
+/**
+ * The pixel size of each image exactly as the batchers read it, or why it cannot be read:
+ * `{ width, height }` or `{ code, message }`. Encoded bytes (PNG, JPEG, WebP, GIF, BMP) are read
+ * from their headers inside wasm, all of them in one call.
+ */
+export function imageSizes(images: readonly unknown[]): SizeResult[] {
+  if (!Array.isArray(images)) return [];
+  const sizes = collectSizes(images, (i) => `image ${i}`);
+  const read = wasm().readImageSizes(sizes.prefixes, sizes.offsets, sizes.lengths, sizes.more) as {
+    widths: Float64Array;
+    heights: Float64Array;
+    codes: (ErrorCode | undefined)[];
+    messages: (string | undefined)[];
+  };
+  sizes.positions.forEach((i, k) => {
+    sizes.widths[i] = read.widths[k] as number;
+    sizes.heights[i] = read.heights[k] as number;
+    const code = read.codes[k];
+    if (code) sizes.problems.set(i, { index: i, code, message: read.messages[k] as string });
+  });
+  return images.map((_, i) => {
+    const problem = sizes.problems.get(i);
+    if (problem) return { code: problem.code, message: problem.message.replace(/^image \d+: /, '') };
+    return { width: sizes.widths[i] as number, height: sizes.heights[i] as number };
+  });
+}
+
+/**
+ * Sizes of encoded files from their first bytes, for callers that read files themselves (the
+ * CLI): `prefixes[k]` holds the first `headerPrefixBytes()` bytes of file `k` (fewer: the whole
+ * file), `lengths[k]` its length (`Infinity` when unknown), and `more(k, limit)` gives its first
+ * `limit` bytes (`Infinity`: all) when a header lies further in. One wasm call for all of them.
+ */
+export function readHeaderSizes(prefixes: readonly Uint8Array[], lengths: readonly number[], more: (k: number, limit: number) => Uint8Array): SizeResult[] {
+  const offsets = new Uint32Array(prefixes.length + 1);
+  prefixes.forEach((p, k) => (offsets[k + 1] = (offsets[k] as number) + p.byteLength));
+  const bytes = new Uint8Array(offsets[prefixes.length] as number);
+  prefixes.forEach((p, k) => bytes.set(p, offsets[k]));
+  const read = wasm().readImageSizes(bytes, offsets, Float64Array.from(lengths), more) as {
+    widths: Float64Array;
+    heights: Float64Array;
+    codes: (ErrorCode | undefined)[];
+    messages: (string | undefined)[];
+  };
+  return prefixes.map((_, k) => {
+    const code = read.codes[k];
+    if (code) return { code, message: read.messages[k] as string };
+    return { width: read.widths[k] as number, height: read.heights[k] as number };
+  });
+}
+
+/** Bytes of a file the header reader takes first (the first pass of the one ladder, in Rust). */
+export function headerPrefixBytes(): number {
+  return registry().headerPrefixBytes;
+}

@@ -1,0 +1,71 @@
+// The one place that holds the instantiated planning module. Entries (entries/*.ts) differ only
+// in how they obtain the wasm bytes; everything else reaches the exports through `wasm()`.
+import initAsync, { initSync as initFromModule, type InitInput } from '../../wasm/mm_batcher.js';
+import * as bindings from '../../wasm/mm_batcher.js';
+import { BatcherError } from '../shared/errors.js';
+
+let ready = false;
+
+export type WasmSource = BufferSource | WebAssembly.Module;
+
+/** Initialises from bytes or a compiled module, synchronously (custom hosts, workerd, Node). */
+export function initSync(source: WasmSource): void {
+  if (ready) return;
+  initFromModule({ module: source });
+  ready = true;
+}
+
+/** Where `init()` may load the module from: a URL, a `Response`, bytes or a compiled module. */
+export type WasmInput = InitInput | Promise<InitInput>;
+
+/** Initialises from a URL, `Response`, bytes or a compiled module; compiles while streaming where the host can. */
+export async function initFrom(source: WasmInput): Promise<void> {
+  if (ready) return;
+  await initAsync({ module_or_path: source });
+  ready = true;
+}
+
+export function wasm(): typeof bindings {
+  if (!ready) {
+    throw new BatcherError(
+      'NOT_INITIALIZED',
+      'mm-tokenize-batcher: the WebAssembly module is not initialised; call `await init()` once before planning',
+    );
+  }
+  return bindings;
+}
+
+/** What the Rust registry lists: strategies with their own options, and the shared tables. */
+export interface Registry {
+  strategies: { name: string; options: string[]; sizing: string }[];
+  commonOptions: string[];
+  streamOptions: string[];
+  errorCodes: string[];
+  normalize: Record<string, { mean: number[]; std: number[] }>;
+  headerPrefixBytes: number;
+}
+
+let cached: Registry | undefined;
+
+/** The Rust registry, read once. */
+export function registry(): Registry {
+  cached ??= wasm().registry() as Registry;
+  return cached;
+}
+
+/** A strategy as the Rust registry lists it: its name, its own options, its default `sizing`. */
+export interface RegisteredStrategy {
+  name: string;
+  options: string[];
+  sizing: string;
+}
+
+/** Every strategy the planner knows, from the Rust registry (crates/core/src/strategy/mod.rs). */
+export function registeredStrategies(): RegisteredStrategy[] {
+  return registry().strategies.map((s) => ({ ...s, options: [...s.options] }));
+}
+
+/** Every error code Rust reports (the TS `ERROR_CODES` adds only `NOT_INITIALIZED`). */
+export function rustErrorCodes(): string[] {
+  return [...registry().errorCodes];
+}
