@@ -79,13 +79,13 @@ pub enum Strategy {
 /// Defaults are documented in the README's options table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterOptions {
-    /// `None`: `max(1, floor(n / batchSize))`, the seed's choice.
+    /// `None`: `ceil(n / batchSize)` (after full batches of one exact size are set apart).
     pub num_clusters: Option<usize>,
     pub seed: u64,
     pub max_iterations: u64,
 }
 
-pub const DEFAULT_MAX_ITERATIONS: u64 = 3;
+pub const DEFAULT_MAX_ITERATIONS: u64 = 50;
 pub const DEFAULT_REFINE_PASSES: usize = 8;
 
 /// Full batches: balanced bisection, then `refine_passes` passes of pairwise swaps.

@@ -156,7 +156,9 @@ pub fn plan(options: &PlanOptions, samples: Samples<'_>) -> Result<Plan, PlanErr
             sorted_groups(&shapes, *key, &valid_keys)
         }
         Strategy::Clustered(cluster) => cluster_groups(&shapes, batch_size, cluster)?,
-        Strategy::Balanced(balanced) => balanced_groups(&shapes, batch_size, balanced),
+        Strategy::Balanced(balanced) => {
+            balanced_groups(&shapes, batch_size, balanced, &options.sizing)
+        }
     };
 
     // Cut groups into batches: by count, and by tokens where a budget is set.

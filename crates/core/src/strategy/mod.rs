@@ -3,6 +3,7 @@
 
 mod balanced;
 mod clustered;
+mod refine;
 mod simple;
 mod sorted;
 
