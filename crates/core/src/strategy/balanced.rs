@@ -18,10 +18,11 @@ use crate::options::{BalancedOptions, Sizing};
 use crate::sizing::{median, SizingScratch};
 
 
-/// Fill levels tried below `1` besides the requested one: the plan at a `minFill` is the best
-/// (least p95 `r`) of the plans at the requested fill and at every level above it, so lowering
-/// `minFill` past a level never gives a higher p95.
-const LADDER: [f64; 10] = [1.0, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2];
+/// `minFill` is honoured in steps of `1 / LEVELS` (0.05): the plan at a `minFill` is the best
+/// (least p95 `r`, ties to the fuller plan) of the plans at every step from 1 down to the
+/// `minFill` (rounded up to a step). The candidates at a lower `minFill` include those at a
+/// higher one, so lowering `minFill` never raises the p95 of a buffer: monotone by construction.
+const LEVELS: usize = 20;
 
 pub fn balanced_groups(
     shapes: &[Shape],
@@ -40,11 +41,11 @@ pub fn balanced_groups(
     // As many batches as `minFill` allows: the spare slots go where samples are sparse.
     let fewest = n.div_ceil(batch_size);
     let count = |fill: f64| ((n as f64 / (fill * batch_size as f64)).floor() as usize).clamp(fewest, n);
-    let mut counts: Vec<usize> = LADDER
-        .iter()
-        .filter(|&&level| level > options.min_fill)
-        .map(|&level| count(level))
-        .chain([count(options.min_fill)])
+    // The lowest step at or above minFill (a hair of tolerance for 0.95 written as a float).
+    let lowest = ((options.min_fill * LEVELS as f64) - 1e-9).ceil().max(1.0) as usize;
+    let mut counts: Vec<usize> = (lowest..=LEVELS)
+        .rev()
+        .map(|step| count(step as f64 / LEVELS as f64))
         .collect();
     counts.dedup();
     let mut scratch = SizingScratch::default();
@@ -243,6 +244,7 @@ fn sort_on(points: &[[f64; 2]], members: &mut [u32], axis: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::strategy::refine::cost;
     use crate::synthetic::seed_benchmark_sizes;
 
     fn shapes(n: usize) -> Vec<Shape> {
