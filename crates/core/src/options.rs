@@ -85,8 +85,8 @@ pub struct ClusterOptions {
     pub max_iterations: u64,
 }
 
-pub const DEFAULT_MAX_ITERATIONS: u64 = 50;
-pub const DEFAULT_REFINE_PASSES: usize = 8;
+pub const DEFAULT_MAX_ITERATIONS: u64 = 3;
+pub const DEFAULT_REFINE_PASSES: usize = 4;
 
 /// Full batches: balanced bisection, then `refine_passes` passes of pairwise swaps.
 #[derive(Debug, Clone, PartialEq)]

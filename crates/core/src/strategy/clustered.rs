@@ -19,7 +19,7 @@ const TOLERANCE: f64 = 1e-4;
 const CELL: usize = 1024;
 
 /// Passes of the local refinement (moves into spare slots, swaps) after cutting clusters.
-const REFINE_PASSES: usize = 4;
+const REFINE_PASSES: usize = 2;
 
 /// k-means (linfa, seeded) on standardised (ln aspect, ln area), after full batches of one exact
 /// size are set apart. `k = ceil(n / batchSize)` by default; each cluster is sorted by shape and
