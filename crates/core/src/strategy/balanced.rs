@@ -24,6 +24,9 @@ use crate::sizing::{median, SizingScratch};
 /// higher one, so lowering `minFill` never raises the p95 of a buffer: monotone by construction.
 const LEVELS: usize = 20;
 
+/// (p95, max) of `r`.
+type Tail = (f64, f64);
+
 pub fn balanced_groups(
     shapes: &[Shape],
     batch_size: usize,
@@ -49,7 +52,7 @@ pub fn balanced_groups(
         .collect();
     counts.dedup();
     let mut scratch = SizingScratch::default();
-    let mut best: Option<((f64, f64), Vec<Vec<u32>>)> = None;
+    let mut best: Option<(Tail, Vec<Vec<u32>>)> = None;
     for batches in counts {
         let mut groups = exact.clone();
         let rest_batches = (batches - groups.len()).min(rest.len());
