@@ -159,13 +159,15 @@ pub fn pack(options: &PackOptions, samples: Samples<'_>) -> Result<Packing, Plan
             }
         }
         PackAlgorithm::FirstFitDecreasing => {
-            let mut by_size: Vec<usize> = (0..items.len()).collect();
-            by_size.sort_by(|&a, &b| {
-                items[b]
-                    .2
-                    .cmp(&items[a].2)
-                    .then(items[a].0.cmp(&items[b].0))
-            });
+            // Largest first, ties in input order (items are in input order): sorting plain
+            // keys, not indices into `items`, keeps a million-item sort in cache.
+            let mut keyed: Vec<(u64, usize)> = items
+                .iter()
+                .enumerate()
+                .map(|(j, item)| (u64::MAX - item.2, j))
+                .collect();
+            keyed.sort_unstable();
+            let by_size = keyed.into_iter().map(|(_, j)| j);
             // The first pack with room, found in O(log packs) by a tree over free capacity.
             let mut free = FreeTree::new(1024);
             for j in by_size {
