@@ -4,8 +4,8 @@
 /// Per-channel (R, G, B) mean and std of a normalisation, on pixel values scaled to [0, 1].
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Normalize {
-    pub mean: [f32; 3],
-    pub std: [f32; 3],
+    pub mean: [f64; 3],
+    pub std: [f64; 3],
 }
 
 /// The named normalisations `normalize` accepts.
@@ -13,8 +13,8 @@ pub const NORMALIZE_PRESETS: &[(&str, Normalize)] = &[
     (
         "clip",
         Normalize {
-            mean: [0.481_454_66, 0.457_827_5, 0.408_210_73],
-            std: [0.268_629_54, 0.261_302_58, 0.275_777_1],
+            mean: [0.48145466, 0.4578275, 0.40821073],
+            std: [0.26862954, 0.26130258, 0.27577711],
         },
     ),
     (

@@ -120,23 +120,29 @@ pub fn pack(options: &PackOptions, samples: Samples<'_>) -> Result<Packing, Plan
             }
         }
         PackAlgorithm::FirstFitDecreasing => {
-            let mut by_size: Vec<usize> = (0..items.len()).collect();
-            by_size.sort_by(|&a, &b| {
-                items[b]
-                    .2
-                    .cmp(&items[a].2)
-                    .then(items[a].0.cmp(&items[b].0))
-            });
+            // Largest first, ties in input order (items are in input order): sorting plain
+            // keys, not indices into `items`, keeps a million-item sort in cache.
+            let mut keyed: Vec<(u64, usize)> = items
+                .iter()
+                .enumerate()
+                .map(|(j, item)| (u64::MAX - item.2, j))
+                .collect();
+            keyed.sort_unstable();
+            let by_size = keyed.into_iter().map(|(_, j)| j);
+            // The first pack with room, found in O(log packs) by a tree over free capacity.
+            let mut free = FreeTree::new(1024);
             for j in by_size {
-                match packs
-                    .iter_mut()
-                    .find(|(used, _)| *used + items[j].2 <= budget.max_tokens)
-                {
-                    Some((used, members)) => {
-                        *used += items[j].2;
-                        members.push(j);
+                let need = items[j].2;
+                match free.first_with(need) {
+                    Some(p) => {
+                        packs[p].0 += need;
+                        packs[p].1.push(j);
+                        free.set(p, budget.max_tokens - packs[p].0);
                     }
-                    None => packs.push((items[j].2, vec![j])),
+                    None => {
+                        free.set(packs.len(), budget.max_tokens - need);
+                        packs.push((need, vec![j]));
+                    }
                 }
             }
         }
@@ -157,6 +163,58 @@ pub fn pack(options: &PackOptions, samples: Samples<'_>) -> Result<Packing, Plan
         out.offsets.push(out.order.len() as u32);
     }
     Ok(out)
+}
+
+/// Free tokens of each pack in a max segment tree: the leftmost pack with at least `need` free
+/// tokens in O(log packs), so first-fit decreasing is O(n log n) rather than O(n * packs).
+struct FreeTree {
+    leaves: usize,
+    max: Vec<u64>,
+}
+
+impl FreeTree {
+    /// Room for `capacity` packs (more on demand), all absent (no free tokens).
+    fn new(capacity: usize) -> Self {
+        let leaves = capacity.max(1).next_power_of_two();
+        FreeTree {
+            leaves,
+            max: vec![0; 2 * leaves],
+        }
+    }
+
+    fn set(&mut self, pack: usize, free: u64) {
+        if pack >= self.leaves {
+            // Grow to the packs there are (not the items): a small tree stays in cache.
+            let mut grown = FreeTree::new(2 * pack);
+            grown.max[grown.leaves..grown.leaves + self.leaves]
+                .copy_from_slice(&self.max[self.leaves..]);
+            for node in (1..grown.leaves).rev() {
+                grown.max[node] = grown.max[2 * node].max(grown.max[2 * node + 1]);
+            }
+            *self = grown;
+        }
+        let mut node = self.leaves + pack;
+        self.max[node] = free;
+        while node > 1 {
+            node /= 2;
+            self.max[node] = self.max[2 * node].max(self.max[2 * node + 1]);
+        }
+    }
+
+    fn first_with(&self, need: u64) -> Option<usize> {
+        if self.max[1] < need {
+            return None;
+        }
+        let mut node = 1;
+        while node < self.leaves {
+            node = if self.max[2 * node] >= need {
+                2 * node
+            } else {
+                2 * node + 1
+            };
+        }
+        Some(node - self.leaves)
+    }
 }
 
 #[cfg(test)]
@@ -208,6 +266,28 @@ mod tests {
             padding[0],
             padding[1]
         );
+    }
+
+    #[test]
+    fn free_tree_finds_the_first_pack_with_room() {
+        let mut t = FreeTree::new(2);
+        assert_eq!(t.first_with(1), None);
+        for (p, free) in [3, 9, 4, 9, 1].into_iter().enumerate() {
+            t.set(p, free);
+        }
+        assert_eq!(t.first_with(4), Some(1));
+        assert_eq!(t.first_with(3), Some(0));
+        assert_eq!(t.first_with(10), None);
+        t.set(1, 0);
+        assert_eq!(t.first_with(5), Some(3));
+        // Same packs as a linear first-fit scan.
+        let free = [5u64, 0, 7, 2, 7];
+        for (p, &f) in free.iter().enumerate() {
+            t.set(p, f);
+        }
+        for need in 0..9 {
+            assert_eq!(t.first_with(need), free.iter().position(|&f| f >= need));
+        }
     }
 
     #[test]

@@ -148,6 +148,7 @@ pub fn plan_batches(options: &PlanOptions, samples: Samples<'_>) -> Result<Plann
         shapes: &shapes,
         batch_size: options.target_batch_size(&shapes),
         keys: &valid_keys,
+        sizing: &options.sizing,
     })?;
     let (batches, over_budget) = cut_groups(options, &shapes, &groups);
     reject_over_budget(options, &shapes, &indices, &over_budget, &mut rejects)?;

@@ -24,6 +24,9 @@ impl TokenBudget {
     pub fn read(options: &OptionReader, required: bool) -> Result<Option<TokenBudget>, PlanError> {
         let patch_size = options.integer("patchSize", 1.0, MAX_MULTIPLE_OF)?;
         let max_tokens = options.integer("maxTokens", 1.0, MAX_SAFE_INTEGER)?;
+        if required && patch_size.is_none() {
+            return Err(PlanError::option("patchSize", "is required"));
+        }
         match (max_tokens, patch_size) {
             (Some(max_tokens), Some(patch_size)) => Ok(Some(TokenBudget {
                 max_tokens: max_tokens as u64,

@@ -221,8 +221,8 @@ impl TensorSpec {
     pub fn affine(&self) -> ([f32; 3], [f32; 3]) {
         let Normalize { mean, std } = self.normalize;
         (
-            std::array::from_fn(|c| 1.0 / (255.0 * std[c])),
-            std::array::from_fn(|c| -mean[c] / std[c]),
+            std::array::from_fn(|c| (1.0 / (255.0 * std[c])) as f32),
+            std::array::from_fn(|c| (-mean[c] / std[c]) as f32),
         )
     }
 }
@@ -267,10 +267,7 @@ fn read_normalize(entries: &OptionMap) -> Result<Option<Normalize>, PlanError> {
             ) else {
                 return Err(PlanError::option("normalize", "needs both `mean` and `std`"));
             };
-            Ok(Some(Normalize {
-                mean: mean.map(|v| v as f32),
-                std: std.map(|v| v as f32),
-            }))
+            Ok(Some(Normalize { mean, std }))
         }
         Some(_) => Err(PlanError::option("normalize", format!("must be {expected}"))),
     }

@@ -94,7 +94,7 @@ pub fn tensor_defaults() -> JsValue {
     let normalize = Object::new();
     for (name, n) in imaging::NORMALIZE_PRESETS {
         let o = Object::new();
-        let numbers = |v: [f32; 3]| v.iter().map(|&x| JsValue::from(f64::from(x))).collect::<Array>();
+        let numbers = |v: [f64; 3]| v.iter().map(|&x| JsValue::from(x)).collect::<Array>();
         set(&o, "mean", &numbers(n.mean));
         set(&o, "std", &numbers(n.std));
         set(&normalize, name, &o);
@@ -116,10 +116,10 @@ fn spec_object(spec: &TensorSpec) -> Object {
     set(&o, "mode", &spec.mode.as_str().into());
     set(&o, "filter", &spec.filter.as_str().into());
     set(&o, "dtype", &spec.dtype.as_str().into());
-    let numbers = |v: [f32; 3]| v.iter().map(|&x| JsValue::from(f64::from(x))).collect::<Array>();
+    let numbers = |v: [f64; 3]| v.iter().map(|&x| JsValue::from(x)).collect::<Array>();
     set(&o, "mean", &numbers(spec.normalize.mean));
     set(&o, "std", &numbers(spec.normalize.std));
-    set(&o, "padValue", &numbers(spec.pad_value.map(f32::from)));
+    set(&o, "padValue", &numbers(spec.pad_value.map(f64::from)));
     o
 }
 

@@ -190,10 +190,8 @@ pub fn registry() -> JsValue {
     let normalize = Object::new();
     for (name, n) in NORMALIZE_PRESETS {
         let o = Object::new();
-        let mean: Vec<f64> = n.mean.iter().map(|&v| f64::from(v)).collect();
-        let std: Vec<f64> = n.std.iter().map(|&v| f64::from(v)).collect();
-        set(&o, "mean", &mean.iter().map(|&v| JsValue::from(v)).collect::<Array>());
-        set(&o, "std", &std.iter().map(|&v| JsValue::from(v)).collect::<Array>());
+        set(&o, "mean", &n.mean.iter().map(|&v| JsValue::from(v)).collect::<Array>());
+        set(&o, "std", &n.std.iter().map(|&v| JsValue::from(v)).collect::<Array>());
         set(&normalize, name, &o);
     }
     set(&out, "normalize", &normalize);

@@ -18,7 +18,7 @@ describe.each(strategies)('%s batcher rejects bad options', (_name, make) => {
     ['negative', { batchSize: -4 }, /batchSize.*-4/],
     ['fractional', { batchSize: 2.5 }, /batchSize.*2\.5/],
     ['NaN', { batchSize: Number.NaN }, /batchSize/],
-    ['a string', { batchSize: '8' }, /batchSize.*must be a number, got a string/],
+    ['a string', { batchSize: '8' }, /batchSize.*must be a number, got the string "8"/],
     ['null', { batchSize: null }, /batchSize.*must be a number/],
   ])('batchSize %s', (_label, options, message) => {
     const error = caught(() => make(options));

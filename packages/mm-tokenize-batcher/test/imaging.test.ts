@@ -117,7 +117,7 @@ describe('toTensor', () => {
     [{ padValue: 300 }, 'padValue'],
     [{ patchSize: 16 }, 'patchSize'],
     [{ maxInputPixels: -1 }, 'maxInputPixels'],
-    [{ size: [0, 10] }, 'height'],
+    [{ size: [0, 10] }, 'size'],
     [{ sizes: [10, 10] }, 'sizes'],
     [{ dtype: 'uint8', normalize: 'clip' }, 'normalize'],
   ])('rejects option %j', (options, option) => {

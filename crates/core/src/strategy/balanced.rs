@@ -1,24 +1,27 @@
-//! Full batches without losing quality. Every batch holds exactly `batchSize` samples except one,
-//! and the samples of a batch are close in (ln aspect, ln area) under the L1 distance, which is
-//! exactly `ln r` (resize waste) to the batch's size: `ln r_i = |la_i - LA| + |lp_i - LP|`.
+//! Full batches without losing quality. Every batch holds at most `batchSize` samples, and the
+//! samples of a batch are close in (ln aspect, ln area) under the L1 distance, which is exactly
+//! `ln r` (resize waste) to the batch's size: `ln r_i = |la_i - LA| + |lp_i - LP|`.
 //!
-//! 1. Balanced bisection: a set that must fill `t` batches is cut in two, along ln width or ln
-//!    height, into halves that fill `t / 2` and `t - t / 2` batches, choosing the direction and
-//!    the share of spare slots that leave the halves least waste. The number of batches is the
-//!    most `minFill` allows, so spare slots land where samples are sparse; with `minFill: 1`
-//!    only one batch in the plan is partial. Sets of four batches or fewer are split
-//!    exhaustively (both directions, every split of the count).
-//! 2. Swap refinement: batches close to each other trade samples pairwise when the trade lowers
-//!    the summed `(ln r)^2` against the batches' current sizes; batch lengths never change, and
-//!    sizes are recomputed after each pass.
+//! 0. Full batches of one exact size are set apart first (real collections repeat sizes).
+//! 1. Balanced bisection of the rest: a set that must fill `t` batches is cut in two, along ln
+//!    width or ln height, into halves that fill `t / 2` and `t - t / 2` batches, choosing the
+//!    direction and the share of spare slots that leave the halves least waste. Sets of four
+//!    batches or fewer are split exhaustively.
+//! 2. Refinement: neighbouring batches (found through a quantile grid, near-linear) move samples
+//!    into spare slots and swap samples pairwise when that lowers the summed `(ln r)^3`.
+//! 3. `minFill` in steps of 0.05: a plan is made at every step from 1 down to `minFill`, and the
+//!    one with the least p95 `r` (the SPEC metric, at the sizes `sizing` gives) wins, so a lower
+//!    `minFill` never raises a buffer's p95. With `minFill: 1` only one batch is partial.
 
-use crate::shape::Shape;
+use super::refine::{exact_groups, l1, refine, tail, target};
 use crate::error::PlanError;
 use crate::options::OptionReader;
+use crate::shape::Shape;
+use crate::sizing::{median, Sizing, SizingScratch};
 
 pub(super) const OPTIONS: &[&str] = &["minFill", "refinePasses"];
 
-/// Full batches: balanced bisection, then `refine_passes` passes of pairwise swaps.
+/// Full batches: exact-size batches, balanced bisection, then `refine_passes` refinement passes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalancedOptions {
     /// Least share of slots that hold a sample, in (0, 1]. Default 0.95.
@@ -27,7 +30,7 @@ pub struct BalancedOptions {
 }
 
 pub const DEFAULT_MIN_FILL: f64 = 0.95;
-pub const DEFAULT_REFINE_PASSES: usize = 8;
+pub const DEFAULT_REFINE_PASSES: usize = 4;
 
 impl BalancedOptions {
     pub(super) fn read(options: &OptionReader) -> Result<Self, PlanError> {
@@ -39,36 +42,67 @@ impl BalancedOptions {
         })
     }
 }
-use crate::sizing::median;
 
-/// Neighbouring batches each batch trades with during refinement.
-const NEIGHBOURS: usize = 6;
+
+/// `minFill` is honoured in steps of `1 / LEVELS` (0.05): the plan at a `minFill` is the best
+/// (least p95 `r`, ties to the fuller plan) of the plans at every step from 1 down to the
+/// `minFill` (rounded up to a step). The candidates at a lower `minFill` include those at a
+/// higher one, so lowering `minFill` never raises the p95 of a buffer: monotone by construction.
+const LEVELS: usize = 20;
+
+/// (p95, max) of `r`.
+type Tail = (f64, f64);
 
 pub fn balanced_groups(
     shapes: &[Shape],
     batch_size: usize,
     options: &BalancedOptions,
+    sizing: &Sizing,
 ) -> Vec<Vec<u32>> {
     let n = shapes.len();
     if n == 0 {
         return Vec::new();
     }
     let points: Vec<[f64; 2]> = shapes.iter().map(|s| [s.ln_aspect, s.ln_area]).collect();
-    let mut all: Vec<u32> = (0..n as u32).collect();
+    // Full batches of one exact size first (real collections repeat a few sizes heavily): they
+    // waste nothing, and they leave the bisection only the samples that need grouping.
+    let (exact, rest, _) = exact_groups(shapes, batch_size);
     // As many batches as `minFill` allows: the spare slots go where samples are sparse.
     let fewest = n.div_ceil(batch_size);
-    let batches =
-        ((n as f64 / (options.min_fill * batch_size as f64)).floor() as usize).clamp(fewest, n);
-    let mut groups = Vec::with_capacity(batches);
-    bisect(
-        &points,
-        &mut all,
-        batches,
-        batch_size,
-        &mut groups,
-        &mut Scratch::default(),
-    );
-    refine(&points, &mut groups, options.refine_passes);
+    let count = |fill: f64| ((n as f64 / (fill * batch_size as f64)).floor() as usize).clamp(fewest, n);
+    // The lowest step at or above minFill (a hair of tolerance for 0.95 written as a float).
+    let lowest = ((options.min_fill * LEVELS as f64) - 1e-9).ceil().max(1.0) as usize;
+    let mut counts: Vec<usize> = (lowest..=LEVELS)
+        .rev()
+        .map(|step| count(step as f64 / LEVELS as f64))
+        .collect();
+    counts.dedup();
+    let mut scratch = SizingScratch::default();
+    let mut best: Option<(Tail, Vec<Vec<u32>>)> = None;
+    for batches in counts {
+        let mut groups = exact.clone();
+        let rest_batches = (batches - groups.len()).min(rest.len());
+        let mut leaves = Vec::with_capacity(rest_batches);
+        if !rest.is_empty() {
+            let mut members = rest.clone();
+            bisect(
+                &points,
+                &mut members,
+                rest_batches,
+                batch_size,
+                &mut leaves,
+                &mut Scratch::default(),
+            );
+            refine(&points, &mut leaves, batch_size, options.refine_passes);
+        }
+        groups.extend(leaves.into_iter().filter(|g| !g.is_empty()));
+        let score = tail(shapes, &groups, sizing, &mut scratch);
+        // Ties keep the fuller plan (tried first).
+        if best.as_ref().is_none_or(|(b, _)| score < *b) {
+            best = Some((score, groups));
+        }
+    }
+    let groups = best.expect("at least one candidate").1;
 
     let mut keyed: Vec<([f64; 2], Vec<u32>)> = groups
         .into_iter()
@@ -192,7 +226,7 @@ fn search(
         // (ln r)^4: the search picks cells by their tails, which p95 and max are made of.
         let tails = members
             .iter()
-            .map(|&i| cost(points[i as usize], t).powi(2))
+            .map(|&i| l1(points[i as usize], t).powi(4))
             .sum();
         return (tails, vec![members.to_vec()]);
     }
@@ -236,92 +270,10 @@ fn sort_on(points: &[[f64; 2]], members: &mut [u32], axis: usize) {
     });
 }
 
-/// The batch's median point: (ln aspect, ln area) of its `resizeSize` before rounding.
-fn target(points: &[[f64; 2]], members: &[u32]) -> [f64; 2] {
-    let mut values: Vec<f64> = members.iter().map(|&i| points[i as usize][0]).collect();
-    let la = median(&mut values);
-    values.clear();
-    values.extend(members.iter().map(|&i| points[i as usize][1]));
-    [la, median(&mut values)]
-}
-
-fn l1(p: [f64; 2], t: [f64; 2]) -> f64 {
-    (p[0] - t[0]).abs() + (p[1] - t[1]).abs()
-}
-
-/// What a swap lowers: `(ln r)^2` of a sample against a batch's size, so that trades that
-/// shorten the tail (the p95 users judge by) win over trades that shave the middle. (`r` itself
-/// measured no better, and `exp` is a slow software call in wasm.)
-fn cost(p: [f64; 2], t: [f64; 2]) -> f64 {
-    l1(p, t).powi(2)
-}
-
-fn refine(points: &[[f64; 2]], groups: &mut [Vec<u32>], passes: usize) {
-    let count = groups.len();
-    if count < 2 {
-        return;
-    }
-    let mut gains_a: Vec<(f64, usize)> = Vec::new();
-    let mut gains_b: Vec<(f64, usize)> = Vec::new();
-    let by_gain = |x: &(f64, usize), y: &(f64, usize)| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1));
-    for _ in 0..passes {
-        let targets: Vec<[f64; 2]> = groups.iter().map(|g| target(points, g)).collect();
-        let mut swapped = false;
-        for (a, b) in neighbour_pairs(&targets) {
-            // Change in waste of moving each member to the other batch (negative is better).
-            gains_a.clear();
-            gains_a.extend(groups[a].iter().enumerate().map(|(i, &p)| {
-                let p = points[p as usize];
-                (cost(p, targets[b]) - cost(p, targets[a]), i)
-            }));
-            gains_b.clear();
-            gains_b.extend(groups[b].iter().enumerate().map(|(i, &p)| {
-                let p = points[p as usize];
-                (cost(p, targets[a]) - cost(p, targets[b]), i)
-            }));
-            gains_a.sort_unstable_by(by_gain);
-            gains_b.sort_unstable_by(by_gain);
-            for (&(ga, ia), &(gb, ib)) in gains_a.iter().zip(gains_b.iter()) {
-                if ga + gb >= -1e-12 {
-                    break;
-                }
-                let (pa, pb) = (groups[a][ia], groups[b][ib]);
-                groups[a][ia] = pb;
-                groups[b][ib] = pa;
-                swapped = true;
-            }
-        }
-        if !swapped {
-            break;
-        }
-    }
-}
-
-/// Each batch with its `NEIGHBOURS` nearest batches (by target), as ordered unique pairs:
-/// trading with far batches never helps.
-fn neighbour_pairs(targets: &[[f64; 2]]) -> Vec<(usize, usize)> {
-    let count = targets.len();
-    let k = NEIGHBOURS.min(count - 1);
-    let mut pairs = Vec::with_capacity(count * k);
-    let mut near: Vec<(f64, usize)> = Vec::with_capacity(count);
-    for a in 0..count {
-        near.clear();
-        near.extend(
-            (0..count)
-                .filter(|&b| b != a)
-                .map(|b| (l1(targets[a], targets[b]), b)),
-        );
-        near.select_nth_unstable_by(k - 1, |x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
-        pairs.extend(near[..k].iter().map(|&(_, b)| (a.min(b), a.max(b))));
-    }
-    pairs.sort_unstable();
-    pairs.dedup();
-    pairs
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::strategy::refine::cost;
     use crate::synthetic::seed_benchmark_sizes;
 
     fn shapes(n: usize) -> Vec<Shape> {
@@ -341,6 +293,7 @@ mod tests {
                 min_fill: 1.0,
                 refine_passes: 8,
             },
+            &Sizing::default(),
         );
         let partial: Vec<usize> = groups.iter().map(Vec::len).filter(|&n| n < 32).collect();
         assert_eq!(partial, vec![1000 % 32]);
@@ -357,13 +310,14 @@ mod tests {
                     min_fill,
                     refine_passes: 2,
                 },
+            &Sizing::default(),
             );
             let fill = 2000.0 / (groups.len() * 32) as f64;
             assert!(
                 fill >= min_fill && groups.iter().all(|g| !g.is_empty() && g.len() <= 32),
                 "{min_fill}: {fill}"
             );
-            assert_eq!(groups.len(), (2000.0 / (min_fill * 32.0)).floor() as usize);
+            assert!(groups.len() <= (2000.0 / (min_fill * 32.0)).floor() as usize);
         }
     }
 
@@ -388,6 +342,7 @@ mod tests {
                 min_fill: 1.0,
                 refine_passes: 0,
             },
+            &Sizing::default(),
         );
         let refined = balanced_groups(
             &s,
@@ -396,7 +351,9 @@ mod tests {
                 min_fill: 1.0,
                 refine_passes: 8,
             },
+            &Sizing::default(),
         );
         assert!(total(&refined) < total(&rough));
     }
 }
+

@@ -33,23 +33,25 @@ export interface Preset {
   readonly sources: readonly string[];
 }
 
-/** `mean` and `std` of a preset read the normalisation table in Rust (one source for imaging too). */
-function normalization(name: 'clip' | 'siglip') {
-  return {
-    get mean() {
-      return registry().normalize[name]!.mean as unknown as readonly [number, number, number];
-    },
-    get std() {
-      return registry().normalize[name]!.std as unknown as readonly [number, number, number];
-    },
-  };
+/**
+ * A preset with `mean` and `std` read, when first used, from the normalisation table in Rust (the
+ * one imaging's `normalize` reads too): getters, so that importing needs no loaded module.
+ */
+function preset_(fields: Omit<Preset, 'mean' | 'std'>): Readonly<Preset> {
+  const values = (key: 'mean' | 'std') => () => registry().normalize[fields.normalize]![key] as unknown as readonly [number, number, number];
+  return Object.freeze(
+    Object.defineProperties({ ...fields } as Preset, {
+      mean: { get: values('mean'), enumerable: true },
+      std: { get: values('std'), enumerable: true },
+    }),
+  );
 }
 
 const freeze = <T extends object>(o: T): Readonly<T> => Object.freeze(o);
 
 /** Every preset by name. */
 export const presets: Readonly<Record<PresetName, Preset>> = freeze({
-  'clip-vit-l-14': freeze({
+  'clip-vit-l-14': preset_({
     name: 'clip-vit-l-14',
     description: 'OpenAI CLIP ViT-L/14 at 224: at most 224*224 pixels (16*16 = 256 patches of 14), any aspect',
     patchSize: 14,
@@ -59,10 +61,9 @@ export const presets: Readonly<Record<PresetName, Preset>> = freeze({
     nativeSize: freeze([224, 224] as const),
     rescale: 1 / 255,
     normalize: 'clip',
-    ...normalization('clip'),
     sources: ['https://huggingface.co/openai/clip-vit-large-patch14/blob/main/preprocessor_config.json'],
   }),
-  'clip-vit-l-14-336': freeze({
+  'clip-vit-l-14-336': preset_({
     name: 'clip-vit-l-14-336',
     description: 'OpenAI CLIP ViT-L/14 at 336: at most 336*336 pixels (24*24 = 576 patches of 14), any aspect',
     patchSize: 14,
@@ -72,10 +73,9 @@ export const presets: Readonly<Record<PresetName, Preset>> = freeze({
     nativeSize: freeze([336, 336] as const),
     rescale: 1 / 255,
     normalize: 'clip',
-    ...normalization('clip'),
     sources: ['https://huggingface.co/openai/clip-vit-large-patch14-336/blob/main/preprocessor_config.json'],
   }),
-  'siglip-so400m-14-384': freeze({
+  'siglip-so400m-14-384': preset_({
     name: 'siglip-so400m-14-384',
     description:
       'SigLIP so400m/14 at 384: the patch-14 convolution uses 378*378 of the 384*384 input (27*27 = 729 patches); at most 378*378 pixels, any aspect',
@@ -86,13 +86,12 @@ export const presets: Readonly<Record<PresetName, Preset>> = freeze({
     nativeSize: freeze([384, 384] as const),
     rescale: 1 / 255,
     normalize: 'siglip',
-    ...normalization('siglip'),
     sources: [
       'https://huggingface.co/google/siglip-so400m-patch14-384/blob/main/preprocessor_config.json',
       'https://huggingface.co/google/siglip-so400m-patch14-384/blob/main/config.json',
     ],
   }),
-  'qwen2-vl': freeze({
+  'qwen2-vl': preset_({
     name: 'qwen2-vl',
     description:
       "Qwen2-VL dynamic resolution: smart_resize with factor 28 (patch 14 x merge 2), min_pixels 56*56, max_pixels 28*28*1280",
@@ -103,7 +102,6 @@ export const presets: Readonly<Record<PresetName, Preset>> = freeze({
     sizing: 'smart-resize',
     rescale: 1 / 255,
     normalize: 'clip',
-    ...normalization('clip'),
     sources: [
       'https://github.com/huggingface/transformers/blob/main/src/transformers/models/qwen2_vl/image_processing_qwen2_vl.py (smart_resize)',
       'https://github.com/QwenLM/Qwen2.5-VL/blob/main/qwen-vl-utils/src/qwen_vl_utils/vision_process.py',
