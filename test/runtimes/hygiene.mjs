@@ -2,7 +2,7 @@
 // and the tarball holds only what users need (the built JS, its declarations, the .wasm, README,
 // package.json). Exits non-zero on any finding.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +57,34 @@ check('tarball contents', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// The two modules stay apart in the built files: an imaging entry loads no planning glue (and
+// not the planning .wasm), a planning entry no codec glue. Followed through every import.
+check('imaging and planning entries load only their own module', () => {
+  const dist = join(packageDir, 'dist');
+  const closure = (entry) => {
+    const seen = new Set();
+    const visit = (file) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(join(dist, file), 'utf8');
+      for (const [, spec] of text.matchAll(/(?:from|import|require\()\s*["'](\.\/[^"']+\.(?:js|cjs))["']/g)) visit(spec.slice(2));
+    };
+    visit(entry);
+    return [...seen].map((f) => readFileSync(join(dist, f), 'utf8')).join('\n');
+  };
+  const planning = ['planBuffer', 'mm_batcher_bg'];
+  const imaging = ['batchTensor', 'mm_imaging_bg'];
+  const problems = [];
+  for (const runtime of ['node.js', 'node.cjs', 'web.js', 'web.cjs', 'workerd.js', 'edge-light.js']) {
+    const code = closure(`imaging-${runtime}`);
+    for (const marker of planning) if (code.includes(marker)) problems.push(`imaging-${runtime} loads ${marker}`);
+    const own = closure(runtime);
+    for (const marker of imaging) if (own.includes(marker)) problems.push(`${runtime} loads ${marker}`);
+  }
+  if (problems.length) throw new Error(problems.join('; '));
+  return '12 entries checked';
 });
 
 console.log(`hygiene: ${passed} passed, ${failed} failed`);
