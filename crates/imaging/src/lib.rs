@@ -142,18 +142,55 @@ pub fn batch_tensor(
     spec: &TensorSpec,
     skip_invalid: bool,
 ) -> Result<TensorBatch, ImageFailure> {
-    let (h, w) = (spec.height as usize, spec.width as usize);
-    let plane = h * w;
-    // Room for every image up front: growing the tensor image by image would copy it again and again.
-    let mut out_u8 = Vec::new();
-    let mut out_f32 = Vec::new();
-    let reserved = match spec.check_batch(samples.len()) {
-        Ok(()) => match spec.dtype {
-            Dtype::U8 => out_u8.try_reserve_exact(samples.len() * plane * 3).is_ok(),
-            Dtype::F32 => out_f32.try_reserve_exact(samples.len() * plane * 3).is_ok(),
-        },
-        Err(_) => false,
+    let mut data = allocate_tensor(samples, spec)?;
+    let mut kept = Vec::with_capacity(samples.len());
+    let mut boxes = Vec::with_capacity(samples.len());
+    let mut failures = Vec::new();
+    let lut = normalisation_lut(spec);
+    let mut resizer = Resizer::new();
+    let mut scratch: Vec<u8> = Vec::new();
+    let mut rgb_buffer: Vec<u8> = Vec::new();
+    for (position, sample) in samples.iter().enumerate() {
+        let resized = resize_one(position, sample, spec, &mut resizer, &mut scratch, &mut rgb_buffer);
+        let (content, content_box) = match resized {
+            Ok(v) => v,
+            Err(failure) if skip_invalid => {
+                failures.push(failure);
+                continue;
+            }
+            Err(failure) => return Err(failure),
+        };
+        match &mut data {
+            TensorData::U8(out) => write_u8(out, content, content_box, spec),
+            TensorData::F32(out) => write_f32(out, content, content_box, spec, &lut),
+        }
+        kept.push(position);
+        boxes.push(content_box);
+    }
+    Ok(TensorBatch {
+        data,
+        dtype: spec.dtype,
+        height: spec.height,
+        width: spec.width,
+        kept,
+        content_boxes: boxes,
+        failures,
+    })
+}
+
+/// Room for every image up front (growing the tensor image by image would copy it again and
+/// again), within the batch limit; refused before anything is decoded.
+fn allocate_tensor(samples: &[Sample<'_>], spec: &TensorSpec) -> Result<TensorData, ImageFailure> {
+    let elements = samples.len() * spec.height as usize * spec.width as usize * 3;
+    let mut data = match spec.dtype {
+        Dtype::U8 => TensorData::U8(Vec::new()),
+        Dtype::F32 => TensorData::F32(Vec::new()),
     };
+    let reserved = spec.check_batch(samples.len()).is_ok()
+        && match &mut data {
+            TensorData::U8(v) => v.try_reserve_exact(elements).is_ok(),
+            TensorData::F32(v) => v.try_reserve_exact(elements).is_ok(),
+        };
     if !reserved {
         return Err(ImageFailure {
             position: 0,
@@ -166,95 +203,69 @@ pub fn batch_tensor(
             ),
         });
     }
-    let mut kept = Vec::with_capacity(samples.len());
-    let mut boxes = Vec::with_capacity(samples.len());
-    let mut failures = Vec::new();
-    // Normalised value of every byte, per channel: `pixel * scale + bias`, looked up.
-    let (scale, bias) = spec.affine();
-    let lut: [[f32; 256]; 3] =
-        std::array::from_fn(|c| std::array::from_fn(|v| v as f32 * scale[c] + bias[c]));
-    let mut resizer = Resizer::new();
-    let mut scratch: Vec<u8> = Vec::new();
-    let mut rgb_buffer: Vec<u8> = Vec::new();
+    Ok(data)
+}
 
-    for (position, sample) in samples.iter().enumerate() {
-        let result = resize_one(
-            position,
-            sample,
-            spec,
-            &mut resizer,
-            &mut scratch,
-            &mut rgb_buffer,
-        );
-        let (content, bx) = match result {
-            Ok(v) => v,
-            Err(failure) if skip_invalid => {
-                failures.push(failure);
-                continue;
-            }
-            Err(failure) => return Err(failure),
-        };
-        let [bx0, by0, bw, bh] = bx;
-        match spec.dtype {
-            Dtype::U8 => {
-                let base = out_u8.len();
-                out_u8.resize(base + plane * 3, 0);
-                let dst = &mut out_u8[base..];
-                if bw as usize != w || bh as usize != h {
-                    for px in dst.chunks_exact_mut(3) {
-                        px.copy_from_slice(&spec.pad_value);
-                    }
-                }
-                let row = bw as usize * 3;
-                for y in 0..bh as usize {
-                    let d = ((by0 as usize + y) * w + bx0 as usize) * 3;
-                    dst[d..d + row].copy_from_slice(&content[y * row..(y + 1) * row]);
-                }
-            }
-            Dtype::F32 => {
-                let base = out_f32.len();
-                out_f32.resize(base + plane * 3, 0.0);
-                let dst = &mut out_f32[base..];
-                if bw as usize != w || bh as usize != h {
-                    for c in 0..3 {
-                        dst[c * plane..(c + 1) * plane].fill(lut[c][spec.pad_value[c] as usize]);
-                    }
-                }
-                let (r, rest) = dst.split_at_mut(plane);
-                let (g, b) = rest.split_at_mut(plane);
-                let row = bw as usize;
-                for y in 0..bh as usize {
-                    let d = (by0 as usize + y) * w + bx0 as usize;
-                    let src = &content[y * row * 3..(y + 1) * row * 3];
-                    let (r, g, b) = (&mut r[d..d + row], &mut g[d..d + row], &mut b[d..d + row]);
-                    // Zipped iterators: no bounds checks in the hot loop.
-                    for ((px, r), (g, b)) in src
-                        .chunks_exact(3)
-                        .zip(r.iter_mut())
-                        .zip(g.iter_mut().zip(b.iter_mut()))
-                    {
-                        *r = lut[0][px[0] as usize];
-                        *g = lut[1][px[1] as usize];
-                        *b = lut[2][px[2] as usize];
-                    }
-                }
-            }
+/// Normalised value of every byte, per channel (`pixel * scale + bias`), looked up per pixel.
+fn normalisation_lut(spec: &TensorSpec) -> [[f32; 256]; 3] {
+    let (scale, bias) = spec.affine();
+    std::array::from_fn(|c| std::array::from_fn(|v| v as f32 * scale[c] + bias[c]))
+}
+
+/// Appends one image (resized `content` at `content_box` of the canvas) as NHWC RGB bytes.
+fn write_u8(out: &mut Vec<u8>, content: &[u8], [x0, y0, bw, bh]: [u32; 4], spec: &TensorSpec) {
+    let (h, w) = (spec.height as usize, spec.width as usize);
+    let base = out.len();
+    out.resize(base + h * w * 3, 0);
+    let dst = &mut out[base..];
+    if bw as usize != w || bh as usize != h {
+        for px in dst.chunks_exact_mut(3) {
+            px.copy_from_slice(&spec.pad_value);
         }
-        kept.push(position);
-        boxes.push(bx);
     }
-    Ok(TensorBatch {
-        data: match spec.dtype {
-            Dtype::U8 => TensorData::U8(out_u8),
-            Dtype::F32 => TensorData::F32(out_f32),
-        },
-        dtype: spec.dtype,
-        height: spec.height,
-        width: spec.width,
-        kept,
-        content_boxes: boxes,
-        failures,
-    })
+    let row = bw as usize * 3;
+    for y in 0..bh as usize {
+        let d = ((y0 as usize + y) * w + x0 as usize) * 3;
+        dst[d..d + row].copy_from_slice(&content[y * row..(y + 1) * row]);
+    }
+}
+
+/// Appends one image as normalised NCHW planes.
+fn write_f32(
+    out: &mut Vec<f32>,
+    content: &[u8],
+    [x0, y0, bw, bh]: [u32; 4],
+    spec: &TensorSpec,
+    lut: &[[f32; 256]; 3],
+) {
+    let (h, w) = (spec.height as usize, spec.width as usize);
+    let plane = h * w;
+    let base = out.len();
+    out.resize(base + plane * 3, 0.0);
+    let dst = &mut out[base..];
+    if bw as usize != w || bh as usize != h {
+        for c in 0..3 {
+            dst[c * plane..(c + 1) * plane].fill(lut[c][spec.pad_value[c] as usize]);
+        }
+    }
+    let (r, rest) = dst.split_at_mut(plane);
+    let (g, b) = rest.split_at_mut(plane);
+    let row = bw as usize;
+    for y in 0..bh as usize {
+        let d = (y0 as usize + y) * w + x0 as usize;
+        let src = &content[y * row * 3..(y + 1) * row * 3];
+        let (r, g, b) = (&mut r[d..d + row], &mut g[d..d + row], &mut b[d..d + row]);
+        // Zipped iterators: no bounds checks in the hot loop.
+        for ((px, r), (g, b)) in src
+            .chunks_exact(3)
+            .zip(r.iter_mut())
+            .zip(g.iter_mut().zip(b.iter_mut()))
+        {
+            *r = lut[0][px[0] as usize];
+            *g = lut[1][px[1] as usize];
+            *b = lut[2][px[2] as usize];
+        }
+    }
 }
 
 /// Decodes (or takes) one image and resizes it into `scratch`; returns the resized content (RGB,

@@ -4,6 +4,7 @@
 import { BatcherError, callWasm, type Reject } from '../shared/errors.js';
 import {
   batchIndices,
+  boxes,
   jsProblems,
   mergeRejects,
   packImages,
@@ -124,62 +125,14 @@ export async function toTfTensor(batch: TensorBatchInput, options: TfTensorOptio
   const packed = packImages(batch.images, batchIndices(batch));
   const jsRejects = jsProblems(packed, rest.skipInvalid === true);
   // The CPU part in one call: options read (defaults filled in), images decoded and laid out.
-  const decoded = callWasm(
-    () =>
-      imaging().decodeForResize(...packedArgs(packed), wire) as {
-        spec: { height: number; width: number; mode: string; filter: FilterName; dtype: string; mean: number[]; std: number[]; padValue: number[] };
-        data: Uint8Array;
-        widths: Uint32Array;
-        heights: Uint32Array;
-        layouts: Float64Array;
-        kept: Uint32Array;
-        patchGrid?: PatchGrid;
-        failures: { code: never; message: string; index: number; position: number; format: string }[];
-      },
-  );
-  const { height: H, width: W, mode, filter, mean, std, padValue: pad } = decoded.spec;
+  const decoded = callWasm(() => imaging().decodeForResize(...packedArgs(packed), wire) as DecodedForResize);
+  const { filter, mode } = decoded.spec;
   // TF.js has bilinear only, and an integer crop would shift the image: crop mode and the other
   // filters take the matrix route.
   const method = filter === 'bilinear' && mode !== 'crop' ? (resizeMethod ?? 'op') : 'matrix';
-  const lay = decoded.layouts;
-  const n = decoded.kept.length;
+  const contentBoxes = boxes(decoded.layouts, decoded.kept.length, 8, 4);
+  const tensor: TfTensor4D = tf.tidy(() => normaliseOnTf(tf, decoded, resizeOnTf(tf, decoded, method)));
   const uint8 = decoded.spec.dtype === 'uint8';
-  const contentBoxes: [number, number, number, number][] = [];
-  const tensor: TfTensor4D = tf.tidy(() => {
-    const images: unknown[] = [];
-    let offset = 0;
-    for (let k = 0; k < n; k++) {
-      const w = decoded.widths[k] as number;
-      const h = decoded.heights[k] as number;
-      const pixels = decoded.data.subarray(offset, offset + w * h * 3);
-      offset += w * h * 3;
-      const [cl, ct, cw, ch, bx, by, bw, bh] = Array.from(lay.subarray(k * 8, k * 8 + 8)) as number[];
-      contentBoxes.push([bx as number, by as number, bw as number, bh as number]);
-      const image = tf.tensor3d(Float32Array.from(pixels), [h, w, 3], 'float32');
-      let resized;
-      if (method === 'op') {
-        // Whole image (stretch, letterbox), half-pixel-centre bilinear as the wasm resizer.
-        resized = tf.image.resizeBilinear(image, [bh, bw], false, true);
-      } else {
-        const wy = tf.tensor2d(resampleWeights(h, ct as number, ch as number, bh as number, filter), [bh, h]);
-        const wx = tf.tensor2d(resampleWeights(w, cl as number, cw as number, bw as number, filter), [bw, w]);
-        const planes = tf.transpose(image, [2, 0, 1]); // [3, h, w]
-        const rows = tf.matMul(tf.tile(tf.expandDims(wy, 0), [3, 1, 1]), planes); // [3, bh, w]
-        const both = tf.matMul(rows, tf.tile(tf.expandDims(wx, 0), [3, 1, 1]), false, true); // [3, bh, bw]
-        resized = tf.transpose(both, [1, 2, 0]);
-      }
-      if (bw !== W || bh !== H) {
-        const color = tf.tensor1d(pad, 'float32');
-        resized = tf.add(tf.pad(tf.sub(resized, color), [[by, H - (by as number) - (bh as number)], [bx, W - (bx as number) - (bw as number)], [0, 0]]), color);
-      }
-      images.push(resized);
-    }
-    const stacked = n > 0 ? tf.stack(images) : tf.zeros([0, H, W, 3]);
-    if (uint8) return tf.cast(tf.clipByValue(tf.round(stacked), 0, 255), 'int32');
-    const scale = tf.tensor1d(std.map((s) => 1 / (255 * s)), 'float32');
-    const bias = tf.tensor1d(mean.map((m, c) => -m / (std[c] as number)), 'float32');
-    return tf.transpose(tf.add(tf.mul(stacked, scale), bias), [0, 3, 1, 2]);
-  });
   const result: TfBatchTensor = {
     tensor,
     shape: tensor.shape as TfBatchTensor['shape'],
@@ -191,6 +144,61 @@ export async function toTfTensor(batch: TensorBatchInput, options: TfTensorOptio
   };
   if (decoded.patchGrid) result.patchGrid = decoded.patchGrid;
   return result;
+}
+
+/** What `decodeForResize` returns: the options with defaults, RGB8 pixels laid end to end, and per
+ * image 8 layout numbers (source crop, then content box). */
+interface DecodedForResize {
+  spec: { height: number; width: number; mode: string; filter: FilterName; dtype: string; mean: number[]; std: number[]; padValue: number[] };
+  data: Uint8Array;
+  widths: Uint32Array;
+  heights: Uint32Array;
+  layouts: Float64Array;
+  kept: Uint32Array;
+  patchGrid?: PatchGrid;
+  failures: { code: never; message: string; index: number; position: number; format: string }[];
+}
+
+/** Each decoded image resized into its content box and padded to the canvas: `[n, H, W, 3]` float32 (call inside `tf.tidy`). */
+function resizeOnTf(tf: Tf, decoded: DecodedForResize, method: 'op' | 'matrix'): unknown {
+  const { height: H, width: W, filter, padValue: pad } = decoded.spec;
+  const images: unknown[] = [];
+  let offset = 0;
+  for (let k = 0; k < decoded.kept.length; k++) {
+    const w = decoded.widths[k] as number;
+    const h = decoded.heights[k] as number;
+    const pixels = decoded.data.subarray(offset, offset + w * h * 3);
+    offset += w * h * 3;
+    const [cl, ct, cw, ch, bx, by, bw, bh] = Array.from(decoded.layouts.subarray(k * 8, k * 8 + 8)) as number[] as [number, number, number, number, number, number, number, number];
+    const image = tf.tensor3d(Float32Array.from(pixels), [h, w, 3], 'float32');
+    let resized;
+    if (method === 'op') {
+      // Whole image (stretch, letterbox), half-pixel-centre bilinear as the wasm resizer.
+      resized = tf.image.resizeBilinear(image, [bh, bw], false, true);
+    } else {
+      const wy = tf.tensor2d(resampleWeights(h, ct, ch, bh, filter), [bh, h]);
+      const wx = tf.tensor2d(resampleWeights(w, cl, cw, bw, filter), [bw, w]);
+      const planes = tf.transpose(image, [2, 0, 1]); // [3, h, w]
+      const rows = tf.matMul(tf.tile(tf.expandDims(wy, 0), [3, 1, 1]), planes); // [3, bh, w]
+      const both = tf.matMul(rows, tf.tile(tf.expandDims(wx, 0), [3, 1, 1]), false, true); // [3, bh, bw]
+      resized = tf.transpose(both, [1, 2, 0]);
+    }
+    if (bw !== W || bh !== H) {
+      const color = tf.tensor1d(pad, 'float32');
+      resized = tf.add(tf.pad(tf.sub(resized, color), [[by, H - by - bh], [bx, W - bx - bw], [0, 0]]), color);
+    }
+    images.push(resized);
+  }
+  return images.length > 0 ? tf.stack(images) : tf.zeros([0, H, W, 3]);
+}
+
+/** uint8: rounded int32 NHWC; float32: `(pixel / 255 - mean) / std`, NCHW. */
+function normaliseOnTf(tf: Tf, decoded: DecodedForResize, stacked: unknown): TfTensor4D {
+  const { dtype, mean, std } = decoded.spec;
+  if (dtype === 'uint8') return tf.cast(tf.clipByValue(tf.round(stacked), 0, 255), 'int32');
+  const scale = tf.tensor1d(std.map((s) => 1 / (255 * s)), 'float32');
+  const bias = tf.tensor1d(mean.map((m, c) => -m / (std[c] as number)), 'float32');
+  return tf.transpose(tf.add(tf.mul(stacked, scale), bias), [0, 3, 1, 2]);
 }
 
 /** `toTfTensor` for many batches, one at a time (memory bounded by one batch plus what you keep). */

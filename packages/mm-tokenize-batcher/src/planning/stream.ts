@@ -78,6 +78,9 @@ export interface StreamStats {
   peakBuffered: number;
 }
 
+/** A message without the buffer-relative "sample N: " its planner gave it. */
+const withoutIndex = (message: string) => message.replace(/^sample \d+: /, '');
+
 /** Options only JavaScript reads: the rest are read in Rust (stream options and, with `strategy`, the strategy's). */
 const JS_ONLY = new Set(['batcher', 'strategy', 'onReject', 'signal']);
 
@@ -209,10 +212,8 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
   }
 
   async *#run(): AsyncGenerator<StreamBatch<S>, void, undefined> {
-    const { signal, onReject } = this.#options;
-    const { worldSize: w, rank, leftover, carry, maxCarry } = this.#resolved;
-    const stats = this.stats;
     const checkAbort = () => {
+      const signal = this.#options.signal;
       // (AbortSignal.throwIfAborted needs Node 17.3; the package supports 16.4.)
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
     };
@@ -226,79 +227,81 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
       let ended = false;
       while (!ended || carried.length > 0) {
         const entries = carried;
-        carried = [];
-        while (entries.length < this.bufferSize && !ended) {
-          checkAbort();
-          let next: IteratorResult<S>;
-          try {
-            next = await pull.next();
-          } catch (error) {
-            // Deliver what was read, then the error.
-            failure = { error };
-            ended = true;
-            break;
-          }
-          if (next.done) {
-            ended = true;
-            break;
-          }
-          entries.push({ sample: next.value, index: stats.samplesRead++, carried: false });
-        }
+        if (!ended) ({ ended, failure } = await this.#fill(pull, entries, checkAbort));
         if (entries.length === 0) break;
-        stats.peakBuffered = Math.max(stats.peakBuffered, entries.length);
-        stats.buffers++;
-        const last = ended;
-
-        const samples = entries.map((e) => e.sample);
-        let planned;
-        try {
-          // One call: plan, carry partial batches over (not from the last buffer), deal to ranks
-          // (between buffers rank leftovers are held for the next one).
-          planned = this.batcher.plan(
-            samples,
-            { worldSize: w, rank, leftover: last ? leftover : 'hold', carry: carry && !last, maxCarry: carry && !last ? maxCarry : undefined },
-            (i) => entries[i]!.carried,
-          );
-        } catch (error) {
-          if (error instanceof BatcherError && error.index !== undefined) {
-            const at = entries[error.index]!.index;
-            const message = error.message.replace(/^sample \d+: /, '');
-            throw new BatcherError(error.code, `stream sample ${at}: ${message}`, { index: at, option: error.option, cause: error });
-          }
-          throw error;
-        }
-        for (const r of planned.rejects) {
-          const entry = entries[r.index]!;
-          const reject: StreamReject<S> = { ...r, index: entry.index, message: r.message.replace(/^sample \d+: /, `stream sample ${entry.index}: `), sample: entry.sample };
-          stats.rejects++;
-          if (onReject) onReject(reject);
-          else this.rejects.push(reject);
-        }
-        for (const i of planned.held) {
-          const e = entries[i]!;
-          carried.push({ sample: e.sample, index: e.index, carried: true });
-        }
-        stats.carried += planned.held.length;
-        for (const i of planned.dropped) this.dropped.push({ index: entries[i]!.index, sample: entries[i]!.sample });
-        stats.dropped += planned.dropped.length;
-        const out = rankBatches<S>(planned, rank, (i) => entries[i]!.sample, step);
-        for (const b of out) b.indices = b.indices.map((i) => entries[i]!.index);
-        step += (planned.offsets.length - 1) / planned.worldSize;
-        for (const batch of out) {
+        this.stats.peakBuffered = Math.max(this.stats.peakBuffered, entries.length);
+        this.stats.buffers++;
+        const planned = this.#plan(entries, ended, step);
+        carried = planned.carried;
+        step = planned.nextStep;
+        for (const batch of planned.batches) {
           checkAbort();
-          stats.batches++;
-          stats.samples += batch.indices.length - batch.padding;
+          this.stats.batches++;
+          this.stats.samples += batch.indices.length - batch.padding;
           yield batch;
         }
         if (failure) throw failure.error;
       }
       finished = true;
-      if (failure) throw failure.error;
     } finally {
       // Stopped early (break, return, cancel, abort, a planning error): stop the source too.
       if (!finished && !failure) await pull.stop();
     }
   }
+
+  /** Reads samples into `entries` until a buffer is full or the source ends (or fails: then
+   * what was read is still planned and delivered before the error). */
+  async #fill(pull: Pull<S>, entries: Entry<S>[], checkAbort: () => void): Promise<{ ended: boolean; failure?: { error: unknown } }> {
+    while (entries.length < this.bufferSize) {
+      checkAbort();
+      let next: IteratorResult<S>;
+      try {
+        next = await pull.next();
+      } catch (error) {
+        return { ended: true, failure: { error } };
+      }
+      if (next.done) return { ended: true };
+      entries.push({ sample: next.value, index: this.stats.samplesRead++, carried: false });
+    }
+    return { ended: false };
+  }
+
+  /** Plans one buffer in one wasm call (plan, carry-over unless it is the last, rank dealing),
+   * reports rejects and drops, and returns this rank's batches and the samples carried on. */
+  #plan(entries: Entry<S>[], last: boolean, step: number): { batches: StreamBatch<S>[]; carried: Entry<S>[]; nextStep: number } {
+    const { worldSize, rank, leftover, carry, maxCarry } = this.#resolved;
+    const carrying = carry && !last;
+    let planned;
+    try {
+      // Between buffers rank leftovers are held for the next one.
+      planned = this.batcher.plan(
+        entries.map((e) => e.sample),
+        { worldSize, rank, leftover: last ? leftover : 'hold', carry: carrying, maxCarry: carrying ? maxCarry : undefined },
+        (i) => entries[i]!.carried,
+      );
+    } catch (error) {
+      if (error instanceof BatcherError && error.index !== undefined) {
+        const at = entries[error.index]!.index;
+        throw new BatcherError(error.code, `stream sample ${at}: ${withoutIndex(error.message)}`, { index: at, option: error.option, cause: error });
+      }
+      throw error;
+    }
+    for (const r of planned.rejects) {
+      const entry = entries[r.index]!;
+      this.stats.rejects++;
+      const reject: StreamReject<S> = { ...r, index: entry.index, message: `stream sample ${entry.index}: ${withoutIndex(r.message)}`, sample: entry.sample };
+      if (this.#options.onReject) this.#options.onReject(reject);
+      else this.rejects.push(reject);
+    }
+    const carried = Array.from(planned.held, (i) => ({ sample: entries[i]!.sample, index: entries[i]!.index, carried: true }));
+    this.stats.carried += carried.length;
+    for (const i of planned.dropped) this.dropped.push({ index: entries[i]!.index, sample: entries[i]!.sample });
+    this.stats.dropped += planned.dropped.length;
+    const batches = rankBatches<S>(planned, rank, (i) => entries[i]!.sample, step);
+    for (const b of batches) b.indices = b.indices.map((i) => entries[i]!.index);
+    return { batches, carried, nextStep: step + (planned.offsets.length - 1) / planned.worldSize };
+  }
+
 }
 
 /**
