@@ -50,6 +50,9 @@ fn load(path: Option<&String>) -> serde_json::Map<String, serde_json::Value> {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let list = args.iter().any(|a| a == "--list");
+    // `--json=<file>`: our own outcome per file (header and decode), for building expected.json.
+    let json_out = args.iter().find_map(|a| a.strip_prefix("--json=").map(String::from));
+    let mut ours = serde_json::Map::new();
     let args: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let root = PathBuf::from(args.first().expect("usage: suites <root> <pillow.json> [sharp.json]"));
     let refs: Vec<_> = args[1..].iter().map(|p| load(Some(p))).collect();
@@ -105,6 +108,17 @@ fn main() {
             println!("CRASH {rel}");
             continue;
         };
+        let outcome_json = |r: Result<(u32, u32), (&str, String)>| match r {
+            Ok((w, h)) => serde_json::json!({ "width": w, "height": h }),
+            Err((code, cause)) => serde_json::json!({ "error": code, "cause": cause }),
+        };
+        ours.insert(
+            rel.clone(),
+            serde_json::json!({
+                "header": outcome_json(header.as_ref().map(|h| (h.width, h.height)).map_err(|e| (e.code(), e.to_string()))),
+                "decode": outcome_json(decoded.as_ref().map(|d| (d.width, d.height)).map_err(|e| (e.code, e.cause.clone()))),
+            }),
+        );
         let ok = |e: &&serde_json::Value| e.get("load").and_then(|l| l.as_str()) == Some("ok");
         let valid = !entries.is_empty() && entries.iter().all(ok);
         let damaged = !entries.is_empty() && !entries.iter().any(ok);
@@ -153,6 +167,9 @@ fn main() {
             };
             println!("{format}\t{rel}\tdisputed; ours: {ours}");
         }
+    }
+    if let Some(path) = json_out {
+        std::fs::write(path, serde_json::to_string_pretty(&ours).unwrap()).unwrap();
     }
     println!(
         "\n| format | files tried | header mismatches | valid files refused | damaged files accepted | crashes | disputed (references disagree) | header vs decode disagree |"

@@ -152,6 +152,7 @@ fn decode_encoded(
                     format!("unsupported variant: {variant}"),
                 ));
             }
+            jpeg_scans_hold_their_blocks(bytes)?;
         }
         Layout::Webp => {
             if let Some(cause) = webp_truncation(bytes) {
@@ -316,6 +317,92 @@ fn decode_jpeg(bytes: &[u8], rgb: &mut Vec<u8>) -> Result<(u32, u32), Fail> {
         .ok_or_else(|| invalid("decoder gave no size"))?;
     *rgb = pixels;
     Ok((w as u32, h as u32))
+}
+
+/// A scan ended by a marker (EOI, usually) long before its blocks are coded: zune-jpeg fills the
+/// rest with zeros without an error, as libjpeg does with a warning ("premature end of data
+/// segment", which sharp treats as an error). Every Huffman code is at least 1 bit long, so a
+/// sequential scan codes each block in at least 2 bits (DC difference and end-of-block) and a
+/// progressive DC scan in at least 1; a scan shorter than that was cut. This walks the file's
+/// framing (segment lengths, and the entropy-coded data up to its terminating marker), as any
+/// decoder does; it does not search for `FF D9`.
+fn jpeg_scans_hold_their_blocks(bytes: &[u8]) -> Result<(), Fail> {
+    let be16 = |at: usize| -> Option<usize> {
+        Some(u16::from_be_bytes([*bytes.get(at)?, *bytes.get(at + 1)?]) as usize)
+    };
+    // (component id, h, v) from the frame header; image size; progressive?
+    let mut comps: Vec<(u8, usize, usize)> = Vec::new();
+    let (mut width, mut height, mut progressive) = (0usize, 0usize, false);
+    let mut at = 2usize;
+    while at + 4 <= bytes.len() {
+        if bytes[at] != 0xFF {
+            return Ok(()); // the decoder reports malformed framing itself
+        }
+        let marker = bytes[at + 1];
+        if marker == 0xFF || marker == 0x01 || (0xD0..=0xD8).contains(&marker) {
+            at += if marker == 0xFF { 1 } else { 2 };
+            continue;
+        }
+        if marker == 0xD9 {
+            return Ok(());
+        }
+        let Some(len) = be16(at + 2) else { return Ok(()) };
+        let seg = at + 4;
+        if matches!(marker, 0xC0 | 0xC1 | 0xC2) {
+            progressive = marker == 0xC2;
+            height = be16(seg + 1).unwrap_or(0);
+            width = be16(seg + 3).unwrap_or(0);
+            let n = bytes.get(seg + 5).copied().unwrap_or(0) as usize;
+            comps = (0..n)
+                .filter_map(|i| {
+                    let c = bytes.get(seg + 6 + i * 3..seg + 9 + i * 3)?;
+                    Some((c[0], (c[1] >> 4).max(1) as usize, (c[1] & 15).max(1) as usize))
+                })
+                .collect();
+        }
+        at = seg + len.saturating_sub(2);
+        if marker != 0xDA {
+            continue;
+        }
+        // Start of scan: which components, which spectral band.
+        let n = bytes.get(seg).copied().unwrap_or(0) as usize;
+        let ids: Vec<u8> = (0..n).filter_map(|i| bytes.get(seg + 1 + i * 2).copied()).collect();
+        let ss = bytes.get(seg + 1 + n * 2).copied().unwrap_or(0);
+        // Entropy-coded data runs to the first marker other than a stuffed 00 or a restart.
+        let start = at;
+        let mut end = start;
+        while end + 1 < bytes.len() {
+            if bytes[end] == 0xFF && bytes[end + 1] != 0 && !(0xD0..=0xD7).contains(&bytes[end + 1]) {
+                break;
+            }
+            end += 1;
+        }
+        let end = if end + 1 >= bytes.len() { bytes.len() } else { end };
+        let bits_per_block: u64 = if !progressive { 2 } else if ss == 0 { 1 } else { 0 };
+        let (hmax, vmax) = comps
+            .iter()
+            .fold((1, 1), |(h, v), c| (h.max(c.1), v.max(c.2)));
+        let in_scan: Vec<&(u8, usize, usize)> =
+            comps.iter().filter(|c| ids.contains(&c.0)).collect();
+        let blocks: u64 = if in_scan.len() == 1 {
+            let c = in_scan[0];
+            let cw = (width * c.1).div_ceil(hmax);
+            let ch = (height * c.2).div_ceil(vmax);
+            (cw.div_ceil(8) * ch.div_ceil(8)) as u64
+        } else {
+            let mcus = width.div_ceil(8 * hmax) * height.div_ceil(8 * vmax);
+            (mcus * in_scan.iter().map(|c| c.1 * c.2).sum::<usize>()) as u64
+        };
+        let need = (blocks * bits_per_block).div_ceil(8);
+        let have = (end - start) as u64;
+        if have < need {
+            return Err(invalid(format!(
+                "truncated: a scan holds {have} bytes of coded data, but its {blocks} blocks need at least {need} (the scan ends early, at offset {end})"
+            )));
+        }
+        at = end;
+    }
+    Ok(())
 }
 
 /// Every GIF frame's size against the limit, before any frame buffer exists. Walks block
