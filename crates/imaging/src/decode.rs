@@ -138,6 +138,7 @@ fn decode_encoded(
     } else {
         (info.width, info.height)
     };
+    let mut ends_inside_scan = false;
     match found.layout {
         Layout::Png { cgbi: true, .. } => {
             return Err((
@@ -152,7 +153,7 @@ fn decode_encoded(
                     format!("unsupported variant: {variant}"),
                 ));
             }
-            jpeg_scans_hold_their_blocks(bytes)?;
+            ends_inside_scan = jpeg_scans_hold_their_blocks(bytes)?;
         }
         Layout::Webp => {
             if let Some(cause) = webp_truncation(bytes) {
@@ -171,7 +172,7 @@ fn decode_encoded(
         _ => {}
     }
     let (w, h) = match format {
-        ImageFormat::Jpeg => decode_jpeg(bytes, rgb)?,
+        ImageFormat::Jpeg => decode_jpeg(bytes, ends_inside_scan, rgb)?,
         ImageFormat::Gif => decode_gif(bytes, sw, sh, max_input_pixels, rgb)?,
         _ => decode_with_image(bytes, format, max_input_pixels, rgb)?,
     };
@@ -278,7 +279,10 @@ fn decode_with_image(
 /// JPEG through zune-jpeg in strict mode: its end-of-data signal (a scan that runs out of bytes:
 /// "premature end" or "exhausted data") is an error instead of grey fill, so a file cut inside
 /// its scan is refused whatever its metadata holds (an EXIF thumbnail's `FF D9` included).
-fn decode_jpeg(bytes: &[u8], rgb: &mut Vec<u8>) -> Result<(u32, u32), Fail> {
+///
+/// `ends_inside_scan` (from the framing walk): the file stops inside entropy-coded data, with no
+/// marker after it. Any decoder error is then reported as the truncation it is.
+fn decode_jpeg(bytes: &[u8], ends_inside_scan: bool, rgb: &mut Vec<u8>) -> Result<(u32, u32), Fail> {
     use zune_jpeg::errors::DecodeErrors;
     let options = zune_core::options::DecoderOptions::default()
         .set_strict_mode(true)
@@ -308,6 +312,11 @@ fn decode_jpeg(bytes: &[u8], rgb: &mut Vec<u8>) -> Result<(u32, u32), Fail> {
                     text.trim_end()
                 ))
             }
+            _ if ends_inside_scan => invalid(format!(
+                "truncated: the file ends inside a scan after {} bytes (decoder: {})",
+                bytes.len(),
+                text.trim_end()
+            )),
             _ => invalid(format!("decoding: corrupt data ({})", text.trim_end())),
         }
     };
@@ -325,8 +334,9 @@ fn decode_jpeg(bytes: &[u8], rgb: &mut Vec<u8>) -> Result<(u32, u32), Fail> {
 /// sequential scan codes each block in at least 2 bits (DC difference and end-of-block) and a
 /// progressive DC scan in at least 1; a scan shorter than that was cut. This walks the file's
 /// framing (segment lengths, and the entropy-coded data up to its terminating marker), as any
-/// decoder does; it does not search for `FF D9`.
-fn jpeg_scans_hold_their_blocks(bytes: &[u8]) -> Result<(), Fail> {
+/// decoder does; it does not search for `FF D9`. Returns whether the file ends inside a scan
+/// (entropy-coded data with no marker after it).
+fn jpeg_scans_hold_their_blocks(bytes: &[u8]) -> Result<bool, Fail> {
     let be16 = |at: usize| -> Option<usize> {
         Some(u16::from_be_bytes([*bytes.get(at)?, *bytes.get(at + 1)?]) as usize)
     };
@@ -336,7 +346,7 @@ fn jpeg_scans_hold_their_blocks(bytes: &[u8]) -> Result<(), Fail> {
     let mut at = 2usize;
     while at + 4 <= bytes.len() {
         if bytes[at] != 0xFF {
-            return Ok(()); // the decoder reports malformed framing itself
+            return Ok(false); // the decoder reports malformed framing itself
         }
         let marker = bytes[at + 1];
         if marker == 0xFF || marker == 0x01 || (0xD0..=0xD8).contains(&marker) {
@@ -344,9 +354,9 @@ fn jpeg_scans_hold_their_blocks(bytes: &[u8]) -> Result<(), Fail> {
             continue;
         }
         if marker == 0xD9 {
-            return Ok(());
+            return Ok(false);
         }
-        let Some(len) = be16(at + 2) else { return Ok(()) };
+        let Some(len) = be16(at + 2) else { return Ok(false) };
         let seg = at + 4;
         if matches!(marker, 0xC0 | 0xC1 | 0xC2) {
             progressive = marker == 0xC2;
@@ -377,7 +387,8 @@ fn jpeg_scans_hold_their_blocks(bytes: &[u8]) -> Result<(), Fail> {
             }
             end += 1;
         }
-        let end = if end + 1 >= bytes.len() { bytes.len() } else { end };
+        let ran_out = end + 1 >= bytes.len();
+        let end = if ran_out { bytes.len() } else { end };
         let bits_per_block: u64 = if !progressive { 2 } else if ss == 0 { 1 } else { 0 };
         let (hmax, vmax) = comps
             .iter()
@@ -400,9 +411,12 @@ fn jpeg_scans_hold_their_blocks(bytes: &[u8]) -> Result<(), Fail> {
                 "truncated: a scan holds {have} bytes of coded data, but its {blocks} blocks need at least {need} (the scan ends early, at offset {end})"
             )));
         }
+        if ran_out {
+            return Ok(true);
+        }
         at = end;
     }
-    Ok(())
+    Ok(false)
 }
 
 /// Every GIF frame's size against the limit, before any frame buffer exists. Walks block
