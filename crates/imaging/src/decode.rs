@@ -379,6 +379,9 @@ fn jpeg_scans_hold_their_blocks(bytes: &[u8]) -> Result<bool, Fail> {
         let ids: Vec<u8> = (0..n).filter_map(|i| bytes.get(seg + 1 + i * 2).copied()).collect();
         let ss = bytes.get(seg + 1 + n * 2).copied().unwrap_or(0);
         // Entropy-coded data runs to the first marker other than a stuffed 00 or a restart.
+        if at >= bytes.len() {
+            return Ok(true); // the scan header itself is cut
+        }
         let start = at;
         let mut end = start;
         while end + 1 < bytes.len() {
