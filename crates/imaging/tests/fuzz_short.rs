@@ -1,0 +1,20 @@
+//! The CI fuzz run: a fixed number of deterministic mutants of the suite fixtures through header
+//! reading and decode + resize (well under 60 s). The long run is `scripts/fuzz.sh`.
+
+#[path = "../examples/fuzz.rs"]
+#[allow(dead_code)]
+mod fuzz;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[test]
+fn mutants_never_panic_or_hang() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../test/fixtures/suites");
+    let seeds = fuzz::seeds(&root);
+    assert!(seeds.len() > 300);
+    let r = fuzz::run(&seeds, 20_251_126, fuzz::Target::Both, 60_000, Duration::from_secs(50), None);
+    assert!(r.panics.is_empty(), "panics: {:?}", r.panics);
+    assert!(r.slow.is_empty(), "slow execs: {:?}", r.slow);
+    assert!(r.execs >= 1_000, "only {} execs in the time budget", r.execs);
+}
