@@ -411,15 +411,14 @@ fn png(r: &Reader) -> Result<Parsed, HeaderError> {
     if r.get(at + 4, 4)? == b"CgBI" {
         let len = r.be32(at)? as usize;
         cgbi = true;
-        at = at.checked_add(12 + len).ok_or_else(|| r.corrupt("CgBI chunk too long"))?;
+        at = at
+            .checked_add(12 + len)
+            .ok_or_else(|| r.corrupt("CgBI chunk too long"))?;
     }
     let len = r.be32(at)?;
     let tag = r.get(at + 4, 4)?;
     if tag != b"IHDR" {
-        return Err(r.corrupt(format!(
-            "the first chunk is `{}`, not IHDR",
-            printable(tag)
-        )));
+        return Err(r.corrupt(format!("the first chunk is `{}`, not IHDR", printable(tag))));
     }
     if len != 13 {
         return Err(r.corrupt(format!("IHDR is {len} bytes long instead of 13")));
@@ -479,7 +478,7 @@ fn jpeg(r: &Reader) -> Result<Parsed, HeaderError> {
         }
         let marker = r.u8(at + 1)?;
         match marker {
-            0xFF => at += 1, // fill byte
+            0xFF => at += 1,               // fill byte
             0x01 | 0xD0..=0xD8 => at += 2, // markers without a length
             0xD9 => return Err(r.corrupt("end-of-image marker before any frame header")),
             0xDA => return Err(r.corrupt("scan before any frame header")),
@@ -534,7 +533,12 @@ fn webp(r: &Reader) -> Result<Parsed, HeaderError> {
             if bits >> 29 != 0 {
                 return Err(r.corrupt("VP8L version is not 0"));
             }
-            Ok(((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1, 1, Layout::Webp))
+            Ok((
+                (bits & 0x3FFF) + 1,
+                ((bits >> 14) & 0x3FFF) + 1,
+                1,
+                Layout::Webp,
+            ))
         }
         b"VP8 " => {
             let tag = r.le24(20)?;
@@ -659,9 +663,9 @@ pub fn implausibly_short(bytes: &[u8], found: &Inspection) -> Option<String> {
         Layout::Bmp {
             pixel_offset,
             bits_per_pixel,
-            compression,
+            compression: 0 | 3 | 6,
             ..
-        } if matches!(compression, 0 | 3 | 6) => {
+        } => {
             let row = (w * bits_per_pixel as u64).div_ceil(8);
             let stride = row.div_ceil(4) * 4;
             let need = pixel_offset as u64 + stride * (h - 1) + row;

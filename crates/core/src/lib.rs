@@ -33,7 +33,8 @@ pub mod tokens;
 pub use error::{ErrorCode, PlanError, Reject};
 pub use features::{Shape, MAX_SIDE};
 pub use header::{
-    read_header, read_headers, HeaderError, HeaderInfo, ImageFormat, MAX_HEADER_SIDE, MAX_IMAGE_PIXELS,
+    read_header, read_headers, HeaderError, HeaderInfo, ImageFormat, MAX_HEADER_SIDE,
+    MAX_IMAGE_PIXELS,
 };
 pub use metrics::{evaluate, Metrics, Summary};
 pub use options::{

@@ -12,13 +12,23 @@ fn suites() -> PathBuf {
 
 fn entries() -> Vec<(PathBuf, String, Value)> {
     let mut out = Vec::new();
-    let mut dirs: Vec<_> = std::fs::read_dir(suites()).unwrap().flatten().map(|e| e.path()).collect();
+    let mut dirs: Vec<_> = std::fs::read_dir(suites())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     dirs.sort();
     for dir in dirs {
-        let Ok(text) = std::fs::read_to_string(dir.join("expected.json")) else { continue };
+        let Ok(text) = std::fs::read_to_string(dir.join("expected.json")) else {
+            continue;
+        };
         let map: serde_json::Map<String, Value> = serde_json::from_str(&text).unwrap();
         for (name, e) in map {
-            out.push((dir.join(&name), format!("{}/{name}", dir.file_name().unwrap().to_string_lossy()), e));
+            out.push((
+                dir.join(&name),
+                format!("{}/{name}", dir.file_name().unwrap().to_string_lossy()),
+                e,
+            ));
         }
     }
     assert!(out.len() > 300, "fixtures missing: {}", out.len());
@@ -54,29 +64,63 @@ fn every_fixture_header_as_expected() {
                 // Whole-file checks (a file too short for its pixels) only run on whole files.
                 (Ok(_), Err(HeaderError::Corrupt { .. })) => {}
                 (Err(pe), Err(fe)) if pe.code() == fe.code() => {}
-                (p, f) => failures.push(format!("{name}: prefix {cut} gives {p:?}, whole file {f:?}")),
+                (p, f) => failures.push(format!(
+                    "{name}: prefix {cut} gives {p:?}, whole file {f:?}"
+                )),
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// The cases of issue 11, named, so a regression says which one broke.
 #[test]
 fn issue_11_cases() {
     let read = |rel: &str| read_header(&std::fs::read(suites().join(rel)).unwrap(), true);
-    let size = |rel: &str| read(rel).map(|i| (i.width, i.height)).unwrap_or_else(|e| panic!("{rel}: {e}"));
-    assert_eq!(size("bmpsuite/g/pal8topdown.bmp"), (127, 64), "top-down BMP");
-    assert_eq!(size("bmpsuite/g/pal8os2.bmp"), (127, 64), "OS/2 core header BMP");
-    assert_eq!(size("libwebp-test-data/vp80-03-segmentation-1425.webp"), (176, 144), "VP8 scale bits");
-    assert_eq!(size("image-size/cgbi_sample_fried.png"), (128, 68), "Apple CgBI PNG");
+    let size = |rel: &str| {
+        read(rel)
+            .map(|i| (i.width, i.height))
+            .unwrap_or_else(|e| panic!("{rel}: {e}"))
+    };
+    assert_eq!(
+        size("bmpsuite/g/pal8topdown.bmp"),
+        (127, 64),
+        "top-down BMP"
+    );
+    assert_eq!(
+        size("bmpsuite/g/pal8os2.bmp"),
+        (127, 64),
+        "OS/2 core header BMP"
+    );
+    assert_eq!(
+        size("libwebp-test-data/vp80-03-segmentation-1425.webp"),
+        (176, 144),
+        "VP8 scale bits"
+    );
+    assert_eq!(
+        size("image-size/cgbi_sample_fried.png"),
+        (128, 68),
+        "Apple CgBI PNG"
+    );
     let e = read("image-size/ihdo_first_chunk.png").unwrap_err();
     assert_eq!(e.code(), "INVALID_IMAGE");
     assert!(e.to_string().contains("IHDO"), "{e}");
-    assert_eq!(read("pillow/broken.png").unwrap_err().code(), "INVALID_IMAGE");
+    assert_eq!(
+        read("pillow/broken.png").unwrap_err().code(),
+        "INVALID_IMAGE"
+    );
     let e = read("bmpsuite/b/reallybig.bmp").unwrap_err();
     assert_eq!(e.code(), "IMAGE_TOO_LARGE", "{e}");
-    assert_eq!(size("exif-orientation-examples/Landscape_6.jpg"), (1800, 1200), "EXIF 6 swaps");
+    assert_eq!(
+        size("exif-orientation-examples/Landscape_6.jpg"),
+        (1800, 1200),
+        "EXIF 6 swaps"
+    );
 }
 
 #[test]

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 pub struct Rng(u64);
 
 impl Rng {
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         // xorshift64*
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
@@ -33,14 +33,16 @@ impl Rng {
         if n == 0 {
             0
         } else {
-            (self.next() % n as u64) as usize
+            (self.next_u64() % n as u64) as usize
         }
     }
 }
 
 pub fn seeds(root: &Path) -> Vec<Vec<u8>> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
         let mut v: Vec<_> = rd.flatten().map(|e| e.path()).collect();
         v.sort();
         for p in v {
@@ -87,8 +89,13 @@ pub fn mutate(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
             }
             3 if head >= 4 => {
                 let i = rng.below(head - 3);
-                let x: u32 = [0, 1, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF, 100_000, 65_536][rng.below(7)];
-                let b = if rng.below(2) == 0 { x.to_le_bytes() } else { x.to_be_bytes() };
+                let x: u32 =
+                    [0, 1, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF, 100_000, 65_536][rng.below(7)];
+                let b = if rng.below(2) == 0 {
+                    x.to_le_bytes()
+                } else {
+                    x.to_be_bytes()
+                };
                 v[i..i + 4].copy_from_slice(&b);
             }
             4 => {
@@ -118,7 +125,7 @@ pub fn mutate(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
                 let i = rng.below(v.len());
                 let n = rng.below(16).min(v.len() - i);
                 for b in &mut v[i..i + n] {
-                    *b = rng.next() as u8;
+                    *b = rng.next_u64() as u8;
                 }
             }
         }
@@ -144,7 +151,10 @@ pub fn exec(bytes: &[u8], target: Target) -> Result<(), String> {
             let mut spec = TensorSpec::new(24, 32);
             spec.dtype = Dtype::U8;
             spec.max_input_pixels = 4_000_000;
-            let sample = [Sample { index: 0, source: Source::Encoded(bytes) }];
+            let sample = [Sample {
+                index: 0,
+                source: Source::Encoded(bytes),
+            }];
             let _ = batch_tensor(&sample, &spec, true);
         }
     }))
@@ -173,7 +183,12 @@ pub fn run(
 ) -> Report {
     let mut rng = Rng(seed | 1);
     let start = Instant::now();
-    let mut report = Report { execs: 0, panics: Vec::new(), slow: Vec::new(), slowest: Duration::ZERO };
+    let mut report = Report {
+        execs: 0,
+        panics: Vec::new(),
+        slow: Vec::new(),
+        slowest: Duration::ZERO,
+    };
     while report.execs < max_execs && start.elapsed() < budget {
         let input = mutate(&mut rng, seeds);
         let t = Instant::now();
@@ -198,7 +213,12 @@ pub fn run(
 #[allow(dead_code)]
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let value = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let value = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     let seconds: u64 = value("--seconds").map_or(60, |v| v.parse().unwrap());
     let execs: u64 = value("--execs").map_or(u64::MAX, |v| v.parse().unwrap());
     let seed: u64 = value("--seed").map_or(1, |v| v.parse().unwrap());
@@ -210,12 +230,25 @@ fn main() {
     let corpus = value("--corpus").map(PathBuf::from).unwrap_or_else(|| {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../test/fixtures/suites")
     });
-    let crashes = value("--crashes").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("fuzz-crashes"));
+    let crashes = value("--crashes")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("fuzz-crashes"));
     // Panics are findings, reported below: keep the default hook quiet.
     std::panic::set_hook(Box::new(|_| {}));
     let seeds = seeds(&corpus);
-    assert!(!seeds.is_empty(), "no seed files under {}", corpus.display());
-    let r = run(&seeds, seed, target, execs, Duration::from_secs(seconds), Some(&crashes));
+    assert!(
+        !seeds.is_empty(),
+        "no seed files under {}",
+        corpus.display()
+    );
+    let r = run(
+        &seeds,
+        seed,
+        target,
+        execs,
+        Duration::from_secs(seconds),
+        Some(&crashes),
+    );
     println!(
         "seed {seed}: {} execs over {} seed files, {} panics, {} slow (>2 s), slowest exec {:?}",
         r.execs,

@@ -52,12 +52,17 @@ fn peak_kib() -> u64 {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let bytes = std::fs::read(&args[0]).expect("file");
-    let max = args.get(1).map_or(DEFAULT_MAX_INPUT_PIXELS, |v| v.parse().unwrap());
+    let max = args
+        .get(1)
+        .map_or(DEFAULT_MAX_INPUT_PIXELS, |v| v.parse().unwrap());
     let before = peak_kib();
     let base = LIVE.load(Ordering::Relaxed);
     PEAK.store(base, Ordering::Relaxed);
     let mut rgb = Vec::new();
-    let sample = Sample { index: 0, source: Source::Encoded(&bytes) };
+    let sample = Sample {
+        index: 0,
+        source: Source::Encoded(&bytes),
+    };
     let outcome = decode(0, &sample, max, &mut rgb);
     let after = peak_kib();
     let peak_alloc = PEAK.load(Ordering::Relaxed) - base;

@@ -30,7 +30,9 @@ struct Row {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
@@ -43,25 +45,36 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn load(path: Option<&String>) -> serde_json::Map<String, serde_json::Value> {
-    path.map(|p| serde_json::from_str(&std::fs::read_to_string(p).expect("reference file")).expect("JSON"))
-        .unwrap_or_default()
+    path.map(|p| {
+        serde_json::from_str(&std::fs::read_to_string(p).expect("reference file")).expect("JSON")
+    })
+    .unwrap_or_default()
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let list = args.iter().any(|a| a == "--list");
     // `--json=<file>`: our own outcome per file (header and decode), for building expected.json.
-    let json_out = args.iter().find_map(|a| a.strip_prefix("--json=").map(String::from));
+    let json_out = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--json=").map(String::from));
     let mut ours = serde_json::Map::new();
     let args: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
-    let root = PathBuf::from(args.first().expect("usage: suites <root> <pillow.json> [sharp.json]"));
+    let root = PathBuf::from(
+        args.first()
+            .expect("usage: suites <root> <pillow.json> [sharp.json]"),
+    );
     let refs: Vec<_> = args[1..].iter().map(|p| load(Some(p))).collect();
     let mut files = Vec::new();
     walk(&root, &mut files);
     let mut table: BTreeMap<&'static str, Row> = BTreeMap::new();
     let mut rgb = Vec::new();
     for path in files {
-        let rel = path.strip_prefix(&root).unwrap().to_string_lossy().to_string();
+        let rel = path
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
         let bytes = std::fs::read(&path).unwrap();
         // A reference that lacks the format altogether (sharp's prebuilt libvips has no BMP
         // loader) has no say on that file.
@@ -125,9 +138,9 @@ fn main() {
         if !valid && !damaged {
             row.disputed += 1;
         }
-        let ref_size = entries.iter().find_map(|e| {
-            Some((e.get("w")?.as_u64()? as u32, e.get("h")?.as_u64()? as u32))
-        });
+        let ref_size = entries
+            .iter()
+            .find_map(|e| Some((e.get("w")?.as_u64()? as u32, e.get("h")?.as_u64()? as u32)));
         let mut notes = Vec::new();
         if let (Ok(h), Some((w, hh))) = (&header, ref_size) {
             if (h.width, h.height) != (w, hh) {
@@ -138,7 +151,10 @@ fn main() {
         if let (Ok(h), Ok(d)) = (&header, &decoded) {
             if (h.width, h.height) != (d.width, d.height) {
                 row.self_disagree += 1;
-                notes.push(format!("header {}x{} decode {}x{}", h.width, h.height, d.width, d.height));
+                notes.push(format!(
+                    "header {}x{} decode {}x{}",
+                    h.width, h.height, d.width, d.height
+                ));
             }
         }
         if valid {
@@ -154,7 +170,13 @@ fn main() {
             row.damaged_accepted += 1;
             let why: Vec<String> = entries
                 .iter()
-                .map(|e| e.get("load").or(e.get("open")).and_then(|v| v.as_str()).unwrap_or("").to_string())
+                .map(|e| {
+                    e.get("load")
+                        .or(e.get("open"))
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("")
+                        .to_string()
+                })
                 .collect();
             notes.push(format!("damaged, decoded ({})", why.join(" | ")));
         }
@@ -179,7 +201,13 @@ fn main() {
     for (f, r) in &table {
         println!(
             "| {f} | {} | {} | {} | {} | {} | {} | {} |",
-            r.tried, r.header_mismatch, r.valid_refused, r.damaged_accepted, r.crashes, r.disputed, r.self_disagree
+            r.tried,
+            r.header_mismatch,
+            r.valid_refused,
+            r.damaged_accepted,
+            r.crashes,
+            r.disputed,
+            r.self_disagree
         );
         total.tried += r.tried;
         total.header_mismatch += r.header_mismatch;
@@ -191,6 +219,12 @@ fn main() {
     }
     println!(
         "| all | {} | {} | {} | {} | {} | {} | {} |",
-        total.tried, total.header_mismatch, total.valid_refused, total.damaged_accepted, total.crashes, total.disputed, total.self_disagree
+        total.tried,
+        total.header_mismatch,
+        total.valid_refused,
+        total.damaged_accepted,
+        total.crashes,
+        total.disputed,
+        total.self_disagree
     );
 }

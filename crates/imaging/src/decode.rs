@@ -199,10 +199,9 @@ fn decode_encoded(
 fn image_error(e: image::ImageError, len: usize) -> Fail {
     match &e {
         image::ImageError::Limits(_) => ("IMAGE_TOO_LARGE", format!("decoding: {e}")),
-        image::ImageError::Unsupported(_) => (
-            "UNSUPPORTED_IMAGE",
-            format!("unsupported variant ({e})"),
-        ),
+        image::ImageError::Unsupported(_) => {
+            ("UNSUPPORTED_IMAGE", format!("unsupported variant ({e})"))
+        }
         image::ImageError::IoError(io) if io.kind() == ErrorKind::UnexpectedEof => {
             invalid(format!("truncated, the file ends early ({len} bytes)"))
         }
@@ -282,15 +281,21 @@ fn decode_with_image(
 ///
 /// `ends_inside_scan` (from the framing walk): the file stops inside entropy-coded data, with no
 /// marker after it. Any decoder error is then reported as the truncation it is.
-fn decode_jpeg(bytes: &[u8], ends_inside_scan: bool, rgb: &mut Vec<u8>) -> Result<(u32, u32), Fail> {
+fn decode_jpeg(
+    bytes: &[u8],
+    ends_inside_scan: bool,
+    rgb: &mut Vec<u8>,
+) -> Result<(u32, u32), Fail> {
     use zune_jpeg::errors::DecodeErrors;
     let options = zune_core::options::DecoderOptions::default()
         .set_strict_mode(true)
         .set_max_width(usize::MAX)
         .set_max_height(usize::MAX)
         .jpeg_set_out_colorspace(zune_core::colorspace::ColorSpace::RGB);
-    let mut decoder =
-        zune_jpeg::JpegDecoder::new_with_options(zune_core::bytestream::ZCursor::new(bytes), options);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(
+        zune_core::bytestream::ZCursor::new(bytes),
+        options,
+    );
     let classify = |e: DecodeErrors| -> Fail {
         let text = format!("{e:?}");
         match e {
@@ -356,9 +361,11 @@ fn jpeg_scans_hold_their_blocks(bytes: &[u8]) -> Result<bool, Fail> {
         if marker == 0xD9 {
             return Ok(false);
         }
-        let Some(len) = be16(at + 2) else { return Ok(false) };
+        let Some(len) = be16(at + 2) else {
+            return Ok(false);
+        };
         let seg = at + 4;
-        if matches!(marker, 0xC0 | 0xC1 | 0xC2) {
+        if (0xC0..=0xC2).contains(&marker) {
             progressive = marker == 0xC2;
             height = be16(seg + 1).unwrap_or(0);
             width = be16(seg + 3).unwrap_or(0);
@@ -366,7 +373,11 @@ fn jpeg_scans_hold_their_blocks(bytes: &[u8]) -> Result<bool, Fail> {
             comps = (0..n)
                 .filter_map(|i| {
                     let c = bytes.get(seg + 6 + i * 3..seg + 9 + i * 3)?;
-                    Some((c[0], (c[1] >> 4).max(1) as usize, (c[1] & 15).max(1) as usize))
+                    Some((
+                        c[0],
+                        (c[1] >> 4).max(1) as usize,
+                        (c[1] & 15).max(1) as usize,
+                    ))
                 })
                 .collect();
         }
@@ -376,7 +387,9 @@ fn jpeg_scans_hold_their_blocks(bytes: &[u8]) -> Result<bool, Fail> {
         }
         // Start of scan: which components, which spectral band.
         let n = bytes.get(seg).copied().unwrap_or(0) as usize;
-        let ids: Vec<u8> = (0..n).filter_map(|i| bytes.get(seg + 1 + i * 2).copied()).collect();
+        let ids: Vec<u8> = (0..n)
+            .filter_map(|i| bytes.get(seg + 1 + i * 2).copied())
+            .collect();
         let ss = bytes.get(seg + 1 + n * 2).copied().unwrap_or(0);
         // Entropy-coded data runs to the first marker other than a stuffed 00 or a restart.
         if at >= bytes.len() {
@@ -385,14 +398,21 @@ fn jpeg_scans_hold_their_blocks(bytes: &[u8]) -> Result<bool, Fail> {
         let start = at;
         let mut end = start;
         while end + 1 < bytes.len() {
-            if bytes[end] == 0xFF && bytes[end + 1] != 0 && !(0xD0..=0xD7).contains(&bytes[end + 1]) {
+            if bytes[end] == 0xFF && bytes[end + 1] != 0 && !(0xD0..=0xD7).contains(&bytes[end + 1])
+            {
                 break;
             }
             end += 1;
         }
         let ran_out = end + 1 >= bytes.len();
         let end = if ran_out { bytes.len() } else { end };
-        let bits_per_block: u64 = if !progressive { 2 } else if ss == 0 { 1 } else { 0 };
+        let bits_per_block: u64 = if !progressive {
+            2
+        } else if ss == 0 {
+            1
+        } else {
+            0
+        };
         let (hmax, vmax) = comps
             .iter()
             .fold((1, 1), |(h, v), c| (h.max(c.1), v.max(c.2)));
@@ -438,7 +458,12 @@ fn gif_frames_fit(bytes: &[u8], max_input_pixels: u64) -> Result<(), Fail> {
         }
     };
     let Some(flags) = byte(10) else { return Ok(()) };
-    let mut at = 13 + if flags & 0x80 != 0 { 3 << ((flags & 7) + 1) } else { 0 };
+    let mut at = 13
+        + if flags & 0x80 != 0 {
+            3 << ((flags & 7) + 1)
+        } else {
+            0
+        };
     let mut frame = 0usize;
     loop {
         match byte(at) {
@@ -601,7 +626,11 @@ fn bmp_rle_check(
                 at += 2;
             }
             n => {
-                let stored = if four_bit { (n as usize).div_ceil(2) } else { n as usize };
+                let stored = if four_bit {
+                    (n as usize).div_ceil(2)
+                } else {
+                    n as usize
+                };
                 at += stored.div_ceil(2) * 2;
                 if at > data.len() {
                     return Err(cut());

@@ -13,7 +13,10 @@ fn suites() -> PathBuf {
 
 fn run(bytes: &[u8], max: u64) -> Result<(u32, u32), (String, String)> {
     let mut rgb = Vec::new();
-    let sample = Sample { index: 0, source: Source::Encoded(bytes) };
+    let sample = Sample {
+        index: 0,
+        source: Source::Encoded(bytes),
+    };
     decode(0, &sample, max, &mut rgb)
         .map(|d| {
             assert_eq!(rgb.len() as u64, d.width as u64 * d.height as u64 * 3);
@@ -29,11 +32,17 @@ fn default_limit_is_the_shared_one() {
 
 #[test]
 fn every_fixture_decodes_as_expected() {
-    let mut dirs: Vec<_> = std::fs::read_dir(suites()).unwrap().flatten().map(|e| e.path()).collect();
+    let mut dirs: Vec<_> = std::fs::read_dir(suites())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     dirs.sort();
     let (mut failures, mut n) = (Vec::new(), 0);
     for dir in dirs {
-        let Ok(text) = std::fs::read_to_string(dir.join("expected.json")) else { continue };
+        let Ok(text) = std::fs::read_to_string(dir.join("expected.json")) else {
+            continue;
+        };
         let map: serde_json::Map<String, Value> = serde_json::from_str(&text).unwrap();
         for (name, want) in map {
             n += 1;
@@ -41,7 +50,8 @@ fn every_fixture_decodes_as_expected() {
             let got = run(&bytes, DEFAULT_MAX_INPUT_PIXELS);
             let ok = match (&got, want.get("error")) {
                 (Ok((w, h)), None) => {
-                    want["width"].as_u64() == Some(*w as u64) && want["height"].as_u64() == Some(*h as u64)
+                    want["width"].as_u64() == Some(*w as u64)
+                        && want["height"].as_u64() == Some(*h as u64)
                 }
                 (Err((code, _)), Some(c)) => c.as_str() == Some(code.as_str()),
                 _ => false,
@@ -49,20 +59,35 @@ fn every_fixture_decodes_as_expected() {
             // Header and decoder never disagree on a file both accept.
             if let (Ok((w, h)), Ok(info)) = (&got, read_header(&bytes, true)) {
                 if (info.width, info.height) != (*w, *h) {
-                    failures.push(format!("{name}: header {}x{} decode {w}x{h}", info.width, info.height));
+                    failures.push(format!(
+                        "{name}: header {}x{} decode {w}x{h}",
+                        info.width, info.height
+                    ));
                 }
             }
             if !ok {
-                failures.push(format!("{}/{name}: got {got:?}, expected {want}", dir.display()));
+                failures.push(format!(
+                    "{}/{name}: got {got:?}, expected {want}",
+                    dir.display()
+                ));
             }
         }
     }
     assert!(n > 300, "fixtures missing: {n}");
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 fn cause_of(rel: &str) -> (String, String) {
-    run(&std::fs::read(suites().join(rel)).unwrap(), DEFAULT_MAX_INPUT_PIXELS).unwrap_err()
+    run(
+        &std::fs::read(suites().join(rel)).unwrap(),
+        DEFAULT_MAX_INPUT_PIXELS,
+    )
+    .unwrap_err()
 }
 
 #[test]
@@ -83,7 +108,10 @@ fn truncation_and_variants_are_named() {
     assert_eq!(code, "UNSUPPORTED_IMAGE");
     assert!(cause.contains("CgBI"), "{cause}");
     assert_eq!(
-        run(&std::fs::read(suites().join("pillow/no_palette.gif")).unwrap(), DEFAULT_MAX_INPUT_PIXELS),
+        run(
+            &std::fs::read(suites().join("pillow/no_palette.gif")).unwrap(),
+            DEFAULT_MAX_INPUT_PIXELS
+        ),
         Ok((1, 1))
     );
 }
@@ -96,7 +124,10 @@ fn every_cut_of_a_jpeg_scan_is_refused() {
     let base = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]).unwrap();
     for cut in (base + 20..bytes.len() - 2).step_by(97) {
         let got = run(&bytes[..cut], DEFAULT_MAX_INPUT_PIXELS);
-        assert!(matches!(&got, Err((c, m)) if c == "INVALID_IMAGE" && m.contains("truncated")), "cut {cut}: {got:?}");
+        assert!(
+            matches!(&got, Err((c, m)) if c == "INVALID_IMAGE" && m.contains("truncated")),
+            "cut {cut}: {got:?}"
+        );
     }
 }
 
@@ -125,7 +156,10 @@ fn gif_bomb_guard_checks_every_frame() {
     // Issue 13: a 16 x 16 screen and a 10000 x 10000 first frame. The canvas grows to the frame
     // (as Pillow and sharp do), so the header already states 10000 x 10000: refused.
     let first = gif((16, 16), &[(0, 0, 10000, 10000)]);
-    assert_eq!(read_header(&first, true).unwrap_err().code(), "IMAGE_TOO_LARGE");
+    assert_eq!(
+        read_header(&first, true).unwrap_err().code(),
+        "IMAGE_TOO_LARGE"
+    );
     let (code, _) = run(&first, DEFAULT_MAX_INPUT_PIXELS).unwrap_err();
     assert_eq!(code, "IMAGE_TOO_LARGE");
     // The big frame second: the header (first frame) is 16 x 16, the frame walk refuses frame 1.
@@ -148,7 +182,10 @@ fn gif_bomb_guard_checks_every_frame() {
 fn tiny_files_claiming_huge_sizes_fail_before_allocating() {
     // 253-byte RLE4 BMP claiming 2554 x 18803 and 107-byte PNG claiming 7000 x 7000.
     for (rel, what) in [
-        ("image-rs/Bad_unusual_extend_buffer_usage.bmp", "RLE data ends"),
+        (
+            "image-rs/Bad_unusual_extend_buffer_usage.bmp",
+            "RLE data ends",
+        ),
         ("generated/claims_7000x7000.png", "1032:1"),
     ] {
         let bytes = std::fs::read(suites().join(rel)).unwrap();
