@@ -282,3 +282,49 @@ impl StreamOptions {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::header::ImageFormat;
+
+    /// An uncompressed 24-bit BMP of `w x h` (black), whole.
+    fn bmp(w: u32, h: u32) -> Vec<u8> {
+        let row = (w * 3).div_ceil(4) * 4;
+        let size = 54 + row * h;
+        let mut v = b"BM".to_vec();
+        v.extend_from_slice(&size.to_le_bytes());
+        v.extend_from_slice(&[0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0]);
+        v.extend_from_slice(&w.to_le_bytes());
+        v.extend_from_slice(&h.to_le_bytes());
+        v.extend_from_slice(&[1, 0, 24, 0, 0, 0, 0, 0]);
+        v.extend_from_slice(&(row * h).to_le_bytes());
+        v.extend_from_slice(&[0; 16]);
+        v.resize(size as usize, 0);
+        v
+    }
+
+    #[test]
+    fn prefixes_grow_only_when_the_header_lies_further_in() {
+        let a = bmp(10, 20);
+        // A BMP cut before its size: a prefix of a longer file.
+        let b = bmp(30, 40);
+        let mut all = a.clone();
+        all.extend_from_slice(&b[..12]);
+        let offsets = [0, a.len() as u32, (a.len() + 12) as u32];
+        let lengths = [a.len() as f64, b.len() as f64];
+        let images = EncodedPrefixes { bytes: &all, offsets: &offsets, lengths: &lengths };
+        let mut asked = Vec::new();
+        let mut more = |k: usize, limit: usize| {
+            asked.push((k, limit));
+            Some(b[..limit.min(b.len())].to_vec())
+        };
+        let r = read_headers(images, &mut more);
+        assert_eq!(r[0].as_ref().unwrap().width, 10);
+        assert_eq!((r[1].as_ref().unwrap().width, r[1].as_ref().unwrap().height), (30, 40));
+        assert_eq!(asked, vec![(1, HEADER_PREFIX_PASSES[1])]);
+        // Without more bytes, the prefix stays a prefix.
+        let r = read_headers(images, &mut |_, _| None);
+        assert_eq!(r[1], Err(HeaderError::NeedMore { format: ImageFormat::Bmp }));
+    }
+}

@@ -56,6 +56,12 @@ impl ErrorCode {
     ];
 }
 
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A problem with one sample. With `skipInvalid` it becomes an entry of the plan's rejects;
 /// otherwise the first one (lowest index) is the error.
 #[derive(Debug, Clone, PartialEq)]

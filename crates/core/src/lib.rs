@@ -36,7 +36,9 @@ pub mod tokens;
 
 pub use buffer::{plan_buffer, BufferOptions, BufferPlan, BufferSamples, EncodedPrefixes};
 pub use error::{ErrorCode, PlanError, Reject};
-pub use header::{read_header, HeaderError, HeaderInfo, ImageFormat};
+pub use header::{
+    read_header, HeaderError, HeaderInfo, ImageFormat, MAX_HEADER_SIDE, MAX_IMAGE_PIXELS,
+};
 pub use metrics::{evaluate, Metrics, Summary};
 pub use options::{OptionMap, OptionReader, OptionValue};
 pub use plan::{plan, Plan, PlanOptions};

@@ -2,6 +2,7 @@
 //! metrics.
 
 use crate::error::{ErrorCode, Reject};
+use crate::header::MAX_IMAGE_PIXELS;
 
 /// Largest accepted side, in pixels. Sides are carried as `u32` and products as `f64`, so
 /// anything up to here is exact; real images are far smaller.
@@ -23,6 +24,17 @@ impl Shape {
     pub fn new(index: usize, width: f64, height: f64) -> Result<Shape, Reject> {
         check_side(index, "width", width)?;
         check_side(index, "height", height)?;
+        // The shared plausibility limit: no real image to batch is larger (see MAX_IMAGE_PIXELS).
+        if width * height > MAX_IMAGE_PIXELS as f64 {
+            return Err(Reject {
+                index,
+                code: ErrorCode::ImageTooLarge,
+                message: format!(
+                    "image is {width} x {height} = {} pixels, above the limit of {MAX_IMAGE_PIXELS} (no real image to batch is larger)",
+                    width * height
+                ),
+            });
+        }
         Ok(Shape {
             width,
             height,

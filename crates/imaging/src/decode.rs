@@ -2,9 +2,12 @@
 //! `max_input_pixels` from the header, before any pixel is decoded.
 
 use crate::{ImageFailure, Sample, Source};
-use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
-use mm_batcher_core::{header::signature_hex, ErrorCode, HeaderError, ImageFormat};
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageReader, Limits, RgbImage};
+use mm_batcher_core::header::{self, signature_hex, Layout};
+use mm_batcher_core::{ErrorCode, HeaderError, ImageFormat};
 use std::io::{Cursor, ErrorKind};
+use std::num::NonZeroU64;
 
 /// Size and format of a decoded image; the pixels are in the caller's buffer (RGB8, row-major).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,7 +18,8 @@ pub struct Decoded {
 }
 
 /// Decodes `sample` into `rgb` (cleared first). JPEG EXIF orientation is applied (as the header
-/// reader does for planning); GIF gives its first frame; alpha is dropped.
+/// reader does for planning); GIF gives its first frame on the logical screen grown to that
+/// frame's extent (as Pillow and sharp do, and as the header reader states); alpha is dropped.
 pub fn decode(
     position: usize,
     sample: &Sample<'_>,
@@ -77,134 +81,564 @@ pub fn decode(
                 ));
             };
             let name = format.as_str();
-            // The header first (no decoder allocates anything yet): zero sizes and bombs stop here.
-            match mm_batcher_core::read_header(bytes, true) {
-                Ok(info) => {
-                    let pixels = info.width as u64 * info.height as u64;
-                    if pixels > max_input_pixels {
-                        return Err(failure(
-                            ErrorCode::ImageTooLarge,
-                            name,
-                            too_large(info.width, info.height, max_input_pixels),
-                        ));
-                    }
-                }
-                Err(HeaderError::ZeroSized { width, height, .. }) => {
-                    return Err(failure(
-                        ErrorCode::InvalidImage,
-                        name,
-                        format!("zero-sized image ({width} x {height})"),
-                    ));
-                }
-                Err(HeaderError::Truncated { length, .. }) => {
-                    return Err(failure(
-                        ErrorCode::InvalidImage,
-                        name,
-                        format!("truncated, the file ends after {length} bytes, inside its header"),
-                    ));
-                }
-                Err(HeaderError::Corrupt { cause, .. }) => {
-                    return Err(failure(
-                        ErrorCode::InvalidImage,
-                        name,
-                        format!("corrupt header ({cause})"),
-                    ));
-                }
-                Err(_) => {}
-            }
-            if let Some(cause) = truncation(format, bytes) {
-                return Err(failure(ErrorCode::InvalidImage, name, cause));
-            }
-            let image_error = |stage: &str, e: image::ImageError| {
-                let (code, cause) = match &e {
-                    image::ImageError::Limits(_) => (ErrorCode::ImageTooLarge, format!("{stage}: {e}")),
-                    image::ImageError::Unsupported(_) => (
-                        ErrorCode::UnsupportedImage,
-                        format!("{stage}: unsupported variant ({e})"),
-                    ),
-                    image::ImageError::IoError(io) if io.kind() == ErrorKind::UnexpectedEof => (
-                        ErrorCode::InvalidImage,
-                        format!(
-                            "{stage}: truncated, the file ends early ({} bytes)",
-                            bytes.len()
-                        ),
-                    ),
-                    _ => {
-                        let text = e.to_string();
-                        let text = text.trim_end();
-                        // Decoders word a short file differently; name the cause plainly.
-                        let short = [
-                            "not enough bytes",
-                            "unexpected end",
-                            "eof",
-                            "truncated",
-                            "failed to fill whole buffer",
-                        ]
-                        .iter()
-                        .any(|m| text.to_lowercase().contains(m));
-                        let what = if short {
-                            "truncated or corrupt data"
-                        } else {
-                            "corrupt data"
-                        };
-                        (ErrorCode::InvalidImage, format!("{stage}: {what} ({text})"))
-                    }
-                };
-                failure(code, name, cause)
-            };
-            let mut reader = ImageReader::with_format(Cursor::new(bytes), codec(format));
-            let mut limits = Limits::default();
-            // Decoders' own allocations: output (up to 8 bytes per pixel for 16-bit RGBA) plus slack.
-            limits.max_alloc = Some(max_input_pixels.saturating_mul(8).saturating_add(64 << 20));
-            reader.limits(limits);
-            let mut decoder = reader
-                .into_decoder()
-                .map_err(|e| image_error("reading the header", e))?;
-            let (w, h) = decoder.dimensions();
-            if w == 0 || h == 0 {
-                return Err(failure(
-                    ErrorCode::InvalidImage,
-                    name,
-                    format!("zero-sized image ({w} x {h})"),
-                ));
-            }
-            let pixels = w as u64 * h as u64;
-            if pixels > max_input_pixels {
-                return Err(failure(
-                    ErrorCode::ImageTooLarge,
-                    name,
-                    too_large(w, h, max_input_pixels),
-                ));
-            }
-            let orientation = if format == ImageFormat::Jpeg {
-                decoder.orientation().ok()
-            } else {
-                None
-            };
-            let mut img =
-                DynamicImage::from_decoder(decoder).map_err(|e| image_error("decoding", e))?;
-            if let Some(o) = orientation {
-                img.apply_orientation(o);
-            }
-            let (width, height) = (img.width(), img.height());
-            *rgb = match img {
-                DynamicImage::ImageRgb8(buf) => buf.into_raw(),
-                other => other.into_rgb8().into_raw(),
-            };
-            if rgb.len() as u64 != width as u64 * height as u64 * 3 {
-                return Err(failure(
-                    ErrorCode::InvalidImage,
-                    name,
-                    "decoder returned fewer pixels than its size".into(),
-                ));
-            }
-            Ok(Decoded {
-                format: name,
-                width,
-                height,
-            })
+            decode_encoded(bytes, format, max_input_pixels, rgb)
+                .map(|(width, height)| Decoded {
+                    format: name,
+                    width,
+                    height,
+                })
+                .map_err(|(code, cause)| failure(code, name, cause))
         }
     }
+}
+
+type Fail = (ErrorCode, String);
+
+fn invalid(cause: impl Into<String>) -> Fail {
+    (ErrorCode::InvalidImage, cause.into())
+}
+
+/// Validates everything that can be validated before a pixel buffer exists (header, claimed size
+/// against `max_input_pixels`, the file's length against the pixels it claims, every GIF frame,
+/// a BMP's RLE stream), then decodes. Returns the upright size; pixels are in `rgb`.
+fn decode_encoded(
+    bytes: &[u8],
+    format: ImageFormat,
+    max_input_pixels: u64,
+    rgb: &mut Vec<u8>,
+) -> Result<(u32, u32), Fail> {
+    let found = match header::inspect(bytes, true) {
+        Ok(found) => found,
+        Err(HeaderError::ZeroSized { width, height, .. }) => {
+            return Err(invalid(format!("zero-sized image ({width} x {height})")))
+        }
+        Err(HeaderError::Truncated { length, .. }) => {
+            return Err(invalid(format!(
+                "truncated, the file ends after {length} bytes, inside its header"
+            )))
+        }
+        Err(HeaderError::Corrupt { cause, .. }) => {
+            return Err(invalid(format!("corrupt header ({cause})")))
+        }
+        Err(e) => return Err((e.code(), e.to_string())),
+    };
+    let info = found.info;
+    if info.width as u64 * info.height as u64 > max_input_pixels {
+        return Err((
+            ErrorCode::ImageTooLarge,
+            too_large(info.width, info.height, max_input_pixels),
+        ));
+    }
+    if let Some(cause) = header::implausibly_short(bytes, &found) {
+        return Err(invalid(cause));
+    }
+    // Stored (pre-orientation) size: what the decoder must produce.
+    let (sw, sh) = if info.orientation >= 5 {
+        (info.height, info.width)
+    } else {
+        (info.width, info.height)
+    };
+    let mut ends_inside_scan = false;
+    match found.layout {
+        Layout::Png { cgbi: true, .. } => {
+            return Err((
+                ErrorCode::UnsupportedImage,
+                "unsupported variant: Apple CgBI PNG (iOS-optimised: raw deflate data and premultiplied BGRA, which standard PNG decoders refuse)".into(),
+            ))
+        }
+        Layout::Jpeg { sof } => {
+            if let Some(variant) = header::jpeg_variant_name(sof) {
+                return Err((
+                    ErrorCode::UnsupportedImage,
+                    format!("unsupported variant: {variant}"),
+                ));
+            }
+            ends_inside_scan = jpeg_scans_hold_their_blocks(bytes)?;
+        }
+        Layout::Webp => {
+            if let Some(cause) = webp_truncation(bytes) {
+                return Err(invalid(cause));
+            }
+        }
+        Layout::Gif { .. } => gif_frames_fit(bytes, max_input_pixels)?,
+        Layout::Bmp {
+            pixel_offset,
+            bits_per_pixel,
+            compression,
+            ..
+        } if matches!((compression, bits_per_pixel), (1, 8) | (2, 4)) => {
+            bmp_rle_check(bytes, pixel_offset, compression == 2, sw, sh)?
+        }
+        _ => {}
+    }
+    let (w, h) = match format {
+        ImageFormat::Jpeg => decode_jpeg(bytes, ends_inside_scan, rgb)?,
+        ImageFormat::Gif => decode_gif(bytes, sw, sh, max_input_pixels, rgb)?,
+        _ => decode_with_image(bytes, format, max_input_pixels, rgb)?,
+    };
+    if (w, h) != (sw, sh) {
+        return Err(invalid(format!(
+            "the decoder gives {w} x {h} pixels but the header states {sw} x {sh}"
+        )));
+    }
+    if rgb.len() as u64 != w as u64 * h as u64 * 3 {
+        return Err(invalid("decoder returned fewer pixels than its size"));
+    }
+    if info.orientation > 1 {
+        if let Some(o) = Orientation::from_exif(info.orientation) {
+            let buf = RgbImage::from_raw(w, h, std::mem::take(rgb))
+                .ok_or_else(|| invalid("decoder returned fewer pixels than its size"))?;
+            let mut img = DynamicImage::ImageRgb8(buf);
+            img.apply_orientation(o);
+            *rgb = img.into_rgb8().into_raw();
+        }
+    }
+    Ok((info.width, info.height))
+}
+
+fn image_error(e: image::ImageError, len: usize) -> Fail {
+    match &e {
+        image::ImageError::Limits(_) => (ErrorCode::ImageTooLarge, format!("decoding: {e}")),
+        image::ImageError::Unsupported(_) => {
+            (ErrorCode::UnsupportedImage, format!("unsupported variant ({e})"))
+        }
+        image::ImageError::IoError(io) if io.kind() == ErrorKind::UnexpectedEof => {
+            invalid(format!("truncated, the file ends early ({len} bytes)"))
+        }
+        _ => {
+            let text = e.to_string();
+            let text = text.trim_end();
+            // Decoders word a short file differently; name the cause plainly.
+            let short = [
+                "not enough bytes",
+                "unexpected end",
+                "eof",
+                "truncated",
+                "failed to fill whole buffer",
+            ]
+            .iter()
+            .any(|m| text.to_lowercase().contains(m));
+            let what = if short {
+                "truncated or corrupt data"
+            } else {
+                "corrupt data"
+            };
+            invalid(format!("decoding: {what} ({text})"))
+        }
+    }
+}
+
+/// An OS/2 2.x BMP (64-byte info header) as a Windows BMP: the first 40 bytes of the two headers
+/// agree, so dropping the last 24 (OS/2 halftoning fields) and moving the pixel offset gives a
+/// file the `image` crate reads. Only uncompressed and RLE data (the codes both share).
+fn os2_v2_as_windows(bytes: &[u8]) -> Option<Vec<u8>> {
+    let header_size = u32::from_le_bytes(bytes.get(14..18)?.try_into().ok()?);
+    let compression = u32::from_le_bytes(bytes.get(30..34)?.try_into().ok()?);
+    let offset = u32::from_le_bytes(bytes.get(10..14)?.try_into().ok()?);
+    if header_size != 64 || compression > 2 || offset < 14 + 64 || bytes.len() < 14 + 64 {
+        return None;
+    }
+    let mut copy = Vec::with_capacity(bytes.len() - 24);
+    copy.extend_from_slice(&bytes[..14 + 40]);
+    copy.extend_from_slice(&bytes[14 + 64..]);
+    copy[10..14].copy_from_slice(&(offset - 24).to_le_bytes());
+    copy[14..18].copy_from_slice(&40u32.to_le_bytes());
+    Some(copy)
+}
+
+/// PNG, WebP, BMP through the `image` crate, with its allocation limit.
+fn decode_with_image(
+    bytes: &[u8],
+    format: ImageFormat,
+    max_input_pixels: u64,
+    rgb: &mut Vec<u8>,
+) -> Result<(u32, u32), Fail> {
+    let rewritten = match format {
+        ImageFormat::Bmp => os2_v2_as_windows(bytes),
+        _ => None,
+    };
+    let bytes = rewritten.as_deref().unwrap_or(bytes);
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), codec(format));
+    let mut limits = Limits::default();
+    // Decoders' own allocations: output (up to 8 bytes per pixel for 16-bit RGBA) plus slack.
+    limits.max_alloc = Some(max_input_pixels.saturating_mul(8).saturating_add(64 << 20));
+    reader.limits(limits);
+    let decoder = reader
+        .into_decoder()
+        .map_err(|e| image_error(e, bytes.len()))?;
+    let img = DynamicImage::from_decoder(decoder).map_err(|e| image_error(e, bytes.len()))?;
+    let (width, height) = (img.width(), img.height());
+    *rgb = match img {
+        DynamicImage::ImageRgb8(buf) => buf.into_raw(),
+        other => other.into_rgb8().into_raw(),
+    };
+    Ok((width, height))
+}
+
+/// JPEG through zune-jpeg in strict mode: its end-of-data signal (a scan that runs out of bytes:
+/// "premature end" or "exhausted data") is an error instead of grey fill, so a file cut inside
+/// its scan is refused whatever its metadata holds (an EXIF thumbnail's `FF D9` included).
+///
+/// `ends_inside_scan` (from the framing walk): the file stops inside entropy-coded data, with no
+/// marker after it. Any decoder error is then reported as the truncation it is.
+fn decode_jpeg(
+    bytes: &[u8],
+    ends_inside_scan: bool,
+    rgb: &mut Vec<u8>,
+) -> Result<(u32, u32), Fail> {
+    use zune_jpeg::errors::DecodeErrors;
+    let options = zune_core::options::DecoderOptions::default()
+        .set_strict_mode(true)
+        .set_max_width(usize::MAX)
+        .set_max_height(usize::MAX)
+        .jpeg_set_out_colorspace(zune_core::colorspace::ColorSpace::RGB);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(
+        zune_core::bytestream::ZCursor::new(bytes),
+        options,
+    );
+    let classify = |e: DecodeErrors| -> Fail {
+        let text = format!("{e:?}");
+        match e {
+            DecodeErrors::Unsupported(kind) => (
+                ErrorCode::UnsupportedImage,
+                format!("unsupported variant ({kind:?})"),
+            ),
+            DecodeErrors::ExhaustedData => invalid(format!(
+                "truncated: the scan runs out of data, the file ends after {} bytes",
+                bytes.len()
+            )),
+            _ if ["premature", "exhausted", "no more bytes", "eof", "end of"]
+                .iter()
+                .any(|m| text.to_lowercase().contains(m)) =>
+            {
+                invalid(format!(
+                    "truncated: the scan ends early, the file ends after {} bytes ({})",
+                    bytes.len(),
+                    text.trim_end()
+                ))
+            }
+            _ if ends_inside_scan => invalid(format!(
+                "truncated: the file ends inside a scan after {} bytes (decoder: {})",
+                bytes.len(),
+                text.trim_end()
+            )),
+            _ => invalid(format!("decoding: corrupt data ({})", text.trim_end())),
+        }
+    };
+    let pixels = decoder.decode().map_err(classify)?;
+    let (w, h) = decoder
+        .dimensions()
+        .ok_or_else(|| invalid("decoder gave no size"))?;
+    *rgb = pixels;
+    Ok((w as u32, h as u32))
+}
+
+/// A scan ended by a marker (EOI, usually) long before its blocks are coded: zune-jpeg fills the
+/// rest with zeros without an error, as libjpeg does with a warning ("premature end of data
+/// segment", which sharp treats as an error). Every Huffman code is at least 1 bit long, so a
+/// sequential scan codes each block in at least 2 bits (DC difference and end-of-block) and a
+/// progressive DC scan in at least 1; a scan shorter than that was cut. This walks the file's
+/// framing (segment lengths, and the entropy-coded data up to its terminating marker), as any
+/// decoder does; it does not search for `FF D9`. Returns whether the file ends inside a scan
+/// (entropy-coded data with no marker after it).
+fn jpeg_scans_hold_their_blocks(bytes: &[u8]) -> Result<bool, Fail> {
+    let be16 = |at: usize| -> Option<usize> {
+        Some(u16::from_be_bytes([*bytes.get(at)?, *bytes.get(at + 1)?]) as usize)
+    };
+    // (component id, h, v) from the frame header; image size; progressive?
+    let mut comps: Vec<(u8, usize, usize)> = Vec::new();
+    let (mut width, mut height, mut progressive) = (0usize, 0usize, false);
+    let mut at = 2usize;
+    while at + 4 <= bytes.len() {
+        if bytes[at] != 0xFF {
+            return Ok(false); // the decoder reports malformed framing itself
+        }
+        let marker = bytes[at + 1];
+        if marker == 0xFF || marker == 0x01 || (0xD0..=0xD8).contains(&marker) {
+            at += if marker == 0xFF { 1 } else { 2 };
+            continue;
+        }
+        if marker == 0xD9 {
+            return Ok(false);
+        }
+        let Some(len) = be16(at + 2) else {
+            return Ok(false);
+        };
+        let seg = at + 4;
+        if (0xC0..=0xC2).contains(&marker) {
+            progressive = marker == 0xC2;
+            height = be16(seg + 1).unwrap_or(0);
+            width = be16(seg + 3).unwrap_or(0);
+            let n = bytes.get(seg + 5).copied().unwrap_or(0) as usize;
+            comps = (0..n)
+                .filter_map(|i| {
+                    let c = bytes.get(seg + 6 + i * 3..seg + 9 + i * 3)?;
+                    Some((
+                        c[0],
+                        (c[1] >> 4).max(1) as usize,
+                        (c[1] & 15).max(1) as usize,
+                    ))
+                })
+                .collect();
+        }
+        at = seg + len.saturating_sub(2);
+        if marker != 0xDA {
+            continue;
+        }
+        // Start of scan: which components, which spectral band.
+        let n = bytes.get(seg).copied().unwrap_or(0) as usize;
+        let ids: Vec<u8> = (0..n)
+            .filter_map(|i| bytes.get(seg + 1 + i * 2).copied())
+            .collect();
+        let ss = bytes.get(seg + 1 + n * 2).copied().unwrap_or(0);
+        // Entropy-coded data runs to the first marker other than a stuffed 00 or a restart.
+        if at >= bytes.len() {
+            return Ok(true); // the scan header itself is cut
+        }
+        let start = at;
+        let mut end = start;
+        while end + 1 < bytes.len() {
+            if bytes[end] == 0xFF && bytes[end + 1] != 0 && !(0xD0..=0xD7).contains(&bytes[end + 1])
+            {
+                break;
+            }
+            end += 1;
+        }
+        let ran_out = end + 1 >= bytes.len();
+        let end = if ran_out { bytes.len() } else { end };
+        let bits_per_block: u64 = if !progressive {
+            2
+        } else if ss == 0 {
+            1
+        } else {
+            0
+        };
+        let (hmax, vmax) = comps
+            .iter()
+            .fold((1, 1), |(h, v), c| (h.max(c.1), v.max(c.2)));
+        let in_scan: Vec<&(u8, usize, usize)> =
+            comps.iter().filter(|c| ids.contains(&c.0)).collect();
+        let blocks: u64 = if in_scan.len() == 1 {
+            let c = in_scan[0];
+            let cw = (width * c.1).div_ceil(hmax);
+            let ch = (height * c.2).div_ceil(vmax);
+            (cw.div_ceil(8) * ch.div_ceil(8)) as u64
+        } else {
+            let mcus = width.div_ceil(8 * hmax) * height.div_ceil(8 * vmax);
+            (mcus * in_scan.iter().map(|c| c.1 * c.2).sum::<usize>()) as u64
+        };
+        let need = (blocks * bits_per_block).div_ceil(8);
+        let have = (end - start) as u64;
+        if have < need {
+            return Err(invalid(format!(
+                "truncated: a scan holds {have} bytes of coded data, but its {blocks} blocks need at least {need} (the scan ends early, at offset {end})"
+            )));
+        }
+        if ran_out {
+            return Ok(true);
+        }
+        at = end;
+    }
+    Ok(false)
+}
+
+/// Every GIF frame's size against the limit, before any frame buffer exists. Walks block
+/// headers only (sub-blocks are skipped by length); stops quietly where the file ends, since only
+/// the first frame is decoded and the decoder reports damage there.
+fn gif_frames_fit(bytes: &[u8], max_input_pixels: u64) -> Result<(), Fail> {
+    let byte = |at: usize| bytes.get(at).copied();
+    let le16 = |at: usize| Some(u16::from_le_bytes([byte(at)?, byte(at + 1)?]) as u64);
+    let skip_sub_blocks = |mut at: usize| -> Option<usize> {
+        loop {
+            let n = byte(at)? as usize;
+            at += 1 + n;
+            if n == 0 {
+                return Some(at);
+            }
+        }
+    };
+    let Some(flags) = byte(10) else { return Ok(()) };
+    let mut at = 13
+        + if flags & 0x80 != 0 {
+            3 << ((flags & 7) + 1)
+        } else {
+            0
+        };
+    let mut frame = 0usize;
+    loop {
+        match byte(at) {
+            Some(0x21) => match skip_sub_blocks(at + 2) {
+                Some(next) => at = next,
+                None => return Ok(()),
+            },
+            Some(0x2C) => {
+                let (Some(w), Some(h), Some(f)) = (le16(at + 5), le16(at + 7), byte(at + 9)) else {
+                    return Ok(());
+                };
+                if w * h > max_input_pixels {
+                    return Err((
+                        ErrorCode::ImageTooLarge,
+                        format!(
+                            "frame {frame} is {w} x {h} = {} pixels, above maxInputPixels ({max_input_pixels}); refused before decoding (decompression-bomb guard, checked on every frame)",
+                            w * h
+                        ),
+                    ));
+                }
+                frame += 1;
+                at += 10 + if f & 0x80 != 0 { 3 << ((f & 7) + 1) } else { 0 };
+                match skip_sub_blocks(at + 1) {
+                    Some(next) => at = next,
+                    None => return Ok(()),
+                }
+            }
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// The first GIF frame on a canvas of `width x height` (the logical screen grown to that frame,
+/// as the header reader gives). A frame without a local palette uses the global one; a file with
+/// neither is shown as greyscale (index = grey level), as Pillow does.
+fn decode_gif(
+    bytes: &[u8],
+    width: u32,
+    height: u32,
+    max_input_pixels: u64,
+    rgb: &mut Vec<u8>,
+) -> Result<(u32, u32), Fail> {
+    let gif_error = |e: gif::DecodingError| match e {
+        gif::DecodingError::Io(io) if io.kind() == ErrorKind::UnexpectedEof => invalid(format!(
+            "truncated, the file ends early ({} bytes)",
+            bytes.len()
+        )),
+        e => {
+            let text = e.to_string();
+            if text.to_lowercase().contains("eof") || text.contains("end of") {
+                invalid(format!("truncated or corrupt data ({text})"))
+            } else {
+                invalid(format!("decoding: corrupt data ({text})"))
+            }
+        }
+    };
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::Indexed);
+    options.set_memory_limit(
+        NonZeroU64::new(max_input_pixels.saturating_add(1 << 20))
+            .map_or(gif::MemoryLimit::Unlimited, gif::MemoryLimit::Bytes),
+    );
+    // The gif crate refuses a frame with neither a local nor a global palette; Pillow and sharp
+    // show such a file as greyscale. A copy with a grey global palette decodes the same way
+    // (frames with their own palette keep using it).
+    let had_global = bytes.get(10).is_some_and(|f| f & 0x80 != 0);
+    let patched: Vec<u8>;
+    let source = if had_global || bytes.len() < 13 {
+        bytes
+    } else {
+        let mut copy = Vec::with_capacity(bytes.len() + 768);
+        copy.extend_from_slice(&bytes[..13]);
+        copy[10] |= 0x87;
+        copy.extend((0..=255u8).flat_map(|v| [v, v, v]));
+        copy.extend_from_slice(&bytes[13..]);
+        patched = copy;
+        &patched
+    };
+    let mut decoder = options.read_info(Cursor::new(source)).map_err(gif_error)?;
+    let global = decoder.global_palette().map(<[u8]>::to_vec);
+    let background = decoder.bg_color();
+    let frame = decoder
+        .read_next_frame()
+        .map_err(gif_error)?
+        .ok_or_else(|| invalid("no image in the file"))?;
+    let palette: Vec<u8> = match (&frame.palette, &global) {
+        (Some(p), _) | (None, Some(p)) => p.clone(),
+        (None, None) => (0..=255u8).flat_map(|v| [v, v, v]).collect(),
+    };
+    let colour = |i: u8| -> [u8; 3] {
+        let at = i as usize * 3;
+        match palette.get(at..at + 3) {
+            Some(c) => [c[0], c[1], c[2]],
+            None => [0, 0, 0],
+        }
+    };
+    let fill = match (background, &global, frame.transparent) {
+        (Some(b), Some(_), t) if had_global && t != Some(b as u8) && b < 256 => colour(b as u8),
+        _ => [0, 0, 0],
+    };
+    let total = width as usize * height as usize * 3;
+    rgb.clear();
+    rgb.try_reserve_exact(total)
+        .map_err(|_| (ErrorCode::ImageTooLarge, format!("cannot allocate {total} bytes")))?;
+    for _ in 0..width as usize * height as usize {
+        rgb.extend_from_slice(&fill);
+    }
+    let (fx, fy) = (frame.left as usize, frame.top as usize);
+    let (fw, fh) = (frame.width as usize, frame.height as usize);
+    if frame.buffer.len() < fw * fh {
+        return Err(invalid("the first frame holds fewer pixels than its size"));
+    }
+    for y in 0..fh.min((height as usize).saturating_sub(fy)) {
+        for x in 0..fw.min((width as usize).saturating_sub(fx)) {
+            let i = frame.buffer[y * fw + x];
+            if Some(i) == frame.transparent {
+                continue;
+            }
+            let d = ((fy + y) * width as usize + fx + x) * 3;
+            rgb[d..d + 3].copy_from_slice(&colour(i));
+        }
+    }
+    Ok((width, height))
+}
+
+/// Walks a BMP's RLE4/RLE8 stream without writing pixels: it must reach its end-of-bitmap code
+/// or cover every row before the file ends, or the file was cut (a 253-byte file claiming
+/// 18803 x 2554 fails here, before a 144 MB canvas is allocated).
+fn bmp_rle_check(
+    bytes: &[u8],
+    pixel_offset: u32,
+    four_bit: bool,
+    width: u32,
+    height: u32,
+) -> Result<(), Fail> {
+    let data = bytes.get(pixel_offset as usize..).unwrap_or(&[]);
+    let (mut at, mut y) = (0usize, 0u64);
+    let cut = || {
+        invalid(format!(
+            "truncated: the RLE data ends before its end-of-bitmap code, {} bytes into a {width} x {height} image",
+            data.len()
+        ))
+    };
+    while y < height as u64 {
+        let (Some(&count), Some(&value)) = (data.get(at), data.get(at + 1)) else {
+            return Err(cut());
+        };
+        at += 2;
+        if count > 0 {
+            continue;
+        }
+        match value {
+            0 => y += 1,
+            1 => return Ok(()),
+            2 => {
+                let Some(&dy) = data.get(at + 1) else {
+                    return Err(cut());
+                };
+                y += dy as u64;
+                at += 2;
+            }
+            n => {
+                let stored = if four_bit {
+                    (n as usize).div_ceil(2)
+                } else {
+                    n as usize
+                };
+                at += stored.div_ceil(2) * 2;
+                if at > data.len() {
+                    return Err(cut());
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn codec(format: ImageFormat) -> image::ImageFormat {
@@ -217,33 +651,16 @@ fn codec(format: ImageFormat) -> image::ImageFormat {
     }
 }
 
-/// Truncation the decoders would not report: zune-jpeg fills a JPEG cut inside its scan with grey,
-/// and image-webp calls a short WebP a corrupt bitstream. Other formats' decoders say so themselves.
-fn truncation(format: ImageFormat, bytes: &[u8]) -> Option<String> {
-    match format {
-        ImageFormat::Jpeg => {
-            // Entropy-coded data stuffs every 0xFF as FF 00, so FF D9 after the first scan is the
-            // end-of-image marker; without it the file was cut.
-            let sos = bytes.windows(2).position(|w| w == [0xFF, 0xDA])?;
-            let ended = bytes[sos..].windows(2).any(|w| w == [0xFF, 0xD9]);
-            (!ended).then(|| {
-                format!(
-                    "truncated, the file ends after {} bytes without its end-of-image marker",
-                    bytes.len()
-                )
-            })
-        }
-        ImageFormat::Webp => {
-            let declared = u32::from_le_bytes(bytes.get(4..8)?.try_into().ok()?) as u64 + 8;
-            (declared > bytes.len() as u64).then(|| {
-                format!(
-                    "truncated, the RIFF header declares {declared} bytes but the file holds {}",
-                    bytes.len()
-                )
-            })
-        }
-        _ => None,
-    }
+/// A WebP whose RIFF header declares more bytes than the file holds was cut (image-webp calls
+/// that a corrupt bitstream).
+fn webp_truncation(bytes: &[u8]) -> Option<String> {
+    let declared = u32::from_le_bytes(bytes.get(4..8)?.try_into().ok()?) as u64 + 8;
+    (declared > bytes.len() as u64).then(|| {
+        format!(
+            "truncated, the RIFF header declares {declared} bytes but the file holds {}",
+            bytes.len()
+        )
+    })
 }
 
 fn too_large(w: u32, h: u32, max_input_pixels: u64) -> String {

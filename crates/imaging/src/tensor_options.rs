@@ -6,8 +6,10 @@ use mm_batcher_core::options::{OptionMap, OptionReader, OptionValue};
 use mm_batcher_core::normalize::{Normalize, NORMALIZE_PRESETS};
 use mm_batcher_core::PlanError;
 
-/// Default decompression-bomb limit: 50 megapixels (8660 x 5773, about 150 MB of RGB).
-pub const DEFAULT_MAX_INPUT_PIXELS: u64 = 50_000_000;
+/// Default decompression-bomb limit: the shared [`mm_batcher_core::MAX_IMAGE_PIXELS`]
+/// (89,478,485 pixels, Pillow's own default; see there for the reasoning), the same limit header
+/// reading and planning apply, so an image that plans also decodes by default.
+pub const DEFAULT_MAX_INPUT_PIXELS: u64 = mm_batcher_core::MAX_IMAGE_PIXELS;
 /// Largest side of the output canvas.
 pub const MAX_SIDE: u32 = 16_384;
 /// Largest batch tensor, and largest batch of decoded pixels (the TF.js path): 1 GiB. wasm32 has

@@ -1,0 +1,211 @@
+//! Decoding every file of the curated public suites (`test/fixtures/suites/*/expected.json`):
+//! the decoded size equals the size header reading gives and the references give, and every
+//! refused file gets the recorded code. Plus the bomb guards of issues 11 and 13.
+
+use mm_batcher_core::{read_header, MAX_IMAGE_PIXELS};
+use mm_batcher_imaging::{decode, Sample, Source, DEFAULT_MAX_INPUT_PIXELS};
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn suites() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../test/fixtures/suites")
+}
+
+fn run(bytes: &[u8], max: u64) -> Result<(u32, u32), (String, String)> {
+    let mut rgb = Vec::new();
+    let sample = Sample {
+        index: 0,
+        source: Source::Encoded(bytes),
+    };
+    decode(0, &sample, max, &mut rgb)
+        .map(|d| {
+            assert_eq!(rgb.len() as u64, d.width as u64 * d.height as u64 * 3);
+            (d.width, d.height)
+        })
+        .map_err(|f| (f.code.to_string(), f.cause))
+}
+
+#[test]
+fn default_limit_is_the_shared_one() {
+    assert_eq!(DEFAULT_MAX_INPUT_PIXELS, MAX_IMAGE_PIXELS);
+}
+
+#[test]
+fn every_fixture_decodes_as_expected() {
+    let mut dirs: Vec<_> = std::fs::read_dir(suites())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    dirs.sort();
+    let (mut failures, mut n) = (Vec::new(), 0);
+    for dir in dirs {
+        let Ok(text) = std::fs::read_to_string(dir.join("expected.json")) else {
+            continue;
+        };
+        let map: serde_json::Map<String, Value> = serde_json::from_str(&text).unwrap();
+        for (name, want) in map {
+            n += 1;
+            let bytes = std::fs::read(dir.join(&name)).unwrap();
+            let got = run(&bytes, DEFAULT_MAX_INPUT_PIXELS);
+            let ok = match (&got, want.get("error")) {
+                (Ok((w, h)), None) => {
+                    want["width"].as_u64() == Some(*w as u64)
+                        && want["height"].as_u64() == Some(*h as u64)
+                }
+                (Err((code, _)), Some(c)) => c.as_str() == Some(code.as_str()),
+                _ => false,
+            };
+            // Header and decoder never disagree on a file both accept.
+            if let (Ok((w, h)), Ok(info)) = (&got, read_header(&bytes, true)) {
+                if (info.width, info.height) != (*w, *h) {
+                    failures.push(format!(
+                        "{name}: header {}x{} decode {w}x{h}",
+                        info.width, info.height
+                    ));
+                }
+            }
+            if !ok {
+                failures.push(format!(
+                    "{}/{name}: got {got:?}, expected {want}",
+                    dir.display()
+                ));
+            }
+        }
+    }
+    assert!(n > 300, "fixtures missing: {n}");
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+fn cause_of(rel: &str) -> (String, String) {
+    run(
+        &std::fs::read(suites().join(rel)).unwrap(),
+        DEFAULT_MAX_INPUT_PIXELS,
+    )
+    .unwrap_err()
+}
+
+#[test]
+fn truncation_and_variants_are_named() {
+    let (code, cause) = cause_of("generated/exif_thumb_cut.jpg");
+    assert_eq!(code, "INVALID_IMAGE");
+    assert!(cause.contains("truncated"), "{cause}");
+    let (code, cause) = cause_of("generated/scan_2_bytes.jpg");
+    assert_eq!(code, "INVALID_IMAGE");
+    assert!(cause.contains("truncated"), "{cause}");
+    let (code, cause) = cause_of("libjpeg-turbo/testimgari.jpg");
+    assert_eq!(code, "UNSUPPORTED_IMAGE");
+    assert!(cause.contains("arithmetic-coded (SOF9)"), "{cause}");
+    let (code, cause) = cause_of("generated/sof3_header.jpg");
+    assert_eq!(code, "UNSUPPORTED_IMAGE");
+    assert!(cause.contains("lossless (SOF3)"), "{cause}");
+    let (code, cause) = cause_of("image-size/cgbi_sample_fried.png");
+    assert_eq!(code, "UNSUPPORTED_IMAGE");
+    assert!(cause.contains("CgBI"), "{cause}");
+    assert_eq!(
+        run(
+            &std::fs::read(suites().join("pillow/no_palette.gif")).unwrap(),
+            DEFAULT_MAX_INPUT_PIXELS
+        ),
+        Ok((1, 1))
+    );
+}
+
+/// Every cut of a JPEG inside its scan is refused (the decoder's own end-of-data signal).
+#[test]
+fn every_cut_of_a_jpeg_scan_is_refused() {
+    let bytes = std::fs::read(suites().join("generated/exif_thumb.jpg")).unwrap();
+    assert!(run(&bytes, DEFAULT_MAX_INPUT_PIXELS).is_ok());
+    let base = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]).unwrap();
+    for cut in (base + 20..bytes.len() - 2).step_by(97) {
+        let got = run(&bytes[..cut], DEFAULT_MAX_INPUT_PIXELS);
+        assert!(
+            matches!(&got, Err((c, m)) if c == "INVALID_IMAGE" && m.contains("truncated")),
+            "cut {cut}: {got:?}"
+        );
+    }
+}
+
+/// A GIF: `screen` logical screen, then frames `(left, top, width, height)`, each coded as a
+/// clear code, one pixel (index 0) and the end code (so only 1 x 1 frames are whole): tiny files
+/// claiming big frames.
+fn gif(screen: (u16, u16), frames: &[(u16, u16, u16, u16)]) -> Vec<u8> {
+    let mut v = b"GIF89a".to_vec();
+    v.extend_from_slice(&screen.0.to_le_bytes());
+    v.extend_from_slice(&screen.1.to_le_bytes());
+    v.extend_from_slice(&[0x80, 0, 0, 0, 0, 0, 255, 255, 255]); // 2-colour global palette
+    for &(x, y, w, h) in frames {
+        v.push(0x2C);
+        for n in [x, y, w, h] {
+            v.extend_from_slice(&n.to_le_bytes());
+        }
+        v.push(0);
+        v.extend_from_slice(&[2, 2, 0x44, 0x01, 0]); // min code size 2: clear, 0, end
+    }
+    v.push(0x3B);
+    v
+}
+
+#[test]
+fn gif_bomb_guard_checks_every_frame() {
+    // Issue 13: a 16 x 16 screen and a 10000 x 10000 first frame. The canvas grows to the frame
+    // (as Pillow and sharp do), so the header already states 10000 x 10000: refused.
+    let first = gif((16, 16), &[(0, 0, 10000, 10000)]);
+    assert_eq!(
+        read_header(&first, true).unwrap_err().code().as_str(),
+        "IMAGE_TOO_LARGE"
+    );
+    let (code, _) = run(&first, DEFAULT_MAX_INPUT_PIXELS).unwrap_err();
+    assert_eq!(code, "IMAGE_TOO_LARGE");
+    // The big frame second: the header (first frame) is 16 x 16, the frame walk refuses frame 1.
+    let second = gif((16, 16), &[(0, 0, 1, 1), (0, 0, 10000, 10000)]);
+    let info = read_header(&second, true).unwrap();
+    assert_eq!((info.width, info.height), (16, 16));
+    let (code, cause) = run(&second, DEFAULT_MAX_INPUT_PIXELS).unwrap_err();
+    assert_eq!(code, "IMAGE_TOO_LARGE");
+    assert!(cause.contains("frame 1 is 10000 x 10000"), "{cause}");
+    // Under a limit that allows the frames, the first frame decodes on the 16 x 16 screen.
+    assert_eq!(run(&second, 200_000_000), Ok((16, 16)));
+    // A small first frame past the screen's edge grows the canvas, header and decoder alike.
+    let grown = gif((16, 16), &[(39, 23, 1, 1)]);
+    let info = read_header(&grown, true).unwrap();
+    assert_eq!((info.width, info.height), (40, 24));
+    assert_eq!(run(&grown, DEFAULT_MAX_INPUT_PIXELS), Ok((40, 24)));
+}
+
+#[test]
+fn tiny_files_claiming_huge_sizes_fail_before_allocating() {
+    // 253-byte RLE4 BMP claiming 2554 x 18803 and 107-byte PNG claiming 7000 x 7000.
+    for (rel, what) in [
+        (
+            "image-rs/Bad_unusual_extend_buffer_usage.bmp",
+            "RLE data ends",
+        ),
+        ("generated/claims_7000x7000.png", "1032:1"),
+    ] {
+        let bytes = std::fs::read(suites().join(rel)).unwrap();
+        assert!(bytes.len() < 300);
+        let (code, cause) = run(&bytes, DEFAULT_MAX_INPUT_PIXELS).unwrap_err();
+        assert_eq!(code, "INVALID_IMAGE", "{rel}");
+        assert!(cause.contains(what), "{rel}: {cause}");
+    }
+    // An uncompressed BMP header claiming 4000 x 4000 in 100 bytes: refused by length.
+    let mut bmp = b"BM".to_vec();
+    bmp.extend_from_slice(&100u32.to_le_bytes());
+    bmp.extend_from_slice(&[0, 0, 0, 0]);
+    bmp.extend_from_slice(&54u32.to_le_bytes());
+    bmp.extend_from_slice(&40u32.to_le_bytes());
+    bmp.extend_from_slice(&4000i32.to_le_bytes());
+    bmp.extend_from_slice(&(-4000i32).to_le_bytes());
+    bmp.extend_from_slice(&1u16.to_le_bytes());
+    bmp.extend_from_slice(&24u16.to_le_bytes());
+    bmp.resize(100, 0);
+    let (code, cause) = run(&bmp, DEFAULT_MAX_INPUT_PIXELS).unwrap_err();
+    assert_eq!(code, "INVALID_IMAGE");
+    assert!(cause.contains("truncated"), "{cause}");
+}
