@@ -61,3 +61,24 @@ bindgen() {
 }
 bindgen mm_batcher_wasm mm_batcher optimise
 bindgen mm_batcher_wasm_imaging mm_imaging
+
+# Wasm memory never shrinks. The imaging module keeps no state between calls, so after a call that
+# grew it a lot the package swaps in a fresh instance of the same compiled module (the glue keeps
+# it as `wasmModule`): this export does that, synchronously, reusing the glue's own init steps.
+glue="$out/mm_imaging.js"
+for name in 'let wasmModule' 'function __wbg_get_imports' 'function __wbg_finalize_init'; do
+  grep -q "$name" "$glue" || { echo "wasm-bindgen glue changed: '$name' not found in $glue" >&2; exit 1; }
+done
+cat >>"$glue" <<'JS'
+
+/** mm-tokenize-batcher: a fresh instance of the compiled module (memory back to its initial size). */
+export function __mmFreshInstance() {
+    if (wasmModule === undefined) return undefined;
+    return __wbg_finalize_init(new WebAssembly.Instance(wasmModule, __wbg_get_imports()), wasmModule);
+}
+JS
+cat >>"$out/mm_imaging.d.ts" <<'TS'
+
+/** mm-tokenize-batcher: a fresh instance of the compiled module (memory back to its initial size). */
+export function __mmFreshInstance(): InitOutput | undefined;
+TS

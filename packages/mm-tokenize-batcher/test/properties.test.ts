@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { BalancedBatcher, ClusteredBatcher, SimpleBatcher, SortedBatcher, evaluate, type Batches } from 'mm-tokenize-batcher';
 
 const side = fc.oneof({ arbitrary: fc.integer({ min: 1, max: 4096 }), weight: 8 }, { arbitrary: fc.integer({ min: 1, max: 2 ** 31 - 1 }), weight: 1 });
-const buffer = fc.array(fc.record({ image: fc.record({ width: side, height: side }), text: fc.option(fc.string(), { nil: undefined }) }), { maxLength: 200 });
+// Sizes up to the pixel limit every real image is within (89,478,485 pixels; larger ones are refused).
+const LIMIT = 89_478_485;
+const image = fc.record({ width: side, height: side.map((h) => Math.min(h, LIMIT)) }).map(({ width, height }) => ({ width: Math.max(1, Math.min(width, Math.floor(LIMIT / height))), height }));
+const buffer = fc.array(fc.record({ image, text: fc.option(fc.string(), { nil: undefined }) }), { maxLength: 200 });
 
 const makers = {
   simple: (o: { batchSize: number; multipleOf: number; seed: number }) => new SimpleBatcher({ batchSize: o.batchSize, multipleOf: o.multipleOf }),

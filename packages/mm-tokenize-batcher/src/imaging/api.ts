@@ -11,5 +11,5 @@ export {
   type NormalizePreset,
 } from './tensor.js';
 export { toTfTensor, tfBatchTensors, resampleWeights, type TfTensorOptions, type TfBatchTensor, type TfTensor4D } from './tfjs.js';
-export { initImagingSync, imagingMemory, tensorDefaults, type ImagingInput, type TensorDefaults } from './wasm.js';
+export { initImagingSync, imagingMemory, imagingFreshInstances, tensorDefaults, IMAGING_MEMORY_LIMIT, type ImagingInput, type TensorDefaults } from './wasm.js';
 export { BatcherError, type ErrorCode, type Reject } from '../shared/errors.js';

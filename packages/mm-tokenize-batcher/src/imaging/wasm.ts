@@ -21,6 +21,18 @@ export async function initImagingFrom(source: ImagingInput): Promise<void> {
   instance = await initAsync({ module_or_path: source });
 }
 
+/**
+ * Wasm memory never shrinks: after a call that left the imaging module's memory above this many
+ * bytes (a very large image or batch), the next call starts from a fresh instance of the same
+ * compiled module, and the old memory is garbage-collected. The module keeps nothing between
+ * calls, so results do not change; a fresh instance costs well under a millisecond.
+ */
+export const IMAGING_MEMORY_LIMIT = 256 * 1024 * 1024;
+
+/** Instances made because memory passed `IMAGING_MEMORY_LIMIT` (diagnostics and tests). */
+let freshInstances = 0;
+
+/** The imaging exports, ready for one call (on a fresh instance if the last call grew memory past the limit). */
 export function imaging(): typeof bindings {
   if (!instance) {
     throw new BatcherError(
@@ -28,13 +40,22 @@ export function imaging(): typeof bindings {
       'mm-tokenize-batcher/imaging: the imaging WebAssembly module is not initialised; call `await initImaging()` once first',
     );
   }
+  if (instance.memory.buffer.byteLength > IMAGING_MEMORY_LIMIT) {
+    instance = (bindings.__mmFreshInstance() as InitOutput | undefined) ?? instance;
+    freshInstances++;
+  }
   return bindings;
 }
 
-/** The imaging module's linear memory (for diagnostics: its size only grows, by design of wasm). */
+/** The imaging module's linear memory (diagnostics: it grows during a call; see `IMAGING_MEMORY_LIMIT`). */
 export function imagingMemory(): WebAssembly.Memory {
   imaging();
   return (instance as InitOutput).memory;
+}
+
+/** How many times the imaging module was replaced by a fresh instance to give memory back. */
+export function imagingFreshInstances(): number {
+  return freshInstances;
 }
 
 /** `toTensor`'s defaults and named normalisations, as the imaging module reads them. */
