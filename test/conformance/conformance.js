@@ -35,7 +35,7 @@ function dimensionSamples() {
     if (i % 17 === 0) height = Math.max(1, Math.floor(width / 9)); // panoramas
     if (i % 23 === 0) width = Math.max(1, Math.floor(height / 7)); // tall strips
     if (i === 5) (width = 1), (height = 1);
-    if (i === 6) (width = 20000), (height = 15000);
+    if (i === 6) (width = 10000), (height = 8000); // 80 MP, under the shared pixel limit (89,478,485)
     out.push({ image: { width, height }, text: `caption ${i}`, id: i });
   }
   return out;
