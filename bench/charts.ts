@@ -62,14 +62,14 @@ export async function paretoChart(title: string, points: ParetoPoint[], yMax?: n
     offCount += 1;
     return { ...p, off: `${p.series.replace(/ \(defaults\)$/, '')}: ${p.p95.toFixed(1)} (off scale)`, offY: top / Math.pow(1.045, offCount), offRight: p.fill > middle };
   });
-  const color = { field: 'series', type: 'nominal', title: null, scale: { domain: series, scheme: 'tableau10' } } as const;
-  const x = { field: 'fill', type: 'quantitative', title: 'fill (share of batch slots used; right is better)', scale: { zero: false } } as const;
+  const color = { field: 'series', type: 'nominal' as const, title: null, scale: { domain: series, scheme: 'tableau10' } };
+  const x = { field: 'fill', type: 'quantitative' as const, title: 'fill (share of batch slots used; right is better)', scale: { zero: false } };
   const y = {
     field: 'p95',
-    type: 'quantitative',
+    type: 'quantitative' as const,
     title: 'p95 resize waste r, log scale (lower is better)',
-    scale: { type: 'log', nice: false, domain: [bottom / 1.02, top * 1.02], clamp: true },
-  } as const;
+    scale: { type: 'log' as const, nice: false, domain: [bottom / 1.02, top * 1.02], clamp: true },
+  };
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
