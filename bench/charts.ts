@@ -31,3 +31,78 @@ export async function lineChart(title: string, yTitle: string, points: ChartPoin
   view.finalize();
   return svg;
 }
+
+export interface ParetoPoint {
+  series: string;
+  /** A knob swept (drawn as a line through its settings, in `order`) or a single plan (a mark). */
+  kind: 'curve' | 'point';
+  fill: number;
+  p95: number;
+  /** Position along a curve (the knob's setting); ignored for points. */
+  order?: number;
+  /** The setting, shown beside the curve's marks. */
+  label?: string;
+}
+
+/**
+ * Fill (x) against p95 resize waste (y, log): knobs as curves, other plans as marks. Marks above
+ * `yMax` (a strategy far off the interesting range) are drawn clamped at the top, labelled with
+ * their value.
+ */
+export async function paretoChart(title: string, points: ParetoPoint[], yMax?: number): Promise<string> {
+  const series = [...new Set(points.map((p) => p.series))];
+  const top = yMax ?? Math.max(...points.map((p) => p.p95));
+  const bottom = Math.min(...points.map((p) => p.p95));
+  // Off-scale marks get a label each, stacked down from the top edge so that they never overlap.
+  let offCount = 0;
+  const fills = points.map((p) => p.fill);
+  const middle = (Math.min(...fills) + Math.max(...fills)) / 2;
+  const values = points.map((p) => {
+    if (p.p95 <= top) return { ...p, off: '' };
+    offCount += 1;
+    return { ...p, off: `${p.series.replace(/ \(defaults\)$/, '')}: ${p.p95.toFixed(1)} (off scale)`, offY: top / Math.pow(1.045, offCount), offRight: p.fill > middle };
+  });
+  const color = { field: 'series', type: 'nominal' as const, title: null, scale: { domain: series, scheme: 'tableau10' } };
+  const x = { field: 'fill', type: 'quantitative' as const, title: 'fill (share of batch slots used; right is better)', scale: { zero: false } };
+  const y = {
+    field: 'p95',
+    type: 'quantitative' as const,
+    title: 'p95 resize waste r, log scale (lower is better)',
+    scale: { type: 'log' as const, nice: false, domain: [bottom / 1.02, top * 1.02], clamp: true },
+  };
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 520,
+    height: 320,
+    background: 'white',
+    config: { legend: { labelLimit: 0 } },
+    data: { values },
+    layer: [
+      {
+        transform: [{ filter: "datum.kind === 'curve'" }],
+        mark: { type: 'line', point: true },
+        encoding: { x, y, color, order: { field: 'order', type: 'quantitative' } },
+      },
+      {
+        transform: [{ filter: "datum.kind === 'curve'" }],
+        mark: { type: 'text', dx: 4, dy: -7, fontSize: 9, align: 'left' },
+        encoding: { x, y, color, text: { field: 'label' } },
+      },
+      {
+        transform: [{ filter: "datum.kind === 'point'" }],
+        mark: { type: 'point', filled: true, size: 70 },
+        encoding: { x, y, color, shape: { field: 'series', type: 'nominal', title: null, scale: { domain: series } } },
+      },
+      ...[true, false].map((right) => ({
+        transform: [{ filter: `datum.off !== '' && datum.offRight === ${right}` }],
+        mark: { type: 'text' as const, dx: right ? -8 : 8, fontSize: 9, align: right ? ('right' as const) : ('left' as const) },
+        encoding: { x, y: { ...y, field: 'offY' }, color, text: { field: 'off' } },
+      })),
+    ],
+  };
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}

@@ -127,6 +127,37 @@ for (const multipleOf of MULTIPLES) {
   }
 }
 
+// The SPEC cost goals, every strategy at every buffer: faster than plain TypeScript, and at least
+// 10x faster than the seed's Python stack. A strategy with no twin among the peers (balanced) is
+// held to the peers' clustered strategy, the seed's own way of grouping by shape.
+const twinOf = (name: string) => (['simple', 'sorted', 'clustered'].includes(name) ? name : 'clustered');
+console.log(`\nCost goals (faster than plain TS; >= 10x faster than the Python seed stack), buffers ${BUFFER_SIZES.join(', ')}, multipleOf ${MULTIPLES.join(' and ')}:`);
+const costFailures: string[] = [];
+for (const name of Object.keys(LIBRARY)) {
+  const twin = twinOf(name);
+  const versus = twin === name ? `${twin}` : `${twin} (no ${name} peer)`;
+  for (const [peer, factor, goal] of [['ts-baseline', 1, 'faster than plain TS'], ['python-seed', 10, '10x faster than Python']] as const) {
+    if (peer === 'python-seed' && !withPython) continue;
+    const misses: string[] = [];
+    let worst = Infinity;
+    for (const multipleOf of MULTIPLES) {
+      for (const bufferSize of BUFFER_SIZES) {
+        const ours = find(name, multipleOf, bufferSize)!;
+        const other = find(`${peer}/${twin}`, multipleOf, bufferSize);
+        if (!other) continue;
+        const ratio = other.costUs / ours.costUs;
+        worst = Math.min(worst, ratio);
+        if (ratio <= factor) misses.push(`buffer ${bufferSize} m${multipleOf} (${f(ratio, 2)}x)`);
+      }
+    }
+    const verdict = misses.length ? `FAILS at ${misses.join(', ')}` : `holds everywhere (least ${f(worst, 1)}x)`;
+    console.log(`  ${name.padEnd(10)} ${goal.padEnd(23)} vs ${peer}/${versus}: ${verdict}`);
+    if (misses.length) costFailures.push(`${name} ${goal}: ${misses.join(', ')}`);
+  }
+}
+if (!withPython) console.log('  (10x faster than Python: not measured, python-seed skipped with --no-python)');
+console.log(costFailures.length ? `  cost goals fail in ${costFailures.length} (strategy, goal) pairs, listed above` : '  every measured cost goal holds');
+
 // Token budgets (SPEC data, patch 14, budget 16,384 tokens, buffer 5000): batches sized by
 // tokens, scored by token fill; and packing images at their own sizes, FFD against next-fit.
 const PATCH = 14;
