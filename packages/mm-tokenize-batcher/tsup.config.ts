@@ -73,7 +73,7 @@ export default defineConfig([
     dts: false,
     clean: false,
     sourcemap: false,
-    external: ['mm-tokenize-batcher', 'tinyglobby'],
+    external: ['mm-tokenize-batcher', 'mm-tokenize-batcher/imaging', 'tinyglobby'],
     banner: { js: '#!/usr/bin/env node' },
   },
 ]);

@@ -321,6 +321,18 @@ pub struct DecodedBatch {
     pub failures: Vec<ImageFailure>,
 }
 
+/// Decodes every image and keeps nothing but the failures (truncated, corrupt, unsupported or
+/// too large files): what `--verify` of the CLI runs before a training run would find them. One
+/// pixel buffer is reused, so memory is bounded by the largest image.
+pub fn verify(samples: &[Sample<'_>], max_input_pixels: u64) -> Vec<ImageFailure> {
+    let mut buffer = Vec::new();
+    samples
+        .iter()
+        .enumerate()
+        .filter_map(|(position, sample)| decode(position, sample, max_input_pixels, &mut buffer).err())
+        .collect()
+}
+
 pub fn decode_batch(
     samples: &[Sample<'_>],
     max_input_pixels: u64,

@@ -103,6 +103,34 @@ pub fn tensor_defaults() -> JsValue {
     out.into()
 }
 
+/// Decodes every image of the batch and returns only the failures, `[{ code, message, index,
+/// position, format }]` (nothing is resized or kept). `options`: `{ maxInputPixels? }`.
+#[wasm_bindgen(js_name = verifyImages)]
+pub fn verify_images(
+    bytes: &[u8],
+    offsets: &[u32],
+    kinds: &[u8],
+    widths: &[u32],
+    heights: &[u32],
+    indices: &[u32],
+    options: JsValue,
+) -> Result<Array, JsValue> {
+    let entries: OptionMap = if options.is_undefined() {
+        OptionMap::new()
+    } else {
+        serde_wasm_bindgen::from_value(options)
+            .map_err(|_| plan_error(PlanError::option("options", "must be a plain object")))?
+    };
+    let reader = mm_batcher_core::OptionReader::new(&entries, &[&["maxInputPixels"]], "of verifyImages")
+        .map_err(plan_error)?;
+    let max_input_pixels = reader
+        .integer("maxInputPixels", 1.0, 1_099_511_627_776.0)
+        .map_err(plan_error)?
+        .map_or(imaging::DEFAULT_MAX_INPUT_PIXELS, |m| m as u64);
+    let samples = samples(bytes, offsets, kinds, widths, heights, indices)?;
+    Ok(failures(&imaging::verify(&samples, max_input_pixels)))
+}
+
 fn read_spec(options: JsValue) -> Result<TensorSpec, JsValue> {
     let entries: OptionMap = serde_wasm_bindgen::from_value(options)
         .map_err(|_| plan_error(PlanError::option("options", "must be a plain object")))?;

@@ -83,6 +83,25 @@ describe('mm-tokenize-batcher plan (a real process on a folder of generated imag
     expect(JSON.parse(readFileSync(out, 'utf8')).resizeSize).toEqual([56, 56]);
   });
 
+  it('--verify decodes every file: a JPEG cut inside its scan (header intact) becomes a reject', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmtb-verify-'));
+    try {
+      const camera = readFileSync(join(root, 'nested/camera.jpg'));
+      writeFileSync(join(dir, 'whole.jpg'), camera);
+      writeFileSync(join(dir, 'cut.jpg'), camera.subarray(0, Math.floor(camera.length * 0.6)));
+      const plain = JSON.parse((await plan('plan', dir, '--json')).stdout);
+      expect(plain.images).toBe(2); // the header alone cannot see the cut
+      const verified = JSON.parse((await plan('plan', dir, '--json', '--verify')).stdout);
+      expect(verified.images).toBe(1);
+      expect(verified.rejects).toHaveLength(1);
+      expect(verified.rejects[0].path).toMatch(/cut\.jpg$/);
+      expect(verified.rejects[0].reason).toMatch(/^INVALID_IMAGE: .*truncated/);
+      expect(verified.verifySeconds).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('prints a summary table and a rejects section', async () => {
     const { stdout } = await plan('plan', root, '-b', '4', '--strategy', 'sorted');
     expect(stdout).toMatch(/images\s+12\n/);

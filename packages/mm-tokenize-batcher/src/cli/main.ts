@@ -38,6 +38,9 @@ plan
                           {"batch","step","rank","resizeSize":[h,w],"files":[...]}
       --json              print the summary as JSON instead of a table
       --all-files         read every file found, whatever its extension
+      --verify            also decode every file whole (the imaging module): truncated and
+                          undecodable files become rejects and are not planned (slower: a
+                          full decode per file instead of a header read)
       --concurrency N     files read at once (default: 32)
       --no-progress       no progress bar (it only shows when stderr is a terminal anyway)
 
@@ -97,6 +100,7 @@ async function main(argv: string[]): Promise<void> {
         out: { type: 'string', short: 'o' },
         json: { type: 'boolean' },
         'all-files': { type: 'boolean' },
+        verify: { type: 'boolean' },
         concurrency: { type: 'string' },
         'no-progress': { type: 'boolean' },
         runs: { type: 'string' },
@@ -163,6 +167,7 @@ async function main(argv: string[]): Promise<void> {
     leftover: oneOf('leftover', values.leftover, ['split', 'pad', 'drop'] as const, 'split'),
     out: values.out,
     allFiles: values['all-files'] ?? false,
+    verify: values.verify ?? false,
     concurrency: whole('concurrency', values.concurrency) ?? 32,
     progress: !values['no-progress'],
   };

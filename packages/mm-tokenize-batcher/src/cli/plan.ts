@@ -18,6 +18,8 @@ export interface PlanFlags {
   allFiles: boolean;
   concurrency: number;
   progress: boolean;
+  /** Decode every file whole, so truncated and undecodable files are rejects before training finds them. */
+  verify: boolean;
 }
 
 export interface PlanSummary {
@@ -34,6 +36,8 @@ export interface PlanSummary {
   rejects: { path: string; reason: string }[];
   dropped: string[];
   headersSeconds: number;
+  /** With --verify: seconds spent decoding files whole (included in headersSeconds). */
+  verifySeconds?: number;
   headersPerSecond: number;
   planSeconds: number;
   strategy: string;
@@ -57,13 +61,29 @@ export async function plan(flags: PlanFlags): Promise<PlanSummary> {
   let readSeconds = 0;
   let done = 0;
   const readStart = performance.now();
+  // --verify: each readable file is decoded whole (imaging module, loaded only then); a file that
+  // does not decode is a reject and is not planned.
+  const verify = flags.verify ? await fileVerifier() : undefined;
+  let verifySeconds = 0;
   // Headers are read as the planner pulls: the stream's backpressure bounds what is in flight.
   async function* samples(): AsyncGenerator<FileSample> {
     for await (const [path, size] of readSizes(found.files, flags.concurrency)) {
       done++;
       bar.tick(done);
-      if ('reason' in size) rejects.push({ path, reason: size.reason });
-      else yield { image: { width: size.width, height: size.height }, path };
+      if ('reason' in size) {
+        rejects.push({ path, reason: size.reason });
+        continue;
+      }
+      if (verify) {
+        const started = performance.now();
+        const problem = await verify(path);
+        verifySeconds += (performance.now() - started) / 1000;
+        if (problem) {
+          rejects.push({ path, reason: problem });
+          continue;
+        }
+      }
+      yield { image: { width: size.width, height: size.height }, path };
     }
     readSeconds = (performance.now() - readStart) / 1000;
   }
@@ -122,6 +142,7 @@ export async function plan(flags: PlanFlags): Promise<PlanSummary> {
     rejects: rejects.concat(stream.rejects.map((r) => ({ path: r.sample.path, reason: r.message }))),
     dropped: stream.dropped.map((d) => d.sample.path),
     headersSeconds: readSeconds,
+    ...(flags.verify ? { verifySeconds } : {}),
     headersPerSecond: readSeconds > 0 ? total / readSeconds : 0,
     planSeconds,
     strategy: flags.strategy,
@@ -157,7 +178,7 @@ export function formatSummary(s: PlanSummary): string {
   }
   lines.push('');
   lines.push(
-    `read ${s.filesFound} headers in ${s.headersSeconds.toFixed(2)} s (${s.headersPerSecond.toFixed(0)}/s); planned in ${s.planSeconds.toFixed(2)} s overall`,
+    `read ${s.filesFound} headers in ${s.headersSeconds.toFixed(2)} s (${s.headersPerSecond.toFixed(0)}/s)${s.verifySeconds !== undefined ? `, of which ${s.verifySeconds.toFixed(2)} s decoding every file (--verify)` : ''}; planned in ${s.planSeconds.toFixed(2)} s overall`,
   );
   if (s.skipped.count > 0) {
     lines.push(`skipped ${s.skipped.count} files with other extensions (e.g. ${s.skipped.examples.join(', ')}); --all-files reads them too`);
@@ -168,4 +189,14 @@ export function formatSummary(s: PlanSummary): string {
   lines.push(`rejects (${s.rejects.length})${s.rejects.length ? ':' : ''}`);
   for (const r of s.rejects) lines.push(`  ${r.path}: ${r.reason}`);
   return lines.join('\n');
+}
+
+/** `--verify`: decodes a whole file with the library's imaging module; the reason it fails, or nothing. */
+async function fileVerifier(): Promise<(path: string) => Promise<string | undefined>> {
+  const { verifyImages } = await import('mm-tokenize-batcher/imaging');
+  const { readFile } = await import('node:fs/promises');
+  return async (path) => {
+    const [problem] = verifyImages([await readFile(path)]);
+    return problem ? `${problem.code}: ${problem.message.replace(/^sample 0: /, '')}` : undefined;
+  };
 }

@@ -1,6 +1,7 @@
 // The public API of `mm-tokenize-batcher/imaging`, identical in every entry.
 export {
   toTensor,
+  verifyImages,
   batchTensors,
   type TensorOptions,
   type BatchTensor,

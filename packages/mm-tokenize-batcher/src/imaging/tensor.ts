@@ -273,3 +273,17 @@ export function toTensor(batch: TensorBatchInput, options: TensorOptions = {}): 
 export function* batchTensors(batches: Iterable<TensorBatchInput>, options: TensorOptions = {}): Generator<BatchTensor, void, undefined> {
   for (const batch of batches) yield toTensor(batch, options);
 }
+
+/**
+ * Decodes every image and returns only the problems (truncated, corrupt, unsupported or too
+ * large files), as rejects: nothing is resized or kept. What the CLI's `--verify` runs. One wasm
+ * call for all of them; memory is bounded by the largest image.
+ */
+export function verifyImages(images: readonly unknown[], options: { maxInputPixels?: number } = {}): Reject[] {
+  if (!Array.isArray(images)) throw new BatcherError('INVALID_INPUT', 'verifyImages takes an array of images');
+  const packed = packImages(images, images.map((_, i) => i));
+  const wire: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(options ?? {})) if (value !== undefined) wire[name] = value;
+  const failures = callWasm(() => imaging().verifyImages(...packedArgs(packed), wire) as WasmFailure[]);
+  return mergeRejects(jsProblems(packed, true), failures);
+}
