@@ -7,7 +7,8 @@
 use crate::error::PlanError;
 use crate::options::{OptionReader, MAX_COUNT};
 
-pub const CARRY_OPTIONS: &[&str] = &["maxCarry"];
+/// The buffer options of carry-over: `carry` turns it on, `maxCarry` bounds it.
+pub const CARRY_OPTIONS: &[&str] = &["carry", "maxCarry"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CarryOptions {

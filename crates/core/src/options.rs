@@ -96,20 +96,6 @@ impl<'a> OptionReader<'a> {
         Ok(Some(n))
     }
 
-    /// A finite number in `min..=max` (fractions allowed).
-    pub fn real(&self, name: &str, min: f64, max: f64) -> Result<Option<f64>, PlanError> {
-        let Some(x) = self.number(name)? else {
-            return Ok(None);
-        };
-        if !(min..=max).contains(&x) {
-            return Err(PlanError::option(
-                name,
-                format!("must be a number {}, got {}", range(min, max), show(x)),
-            ));
-        }
-        Ok(Some(x))
-    }
-
     /// A number in (0, 1].
     pub fn fraction(&self, name: &str) -> Result<Option<f64>, PlanError> {
         let Some(x) = self.number(name)? else {

@@ -309,7 +309,7 @@ fn read_buffer_options(value: JsValue) -> Result<BufferOptions, JsValue> {
     let entries = option_map(value)?;
     let reader = mm_batcher_core::OptionReader::new(
         &entries,
-        &[mm_batcher_core::ranks::RANK_OPTIONS, &["carry", "maxCarry"]],
+        &[mm_batcher_core::ranks::RANK_OPTIONS, mm_batcher_core::carry::CARRY_OPTIONS],
         "of a buffer",
     )
     .map_err(to_js_error)?;

@@ -113,15 +113,6 @@ impl StrategyKind {
 }
 
 impl Strategy {
-    pub fn kind(&self) -> StrategyKind {
-        match self {
-            Strategy::Simple => StrategyKind::Simple,
-            Strategy::Sorted { .. } => StrategyKind::Sorted,
-            Strategy::Clustered(_) => StrategyKind::Clustered,
-            Strategy::Balanced(_) => StrategyKind::Balanced,
-        }
-    }
-
     /// Whether the strategy reads one caller-given key per sample.
     pub fn needs_keys(&self) -> bool {
         matches!(self, Strategy::Sorted { key: SortKey::Custom })
