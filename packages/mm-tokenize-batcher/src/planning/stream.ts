@@ -103,7 +103,9 @@ interface Pull<S> {
 }
 
 function open<S>(source: BatchStreamSource<S>): Pull<S> {
-  if (source && typeof (source as ReadableStream<S>).getReader === 'function' && !(Symbol.asyncIterator in (source as object))) {
+  // A ReadableStream through its reader even where it is async iterable: reader.cancel() settles
+  // a pending read, while its iterator's return() waits for that read (forever, if it stalls).
+  if (source && typeof (source as ReadableStream<S>).getReader === 'function') {
     const reader = (source as ReadableStream<S>).getReader();
     return {
       next: () => reader.read() as Promise<IteratorResult<S>>,
@@ -186,7 +188,10 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
     this.#source = source;
     this.#options = options;
     const wire: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(options)) if (v !== undefined && !JS_ONLY.has(k)) wire[k] = v;
+    // Beside a batcher, `strategy` too goes to Rust, which refuses it with the other names a
+    // batcher would have taken.
+    const besideBatcher = options.batcher !== undefined;
+    for (const [k, v] of Object.entries(options)) if (v !== undefined && (!JS_ONLY.has(k) || (besideBatcher && k === 'strategy'))) wire[k] = v;
     this.#resolved = callWasm(() => wasm().streamOptions(wire, strategyOptions, batcher.batchSize) as ResolvedStreamOptions);
     this.bufferSize = this.#resolved.bufferSize;
     if (options.onReject !== undefined && typeof options.onReject !== 'function') {
@@ -218,6 +223,33 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
     };
     checkAbort();
     const pull = open(this.#source);
+    // Rejects as soon as the signal aborts, so a source whose next() never settles cannot hold
+    // the stream: every pull races it.
+    let stopListening = () => {};
+    const aborted = signal
+      ? new Promise<never>((_, reject) => {
+          const onAbort = () => reject(signal.reason ?? new Error('aborted'));
+          signal.addEventListener('abort', onAbort, { once: true });
+          stopListening = () => signal.removeEventListener('abort', onAbort);
+        })
+      : undefined;
+    aborted?.catch(() => {}); // handled where it is raced; never an unhandled rejection
+    /** Whether a pull from the source is still unsettled (then its `return()` cannot be awaited). */
+    let pulling = false;
+    const pullNext = async (): Promise<{ value: IteratorResult<S> } | { error: unknown }> => {
+      pulling = true;
+      const settled = pull.next().then(
+        (value) => {
+          pulling = false;
+          return { value };
+        },
+        (error: unknown) => {
+          pulling = false;
+          return { error };
+        },
+      );
+      return aborted ? Promise.race([settled, aborted]) : settled;
+    };
     let finished = false;
     let failure: { error: unknown } | undefined;
     let carried: Entry<S>[] = [];
@@ -229,15 +261,14 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
         carried = [];
         while (entries.length < this.bufferSize && !ended) {
           checkAbort();
-          let next: IteratorResult<S>;
-          try {
-            next = await pull.next();
-          } catch (error) {
+          const got = await pullNext(); // rejects with the abort reason
+          if ('error' in got) {
             // Deliver what was read, then the error.
-            failure = { error };
+            failure = { error: got.error };
             ended = true;
             break;
           }
+          const next = got.value;
           if (next.done) {
             ended = true;
             break;
@@ -295,8 +326,14 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
       finished = true;
       if (failure) throw failure.error;
     } finally {
-      // Stopped early (break, return, cancel, abort, a planning error): stop the source too.
-      if (!finished && !failure) await pull.stop();
+      stopListening();
+      // Stopped early (break, return, cancel, abort, a planning error): stop the source too. An
+      // async generator queues return() behind a pending next(), so with a pull still pending
+      // (an abort while the source stalls) return() / cancel() is called but not awaited.
+      if (!finished && !failure) {
+        const stopping = pull.stop().catch(() => {});
+        if (!pulling) await stopping;
+      }
     }
   }
 }
