@@ -92,7 +92,7 @@ describe('arguments', () => {
 });
 
 describe('stream errors carry one index, the stream position', () => {
-  const samples = (bad: unknown, at: number, n = 12) => Array.from({ length: n }, (_, i) => (i === at ? bad : ok));
+  const samples = (bad: unknown, at: number, n = 12) => Array.from({ length: n }, (_, i) => (i === at ? bad : ok)) as never[];
 
   it('as an error', async () => {
     const run = async () => {
