@@ -171,21 +171,7 @@ pub fn fit_size(height: f64, width: f64, sizing: &Sizing) -> (u32, u32) {
     let (mut h, mut w) = (nearest_multiple(h, m), nearest_multiple(w, m));
 
     if let Some(max) = sizing.max_pixels {
-        // Shrink the longer side first: it loses the smallest share of its length.
-        let shrink = |side: f64, other: f64| {
-            if side * other > max {
-                floor_multiple(max / other, m)
-            } else {
-                side
-            }
-        };
-        if w >= h {
-            w = shrink(w, h);
-            h = shrink(h, w);
-        } else {
-            h = shrink(h, w);
-            w = shrink(w, h);
-        }
+        (h, w) = shrink_to_max(h, w, max, m);
     }
     if let Some(min) = sizing.min_pixels {
         let cap = sizing.max_pixels.unwrap_or(f64::INFINITY);
@@ -211,6 +197,26 @@ pub fn fit_size(height: f64, width: f64, sizing: &Sizing) -> (u32, u32) {
     }
     // Sides stay below 2^32 (inputs are at most 2^31 - 1); `as` saturates regardless.
     (h as u32, w as u32)
+}
+
+/// Sides (multiples of `m`) brought to at most `max` pixels by whole multiples: the longer side
+/// first, as it loses the smallest share of its length, then the shorter one if still needed
+/// (each side stays at least `m`, so this holds `max` whenever `max >= m^2`).
+pub fn shrink_to_max(h: f64, w: f64, max: f64, m: f64) -> (f64, f64) {
+    let shrink = |side: f64, other: f64| {
+        if side * other > max {
+            floor_multiple(max / other, m)
+        } else {
+            side
+        }
+    };
+    if w >= h {
+        let w = shrink(w, h);
+        (shrink(h, w), w)
+    } else {
+        let h = shrink(h, w);
+        (h, shrink(w, h))
+    }
 }
 
 fn nearest_multiple(x: f64, m: f64) -> f64 {

@@ -56,23 +56,10 @@ pub fn smart_resize(
         h_bar = at_least((height * beta / f).ceil() * f);
         w_bar = at_least((width * beta / f).ceil() * f);
     }
-    if let Some(max) = max_pixels.filter(|&max| h_bar * w_bar > max) {
-        // Only where a side was floored at `factor` (or ceilings stepped over a close bound):
-        // shrink the longer side first, it loses the smallest share of its length.
-        let fit = |side: f64, other: f64| {
-            if side * other > max {
-                at_least((max / other / f).floor() * f)
-            } else {
-                side
-            }
-        };
-        if w_bar >= h_bar {
-            w_bar = fit(w_bar, h_bar);
-            h_bar = fit(h_bar, w_bar);
-        } else {
-            h_bar = fit(h_bar, w_bar);
-            w_bar = fit(w_bar, h_bar);
-        }
+    if let Some(max) = max_pixels {
+        // Only changes anything where a side was floored at `factor` (or the ceilings above
+        // stepped over a close bound).
+        (h_bar, w_bar) = crate::sizing::shrink_to_max(h_bar, w_bar, max, f);
     }
     // Sides stay far below 2^32 for inputs up to 2^31 - 1; `as` saturates regardless.
     (h_bar as u32, w_bar as u32)
