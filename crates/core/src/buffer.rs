@@ -241,7 +241,13 @@ impl StreamOptions {
     /// (a strategy's options when the stream makes its batcher).
     /// `batch_size` is the planner's (rank steps and carry-over are counted in batches).
     pub fn parse(entries: &crate::options::OptionMap, others: &[&str], batch_size: usize) -> Result<Self, PlanError> {
-        let options = crate::options::OptionReader::new(entries, &[STREAM_OPTIONS, others], "of batchStream")?;
+        // With `strategy`, the binding lists every other name in `others`: an unknown name can
+        // only come beside a `batcher`, whose options are its own.
+        let options = crate::options::OptionReader::new(
+            entries,
+            &[STREAM_OPTIONS, others],
+            "of batchStream beside `batcher` (set it on the batcher)",
+        )?;
         let buffer_size = options
             .integer("bufferSize", 1.0, MAX_BUFFER_SIZE)?
             .map_or(DEFAULT_BUFFER_SIZE, |b| b as usize);

@@ -47,8 +47,8 @@ pub type OptionMap = BTreeMap<String, OptionValue>;
 pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 /// Largest count of samples, batches or shapes (`2^31 - 1`).
 pub const MAX_COUNT: f64 = 2_147_483_647.0;
-/// Largest `multipleOf` / `patchSize`.
-pub const MAX_MULTIPLE_OF: f64 = 65_536.0;
+/// Largest `multipleOf` / `patchSize` / `smartResize`'s `factor` (see [`OptionReader::multiple`]).
+pub const MAX_MULTIPLE_OF: f64 = 1024.0;
 
 /// Reads one options object. [`OptionReader::new`] refuses names the caller does not know.
 #[derive(Debug, Clone, Copy)]
@@ -94,6 +94,28 @@ impl<'a> OptionReader<'a> {
             ));
         }
         Ok(Some(n))
+    }
+
+    /// A side multiple (`multipleOf`, `patchSize`, `factor`): a whole number from 1 to
+    /// [`MAX_MULTIPLE_OF`]. Every side of a size is at least one multiple, so the multiple's
+    /// square is the smallest area any image is resized to: 1024 (one megapixel at the least,
+    /// about Qwen2-VL's whole `maxPixels`) is far above real patch x merge sizes (14 to 64, 448
+    /// for tiles), and a larger one would blow a 1x1 image up to more than a million pixels.
+    pub fn multiple(&self, name: &str) -> Result<Option<u32>, PlanError> {
+        let Some(n) = self.number(name)? else {
+            return Ok(None);
+        };
+        if n.fract() == 0.0 && n > MAX_MULTIPLE_OF {
+            let (max, n) = (show(MAX_MULTIPLE_OF), show(n));
+            return Err(PlanError::option(
+                name,
+                format!(
+                    "must be a whole number from 1 to {max}, got {n}: every side is at least one \
+                     multiple, so even a 1x1 image would be resized to {n} x {n}"
+                ),
+            ));
+        }
+        Ok(self.integer(name, 1.0, MAX_MULTIPLE_OF)?.map(|m| m as u32))
     }
 
     /// A number in (0, 1].
@@ -264,6 +286,28 @@ mod tests {
         assert_eq!(
             r.integer("c", 1.0, 10.0).unwrap_err().to_string(),
             "option `c` must be a number, got the string \"100\""
+        );
+    }
+
+    #[test]
+    fn a_multiple_too_large_says_what_it_would_do() {
+        let m = map(&[
+            ("multipleOf", OptionValue::Number(65536.0)),
+            ("patchSize", OptionValue::Number(1024.0)),
+            ("factor", OptionValue::Number(0.5)),
+        ]);
+        let r = OptionReader::new(&m, &[&["multipleOf", "patchSize", "factor"]], "").unwrap();
+        let e = r.multiple("multipleOf").unwrap_err();
+        assert!(matches!(&e, PlanError::Option { option, .. } if option == "multipleOf"));
+        assert_eq!(
+            e.to_string(),
+            "option `multipleOf` must be a whole number from 1 to 1024, got 65536: every side is at \
+             least one multiple, so even a 1x1 image would be resized to 65536 x 65536"
+        );
+        assert_eq!(r.multiple("patchSize").unwrap(), Some(1024));
+        assert_eq!(
+            r.multiple("factor").unwrap_err().to_string(),
+            "option `factor` must be a whole number from 1 to 1024, got 0.5"
         );
     }
 

@@ -3,6 +3,7 @@
 
 use crate::error::{ErrorCode, Reject};
 use crate::header::MAX_IMAGE_PIXELS;
+use crate::options::show;
 
 /// Largest accepted side, in pixels. Sides are carried as `u32` and products as `f64`, so
 /// anything up to here is exact; real images are far smaller.
@@ -49,13 +50,13 @@ fn check_side(index: usize, name: &str, value: f64) -> Result<(), Reject> {
     let problem = if value.is_nan() {
         Some("is not a number (NaN)".to_string())
     } else if value.is_infinite() {
-        Some(format!("is {value}"))
+        Some(format!("is {}", show(value)))
     } else if value <= 0.0 {
-        Some(format!("is {value}; it must be at least 1"))
+        Some(format!("is {}; it must be at least 1", show(value)))
     } else if value.fract() != 0.0 {
-        Some(format!("is {value}; it must be a whole number of pixels"))
+        Some(format!("is {}; it must be a whole number of pixels", show(value)))
     } else if value > MAX_SIDE {
-        Some(format!("is {value}; the largest accepted side is 2^31 - 1"))
+        Some(format!("is {}; the largest accepted side is 2^31 - 1", show(value)))
     } else {
         None
     };

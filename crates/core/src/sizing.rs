@@ -3,7 +3,7 @@
 //! bounds and rounded to `multipleOf`.
 
 use crate::error::PlanError;
-use crate::options::{OptionReader, MAX_MULTIPLE_OF, MAX_SAFE_INTEGER};
+use crate::options::{show, OptionReader, MAX_SAFE_INTEGER};
 use crate::shape::Shape;
 
 /// Which real size a batch aims at, before bounds and rounding.
@@ -60,9 +60,7 @@ impl Sizing {
                 ],
             )?
             .unwrap_or(default_mode);
-        let multiple_of = options
-            .integer("multipleOf", 1.0, MAX_MULTIPLE_OF)?
-            .map_or(default_multiple, |m| m as u32);
+        let multiple_of = options.multiple("multipleOf")?.unwrap_or(default_multiple);
         let min_pixels = options.integer("minPixels", 1.0, MAX_SAFE_INTEGER)?;
         let max_pixels = options.integer("maxPixels", 1.0, MAX_SAFE_INTEGER)?;
         let multiple_area = f64::from(multiple_of) * f64::from(multiple_of);
@@ -70,7 +68,11 @@ impl Sizing {
             if max < multiple_area {
                 return Err(PlanError::option(
                     "maxPixels",
-                    format!("is {max}, below multipleOf^2 = {multiple_area}: no size would fit"),
+                    format!(
+                        "is {}, below multipleOf^2 = {}: no size would fit",
+                        show(max),
+                        show(multiple_area)
+                    ),
                 ));
             }
         }
@@ -78,7 +80,7 @@ impl Sizing {
             if min > max {
                 return Err(PlanError::option(
                     "minPixels",
-                    format!("is {min}, above maxPixels = {max}"),
+                    format!("is {}, above maxPixels = {}", show(min), show(max)),
                 ));
             }
         }
@@ -169,21 +171,7 @@ pub fn fit_size(height: f64, width: f64, sizing: &Sizing) -> (u32, u32) {
     let (mut h, mut w) = (nearest_multiple(h, m), nearest_multiple(w, m));
 
     if let Some(max) = sizing.max_pixels {
-        // Shrink the longer side first: it loses the smallest share of its length.
-        let shrink = |side: f64, other: f64| {
-            if side * other > max {
-                floor_multiple(max / other, m)
-            } else {
-                side
-            }
-        };
-        if w >= h {
-            w = shrink(w, h);
-            h = shrink(h, w);
-        } else {
-            h = shrink(h, w);
-            w = shrink(w, h);
-        }
+        (h, w) = shrink_to_max(h, w, max, m);
     }
     if let Some(min) = sizing.min_pixels {
         let cap = sizing.max_pixels.unwrap_or(f64::INFINITY);
@@ -209,6 +197,26 @@ pub fn fit_size(height: f64, width: f64, sizing: &Sizing) -> (u32, u32) {
     }
     // Sides stay below 2^32 (inputs are at most 2^31 - 1); `as` saturates regardless.
     (h as u32, w as u32)
+}
+
+/// Sides (multiples of `m`) brought to at most `max` pixels by whole multiples: the longer side
+/// first, as it loses the smallest share of its length, then the shorter one if still needed
+/// (each side stays at least `m`, so this holds `max` whenever `max >= m^2`).
+pub fn shrink_to_max(h: f64, w: f64, max: f64, m: f64) -> (f64, f64) {
+    let shrink = |side: f64, other: f64| {
+        if side * other > max {
+            floor_multiple(max / other, m)
+        } else {
+            side
+        }
+    };
+    if w >= h {
+        let w = shrink(w, h);
+        (shrink(h, w), w)
+    } else {
+        let h = shrink(h, w);
+        (h, shrink(w, h))
+    }
 }
 
 fn nearest_multiple(x: f64, m: f64) -> f64 {
@@ -338,6 +346,35 @@ mod tests {
         let (h, w) = fit_size(10.0, 20.0, &sizing(28, Some(200_000.0), None));
         assert!(h as f64 * w as f64 >= 200_000.0);
         assert_eq!((h % 28, w % 28), (0, 0));
+    }
+
+    #[test]
+    fn max_pixels_holds_in_every_mode_for_extreme_shapes() {
+        let (max, m) = (1_003_520.0, 28);
+        for mode in [SizeMode::Median, SizeMode::Minimax, SizeMode::SmartResize] {
+            let sizing = Sizing {
+                mode,
+                multiple_of: m,
+                min_pixels: Some(3136.0),
+                max_pixels: Some(max),
+            };
+            // The most extreme shapes planning accepts (within MAX_IMAGE_PIXELS).
+            for (w, h) in [
+                (100_000.0, 1.0),
+                (89_478_485.0, 1.0),
+                (1.0, 89_478_485.0),
+                (9_459.0, 9_459.0),
+            ] {
+                let shapes = [Shape::new(0, w, h).unwrap(), Shape::new(1, w, h).unwrap()];
+                let (bh, bw) =
+                    resize_size(&shapes, &[0, 1], &sizing, &mut SizingScratch::default());
+                assert!(
+                    f64::from(bh) * f64::from(bw) <= max,
+                    "{mode:?} {w} x {h}: {bh} x {bw}"
+                );
+                assert_eq!((bh % m, bw % m), (0, 0), "{mode:?} {w} x {h}");
+            }
+        }
     }
 
     #[test]

@@ -17,12 +17,21 @@
 //! ```
 //!
 //! Every operation here is the same IEEE double operation in the same order, so results match
-//! the Python bit for bit. Two departures, both only where Python raises an error: a side that
-//! would round to 0 is at least `factor` (as `qwen_vl_utils` does with `max(factor, ...)`), and
-//! images with an aspect ratio above 200 or a side below `factor` are sized instead of refused.
+//! the Python bit for bit. Three departures, all only where Python raises an error or breaks its
+//! own bound:
+//! - a side that would round to 0 is at least `factor` (as `qwen_vl_utils` does with
+//!   `max(factor, ...)`), and images with an aspect ratio above 200 or a side below `factor` are
+//!   sized instead of refused;
+//! - `max_pixels` always holds. The published rule cannot keep it when a side is floored at
+//!   `factor` (1 x 100000 gives 28 x 316764, 8.8x the bound): then the longer side is shrunk to
+//!   the largest multiple of `factor` that fits (`floor(max_pixels / shorter / factor) * factor`),
+//!   and the shorter side too if that is still not enough (1 x 100000 gives 28 x 35840). The same
+//!   closing step catches the `min_pixels` branch's ceilings stepping over `max_pixels` when the
+//!   two bounds are close. It needs `max_pixels >= factor^2`, which `smart_resize_checked` and
+//!   the sizing options enforce.
 
 use crate::error::PlanError;
-use crate::options::{show, OptionMap, OptionReader, MAX_MULTIPLE_OF, MAX_SAFE_INTEGER};
+use crate::options::{show, OptionMap, OptionReader, MAX_SAFE_INTEGER};
 use crate::shape::Shape;
 
 /// `(height, width)` for an image of `height x width` pixels (whole numbers >= 1). `min_pixels`
@@ -47,6 +56,11 @@ pub fn smart_resize(
         h_bar = at_least((height * beta / f).ceil() * f);
         w_bar = at_least((width * beta / f).ceil() * f);
     }
+    if let Some(max) = max_pixels {
+        // Only changes anything where a side was floored at `factor` (or the ceilings above
+        // stepped over a close bound).
+        (h_bar, w_bar) = crate::sizing::shrink_to_max(h_bar, w_bar, max, f);
+    }
     // Sides stay far below 2^32 for inputs up to 2^31 - 1; `as` saturates regardless.
     (h_bar as u32, w_bar as u32)
 }
@@ -57,9 +71,7 @@ pub fn smart_resize(
 pub fn smart_resize_checked(height: f64, width: f64, entries: &OptionMap) -> Result<(u32, u32), PlanError> {
     Shape::new(0, width, height).map_err(PlanError::Sample)?;
     let options = OptionReader::new(entries, &[&["factor", "minPixels", "maxPixels"]], "of smartResize")?;
-    let factor = options
-        .integer("factor", 1.0, MAX_MULTIPLE_OF)?
-        .map_or(QWEN2_VL_FACTOR, |f| f as u32);
+    let factor = options.multiple("factor")?.unwrap_or(QWEN2_VL_FACTOR);
     // `null`: no bound on that side.
     let bound = |name: &str, default: f64| -> Result<Option<f64>, PlanError> {
         if options.is_null(name) {
@@ -69,6 +81,17 @@ pub fn smart_resize_checked(height: f64, width: f64, entries: &OptionMap) -> Res
     };
     let min = bound("minPixels", QWEN2_VL_MIN_PIXELS)?;
     let max = bound("maxPixels", QWEN2_VL_MAX_PIXELS)?;
+    let factor_area = f64::from(factor) * f64::from(factor);
+    if let Some(max) = max.filter(|&max| max < factor_area) {
+        return Err(PlanError::option(
+            "maxPixels",
+            format!(
+                "is {}, below factor^2 = {}: no size would fit",
+                show(max),
+                show(factor_area)
+            ),
+        ));
+    }
     if let (Some(min), Some(max)) = (min, max) {
         if min <= max {
             return Ok(smart_resize(height, width, factor, Some(min), Some(max)));
@@ -166,6 +189,64 @@ mod tests {
                 "{h} x {w}"
             );
         }
+    }
+
+    #[test]
+    fn max_pixels_holds_for_extreme_aspect_ratios() {
+        // Published rule: 28 x 316764 (8.8x maxPixels). Kept: the long side shrinks to
+        // floor(1003520 / 28 / 28) * 28 = 1280 * 28 = 35840, exactly maxPixels.
+        assert_eq!(qwen(1.0, 100_000.0), (28, 35_840));
+        assert_eq!(qwen(100_000.0, 1.0), (35_840, 28));
+        assert_eq!(qwen(1.0, 1e9), (28, 35_840));
+        assert_eq!(qwen(1e9, 1.0), (35_840, 28));
+        assert_eq!(qwen(2_147_483_647.0, 3.0), (35_840, 28));
+        for (h, w) in [
+            (1.0, 100_000.0),
+            (1.0, 1e9),
+            (3.0, 7e5),
+            (13.0, 1e6),
+            (1.0, 2_147_483_647.0),
+        ] {
+            let (bh, bw) = qwen(h, w);
+            assert!(
+                f64::from(bh) * f64::from(bw) <= QWEN2_VL_MAX_PIXELS,
+                "{h} x {w}"
+            );
+            assert_eq!((bh % 28, bw % 28), (0, 0));
+        }
+        // Ceilings of the min branch stepping over a close max: min = max = 28 * 56.
+        let (bh, bw) = smart_resize(30.0, 50.0, 28, Some(1568.0), Some(1568.0));
+        assert!(f64::from(bh) * f64::from(bw) <= 1568.0);
+        // Where the published rule keeps the bound, nothing changes (checked exactly above too).
+        assert_eq!(qwen(1080.0, 1920.0), (728, 1316));
+    }
+
+    fn checked(h: f64, w: f64, entries: &[(&str, f64)]) -> Result<(u32, u32), PlanError> {
+        use crate::options::OptionValue;
+        let map: OptionMap = entries
+            .iter()
+            .map(|&(k, v)| (k.to_string(), OptionValue::Number(v)))
+            .collect();
+        smart_resize_checked(h, w, &map)
+    }
+
+    #[test]
+    fn checked_refuses_bounds_that_cannot_hold() {
+        let e = checked(10.0, 10.0, &[("minPixels", 2000.0), ("maxPixels", 1000.0)]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "option `minPixels` is 2000, above maxPixels = 1000"
+        );
+        let e = checked(10.0, 10.0, &[("maxPixels", 500.0)]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "option `maxPixels` is 500, below factor^2 = 784: no size would fit"
+        );
+        let e = checked(1.0, 1.0, &[("factor", 65536.0)]).unwrap_err();
+        assert!(e
+            .to_string()
+            .starts_with("option `factor` must be a whole number from 1 to 1024"));
+        assert_eq!(checked(1.0, 100_000.0, &[]).unwrap(), (28, 35_840));
     }
 
     #[test]

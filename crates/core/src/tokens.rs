@@ -2,7 +2,7 @@
 //! `resizeSize`, and the batch size a budget implies for strategies that plan by count.
 
 use crate::error::PlanError;
-use crate::options::{OptionReader, MAX_MULTIPLE_OF, MAX_SAFE_INTEGER};
+use crate::options::{OptionReader, MAX_SAFE_INTEGER};
 use crate::shape::Shape;
 use crate::sizing::Sizing;
 
@@ -22,7 +22,7 @@ impl TokenBudget {
 
     /// `maxTokens` with `patchSize`: `None` when neither is given. `required` makes both required.
     pub fn read(options: &OptionReader, required: bool) -> Result<Option<TokenBudget>, PlanError> {
-        let patch_size = options.integer("patchSize", 1.0, MAX_MULTIPLE_OF)?;
+        let patch_size = options.multiple("patchSize")?.map(f64::from);
         let max_tokens = options.integer("maxTokens", 1.0, MAX_SAFE_INTEGER)?;
         if required && patch_size.is_none() {
             return Err(PlanError::option("patchSize", "is required"));
@@ -41,9 +41,7 @@ impl TokenBudget {
 
 /// `patchSize` alone (sides default to whole patches even without a budget).
 pub fn read_patch_size(options: &OptionReader) -> Result<Option<u32>, PlanError> {
-    Ok(options
-        .integer("patchSize", 1.0, MAX_MULTIPLE_OF)?
-        .map(|p| p as u32))
+    options.multiple("patchSize")
 }
 
 /// Refuses a `multipleOf` that is not whole patches.

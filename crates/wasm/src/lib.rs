@@ -352,7 +352,9 @@ fn rejects(list: &[Reject]) -> Array {
             let out = Object::new();
             set(&out, "index", &(reject.index as f64).into());
             set(&out, "code", &reject.code.as_str().into());
-            set(&out, "message", &reject.message.as_str().into());
+            // Prefixed as a thrown error's message is (and imaging's rejects are).
+            let message = format!("sample {}: {}", reject.index, reject.message);
+            set(&out, "message", &message.into());
             JsValue::from(out)
         })
         .collect()

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,7 +59,7 @@ describe('mm-tokenize-batcher plan (a real process on a folder of generated imag
     expect(summary.filesFound).toBe(IMAGES.length + BROKEN.length);
     expect(summary.skipped.count).toBe(1);
     expect(summary.rejects.map((r: { path: string }) => r.path.slice(root.length + 1)).sort()).toEqual([...BROKEN].sort());
-    expect(summary.rejects.find((r: { path: string }) => r.path.endsWith('tiff-named.png')).reason).toMatch(/^UNSUPPORTED_IMAGE: unsupported format: .*none of PNG, JPEG, WebP, GIF or BMP/);
+    expect(summary.rejects.find((r: { path: string }) => r.path.endsWith('tiff-named.png')).reason).toBe('UNSUPPORTED_IMAGE: not an image (unknown signature): none of PNG, JPEG, WebP, GIF or BMP');
     expect(summary.batches).toBeGreaterThanOrEqual(Math.ceil(IMAGES.length / 4));
     expect(summary.fill).toBeCloseTo(IMAGES.length / (summary.batches * 4), 10);
     for (const key of ['distortion', 'scaleMismatch', 'resizeWaste']) {
@@ -111,7 +111,7 @@ describe('mm-tokenize-batcher plan (a real process on a folder of generated imag
     expect(stdout).toMatch(/distortion d/);
     expect(stdout).toMatch(/scale mismatch m/);
     expect(stdout).toMatch(/rejects \(5\):\n/);
-    expect(stdout).toContain(`${join(root, 'broken.png')}: UNSUPPORTED_IMAGE: unsupported format`);
+    expect(stdout).toContain(`${join(root, 'broken.png')}: UNSUPPORTED_IMAGE: not an image (unknown signature)`);
     expect(stdout).toContain(`${join(root, 'nested/empty.gif')}: empty file`);
     expect(stdout).toMatch(/skipped 1 files with other extensions/);
   });
@@ -149,7 +149,7 @@ describe('mm-tokenize-batcher plan (a real process on a folder of generated imag
     const { stdout } = await plan('--help');
     for (const flag of [
       '--strategy', '--preset', '--batch-size', '--multiple-of', '--min-pixels', '--max-pixels', '--sizing', '--seed',
-      '--buffer-size', '--carry', '--world-size', '--rank', '--leftover', '--out', '--json', '--all-files', '--concurrency',
+      '--buffer-size', '--carry', '--world-size', '--rank', '--leftover', '--out', '--json', '--all-files', '--follow-symlinks', '--concurrency',
       '--no-progress', '--runs', '--help', '--version',
     ]) {
       expect(stdout).toContain(flag);
@@ -171,4 +171,122 @@ describe('mm-tokenize-batcher plan (a real process on a folder of generated imag
     expect(rows).toHaveLength(4 * 6 * 2);
     expect(rows.every((r: { fill: number; costUs: number }) => r.fill > 0 && r.fill <= 1 && r.costUs > 0)).toBe(true);
   }, 120_000);
+});
+
+describe('hostile folders', () => {
+  const base = mkdtempSync(join(tmpdir(), 'mmtb-cli-hostile-'));
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+  const json = async (...args: string[]) => JSON.parse((await plan('plan', ...args, '--json')).stdout);
+  const relative = (folder: string, paths: string[]) => paths.map((p) => p.slice(folder.length + 1)).sort();
+
+  it('a folder with two links to itself finishes and lists each file once; the links are reported as loops', async () => {
+    const d = join(base, 'two-self-links');
+    mkdirSync(join(d, 'sub'), { recursive: true });
+    await writeImage(join(d, 'x.png'), 'png', 40, 30);
+    await writeImage(join(d, 'sub/y.png'), 'png', 30, 40);
+    symlinkSync('.', join(d, 'a'));
+    symlinkSync('.', join(d, 'b'));
+    symlinkSync('..', join(d, 'sub/up'));
+    const out = join(base, 'two.jsonl');
+    const summary = await json(d, '--out', out);
+    expect(summary.images).toBe(2);
+    expect(summary.filesFound).toBe(2);
+    const files = readFileSync(out, 'utf8').trim().split('\n').flatMap((l) => JSON.parse(l).files as string[]);
+    expect(relative(d, files)).toEqual(['sub/y.png', 'x.png']);
+    expect(relative(d, summary.rejects.map((r: { path: string }) => r.path))).toEqual(['a', 'b', 'sub/up']);
+    for (const r of summary.rejects) expect(r.reason).toMatch(/^symbolic link loop/);
+  });
+
+  it('a link loop that never resolves is a loop, not a broken link; a dangling link is broken', async () => {
+    const d = join(base, 'eloop');
+    mkdirSync(d);
+    await writeImage(join(d, 'x.png'), 'png', 40, 30);
+    symlinkSync('p.png', join(d, 'q.png'));
+    symlinkSync('q.png', join(d, 'p.png'));
+    symlinkSync('nowhere.png', join(d, 'dangling.png'));
+    const summary = await json(d);
+    const reasons = Object.fromEntries(summary.rejects.map((r: { path: string; reason: string }) => [r.path.slice(d.length + 1), r.reason]));
+    expect(reasons['p.png']).toMatch(/^symbolic link loop/);
+    expect(reasons['q.png']).toMatch(/^symbolic link loop/);
+    expect(reasons['dangling.png']).toMatch(/^broken symbolic link/);
+  });
+
+  it('a link inside the folder to a file or folder inside it lists the target once, under its real path', async () => {
+    const d = join(base, 'inner-links');
+    mkdirSync(join(d, 'real'), { recursive: true });
+    await writeImage(join(d, 'real/x.png'), 'png', 40, 30);
+    symlinkSync('real', join(d, 'alias'));
+    symlinkSync('real/x.png', join(d, 'again.png'));
+    const summary = await json(d, join(d, 'real/x.png'), join(d, 'real'));
+    expect(summary.filesFound).toBe(1);
+    expect(summary.rejects).toEqual([]);
+  });
+
+  it('a link to a file outside the folder (secret.png) is not read without --follow-symlinks, and no bytes are ever shown', async () => {
+    const outside = join(base, 'outside');
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'shadow'), 'root:$6$SECRETHASH:19000:0:99999:7:::\n');
+    await writeImage(join(outside, 'photo.png'), 'png', 64, 48);
+    const d = join(base, 'with-secret');
+    mkdirSync(d);
+    await writeImage(join(d, 'x.png'), 'png', 40, 30);
+    symlinkSync(join(outside, 'shadow'), join(d, 'secret.png'));
+    symlinkSync(outside, join(d, 'elsewhere'));
+    const plain = await plan('plan', d);
+    expect(plain.stdout).toMatch(/images\s+1\n/);
+    expect(plain.stdout).toContain(`${join(d, 'secret.png')}: symbolic link to a file outside the walked folders: not followed (--follow-symlinks follows it)`);
+    expect(plain.stdout).toContain(`${join(d, 'elsewhere')}: symbolic link to a folder outside the walked folders: not followed`);
+    const followed = await json(d, '--follow-symlinks');
+    expect(followed.images).toBe(2); // x.png and elsewhere/photo.png
+    const secret = followed.rejects.find((r: { path: string }) => r.path === join(d, 'secret.png'));
+    expect(secret.reason).toBe('UNSUPPORTED_IMAGE: not an image (unknown signature): none of PNG, JPEG, WebP, GIF or BMP');
+    // No byte of the file, in hex or otherwise.
+    const hex = Buffer.from('root:$6$').toString('hex').match(/../g)!.join(' ');
+    for (const text of [JSON.stringify(followed), (await plan('plan', d, '--follow-symlinks', '--all-files')).stdout]) {
+      expect(text).not.toContain(hex.slice(0, 11));
+      expect(text).not.toContain('726f6f74');
+      expect(text).not.toContain('SECRET');
+    }
+  });
+
+  it('escapes file names holding a newline or an escape sequence in the text output', async () => {
+    const d = join(base, 'names');
+    mkdirSync(d);
+    await writeImage(join(d, 'ok.png'), 'png', 40, 30);
+    writeFileSync(join(d, 'evil\n  etc-passwd: fine.png'), 'not an image');
+    writeFileSync(join(d, 'term\u001b[2J.png'), 'not an image');
+    const { stdout } = await plan('plan', d);
+    const lines = stdout.split('\n');
+    expect(lines.some((l) => l.startsWith('  etc-passwd'))).toBe(false);
+    expect(stdout).not.toContain('\u001b');
+    expect(stdout).toContain(`${JSON.stringify(join(d, 'evil\n  etc-passwd: fine.png'))}: UNSUPPORTED_IMAGE`);
+    expect(stdout).toContain(JSON.stringify(join(d, 'term\u001b[2J.png')));
+    // JSON output keeps the real names.
+    const summary = await json(d);
+    expect(summary.rejects.map((r: { path: string }) => r.path)).toContain(join(d, 'evil\n  etc-passwd: fine.png'));
+  });
+
+  it('--out errors are one line naming --out; --out - writes the plan to stdout and the summary to stderr', async () => {
+    const d = join(base, 'out');
+    mkdirSync(d);
+    await writeImage(join(d, 'x.png'), 'png', 40, 30);
+    await writeImage(join(d, 'y.png'), 'png', 30, 40);
+    for (const [target, message] of [
+      [join(base, 'no-such-folder', 'plan.jsonl'), /^mm-tokenize-batcher: --out .*no-such-folder\/plan\.jsonl: its folder does not exist \(ENOENT\)\n$/],
+      [d, /^mm-tokenize-batcher: --out .*: is a folder, not a file \(EISDIR\)\n$/],
+      [join(d, 'x.png', 'plan.jsonl'), /^mm-tokenize-batcher: --out .*: a part of its path is not a folder \(ENOTDIR\)\n$/],
+    ] as const) {
+      const error = await plan('plan', d, '--out', target).catch((e) => e);
+      expect(error.code, target).toBe(1);
+      expect(error.stderr, target).toMatch(message);
+    }
+    const piped = await plan('plan', d, '-b', '1', '--out', '-');
+    const lines = piped.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.flatMap((l) => l.files).sort()).toEqual([join(d, 'x.png'), join(d, 'y.png')]);
+    expect(piped.stderr).toMatch(/images\s+2\n/);
+    expect(piped.stderr).toMatch(/plan written to stdout/);
+    const pipedJson = await plan('plan', d, '-o', '-', '--json');
+    expect(JSON.parse(pipedJson.stderr).images).toBe(2);
+    expect(pipedJson.stdout.trim().split('\n').every((l) => 'resizeSize' in JSON.parse(l))).toBe(true);
+  });
 });

@@ -62,7 +62,7 @@ const badSamples: [string, unknown, string, RegExp][] = [
   ['negative height', { image: { width: 10, height: -5 } }, 'INVALID_DIMENSIONS', /sample 3: image height is -5/],
   ['NaN width', { image: { width: Number.NaN, height: 10 } }, 'INVALID_DIMENSIONS', /sample 3: image width is not a number/],
   ['missing height', { image: { width: 10 } }, 'INVALID_DIMENSIONS', /sample 3: image height is not a number/],
-  ['Infinity height', { image: { width: 10, height: Infinity } }, 'INVALID_DIMENSIONS', /sample 3: image height is inf/],
+  ['Infinity height', { image: { width: 10, height: Infinity } }, 'INVALID_DIMENSIONS', /sample 3: image height is Infinity/],
   ['fractional width', { image: { width: 10.5, height: 10 } }, 'INVALID_DIMENSIONS', /sample 3: image width is 10.5; it must be a whole number/],
   ['width above 2^31', { image: { width: 2 ** 31 + 1, height: 10 } }, 'INVALID_DIMENSIONS', /sample 3: image width is 2147483649; the largest/],
 ];

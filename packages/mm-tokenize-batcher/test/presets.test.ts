@@ -51,6 +51,57 @@ describe('Qwen2-VL smart_resize', () => {
   });
 });
 
+describe('maxPixels holds in smart-resize for extreme aspect ratios', () => {
+  // The published rule floors the short side at 28 and gives 28 x 316764 (8.8x maxPixels) for
+  // 1 x 100000; the long side is shrunk to the largest multiple of 28 that fits instead.
+  it.each([
+    [1, 100_000, [28, 35_840]],
+    [100_000, 1, [35_840, 28]],
+    [1, 1e9, [28, 35_840]],
+  ] as const)('%i x %i -> %j', (h, w, expected) => {
+    expect(smartResize(h, w)).toEqual(expected);
+    const [b] = new SortedBatcher({ ...presetOptions('qwen2-vl'), batchSize: 1 }).batch([{ image: { width: w, height: h } }]);
+    expect(b!.resizeSize).toEqual(expected);
+    expect(b!.resizeSize[0] * b!.resizeSize[1]).toBeLessThanOrEqual(1003520);
+  });
+
+  it('whole batches of extreme shapes stay within maxPixels in every sizing mode', () => {
+    const samples = [1e5, 1e6, 1e9, 3e4].flatMap((w) => [{ image: { width: w, height: 1 } }, { image: { width: 1, height: w } }]);
+    for (const sizing of ['median', 'minimax', 'smart-resize'] as const) {
+      for (const b of new SortedBatcher({ ...presetOptions('qwen2-vl'), sizing, batchSize: 2 }).batch(samples)) {
+        const [h, w] = b.resizeSize;
+        expect(h * w, `${sizing} ${b.resizeSize}`).toBeLessThanOrEqual(1003520);
+      }
+    }
+  });
+
+  it('smartResize refuses bounds that cannot hold', () => {
+    expect(() => smartResize(10, 10, { minPixels: 2000, maxPixels: 1000 })).toThrow(/`minPixels` is 2000, above maxPixels = 1000/);
+    expect(() => smartResize(10, 10, { factor: 28, maxPixels: 700 })).toThrow(/`maxPixels` is 700, below factor\^2 = 784/);
+    expect(() => smartResize(1, 1, { factor: 65536, maxPixels: null })).toThrow(/`factor` must be a whole number from 1 to 1024, got 65536/);
+  });
+});
+
+describe('multipleOf is bounded', () => {
+  it('refuses a multipleOf above 1024, saying what it would do to a small image', () => {
+    let error: unknown;
+    try {
+      new SortedBatcher({ batchSize: 1, multipleOf: 65536 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(BatcherError);
+    expect(error).toMatchObject({ code: 'INVALID_OPTION', option: 'multipleOf' });
+    expect((error as Error).message).toMatch(/from 1 to 1024, got 65536: .* a 1x1 image would be resized to 65536 x 65536/);
+    const [b] = new SortedBatcher({ batchSize: 1, multipleOf: 1024 }).batch([{ image: { width: 1, height: 1 } }]);
+    expect(b!.resizeSize).toEqual([1024, 1024]);
+  });
+
+  it('refuses a multipleOf whose square is above maxPixels', () => {
+    expect(() => new SortedBatcher({ batchSize: 1, multipleOf: 512, maxPixels: 512 * 511 })).toThrow(/`maxPixels` is 261632, below multipleOf\^2 = 262144/);
+  });
+});
+
 describe('presets', () => {
   it('documents patch size, multiple, pixel bounds, normalisation and sources', () => {
     expect(presetNames).toEqual(['clip-vit-l-14', 'clip-vit-l-14-336', 'siglip-so400m-14-384', 'qwen2-vl']);

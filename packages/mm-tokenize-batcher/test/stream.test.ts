@@ -217,4 +217,79 @@ describe('batchStream', () => {
     expect(state.returned).toBe(true);
     expect(state.pulled).toBe(256);
   });
+
+  it('aborting rejects a pending next() promptly and calls the stalled source\'s return()', async () => {
+    let returned = 0;
+    let pulls = 0;
+    const stalled: AsyncIterable<Dims> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => {
+          pulls++;
+          // The first two samples come, then the source stalls forever.
+          return pulls <= 2 ? Promise.resolve({ done: false, value: spec[pulls]! }) : new Promise<IteratorResult<Dims>>(() => {});
+        },
+        return: () => {
+          returned++;
+          return new Promise<IteratorResult<Dims>>(() => {}); // a return() that never settles either
+        },
+      }),
+    };
+    const controller = new AbortController();
+    const iterator = batchStream(stalled, { strategy: 'sorted', batchSize: 2, bufferSize: 4, signal: controller.signal })[Symbol.asyncIterator]();
+    const pending = iterator.next();
+    setTimeout(() => controller.abort(new Error('stop the stall')), 20);
+    const start = performance.now();
+    await expect(pending).rejects.toThrow('stop the stall');
+    expect(performance.now() - start).toBeLessThan(1000);
+    expect(returned).toBe(1);
+    expect(pulls).toBe(3);
+  });
+
+  it('aborting a stalled ReadableStream source cancels it', async () => {
+    let cancelled: unknown;
+    const source = new ReadableStream<Dims>({ pull: () => new Promise<void>(() => {}), cancel: (reason) => void (cancelled = reason ?? 'cancelled') }, { highWaterMark: 0 });
+    const controller = new AbortController();
+    const iterator = batchStream(source, { strategy: 'simple', batchSize: 2, signal: controller.signal })[Symbol.asyncIterator]();
+    const pending = iterator.next();
+    setTimeout(() => controller.abort(new Error('stop')), 20);
+    await expect(pending).rejects.toThrow('stop');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(cancelled).toBeDefined();
+  });
+
+  it('an already aborted signal rejects before reading', async () => {
+    const { iterable, state } = counted(spec);
+    const iterator = batchStream(iterable, { strategy: 'simple', batchSize: 2, signal: AbortSignal.abort(new Error('early')) })[Symbol.asyncIterator]();
+    await expect(iterator.next()).rejects.toThrow('early');
+    expect(state.pulled).toBe(0);
+  });
+
+  it('refuses options beside `batcher` (the batcher has its own) and a signal that is not an AbortSignal', () => {
+    const batcher = new SortedBatcher({ batchSize: 8 });
+    for (const [option, value] of [
+      ['batchSize', 64],
+      ['multipleOf', 28],
+      ['strategy', 'clustered'],
+      ['maxPixels', 1000],
+    ] as const) {
+      let error: unknown;
+      try {
+        batchStream(spec, { batcher, [option]: value } as never);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, option).toBeInstanceOf(BatcherError);
+      expect(error, option).toMatchObject({ code: 'INVALID_OPTION', option });
+    }
+    for (const signal of ['x', {}, { aborted: false }, null]) {
+      let error: unknown;
+      try {
+        batchStream(spec, { batcher, signal } as never);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toMatchObject({ code: 'INVALID_OPTION', option: 'signal' });
+      expect((error as Error).message).toMatch(/AbortSignal/);
+    }
+  });
 });

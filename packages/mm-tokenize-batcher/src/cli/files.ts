@@ -1,7 +1,7 @@
 // Finding image files and reading their sizes from the headers (no pixels are decoded).
 import { fstatSync, readSync } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 import { headerPrefixBytes, readHeaderSizes } from 'mm-tokenize-batcher';
 import { glob } from 'tinyglobby';
 
@@ -9,50 +9,131 @@ import { glob } from 'tinyglobby';
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp']);
 
 export interface Found {
-  /** Files to read, in a stable order (sorted paths, depth first). */
+  /** Files to read, each once, in a stable order (sorted paths, depth first). */
   files: string[];
   /** Files left aside because their extension is not an image format's. */
   skipped: string[];
-  /** Arguments that named nothing, and folders that could not be listed. */
+  /** Arguments that named nothing, folders that could not be listed, links not followed. */
   problems: { path: string; reason: string }[];
 }
 
-/** Walks folders recursively (sorted, depth first) and expands globs. */
-export async function findFiles(targets: readonly string[], allFiles: boolean): Promise<Found> {
+export interface WalkOptions {
+  /** Read every file found, whatever its extension. */
+  allFiles: boolean;
+  /** Follow symbolic links that lead outside the walked folders (default: not followed). */
+  followSymlinks: boolean;
+}
+
+/** `path` is `folder` or lies inside it (both real, absolute paths). */
+const within = (path: string, folder: string) => path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
+
+/**
+ * Walks folders recursively (sorted, depth first) and expands globs. Every file is listed once,
+ * and every folder walked once: folders are known by device and inode, so a symbolic link back to
+ * a folder already walked (a cycle) is reported, not followed. A link whose target lies inside a
+ * folder being walked is left out (its target is listed under its real path), a link that points
+ * back to one of its own parent folders is reported as a loop, and a link leading outside the
+ * walked folders is followed only with `followSymlinks` (otherwise reported, and nothing of its
+ * target is read).
+ */
+export async function findFiles(targets: readonly string[], options: WalkOptions): Promise<Found> {
   const found: Found = { files: [], skipped: [], problems: [] };
-  const take = (path: string) => {
-    if (allFiles || IMAGE_EXTENSIONS.has(extname(path).toLowerCase())) found.files.push(path);
-    else found.skipped.push(path);
+  const listed = new Set<string>(); // resolved paths of files taken
+  const skipped = new Set<string>(); // and of files skipped for their extension
+  const walked = new Set<string>(); // `dev:ino` of every folder walked
+  const roots: string[] = []; // real paths of the folders named as targets
+  // Without followed links every file has one path under the walked folders (a file named again
+  // as an argument resolves to the same path); through followed links it may have several, so
+  // then files are known by their real path.
+  const take = async (path: string) => {
+    const key = options.followSymlinks ? await realpath(path).catch(() => resolve(path)) : resolve(path);
+    if (listed.has(key)) return;
+    if (options.allFiles || IMAGE_EXTENSIONS.has(extname(path).toLowerCase())) {
+      listed.add(key);
+      found.files.push(path);
+    } else if (!skipped.has(key)) {
+      // Skipped under this name; another name (a link ending in .png) may still take it.
+      skipped.add(key);
+      found.skipped.push(path);
+    }
   };
+  const problem = (path: string, reason: string) => found.problems.push({ path, reason });
+
   const walk = async (folder: string): Promise<void> => {
+    let identity;
+    try {
+      const info = await stat(folder, { bigint: true });
+      identity = `${info.dev}:${info.ino}`;
+    } catch (error) {
+      problem(folder, reason(error));
+      return;
+    }
+    if (walked.has(identity)) return; // named twice, or reached again through a followed link
+    walked.add(identity);
     let entries;
     try {
       entries = await readdir(folder, { withFileTypes: true });
     } catch (error) {
-      found.problems.push({ path: folder, reason: reason(error) });
+      problem(folder, reason(error));
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const path = join(folder, entry.name);
       if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile()) take(path);
-      else if (entry.isSymbolicLink()) {
-        const target = await stat(path).catch(() => undefined);
-        if (target?.isDirectory()) await walk(path);
-        else if (target?.isFile()) take(path);
-        else found.problems.push({ path, reason: 'broken symbolic link' });
-      }
+      else if (entry.isFile()) await take(path);
+      else if (entry.isSymbolicLink()) await link(path);
     }
   };
+
+  const link = async (path: string): Promise<void> => {
+    let target: string;
+    let info;
+    try {
+      target = await realpath(path);
+      info = await stat(target, { bigint: true });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ELOOP') problem(path, 'symbolic link loop: the link resolves to itself through other links (ELOOP)');
+      else if (code === 'ENOENT') problem(path, 'broken symbolic link: its target does not exist');
+      else problem(path, reason(error));
+      return;
+    }
+    if (info.isDirectory()) {
+      const parent = await realpath(dirname(path)).catch(() => undefined);
+      if (parent !== undefined && within(parent, target)) {
+        problem(path, 'symbolic link loop: it points back to a folder that contains it (not followed)');
+        return;
+      }
+      if (walked.has(`${info.dev}:${info.ino}`)) {
+        problem(path, 'symbolic link cycle: it leads to a folder already walked (not followed)');
+        return;
+      }
+    }
+    // Inside a folder being walked: its target is (or will be) listed under its real path.
+    if (roots.some((root) => within(target, root))) return;
+    if (!options.followSymlinks) {
+      problem(path, `symbolic link to a ${info.isDirectory() ? 'folder' : 'file'} outside the walked folders: not followed (--follow-symlinks follows it)`);
+      return;
+    }
+    if (info.isDirectory()) await walk(path);
+    else if (info.isFile()) await take(path);
+    else problem(path, 'symbolic link to something that is neither a file nor a folder');
+  };
+
   for (const target of targets) {
     const info = await stat(target).catch(() => undefined);
+    if (info?.isDirectory()) roots.push(await realpath(target));
+  }
+  for (const target of targets) {
+    // Named on the command line: followed even when it is itself a link.
+    const info = await stat(target).catch(() => undefined);
     if (info?.isDirectory()) await walk(target);
-    else if (info?.isFile()) take(target);
+    else if (info?.isFile()) await take(target);
     else {
-      const matches = (await glob(target, { onlyFiles: true, dot: false, expandDirectories: false })).sort();
-      if (matches.length === 0) found.problems.push({ path: target, reason: 'no such file or folder, and no file matches it as a glob' });
-      for (const m of matches) take(m);
+      const matches = (await glob(target, { onlyFiles: true, dot: false, expandDirectories: false, followSymbolicLinks: options.followSymlinks })).sort();
+      if (matches.length === 0) problem(target, 'no such file or folder, and no file matches it as a glob');
+      for (const m of matches) await take(m);
     }
   }
   return found;
@@ -87,7 +168,7 @@ export async function readImageSize(path: string): Promise<SizeOrProblem> {
     };
     const [size] = readHeaderSizes([first.subarray(0, bytesRead)], [bytesRead < want ? bytesRead : Infinity], more);
     if (size && 'width' in size) return { width: size.width, height: size.height };
-    return { reason: `${size?.code ?? 'UNREADABLE'}: ${size?.message ?? 'unreadable header'}` };
+    return { reason: headerProblem(size?.code, size?.message) };
   } catch (error) {
     return { reason: reason(error) };
   } finally {
@@ -112,4 +193,17 @@ function reason(error: unknown): string {
     return `${error.code}: ${String((error as { message?: unknown }).message ?? '').replace(/^\w+: /, '')}`;
   }
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A header error as the CLI shows it: never any of the file's bytes (the library's message for
+ * an unknown signature quotes the first bytes, which for a file that is not an image could be
+ * anything, a secret included).
+ */
+export function headerProblem(code: string | undefined, message: string | undefined): string {
+  if (code === 'UNSUPPORTED_IMAGE' && message?.startsWith('unsupported format')) {
+    return 'UNSUPPORTED_IMAGE: not an image (unknown signature): none of PNG, JPEG, WebP, GIF or BMP';
+  }
+  const text = (message ?? 'unreadable header').replace(/`(?:[0-9a-f]{2}(?: [0-9a-f]{2})*)`/gi, '(bytes not shown)');
+  return `${code ?? 'UNREADABLE'}: ${text}`;
 }

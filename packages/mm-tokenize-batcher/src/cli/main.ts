@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { BatcherError, presetNames, presetOptions, presets, strategyNames, type StrategyName } from 'mm-tokenize-batcher';
 import { runBench, type BenchRow } from './bench.js';
-import { formatSummary, plan, type PlanFlags } from './plan.js';
+import { formatSummary, plan, UsageError, type PlanFlags } from './plan.js';
 
 const HELP = `mm-tokenize-batcher: shape-aware batching of images for vision-language models
 
@@ -16,8 +16,13 @@ plan
   'data/**/*.jpg'), reads only their headers (PNG, JPEG, WebP, GIF, BMP: extensions .png .jpg
   .jpeg .webp .gif .bmp), plans batches and prints a summary: images, batches, fill, and p50 /
   p95 / max of distortion d, scale mismatch m and resize waste r. Files that cannot be read or
-  are not images of those formats are listed under "rejects"; the run goes on. Files with other
-  extensions are counted as skipped (or read with --all-files).
+  are not images of those formats are listed under "rejects" (never with any of their bytes);
+  the run goes on. Files with other extensions are counted as skipped (or read with --all-files).
+  Each file is planned once and each folder walked once (known by device and inode), whatever
+  the symbolic links. Links are not followed out of the folders named: a link leading outside
+  them is listed under rejects and nothing of its target is read, unless --follow-symlinks is
+  given. A link back to a folder that contains it is listed as a loop. File names holding control
+  characters (a newline, say) are shown as JSON strings in the text output.
 
   -s, --strategy NAME     ${strategyNames.join(' | ')} (default: clustered)
   -p, --preset NAME       model preset: ${presetNames.join(' | ')};
@@ -35,12 +40,15 @@ plan
       --leftover MODE     split | pad | drop: batches left over when their count is not a
                           multiple of world-size (default: split; see README)
   -o, --out FILE          write the plan as JSON Lines: one batch a line,
-                          {"batch","step","rank","resizeSize":[h,w],"files":[...]}
+                          {"batch","step","rank","resizeSize":[h,w],"files":[...]};
+                          --out - writes them to stdout (the summary then goes to stderr)
       --json              print the summary as JSON instead of a table
       --all-files         read every file found, whatever its extension
       --verify            also decode every file whole (the imaging module): truncated and
                           undecodable files become rejects and are not planned (slower: a
                           full decode per file instead of a header read)
+      --follow-symlinks   follow symbolic links that lead outside the folders named
+                          (default: not followed; cycles are detected either way)
       --concurrency N     files read at once (default: 32)
       --no-progress       no progress bar (it only shows when stderr is a terminal anyway)
 
@@ -57,8 +65,8 @@ bench
 Exit status: 0 when a plan was made (even with rejects), 1 on a usage error or when no image
 could be read.`;
 
-function fail(message: string): never {
-  process.stderr.write(`mm-tokenize-batcher: ${message}\nRun \`mm-tokenize-batcher --help\` for usage.\n`);
+function fail(message: string, hint = true): never {
+  process.stderr.write(`mm-tokenize-batcher: ${message}\n${hint ? 'Run `mm-tokenize-batcher --help` for usage.\n' : ''}`);
   process.exit(1);
 }
 
@@ -101,6 +109,7 @@ async function main(argv: string[]): Promise<void> {
         json: { type: 'boolean' },
         'all-files': { type: 'boolean' },
         verify: { type: 'boolean' },
+        'follow-symlinks': { type: 'boolean' },
         concurrency: { type: 'string' },
         'no-progress': { type: 'boolean' },
         runs: { type: 'string' },
@@ -168,6 +177,7 @@ async function main(argv: string[]): Promise<void> {
     out: values.out,
     allFiles: values['all-files'] ?? false,
     verify: values.verify ?? false,
+    followSymlinks: values['follow-symlinks'] ?? false,
     concurrency: whole('concurrency', values.concurrency) ?? 32,
     progress: !values['no-progress'],
   };
@@ -175,11 +185,14 @@ async function main(argv: string[]): Promise<void> {
   try {
     summary = await plan(flags);
   } catch (error) {
+    if (error instanceof UsageError) fail(error.message, false);
     if (error instanceof BatcherError) fail(error.message);
     throw error;
   }
-  if (values.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  else process.stdout.write(`${formatSummary(summary)}\n`);
+  // With the plan on stdout (--out -), the summary goes to stderr.
+  const report = flags.out === '-' ? process.stderr : process.stdout;
+  if (values.json) report.write(`${JSON.stringify(summary, null, 2)}\n`);
+  else report.write(`${formatSummary(summary)}\n`);
   if (summary.images === 0) {
     process.stderr.write('mm-tokenize-batcher: no image could be read\n');
     process.exitCode = 1;

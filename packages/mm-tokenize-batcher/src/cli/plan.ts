@@ -1,6 +1,7 @@
 // `mm-tokenize-batcher plan`: headers of a folder's images -> a plan, a summary, JSON Lines.
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { open, stat } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
 import { batchStream, evaluate, type Metrics, type StrategyName, type StreamOptions } from 'mm-tokenize-batcher';
 import { findFiles, readSizes } from './files.js';
 import { progress } from './progress.js';
@@ -14,8 +15,10 @@ export interface PlanFlags {
   worldSize: number;
   rank: number;
   leftover: 'split' | 'pad' | 'drop';
+  /** A file for the plan's JSON Lines, or `-` for stdout. */
   out?: string;
   allFiles: boolean;
+  followSymlinks: boolean;
   concurrency: number;
   progress: boolean;
   /** Decode every file whole, so truncated and undecodable files are rejects before training finds them. */
@@ -52,8 +55,41 @@ type FileSample = {
   path: string;
 };
 
+/** A problem with the command line or its files, shown as one line (no stack). */
+export class UsageError extends Error {}
+
+/**
+ * Where the plan goes: stdout for `-`, else the file, opened (created or truncated) before any
+ * header is read, so a bad `--out` fails at once with one line naming it.
+ */
+async function openOut(out: string): Promise<{ stream: Writable; close: () => Promise<void> }> {
+  if (out === '-') return { stream: process.stdout, close: async () => {} };
+  let handle;
+  try {
+    const info = await stat(out).catch(() => undefined);
+    if (info?.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
+    handle = await open(out, 'w');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const why =
+      code === 'ENOENT' ? 'its folder does not exist' : code === 'EISDIR' ? 'is a folder, not a file' : code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'a part of its path is not a folder' : (error as Error).message;
+    throw new UsageError(`--out ${shownPath(out)}: ${why}${code ? ` (${code})` : ''}`);
+  }
+  const stream = handle.createWriteStream();
+  return {
+    stream,
+    close: async () => {
+      stream.end();
+      await once(stream, 'close');
+    },
+  };
+}
+
 export async function plan(flags: PlanFlags): Promise<PlanSummary> {
-  const found = await findFiles(flags.targets, flags.allFiles);
+  const out = flags.out === undefined ? undefined : await openOut(flags.out);
+  let writeError: Error | undefined;
+  out?.stream.on('error', (error: Error) => (writeError ??= error));
+  const found = await findFiles(flags.targets, { allFiles: flags.allFiles, followSymlinks: flags.followSymlinks });
   const rejects = [...found.problems];
   const total = found.files.length;
   const bar = progress('reading headers', total, flags.progress);
@@ -99,8 +135,6 @@ export async function plan(flags: PlanFlags): Promise<PlanSummary> {
   } as StreamOptions<FileSample> & { strategy: PlanFlags['strategy'] };
   const stream = batchStream<FileSample>(samples(), options);
 
-  let out: WriteStream | undefined;
-  if (flags.out) out = createWriteStream(flags.out);
   const scored: { images: { width: number; height: number }[]; resizeSize: [number, number] }[] = [];
   const sizes = new Set<string>();
   let images = 0;
@@ -114,17 +148,16 @@ export async function plan(flags: PlanFlags): Promise<PlanSummary> {
       if (out) {
         const line: Record<string, unknown> = { batch: index, step: batch.step, rank: batch.rank, resizeSize: batch.resizeSize, files: batch.samples.map((s) => s.path) };
         if (batch.padding > 0) line.padding = batch.padding;
-        if (!out.write(`${JSON.stringify(line)}\n`)) await once(out, 'drain');
+        if (writeError) break;
+        if (!out.stream.write(`${JSON.stringify(line)}\n`)) await Promise.race([once(out.stream, 'drain'), once(out.stream, 'error')]);
       }
       index++;
     }
   } finally {
     bar.end();
-    if (out) {
-      out.end();
-      await once(out, 'close');
-    }
+    await out?.close().catch((error: Error) => (writeError ??= error));
   }
+  if (writeError) throw new UsageError(`--out ${shownPath(flags.out ?? '')}: writing failed: ${writeError.message}`);
   const planSeconds = (performance.now() - readStart) / 1000;
   const batchSize = stream.batcher.options.batchSize ?? null;
   const metrics = scored.length > 0 ? evaluate(scored, batchSize ? { batchSize } : {}) : undefined;
@@ -155,6 +188,16 @@ export async function plan(flags: PlanFlags): Promise<PlanSummary> {
 
 const f = (x: number) => x.toFixed(3);
 
+/**
+ * A file name as text output shows it: as is, unless it holds control characters (a newline
+ * would forge a line of output, an escape sequence would drive the terminal) or starts with a
+ * quote; then as a JSON string, escapes and all.
+ */
+export function shownPath(path: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|^"/.test(path) ? JSON.stringify(path) : path;
+}
+
 export function formatSummary(s: PlanSummary): string {
   const lines: string[] = [];
   const rank = s.worldSize > 1 ? ` (rank ${s.rank} of ${s.worldSize})` : '';
@@ -181,13 +224,13 @@ export function formatSummary(s: PlanSummary): string {
     `read ${s.filesFound} headers in ${s.headersSeconds.toFixed(2)} s (${s.headersPerSecond.toFixed(0)}/s)${s.verifySeconds !== undefined ? `, of which ${s.verifySeconds.toFixed(2)} s decoding every file (--verify)` : ''}; planned in ${s.planSeconds.toFixed(2)} s overall`,
   );
   if (s.skipped.count > 0) {
-    lines.push(`skipped ${s.skipped.count} files with other extensions (e.g. ${s.skipped.examples.join(', ')}); --all-files reads them too`);
+    lines.push(`skipped ${s.skipped.count} files with other extensions (e.g. ${s.skipped.examples.map(shownPath).join(', ')}); --all-files reads them too`);
   }
   if (s.dropped.length > 0) lines.push(`dropped (--leftover drop): ${s.dropped.length} images`);
-  if (s.out) lines.push(`plan written to ${s.out} (JSON Lines, one batch a line)`);
+  if (s.out) lines.push(`plan written to ${s.out === '-' ? 'stdout' : shownPath(s.out)} (JSON Lines, one batch a line)`);
   lines.push('');
   lines.push(`rejects (${s.rejects.length})${s.rejects.length ? ':' : ''}`);
-  for (const r of s.rejects) lines.push(`  ${r.path}: ${r.reason}`);
+  for (const r of s.rejects) lines.push(`  ${shownPath(r.path)}: ${r.reason}`);
   return lines.join('\n');
 }
 

@@ -271,6 +271,9 @@ export function toTensor(batch: TensorBatchInput, options: TensorOptions = {}): 
  * iterator reaches it, so memory stays bounded by one batch whatever the buffer size.
  */
 export function* batchTensors(batches: Iterable<TensorBatchInput>, options: TensorOptions = {}): Generator<BatchTensor, void, undefined> {
+  if (typeof (batches as Iterable<TensorBatchInput> | null | undefined)?.[Symbol.iterator] !== 'function') {
+    throw new BatcherError('INVALID_INPUT', 'batchTensors takes an iterable of batches (each an object with an `images` array and `resizeSize`)');
+  }
   for (const batch of batches) yield toTensor(batch, options);
 }
 

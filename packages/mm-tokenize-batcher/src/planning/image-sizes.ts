@@ -15,7 +15,26 @@ export type ImageLike =
 
 export type SizeResult = { width: number; height: number } | { code: ErrorCode; message: string };
 
-const number = (value: unknown): number => (typeof value === 'number' ? value : Number.NaN);
+/** What a size field holds when it is not a number (the planner only sees NaN for it). */
+function notANumber(value: unknown): string {
+  if (value === undefined) return 'undefined (missing)';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 24 ? `${value.slice(0, 24)}...` : value)}`;
+  if (typeof value === 'bigint') return `a bigint (${value}n)`;
+  if (Array.isArray(value)) return 'an array';
+  return `${typeof value === 'object' ? 'an' : 'a'} ${typeof value}`;
+}
+
+/**
+ * A size read from two fields: numbers pass through (Rust checks their values); anything else
+ * is named here, where its type is still known, as `INVALID_DIMENSIONS`.
+ */
+function sizeOf(width: unknown, height: unknown): SizeResult {
+  for (const [name, value] of [['width', width], ['height', height]] as const) {
+    if (typeof value !== 'number') return { code: 'INVALID_DIMENSIONS', message: `image ${name} is not a number: got ${notANumber(value)}` };
+  }
+  return { width: width as number, height: height as number };
+}
 
 /** The size of an image that is not encoded bytes, or why it has none. */
 function objectSize(image: unknown): SizeResult {
@@ -27,13 +46,11 @@ function objectSize(image: unknown): SizeResult {
   }
   const o = image as Record<string, unknown>;
   // HTMLImageElement's width/height are its layout size; naturalWidth/Height are the pixels.
-  if (typeof o.naturalWidth === 'number') return { width: o.naturalWidth, height: number(o.naturalHeight) };
+  if (typeof o.naturalWidth === 'number') return sizeOf(o.naturalWidth, o.naturalHeight);
   // VideoFrame: the display size is what a model sees.
-  if (typeof o.displayWidth === 'number') return { width: o.displayWidth, height: number(o.displayHeight) };
-  if (Array.isArray(o.shape) && o.shape.length === 3 && !('width' in o)) {
-    return { width: number(o.shape[1]), height: number(o.shape[0]) };
-  }
-  return { width: number(o.width), height: number(o.height) };
+  if (typeof o.displayWidth === 'number') return sizeOf(o.displayWidth, o.displayHeight);
+  if (Array.isArray(o.shape) && o.shape.length === 3 && !('width' in o)) return sizeOf(o.shape[1], o.shape[0]);
+  return sizeOf(o.width, o.height);
 }
 
 /**

@@ -105,8 +105,42 @@ interface Pull<S> {
   stop(): Promise<void>;
 }
 
+/**
+ * `pull` whose `next()` also rejects as soon as `signal` aborts, so a source whose next() never
+ * settles cannot hold the stream, and whose `stop()` does not wait for a pull still pending (an
+ * async generator queues return() behind a pending next()): return() / cancel() is still called.
+ */
+function abortable<S>(pull: Pull<S>, signal: AbortSignal | undefined): Pull<S> & { release(): void } {
+  let release = () => {};
+  const aborted = signal
+    ? new Promise<never>((_, reject) => {
+        const onAbort = () => reject(signal.reason ?? new Error('aborted'));
+        signal.addEventListener('abort', onAbort, { once: true });
+        release = () => signal.removeEventListener('abort', onAbort);
+      })
+    : undefined;
+  aborted?.catch(() => {}); // handled where it is raced; never an unhandled rejection
+  let pending = false;
+  return {
+    next: () => {
+      pending = true;
+      const settled = pull.next().finally(() => {
+        pending = false;
+      });
+      return aborted ? Promise.race([settled, aborted]) : settled;
+    },
+    stop: async () => {
+      const stopping = pull.stop().catch(() => {});
+      if (!pending) await stopping;
+    },
+    release: () => release(),
+  };
+}
+
 function open<S>(source: BatchStreamSource<S>): Pull<S> {
-  if (source && typeof (source as ReadableStream<S>).getReader === 'function' && !(Symbol.asyncIterator in (source as object))) {
+  // A ReadableStream through its reader even where it is async iterable: reader.cancel() settles
+  // a pending read, while its iterator's return() waits for that read (forever, if it stalls).
+  if (source && typeof (source as ReadableStream<S>).getReader === 'function') {
     const reader = (source as ReadableStream<S>).getReader();
     return {
       next: () => reader.read() as Promise<IteratorResult<S>>,
@@ -189,7 +223,10 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
     this.#source = source;
     this.#options = options;
     const wire: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(options)) if (v !== undefined && !JS_ONLY.has(k)) wire[k] = v;
+    // Beside a batcher, `strategy` too goes to Rust, which refuses it with the other names a
+    // batcher would have taken.
+    const besideBatcher = options.batcher !== undefined;
+    for (const [k, v] of Object.entries(options)) if (v !== undefined && (!JS_ONLY.has(k) || (besideBatcher && k === 'strategy'))) wire[k] = v;
     this.#resolved = callWasm(() => wasm().streamOptions(wire, strategyOptions, batcher.batchSize) as ResolvedStreamOptions);
     this.bufferSize = this.#resolved.bufferSize;
     if (options.onReject !== undefined && typeof options.onReject !== 'function') {
@@ -219,6 +256,33 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
     };
     checkAbort();
     const pull = open(this.#source);
+    // Rejects as soon as the signal aborts, so a source whose next() never settles cannot hold
+    // the stream: every pull races it.
+    let stopListening = () => {};
+    const aborted = signal
+      ? new Promise<never>((_, reject) => {
+          const onAbort = () => reject(signal.reason ?? new Error('aborted'));
+          signal.addEventListener('abort', onAbort, { once: true });
+          stopListening = () => signal.removeEventListener('abort', onAbort);
+        })
+      : undefined;
+    aborted?.catch(() => {}); // handled where it is raced; never an unhandled rejection
+    /** Whether a pull from the source is still unsettled (then its `return()` cannot be awaited). */
+    let pulling = false;
+    const pullNext = async (): Promise<{ value: IteratorResult<S> } | { error: unknown }> => {
+      pulling = true;
+      const settled = pull.next().then(
+        (value) => {
+          pulling = false;
+          return { value };
+        },
+        (error: unknown) => {
+          pulling = false;
+          return { error };
+        },
+      );
+      return aborted ? Promise.race([settled, aborted]) : settled;
+    };
     let finished = false;
     let failure: { error: unknown } | undefined;
     let carried: Entry<S>[] = [];
@@ -244,8 +308,14 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
       }
       finished = true;
     } finally {
-      // Stopped early (break, return, cancel, abort, a planning error): stop the source too.
-      if (!finished && !failure) await pull.stop();
+      stopListening();
+      // Stopped early (break, return, cancel, abort, a planning error): stop the source too. An
+      // async generator queues return() behind a pending next(), so with a pull still pending
+      // (an abort while the source stalls) return() / cancel() is called but not awaited.
+      if (!finished && !failure) {
+        const stopping = pull.stop().catch(() => {});
+        if (!pulling) await stopping;
+      }
     }
   }
 
@@ -258,6 +328,7 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
       try {
         next = await pull.next();
       } catch (error) {
+        checkAbort(); // an abort is not the source's error: it stops the source (finally in #run)
         return { ended: true, failure: { error } };
       }
       if (next.done) return { ended: true };
