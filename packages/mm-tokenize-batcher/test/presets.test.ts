@@ -57,7 +57,7 @@ describe('maxPixels holds in smart-resize for extreme aspect ratios', () => {
   it.each([
     [1, 100_000, [28, 35_840]],
     [100_000, 1, [35_840, 28]],
-    [1, 1e9, [28, 35_840]],
+    [1, 89_000_000, [28, 35_840]], // near the shared pixel limit; 1 x 1e9 is refused (IMAGE_TOO_LARGE)
   ] as const)('%i x %i -> %j', (h, w, expected) => {
     expect(smartResize(h, w)).toEqual(expected);
     const [b] = new SortedBatcher({ ...presetOptions('qwen2-vl'), batchSize: 1 }).batch([{ image: { width: w, height: h } }]);
@@ -65,8 +65,12 @@ describe('maxPixels holds in smart-resize for extreme aspect ratios', () => {
     expect(b!.resizeSize[0] * b!.resizeSize[1]).toBeLessThanOrEqual(1003520);
   });
 
+  it('a size above the shared pixel limit is refused, by smartResize as by planning', () => {
+    expect(() => smartResize(1, 1e9)).toThrow(expect.objectContaining({ code: 'IMAGE_TOO_LARGE' }));
+  });
+
   it('whole batches of extreme shapes stay within maxPixels in every sizing mode', () => {
-    const samples = [1e5, 1e6, 1e9, 3e4].flatMap((w) => [{ image: { width: w, height: 1 } }, { image: { width: 1, height: w } }]);
+    const samples = [1e5, 1e6, 89e6, 3e4].flatMap((w) => [{ image: { width: w, height: 1 } }, { image: { width: 1, height: w } }]);
     for (const sizing of ['median', 'minimax', 'smart-resize'] as const) {
       for (const b of new SortedBatcher({ ...presetOptions('qwen2-vl'), sizing, batchSize: 2 }).batch(samples)) {
         const [h, w] = b.resizeSize;

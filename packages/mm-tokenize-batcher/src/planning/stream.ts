@@ -255,34 +255,7 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
     };
     checkAbort();
-    const pull = open(this.#source);
-    // Rejects as soon as the signal aborts, so a source whose next() never settles cannot hold
-    // the stream: every pull races it.
-    let stopListening = () => {};
-    const aborted = signal
-      ? new Promise<never>((_, reject) => {
-          const onAbort = () => reject(signal.reason ?? new Error('aborted'));
-          signal.addEventListener('abort', onAbort, { once: true });
-          stopListening = () => signal.removeEventListener('abort', onAbort);
-        })
-      : undefined;
-    aborted?.catch(() => {}); // handled where it is raced; never an unhandled rejection
-    /** Whether a pull from the source is still unsettled (then its `return()` cannot be awaited). */
-    let pulling = false;
-    const pullNext = async (): Promise<{ value: IteratorResult<S> } | { error: unknown }> => {
-      pulling = true;
-      const settled = pull.next().then(
-        (value) => {
-          pulling = false;
-          return { value };
-        },
-        (error: unknown) => {
-          pulling = false;
-          return { error };
-        },
-      );
-      return aborted ? Promise.race([settled, aborted]) : settled;
-    };
+    const pull = abortable(open(this.#source), this.#options.signal);
     let finished = false;
     let failure: { error: unknown } | undefined;
     let carried: Entry<S>[] = [];
@@ -308,14 +281,9 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
       }
       finished = true;
     } finally {
-      stopListening();
-      // Stopped early (break, return, cancel, abort, a planning error): stop the source too. An
-      // async generator queues return() behind a pending next(), so with a pull still pending
-      // (an abort while the source stalls) return() / cancel() is called but not awaited.
-      if (!finished && !failure) {
-        const stopping = pull.stop().catch(() => {});
-        if (!pulling) await stopping;
-      }
+      pull.release();
+      // Stopped early (break, return, cancel, abort, a planning error): stop the source too.
+      if (!finished && !failure) await pull.stop();
     }
   }
 
