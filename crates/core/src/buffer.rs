@@ -114,20 +114,27 @@ pub fn plan_buffer(
             ));
         }
     }
-    let (widths, heights, known) = resolve_sizes(
-        samples.widths,
-        samples.heights,
-        samples.encoded,
-        samples.positions,
-        more,
-    );
+    // Only encoded images need their sizes filled in (a copy); sized samples are planned as given.
+    let resolved;
+    let (widths, heights, known): (&[f64], &[f64], &[Reject]) = if samples.encoded.is_empty() {
+        (samples.widths, samples.heights, &[])
+    } else {
+        resolved = resolve_sizes(
+            samples.widths,
+            samples.heights,
+            samples.encoded,
+            samples.positions,
+            more,
+        );
+        (&resolved.0, &resolved.1, &resolved.2)
+    };
     let planned = plan_batches(
         options,
         Samples {
-            widths: &widths,
-            heights: &heights,
+            widths,
+            heights,
             keys: samples.keys,
-            known: &known,
+            known,
         },
     )?;
     Ok(carry_and_deal(options, buffer_options, samples.pinned, planned))
@@ -183,18 +190,21 @@ fn carry_and_deal(
     let batch_size = options
         .batch_size
         .unwrap_or_else(|| batches.iter().map(Vec::len).max().unwrap_or(1));
-    let (kept, held) = match &buffer_options.carry {
-        None => ((0..batches.len()).collect(), Vec::new()),
+    // (Batches move through carry-over and dealing without copies when neither is asked for.)
+    let (kept_batches, kept_sizes, held) = match &buffer_options.carry {
+        None => (batches, sizes, Vec::new()),
         Some(carry) => {
             let pinned: Vec<bool> = indices
                 .iter()
                 .map(|&i| pinned_by_index.get(i as usize).copied().unwrap_or(false))
                 .collect();
-            hold_partial(&batches, batch_size, &pinned, carry)
+            let (kept, held) = hold_partial(&batches, batch_size, &pinned, carry);
+            let mut batches = batches;
+            let kept_sizes = kept.iter().map(|&b| sizes[b]).collect();
+            let kept_batches = kept.iter().map(|&b| std::mem::take(&mut batches[b])).collect();
+            (kept_batches, kept_sizes, held)
         }
     };
-    let kept_batches: Vec<Vec<u32>> = kept.iter().map(|&b| batches[b].clone()).collect();
-    let kept_sizes: Vec<(u32, u32)> = kept.iter().map(|&b| sizes[b]).collect();
     let ranks = buffer_options.ranks.clone().unwrap_or(RankOptions {
         world_size: 1,
         rank: 0,
@@ -207,9 +217,11 @@ fn carry_and_deal(
         max_shapes: options.max_shapes,
     };
     let mut dealt = deal(&ctx, &kept_batches, &kept_sizes, &ranks);
-    // Positions into `shapes` become input indices.
+    // Positions into `shapes` become input indices (the same numbers when nothing was rejected).
     let to_index = |p: &mut u32| *p = indices[*p as usize];
-    dealt.order.iter_mut().for_each(to_index);
+    if !rejects.is_empty() {
+        dealt.order.iter_mut().for_each(to_index);
+    }
     dealt.dropped.iter_mut().for_each(to_index);
     dealt.held.extend(held);
     dealt.held.iter_mut().for_each(to_index);

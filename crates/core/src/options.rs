@@ -6,14 +6,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::de::IgnoredAny;
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use crate::error::PlanError;
 
 /// One option value as a binding received it. Bindings drop `undefined` entries before this.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum OptionValue {
     /// `null`: "none" where an option allows it (see [`OptionReader::is_null`]), else a type error.
     Null,
@@ -23,8 +22,71 @@ pub enum OptionValue {
     List(Vec<f64>),
     /// A plain object of options (for example imaging's `normalize: { mean, std }`).
     Map(BTreeMap<String, OptionValue>),
-    /// Null, mixed arrays and anything else: always a type error, reported by name.
-    Other(IgnoredAny),
+    /// Mixed arrays and anything else: always a type error, reported by name.
+    Other,
+}
+
+/// Reads any value in one pass (`deserialize_any`): no variant is tried and failed, so reading
+/// options creates no error objects (with serde-wasm-bindgen each one is a JS `Error`).
+impl<'de> Deserialize<'de> for OptionValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = OptionValue;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an option value")
+    }
+    fn visit_unit<E>(self) -> Result<OptionValue, E> {
+        Ok(OptionValue::Null)
+    }
+    fn visit_none<E>(self) -> Result<OptionValue, E> {
+        Ok(OptionValue::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<OptionValue, D::Error> {
+        d.deserialize_any(ValueVisitor)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<OptionValue, E> {
+        Ok(OptionValue::Bool(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<OptionValue, E> {
+        Ok(OptionValue::Number(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<OptionValue, E> {
+        Ok(OptionValue::Number(v as f64))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<OptionValue, E> {
+        Ok(OptionValue::Number(v as f64))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<OptionValue, E> {
+        Ok(OptionValue::Text(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<OptionValue, E> {
+        Ok(OptionValue::Text(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OptionValue, A::Error> {
+        let mut numbers = Vec::new();
+        let mut all_numbers = true;
+        while let Some(item) = seq.next_element::<OptionValue>()? {
+            match item {
+                OptionValue::Number(x) => numbers.push(x),
+                _ => all_numbers = false,
+            }
+        }
+        Ok(if all_numbers { OptionValue::List(numbers) } else { OptionValue::Other })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<OptionValue, A::Error> {
+        let mut entries = BTreeMap::new();
+        while let Some((key, value)) = map.next_entry::<String, OptionValue>()? {
+            entries.insert(key, value);
+        }
+        Ok(OptionValue::Map(entries))
+    }
 }
 
 impl OptionValue {
@@ -36,7 +98,7 @@ impl OptionValue {
             OptionValue::Text(_) => "a string",
             OptionValue::List(_) => "an array",
             OptionValue::Map(_) => "an object",
-            OptionValue::Other(_) => "null or an array that is not all numbers",
+            OptionValue::Other => "an array that is not all numbers",
         }
     }
 }

@@ -72,14 +72,43 @@ export interface BufferSizes {
 
 /** Sizes of `images` (one per entry; `undefined` images are missing). */
 export function collectSizes(images: readonly unknown[], label = (i: number) => `sample ${i}`): BufferSizes {
-  const n = images.length;
+  return collect(images.length, (i) => images[i], label);
+}
+
+/** `collectSizes` for a buffer of samples: a sample that is not an object is named as such. */
+export function bufferSizes(buffer: readonly unknown[]): BufferSizes {
+  if (!Array.isArray(buffer)) {
+    throw new BatcherError('INVALID_INPUT', `buffer must be an array of samples, got ${buffer === null ? 'null' : typeof buffer}`);
+  }
+  return collect(buffer.length, (i) => buffer[i], (i) => `sample ${i}`, true);
+}
+
+/** The one loop over a buffer's images (`itemAt(i)`: an image, or a sample holding one). */
+function collect(n: number, itemAt: (i: number) => unknown, label: (i: number) => string, samples = false): BufferSizes {
   const widths = new Float64Array(n);
   const heights = new Float64Array(n);
   const problems = new Map<number, Reject>();
   const files: Uint8Array[] = [];
   const positions: number[] = [];
   for (let i = 0; i < n; i++) {
-    const image = images[i];
+    const item = itemAt(i);
+    let image = item;
+    if (samples) {
+      if (typeof item !== 'object' || item === null) {
+        const what = item === null ? 'null' : typeof item;
+        problems.set(i, { index: i, code: 'MISSING_IMAGE', message: `${label(i)}: sample is ${what}; expected an object with an \`image\`` });
+        widths[i] = heights[i] = Number.NaN;
+        continue;
+      }
+      image = (item as { image?: unknown }).image;
+    }
+    // The common case first, without allocating: a plain object with numeric width and height.
+    const o = image as { width?: unknown; height?: unknown; naturalWidth?: unknown; displayWidth?: unknown; shape?: unknown } | null | undefined;
+    if (typeof o === 'object' && o !== null && typeof o.width === 'number' && typeof o.height === 'number' && o.naturalWidth === undefined && o.displayWidth === undefined) {
+      widths[i] = o.width;
+      heights[i] = o.height;
+      continue;
+    }
     if (isBytes(image)) {
       files.push(asBytes(image));
       positions.push(i);
@@ -94,47 +123,25 @@ export function collectSizes(images: readonly unknown[], label = (i: number) => 
       heights[i] = size.height;
     }
   }
-  const first = registry().headerPrefixBytes;
+  return { widths, heights, problems, ...prefixesOf(files), positions: Uint32Array.from(positions) };
+}
+
+/** Encoded files as the header reader takes them: first prefixes end to end, lengths, and `more`. */
+function prefixesOf(files: Uint8Array[]): Pick<BufferSizes, 'prefixes' | 'offsets' | 'lengths' | 'more'> {
+  const first = files.length > 0 ? registry().headerPrefixBytes : 0;
   const offsets = new Uint32Array(files.length + 1);
   files.forEach((f, k) => (offsets[k + 1] = (offsets[k] as number) + Math.min(f.byteLength, first)));
   const prefixes = new Uint8Array(offsets[files.length] as number);
   files.forEach((f, k) => prefixes.set(f.byteLength > first ? f.subarray(0, first) : f, offsets[k]));
   return {
-    widths,
-    heights,
-    problems,
     prefixes,
     offsets,
     lengths: Float64Array.from(files, (f) => f.byteLength),
-    positions: Uint32Array.from(positions),
     more: (k, limit) => {
       const f = files[k] as Uint8Array;
       return f.byteLength > limit ? f.subarray(0, limit) : f;
     },
   };
-}
-
-/** The images of a buffer's samples (`undefined` where a sample is not an object). */
-export function sampleImages(buffer: readonly unknown[]): unknown[] {
-  if (!Array.isArray(buffer)) {
-    throw new BatcherError('INVALID_INPUT', `buffer must be an array of samples, got ${buffer === null ? 'null' : typeof buffer}`);
-  }
-  return buffer.map((sample) => (typeof sample === 'object' && sample !== null ? (sample as { image?: unknown }).image : undefined));
-}
-
-/** `collectSizes` for a buffer of samples: a sample that is not an object is named as such. */
-export function bufferSizes(buffer: readonly unknown[]): BufferSizes {
-  const sizes = collectSizes(sampleImages(buffer));
-  buffer.forEach((sample, i) => {
-    if (typeof sample !== 'object' || sample === null) {
-      sizes.problems.set(i, {
-        index: i,
-        code: 'MISSING_IMAGE',
-        message: `sample ${i}: sample is ${sample === null ? 'null' : typeof sample}; expected an object with an \`image\``,
-      });
-    }
-  });
-  return sizes;
 }
 
 /** `callWasm` for a buffer: an error about a sample the adapter could not read says why. */
