@@ -83,38 +83,39 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
   return value as T;
 }
 
+/** Every flag, as node:util's parseArgs reads them. */
+const FLAGS = {
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+  strategy: { type: 'string', short: 's' },
+  preset: { type: 'string', short: 'p' },
+  'batch-size': { type: 'string', short: 'b' },
+  'multiple-of': { type: 'string' },
+  'min-pixels': { type: 'string' },
+  'max-pixels': { type: 'string' },
+  sizing: { type: 'string' },
+  seed: { type: 'string' },
+  'buffer-size': { type: 'string' },
+  carry: { type: 'boolean' },
+  'world-size': { type: 'string' },
+  rank: { type: 'string' },
+  leftover: { type: 'string' },
+  out: { type: 'string', short: 'o' },
+  json: { type: 'boolean' },
+  'all-files': { type: 'boolean' },
+  verify: { type: 'boolean' },
+  'follow-symlinks': { type: 'boolean' },
+  concurrency: { type: 'string' },
+  'no-progress': { type: 'boolean' },
+  runs: { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof FLAGS; allowPositionals: true }>>['values'];
+
 async function main(argv: string[]): Promise<void> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-        strategy: { type: 'string', short: 's' },
-        preset: { type: 'string', short: 'p' },
-        'batch-size': { type: 'string', short: 'b' },
-        'multiple-of': { type: 'string' },
-        'min-pixels': { type: 'string' },
-        'max-pixels': { type: 'string' },
-        sizing: { type: 'string' },
-        seed: { type: 'string' },
-        'buffer-size': { type: 'string' },
-        carry: { type: 'boolean' },
-        'world-size': { type: 'string' },
-        rank: { type: 'string' },
-        leftover: { type: 'string' },
-        out: { type: 'string', short: 'o' },
-        json: { type: 'boolean' },
-        'all-files': { type: 'boolean' },
-        verify: { type: 'boolean' },
-        'follow-symlinks': { type: 'boolean' },
-        concurrency: { type: 'string' },
-        'no-progress': { type: 'boolean' },
-        runs: { type: 'string' },
-      },
-    });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: FLAGS });
   } catch (error) {
     fail((error as Error).message);
   }
@@ -129,46 +130,56 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const [command, ...targets] = positionals;
-  if (command === 'bench') {
-    const runs = whole('runs', values.runs) ?? 5;
-    const print = (r: BenchRow) =>
-      process.stdout.write(
-        `${r.strategy.padEnd(10)} m=${String(r.multipleOf).padEnd(3)} buffer ${String(r.bufferSize).padStart(5)}  cost ${r.costUs.toFixed(3).padStart(7)} us  fill ${r.fill.toFixed(3)}  p95 d ${r.p95Distortion.toFixed(3)}  m ${r.p95ScaleMismatch.toFixed(3)}  r ${r.p95ResizeWaste.toFixed(3)}\n`,
-      );
-    const rows = runBench(runs, values.json ? () => {} : print);
-    if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-    return;
-  }
+  if (command === 'bench') return benchCommand(values);
   if (command !== 'plan') fail(command === undefined ? 'a command is needed: plan or bench' : `unknown command ${JSON.stringify(command)}`);
   if (targets.length === 0) fail('plan needs a folder, file or glob');
+  return planCommand(planFlags(values, targets), values.json ?? false);
+}
 
-  const batcherOptions: Record<string, unknown> = {};
+/** `bench`: the SPEC seed benchmark with the library's strategies. */
+function benchCommand(values: Values): void {
+  const runs = whole('runs', values.runs) ?? 5;
+  const print = (r: BenchRow) =>
+    process.stdout.write(
+      `${r.strategy.padEnd(10)} m=${String(r.multipleOf).padEnd(3)} buffer ${String(r.bufferSize).padStart(5)}  cost ${r.costUs.toFixed(3).padStart(7)} us  fill ${r.fill.toFixed(3)}  p95 d ${r.p95Distortion.toFixed(3)}  m ${r.p95ScaleMismatch.toFixed(3)}  r ${r.p95ResizeWaste.toFixed(3)}\n`,
+    );
+  const rows = runBench(runs, values.json ? () => {} : print);
+  if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+}
+
+/** The batcher's options from the flags: a preset first, then the flags that override it. */
+function batcherOptionsFrom(values: Values, strategy: StrategyName): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
   if (values.preset !== undefined) {
     if (!Object.hasOwn(presets, values.preset)) fail(`--preset must be one of ${presetNames.join(', ')}, got ${JSON.stringify(values.preset)}`);
-    Object.assign(batcherOptions, presetOptions(values.preset));
+    Object.assign(options, presetOptions(values.preset));
   }
-  batcherOptions.batchSize = whole('batch-size', values['batch-size']) ?? 32;
+  options.batchSize = whole('batch-size', values['batch-size']) ?? 32;
   const set = (key: string, value: unknown) => {
-    if (value !== undefined) batcherOptions[key] = value;
+    if (value !== undefined) options[key] = value;
   };
   set('multipleOf', whole('multiple-of', values['multiple-of']));
   set('minPixels', whole('min-pixels', values['min-pixels']));
   set('maxPixels', whole('max-pixels', values['max-pixels']));
   if (values.sizing !== undefined) set('sizing', oneOf('sizing', values.sizing, ['median', 'minimax', 'smart-resize'] as const, 'median'));
-  const strategy = oneOf<StrategyName>('strategy', values.strategy, strategyNames, 'clustered');
   if (values.seed !== undefined) {
     if (strategy !== 'clustered') fail('--seed applies to --strategy clustered only');
     set('seed', whole('seed', values.seed, 0));
   }
   // A multipleOf that is not a multiple of the preset's patch size would be refused: drop the
   // patch size then (it only sets the default multipleOf here).
-  if (batcherOptions.patchSize !== undefined && typeof batcherOptions.multipleOf === 'number' && batcherOptions.multipleOf % (batcherOptions.patchSize as number) !== 0) {
-    delete batcherOptions.patchSize;
+  if (options.patchSize !== undefined && typeof options.multipleOf === 'number' && options.multipleOf % (options.patchSize as number) !== 0) {
+    delete options.patchSize;
   }
-  const flags: PlanFlags = {
+  return options;
+}
+
+function planFlags(values: Values, targets: string[]): PlanFlags {
+  const strategy = oneOf<StrategyName>('strategy', values.strategy, strategyNames, 'clustered');
+  return {
     targets,
     strategy,
-    batcherOptions,
+    batcherOptions: batcherOptionsFrom(values, strategy),
     bufferSize: whole('buffer-size', values['buffer-size']) ?? 8192,
     carry: values.carry ?? false,
     worldSize: whole('world-size', values['world-size']) ?? 1,
@@ -181,6 +192,10 @@ async function main(argv: string[]): Promise<void> {
     concurrency: whole('concurrency', values.concurrency) ?? 32,
     progress: !values['no-progress'],
   };
+}
+
+/** `plan`: plans, then prints the summary (to stderr when the plan itself goes to stdout). */
+async function planCommand(flags: PlanFlags, json: boolean): Promise<void> {
   let summary;
   try {
     summary = await plan(flags);
@@ -189,10 +204,8 @@ async function main(argv: string[]): Promise<void> {
     if (error instanceof BatcherError) fail(error.message);
     throw error;
   }
-  // With the plan on stdout (--out -), the summary goes to stderr.
   const report = flags.out === '-' ? process.stderr : process.stdout;
-  if (values.json) report.write(`${JSON.stringify(summary, null, 2)}\n`);
-  else report.write(`${formatSummary(summary)}\n`);
+  report.write(json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
   if (summary.images === 0) {
     process.stderr.write('mm-tokenize-batcher: no image could be read\n');
     process.exitCode = 1;
