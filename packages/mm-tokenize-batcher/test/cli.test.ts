@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,6 +101,32 @@ describe('mm-tokenize-batcher plan (a real process on a folder of generated imag
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('Ctrl-C (SIGINT) ends a long run promptly with status 130 and writes nothing partial', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmtb-sigint-'));
+    const outFile = join(outDir, 'interrupted.jsonl');
+    try {
+      const png = readFileSync(join(root, 'a.png'));
+      for (let f = 0; f < 40; f++) {
+        mkdirSync(join(dir, `f${f}`));
+        for (let i = 0; i < 500; i++) writeFileSync(join(dir, `f${f}`, `${i}.png`), png);
+      }
+      const child = spawn(process.execPath, [cli, 'plan', dir, '--buffer-size', '512', '--out', outFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      await new Promise((r) => setTimeout(r, 400));
+      const sent = performance.now();
+      child.kill('SIGINT');
+      const code = await new Promise<number | null>((r) => child.on('exit', r));
+      expect(code).toBe(130);
+      expect(performance.now() - sent).toBeLessThan(2_000);
+      expect(stderr).toMatch(/interrupted/);
+      expect(existsSync(outFile)).toBe(false);
+      expect(readdirSync(outDir).filter((f) => f.includes('.partial-'))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('prints a summary table and a rejects section', async () => {
     const { stdout } = await plan('plan', root, '-b', '4', '--strategy', 'sorted');

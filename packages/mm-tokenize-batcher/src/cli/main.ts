@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { BatcherError, presetNames, presetOptions, presets, strategyNames, type StrategyName } from 'mm-tokenize-batcher';
 import { runBench, type BenchRow } from './bench.js';
-import { formatSummary, plan, UsageError, type PlanFlags } from './plan.js';
+import { formatSummary, Interrupted, plan, UsageError, type PlanFlags } from './plan.js';
 
 const HELP = `mm-tokenize-batcher: shape-aware batching of images for vision-language models
 
@@ -200,6 +200,10 @@ async function planCommand(flags: PlanFlags, json: boolean): Promise<void> {
   try {
     summary = await plan(flags);
   } catch (error) {
+    if (error instanceof Interrupted) {
+      process.stderr.write(`mm-tokenize-batcher: ${error.message}\n`);
+      process.exit(130);
+    }
     if (error instanceof UsageError) fail(error.message, false);
     if (error instanceof BatcherError) fail(error.message);
     throw error;

@@ -1,6 +1,7 @@
 // `mm-tokenize-batcher plan`: headers of a folder's images -> a plan, a summary, JSON Lines.
 import { once } from 'node:events';
-import { open, stat } from 'node:fs/promises';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { batchStream, evaluate, type Metrics, type StrategyName, type StreamOptions } from 'mm-tokenize-batcher';
 import { findFiles, readSizes } from './files.js';
@@ -59,16 +60,19 @@ type FileSample = {
 export class UsageError extends Error {}
 
 /**
- * Where the plan goes: stdout for `-`, else the file, opened (created or truncated) before any
- * header is read, so a bad `--out` fails at once with one line naming it.
+ * Where the plan goes: stdout for `-`, else a temporary file beside `--out`, opened before any
+ * header is read (so a bad `--out` fails at once with one line naming it) and renamed onto `--out`
+ * only when the whole plan is written: an interrupted run (Ctrl-C) or a failed one leaves nothing
+ * partial behind, and an existing `--out` untouched.
  */
-async function openOut(out: string): Promise<{ stream: Writable; close: () => Promise<void> }> {
-  if (out === '-') return { stream: process.stdout, close: async () => {} };
+async function openOut(out: string): Promise<{ stream: Writable; finish: (complete: boolean) => Promise<void> }> {
+  if (out === '-') return { stream: process.stdout, finish: async () => {} };
+  const partial = join(dirname(out), `.${basename(out)}.partial-${process.pid}`);
   let handle;
   try {
     const info = await stat(out).catch(() => undefined);
     if (info?.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
-    handle = await open(out, 'w');
+    handle = await open(partial, 'w');
   } catch (error) {
     const code = (error as { code?: string }).code;
     const why =
@@ -76,17 +80,50 @@ async function openOut(out: string): Promise<{ stream: Writable; close: () => Pr
     throw new UsageError(`--out ${shownPath(out)}: ${why}${code ? ` (${code})` : ''}`);
   }
   const stream = handle.createWriteStream();
+  const closed = once(stream, 'close');
   return {
     stream,
-    close: async () => {
+    finish: async (complete) => {
       stream.end();
-      await once(stream, 'close');
+      await closed;
+      if (complete) await rename(partial, out);
+      else await rm(partial, { force: true });
     },
   };
 }
 
+/** The run was stopped by Ctrl-C (SIGINT): exit status 130, nothing written. */
+export class Interrupted extends Error {
+  constructor() {
+    super('interrupted (Ctrl-C): nothing was written');
+  }
+}
+
 export async function plan(flags: PlanFlags): Promise<PlanSummary> {
+  // Ctrl-C stops the run between two pulls of the stream (a buffer's planning is one short call),
+  // and nothing partial is written.
+  const interrupted = new AbortController();
+  const onInterrupt = () => interrupted.abort(new Interrupted());
+  process.once('SIGINT', onInterrupt);
+  try {
+    return await planFiles(flags, interrupted.signal);
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+}
+
+async function planFiles(flags: PlanFlags, signal: AbortSignal): Promise<PlanSummary> {
   const out = flags.out === undefined ? undefined : await openOut(flags.out);
+  try {
+    return await planInto(flags, signal, out);
+  } catch (error) {
+    // Whatever stopped the run (bad options, Ctrl-C, a write error) leaves no partial plan.
+    await out?.finish(false).catch(() => {});
+    throw error;
+  }
+}
+
+async function planInto(flags: PlanFlags, signal: AbortSignal, out: Awaited<ReturnType<typeof openOut>> | undefined): Promise<PlanSummary> {
   let writeError: Error | undefined;
   out?.stream.on('error', (error: Error) => (writeError ??= error));
   const found = await findFiles(flags.targets, { allFiles: flags.allFiles, followSymlinks: flags.followSymlinks });
@@ -133,12 +170,13 @@ export async function plan(flags: PlanFlags): Promise<PlanSummary> {
     rank: flags.rank,
     leftover: flags.leftover,
   } as StreamOptions<FileSample> & { strategy: PlanFlags['strategy'] };
-  const stream = batchStream<FileSample>(samples(), options);
+  const stream = batchStream<FileSample>(samples(), { ...options, signal });
 
   const scored: { images: { width: number; height: number }[]; resizeSize: [number, number] }[] = [];
   const sizes = new Set<string>();
   let images = 0;
   let index = 0;
+  let complete = false;
   try {
     for await (const batch of stream) {
       const real = batch.samples.length - batch.padding;
@@ -153,10 +191,11 @@ export async function plan(flags: PlanFlags): Promise<PlanSummary> {
       }
       index++;
     }
+    complete = !writeError;
   } finally {
     bar.end();
-    await out?.close().catch((error: Error) => (writeError ??= error));
   }
+  if (complete && out) await out.finish(true).catch((error: Error) => (writeError ??= error));
   if (writeError) throw new UsageError(`--out ${shownPath(flags.out ?? '')}: writing failed: ${writeError.message}`);
   const planSeconds = (performance.now() - readStart) / 1000;
   const batchSize = stream.batcher.options.batchSize ?? null;
