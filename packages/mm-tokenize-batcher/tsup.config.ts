@@ -15,6 +15,7 @@ const common: Options = {
   platform: 'neutral',
   external: [
     'node:fs',
+    'node:fs/promises',
     '@tensorflow/tfjs-core',
     './mm_batcher_bg.wasm',
     './mm_batcher_bg.wasm?module',

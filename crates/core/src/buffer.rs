@@ -10,8 +10,10 @@ use crate::carry::{hold_partial, CarryOptions};
 use crate::error::{PlanError, Reject};
 use crate::header::{read_header, HeaderError, HeaderInfo};
 use crate::plan::{plan_batches, PlanOptions, Planned};
-use crate::ranks::{deal, DealContext, Dealt, RankOptions};
+use crate::options::{OptionMap, OptionReader, MAX_SAFE_INTEGER};
+use crate::ranks::{deal, DealContext, Dealt, RankOptions, RANK_OPTIONS};
 use crate::samples::Samples;
+use crate::shuffle::{permutation, Purpose, Shuffle, ShuffleSpec, SHUFFLE_OPTIONS};
 
 /// Bytes of each file read for its header, pass by pass. Almost every size lies in the first
 /// 2 KiB (PNG, GIF, BMP, WebP: under 32 bytes; JPEG: after its tables); a JPEG with large
@@ -54,15 +56,47 @@ pub fn read_headers(images: EncodedPrefixes<'_>, more: MoreBytes<'_>) -> Vec<Res
             let length = images.lengths[k];
             let first = images.prefix(k);
             let mut result = read_header(first, first.len() as f64 >= length);
-            for &limit in &HEADER_PREFIX_PASSES[1..] {
-                if !matches!(result, Err(HeaderError::NeedMore { .. })) {
-                    break;
-                }
+            let mut have = first.len();
+            while matches!(result, Err(HeaderError::NeedMore { .. })) {
+                let Some(limit) = next_prefix(have) else { break };
                 let Some(bytes) = more(k, limit) else { break };
                 // Fewer bytes than asked for: the file ended there.
                 result = read_header(&bytes, bytes.len() as f64 >= length || bytes.len() < limit);
+                have = bytes.len().max(have + 1);
             }
             result
+        })
+        .collect()
+}
+
+/// The prefix to ask for once `have` bytes did not hold a header: the first pass of
+/// [`HEADER_PREFIX_PASSES`] beyond `have` (`usize::MAX`: the whole file).
+pub fn next_prefix(have: usize) -> Option<usize> {
+    HEADER_PREFIX_PASSES.iter().copied().find(|&limit| limit > have)
+}
+
+/// One pass of header reading for callers that cannot be called back (reading is asynchronous:
+/// URLs through `fetch`): each image's header, or the longer prefix it needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HeaderPass {
+    Read(Result<HeaderInfo, HeaderError>),
+    /// Ask again with the first `limit` bytes (`usize::MAX`: the whole file).
+    More(usize),
+}
+
+/// Reads every image's header from the bytes given, the same ladder as [`read_headers`], but
+/// instead of calling back reports the prefix each image still needs. A prefix shorter than its
+/// image's length that still cuts the header asks for the next pass; a whole file never does.
+pub fn read_header_pass(images: EncodedPrefixes<'_>) -> Vec<HeaderPass> {
+    (0..images.len())
+        .map(|k| {
+            let bytes = images.prefix(k);
+            let complete = bytes.len() as f64 >= images.lengths[k];
+            let result = read_header(bytes, complete);
+            match (&result, next_prefix(bytes.len())) {
+                (Err(HeaderError::NeedMore { .. }), Some(limit)) if !complete => HeaderPass::More(limit),
+                _ => HeaderPass::Read(result),
+            }
         })
         .collect()
 }
@@ -72,6 +106,34 @@ pub fn read_headers(images: EncodedPrefixes<'_>, more: MoreBytes<'_>) -> Vec<Res
 pub struct BufferOptions {
     pub ranks: Option<RankOptions>,
     pub carry: Option<CarryOptions>,
+    /// This call's shuffle options, over the batcher's (`PlanOptions::shuffle`).
+    pub shuffle: ShuffleSpec,
+    /// Which buffer of a stream this is (0 for one-shot plans): each buffer's steps get their own
+    /// permutation.
+    pub buffer_index: u64,
+}
+
+/// Names a buffer request takes (`Batcher.plan`'s `request`: ranks, carry-over, shuffle).
+pub const BUFFER_OPTIONS: &[&str] = &["carry", "maxCarry", "bufferIndex"];
+
+impl BufferOptions {
+    /// Reads one buffer's request: rank options, `carry`/`maxCarry`, the shuffle options and
+    /// `bufferIndex`.
+    pub fn parse(entries: &OptionMap) -> Result<Self, PlanError> {
+        let reader = OptionReader::new(entries, &[RANK_OPTIONS, BUFFER_OPTIONS, SHUFFLE_OPTIONS], "of a buffer")?;
+        let carry = match reader.boolean("carry")? {
+            Some(true) => Some(CarryOptions::read(&reader)?),
+            _ => None,
+        };
+        Ok(BufferOptions {
+            ranks: Some(RankOptions::read(&reader)?),
+            carry,
+            shuffle: ShuffleSpec::read(&reader)?,
+            buffer_index: reader
+                .integer("bufferIndex", 0.0, MAX_SAFE_INTEGER)?
+                .map_or(0, |b| b as u64),
+        })
+    }
 }
 
 /// A buffer's samples: sizes known to the binding, plus encoded images whose headers are read
@@ -114,6 +176,7 @@ pub fn plan_buffer(
             ));
         }
     }
+    let shuffle = buffer_options.shuffle.over(options.shuffle).resolve()?;
     let (widths, heights, known) = resolve_sizes(
         samples.widths,
         samples.heights,
@@ -130,7 +193,13 @@ pub fn plan_buffer(
             known: &known,
         },
     )?;
-    Ok(carry_and_deal(options, buffer_options, samples.pinned, planned))
+    let mut plan = carry_and_deal(options, buffer_options, samples.pinned, planned);
+    if let Some(shuffle) = shuffle {
+        let steps = plan.dealt.step_count();
+        let order = permutation(shuffle.key(Purpose::Steps(buffer_options.buffer_index)), steps);
+        plan.dealt.reorder_steps(&order);
+    }
+    Ok(plan)
 }
 
 /// Widths and heights with the encoded images' headers filled in (image `k` at index
@@ -220,7 +289,18 @@ fn carry_and_deal(
 
 /// `batchStream`'s own options (beside `batcher`, or `strategy` with that strategy's options,
 /// and the JS-only `onReject` and `signal`, which the binding keeps).
-pub const STREAM_OPTIONS: &[&str] = &["bufferSize", "carry", "maxCarry", "worldSize", "rank", "leftover"];
+pub const STREAM_OPTIONS: &[&str] = &[
+    "bufferSize",
+    "carry",
+    "maxCarry",
+    "worldSize",
+    "rank",
+    "leftover",
+    "shuffle",
+    "shuffleSeed",
+    "epoch",
+    "shuffleBuffer",
+];
 
 /// `batchStream`'s options, with their defaults.
 #[derive(Debug, Clone, PartialEq)]
@@ -231,6 +311,10 @@ pub struct StreamOptions {
     /// (default half a buffer).
     pub carry: Option<CarryOptions>,
     pub ranks: RankOptions,
+    /// The stream's shuffle (its own options over its batcher's), if on.
+    pub shuffle: Option<Shuffle>,
+    /// Samples held in the shuffle buffer before planning (0: none, the default).
+    pub shuffle_buffer: usize,
 }
 
 pub const DEFAULT_BUFFER_SIZE: usize = 1024;
@@ -238,10 +322,12 @@ const MAX_BUFFER_SIZE: f64 = 16_777_216.0;
 
 impl StreamOptions {
     /// Reads the stream's options; `others` are further names accepted and left to the caller
-    /// (a strategy's options when the stream makes its batcher).
-    /// `batch_size` is the planner's (rank steps and carry-over are counted in batches).
-    pub fn parse(entries: &crate::options::OptionMap, others: &[&str], batch_size: usize) -> Result<Self, PlanError> {
-        let options = crate::options::OptionReader::new(entries, &[STREAM_OPTIONS, others], "of batchStream")?;
+    /// (a strategy's options when the stream makes its batcher). `planner` is the batcher's
+    /// options: its batch size (rank steps and carry-over are counted in batches) and its shuffle,
+    /// under the stream's own.
+    pub fn parse(entries: &OptionMap, others: &[&str], planner: &PlanOptions) -> Result<Self, PlanError> {
+        let batch_size = planner.batch_size.unwrap_or(1);
+        let options = OptionReader::new(entries, &[STREAM_OPTIONS, others], "of batchStream")?;
         let buffer_size = options
             .integer("bufferSize", 1.0, MAX_BUFFER_SIZE)?
             .map_or(DEFAULT_BUFFER_SIZE, |b| b as usize);
@@ -275,10 +361,19 @@ impl StreamOptions {
         let carry = carry.map(|c| CarryOptions {
             max_samples: c.max_samples.min(room),
         });
+        let shuffle = ShuffleSpec::read(&options)?.over(planner.shuffle).resolve()?;
+        let shuffle_buffer = options
+            .integer("shuffleBuffer", 0.0, MAX_BUFFER_SIZE)?
+            .map_or(0, |n| n as usize);
+        if shuffle_buffer > 0 && shuffle.is_none() {
+            return Err(PlanError::option("shuffleBuffer", "applies only with `shuffle: true`"));
+        }
         Ok(StreamOptions {
             buffer_size,
             carry,
             ranks,
+            shuffle,
+            shuffle_buffer,
         })
     }
 }
