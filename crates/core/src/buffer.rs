@@ -69,10 +69,11 @@ pub fn read_headers(images: EncodedPrefixes<'_>, more: MoreBytes<'_>) -> Vec<Res
         .collect()
 }
 
-/// The prefix to ask for once `have` bytes did not hold a header: the first pass of
-/// [`HEADER_PREFIX_PASSES`] beyond `have` (`usize::MAX`: the whole file).
+/// The prefix to ask for once the first `have` bytes (the first pass, or a later one) did not
+/// hold a header: the next pass of [`HEADER_PREFIX_PASSES`] beyond `have` (`usize::MAX`: the whole
+/// file).
 pub fn next_prefix(have: usize) -> Option<usize> {
-    HEADER_PREFIX_PASSES.iter().copied().find(|&limit| limit > have)
+    HEADER_PREFIX_PASSES[1..].iter().copied().find(|&limit| limit > have)
 }
 
 /// One pass of header reading for callers that cannot be called back (reading is asynchronous:
@@ -421,5 +422,95 @@ mod tests {
         // Without more bytes, the prefix stays a prefix.
         let r = read_headers(images, &mut |_, _| None);
         assert_eq!(r[1], Err(HeaderError::NeedMore { format: ImageFormat::Bmp }));
+    }
+
+    fn shuffled_plan(n: usize, world_size: usize, shuffle: Option<(u64, u64)>, buffer_index: u64) -> Dealt {
+        let dims = crate::synthetic::seed_benchmark_sizes(n, 5);
+        let widths: Vec<f64> = dims.iter().map(|&(_, w)| f64::from(w)).collect();
+        let heights: Vec<f64> = dims.iter().map(|&(h, _)| f64::from(h)).collect();
+        let mut entries = OptionMap::new();
+        entries.insert("batchSize".into(), crate::OptionValue::Number(8.0));
+        let options = PlanOptions::parse(crate::StrategyKind::Sorted, &entries).unwrap();
+        let buffer_options = BufferOptions {
+            ranks: Some(RankOptions { world_size, rank: 0, leftover: Default::default() }),
+            carry: None,
+            shuffle: ShuffleSpec {
+                enabled: Some(shuffle.is_some()),
+                seed: shuffle.map(|s| s.0),
+                epoch: shuffle.map(|s| s.1),
+            },
+            buffer_index,
+        };
+        let none = EncodedPrefixes { bytes: &[], offsets: &[0], lengths: &[] };
+        let samples = BufferSamples { widths: &widths, heights: &heights, keys: None, encoded: none, positions: &[], pinned: &[] };
+        plan_buffer(&options, &buffer_options, samples, &mut |_, _| None).unwrap().dealt
+    }
+
+    /// Each step as (its batches' members, sizes, padding), for comparing orders.
+    fn steps(d: &Dealt) -> Vec<Vec<(Vec<u32>, (u32, u32), u32)>> {
+        let w = d.world_size;
+        (0..d.step_count())
+            .map(|s| {
+                (s * w..(s + 1) * w)
+                    .map(|b| (d.order[d.offsets[b] as usize..d.offsets[b + 1] as usize].to_vec(), d.sizes[b], d.padding[b]))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn shuffled_epochs_permute_whole_steps() {
+        for w in [1, 3] {
+            let plain = steps(&shuffled_plan(400, w, None, 0));
+            let e0 = steps(&shuffled_plan(400, w, Some((7, 0)), 0));
+            let e1 = steps(&shuffled_plan(400, w, Some((7, 1)), 0));
+            assert_eq!(e0, steps(&shuffled_plan(400, w, Some((7, 0)), 0)), "deterministic");
+            assert_ne!(e0, e1, "epochs differ");
+            assert_ne!(e0, plain, "shuffled");
+            assert_ne!(e0, steps(&shuffled_plan(400, w, Some((7, 0)), 1)), "buffers differ");
+            // The same steps (same batches, sizes, rank order inside a step), in another order.
+            for shuffled in [&e0, &e1] {
+                let (mut a, mut b) = (plain.clone(), (*shuffled).clone());
+                a.sort();
+                b.sort();
+                assert_eq!(a, b);
+                // Every rank sees one size per step.
+                assert!(shuffled.iter().all(|step| step.iter().all(|batch| batch.1 == step[0].1)));
+            }
+        }
+    }
+
+    #[test]
+    fn a_call_overrides_the_batchers_shuffle() {
+        let mut entries = OptionMap::new();
+        entries.insert("batchSize".into(), crate::OptionValue::Number(8.0));
+        entries.insert("shuffle".into(), crate::OptionValue::Bool(true));
+        entries.insert("shuffleSeed".into(), crate::OptionValue::Number(3.0));
+        let options = PlanOptions::parse(crate::StrategyKind::Simple, &entries).unwrap();
+        let mut call = OptionMap::new();
+        call.insert("epoch".into(), crate::OptionValue::Number(2.0));
+        let buffer = BufferOptions::parse(&call).unwrap();
+        assert_eq!(buffer.shuffle.over(options.shuffle).resolve().unwrap(), Some(Shuffle { seed: 3, epoch: 2 }));
+        call.insert("shuffle".into(), crate::OptionValue::Bool(false));
+        assert_eq!(BufferOptions::parse(&call).unwrap().shuffle.over(options.shuffle).resolve().unwrap(), None);
+        entries.remove("shuffle");
+        assert!(PlanOptions::parse(crate::StrategyKind::Simple, &entries).is_err());
+    }
+
+    #[test]
+    fn header_passes_report_the_prefix_they_need() {
+        let b = bmp(30, 40);
+        let offsets = [0u32, 12];
+        let lengths = [b.len() as f64];
+        let cut = EncodedPrefixes { bytes: &b[..12], offsets: &offsets, lengths: &lengths };
+        assert_eq!(read_header_pass(cut), vec![HeaderPass::More(HEADER_PREFIX_PASSES[1])]);
+        // The whole file, cut: no more to ask for.
+        let whole = [12.0];
+        let ended = EncodedPrefixes { lengths: &whole, ..cut };
+        assert!(matches!(read_header_pass(ended)[0], HeaderPass::Read(Err(_))));
+        let full_offsets = [0u32, b.len() as u32];
+        let full = EncodedPrefixes { bytes: &b, offsets: &full_offsets, lengths: &lengths };
+        assert!(matches!(&read_header_pass(full)[0], HeaderPass::Read(Ok(info)) if info.width == 30));
+        assert_eq!(next_prefix(HEADER_PREFIX_PASSES[1]), Some(usize::MAX));
     }
 }
