@@ -49,7 +49,9 @@ function checkUrlResults(rows) {
   const big = rows[names.indexOf('big.png')];
   if (big[2] !== 2048) problems.push(`range/big.png read ${big[2]} bytes, expected 2048`);
   const bigFull = rows[names.length + names.indexOf('big.png')];
-  if (!(bigFull[2] < 200_000)) problems.push(`full/big.png read ${bigFull[2]} bytes of 2,000,000: the body was not cancelled`);
+  // Cancelled once the header is in: what arrived is the runtime's first read buffer (Node, Deno,
+  // workerd: 16-64 KiB; Bun hands over about 300 KiB at once), not the 2 MB file.
+  if (!(bigFull[2] < 1_000_000)) problems.push(`full/big.png read ${bigFull[2]} bytes of 2,000,000: the body was not cancelled`);
   const [missing, stall] = rows.slice(2 * names.length);
   if (missing[0] !== 'READ_FAILED') problems.push(`missing: ${JSON.stringify(missing)}`);
   if (stall[0] !== 'TIMEOUT') problems.push(`stall: ${JSON.stringify(stall)}`);
