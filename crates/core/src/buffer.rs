@@ -16,10 +16,13 @@ use crate::samples::Samples;
 use crate::shuffle::{permutation, Purpose, Shuffle, ShuffleSpec, SHUFFLE_OPTIONS};
 
 /// Bytes of each file read for its header, pass by pass. Almost every size lies in the first
-/// 2 KiB (PNG, GIF, BMP, WebP: under 32 bytes; JPEG: after its tables); a JPEG with large
-/// metadata first (EXIF thumbnail, ICC profile) needs the second pass; only beyond that the whole
-/// file (`usize::MAX`). The only ladder of the library: the TS package and the CLI read it here.
-pub const HEADER_PREFIX_PASSES: [usize; 3] = [2 * 1024, 256 * 1024, usize::MAX];
+/// 2 KiB (PNG, GIF, BMP, WebP: under 32 bytes; JPEG: after its tables); a JPEG with metadata
+/// first (EXIF with its thumbnail, an ICC profile: typically 3 to 60 KiB) needs the second pass;
+/// a few (large ICC profiles, Photoshop blocks) the third; only beyond that the whole file
+/// (`usize::MAX`). The 64 KiB rung matters for URLs, where every byte asked for crosses the network
+/// (bench/url-sizes.mjs: 60 KiB per image with a 256 KiB second rung, under 20 KiB with this one).
+/// The only ladder of the library: the TS package, the URL and file readers and the CLI read it here.
+pub const HEADER_PREFIX_PASSES: [usize; 4] = [2 * 1024, 64 * 1024, 256 * 1024, usize::MAX];
 
 /// Encoded images laid end to end: image `k` is `bytes[offsets[k]..offsets[k + 1]]`, a prefix of
 /// a file `lengths[k]` bytes long.
@@ -511,6 +514,8 @@ mod tests {
         let full_offsets = [0u32, b.len() as u32];
         let full = EncodedPrefixes { bytes: &b, offsets: &full_offsets, lengths: &lengths };
         assert!(matches!(&read_header_pass(full)[0], HeaderPass::Read(Ok(info)) if info.width == 30));
-        assert_eq!(next_prefix(HEADER_PREFIX_PASSES[1]), Some(usize::MAX));
+        assert_eq!(next_prefix(HEADER_PREFIX_PASSES[1]), Some(HEADER_PREFIX_PASSES[2]));
+        assert_eq!(next_prefix(HEADER_PREFIX_PASSES[2]), Some(usize::MAX));
+        assert_eq!(next_prefix(usize::MAX), None);
     }
 }

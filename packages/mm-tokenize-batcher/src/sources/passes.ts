@@ -65,8 +65,15 @@ export async function readSizesInPasses(count: number, read: ReadPrefix, concurr
   const results: PassResult[] = Array.from({ length: count }, () => ({ bytesRead: 0 }));
   const have: (Uint8Array | undefined)[] = new Array(count);
   const lengths = new Float64Array(count).fill(Infinity);
+  // One controller per read in flight (one abort listener each, however many run at once);
+  // aborting `signal` aborts them all.
   const inner = new AbortController();
-  const onAbort = () => inner.abort(signal?.reason ?? new Error('aborted'));
+  const reads = new Set<AbortController>();
+  const onAbort = () => {
+    const reason = signal?.reason ?? new Error('aborted');
+    inner.abort(reason);
+    for (const r of reads) r.abort(reason);
+  };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     let pending = Array.from({ length: count }, (_, k) => k);
@@ -76,8 +83,10 @@ export async function readSizesInPasses(count: number, read: ReadPrefix, concurr
       await forEachLimited(pending.length, concurrency, inner.signal, async (p) => {
         const k = pending[p]!;
         const limit = limits[p]!;
+        const own = new AbortController();
+        reads.add(own);
         try {
-          const prefix = await read(k, limit, have[k], inner.signal);
+          const prefix = await read(k, limit, have[k], own.signal);
           results[k]!.bytesRead += prefix.transferred;
           have[k] = prefix.bytes;
           // Fewer bytes than asked for: the source ended there.
@@ -88,6 +97,8 @@ export async function readSizesInPasses(count: number, read: ReadPrefix, concurr
           const failure = error instanceof SourceFailure ? error : new SourceFailure('READ_FAILED', String((error as Error)?.message ?? error));
           results[k]!.code = failure.code;
           results[k]!.message = failure.message;
+        } finally {
+          reads.delete(own);
         }
       });
       readOk.sort((a, b) => a - b);

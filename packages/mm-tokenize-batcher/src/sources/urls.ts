@@ -1,7 +1,7 @@
 // Image sizes from URLs with HTTP Range requests through `fetch`, so it runs wherever `fetch`
 // does (Node 18+, Bun, Deno, workerd, browsers). Each URL's first `headerPrefixBytes()` bytes
 // (`Range: bytes=0-2047`), then, only for the rare header that lies further in, the next prefix of
-// the ladder (`Range: bytes=2048-262143`, then the rest). A server that ignores `Range` (200 with the
+// the ladder (`Range: bytes=2048-65535`, then up to 256 KiB, then the rest). A server that ignores `Range` (200 with the
 // whole file) is read only until the prefix is in, then the body is cancelled.
 import { BatcherError, type ErrorCode } from '../shared/errors.js';
 import { readSizesInPasses, readSourceOptions, SourceFailure, type Prefix } from './passes.js';
