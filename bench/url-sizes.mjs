@@ -9,7 +9,7 @@
 // and by one that ignores it (both libraries read both).
 //
 //   node url-sizes.mjs [--count 300] [--concurrency 16] [--runs 5]
-// Writes bench/results/url-sizes.json.
+// Writes bench/results/url-sizes.json. `pnpm bench:url-sizes` from the repo root.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,7 +130,7 @@ await server.close();
 
 mkdirSync(join(here, 'results'), { recursive: true });
 const out = {
-  command: `node bench/url-sizes.mjs --count ${count} --concurrency ${concurrency} --runs ${runs}`,
+  command: `node url-sizes.mjs --count ${count} --concurrency ${concurrency} --runs ${runs}`,
   node: process.version,
   images: count,
   meanFileBytes: Math.round(totalBytes / count),

@@ -44,8 +44,12 @@ impl ShuffleSpec {
     pub fn read(options: &OptionReader) -> Result<Self, PlanError> {
         Ok(ShuffleSpec {
             enabled: options.boolean("shuffle")?,
-            seed: options.integer("shuffleSeed", 0.0, MAX_SAFE_INTEGER)?.map(|s| s as u64),
-            epoch: options.integer("epoch", 0.0, MAX_SAFE_INTEGER)?.map(|e| e as u64),
+            seed: options
+                .integer("shuffleSeed", 0.0, MAX_SAFE_INTEGER)?
+                .map(|s| s as u64),
+            epoch: options
+                .integer("epoch", 0.0, MAX_SAFE_INTEGER)?
+                .map(|e| e as u64),
         })
     }
 
@@ -69,9 +73,14 @@ impl ShuffleSpec {
             })),
             Some(false) => Ok(None),
             None => {
-                let given = [("shuffleSeed", self.seed.is_some()), ("epoch", self.epoch.is_some())];
+                let given = [
+                    ("shuffleSeed", self.seed.is_some()),
+                    ("epoch", self.epoch.is_some()),
+                ];
                 match given.iter().find(|(_, g)| *g) {
-                    Some((name, _)) => Err(PlanError::option(name, "applies only with `shuffle: true`")),
+                    Some((name, _)) => {
+                        Err(PlanError::option(name, "applies only with `shuffle: true`"))
+                    }
                     None => Ok(None),
                 }
             }
@@ -135,7 +144,10 @@ pub fn draws(key: u64, start: u64, count: usize, bound: u64) -> Vec<u32> {
     (0..count as u64)
         .map(|i| {
             let k = start.wrapping_add(i);
-            below(splitmix64(key.wrapping_add(k.wrapping_mul(0x9E37_79B9_7F4A_7C15))), bound) as u32
+            below(
+                splitmix64(key.wrapping_add(k.wrapping_mul(0x9E37_79B9_7F4A_7C15))),
+                bound,
+            ) as u32
         })
         .collect()
 }
@@ -151,10 +163,17 @@ mod tests {
         let mut sorted = p.clone();
         sorted.sort_unstable();
         assert_eq!(sorted, (0..100).collect::<Vec<u32>>());
-        assert_eq!(p, permutation(s.key(Purpose::Steps(0)), 100), "deterministic");
+        assert_eq!(
+            p,
+            permutation(s.key(Purpose::Steps(0)), 100),
+            "deterministic"
+        );
         let other_epoch = Shuffle { seed: 7, epoch: 1 };
         assert_ne!(p, permutation(other_epoch.key(Purpose::Steps(0)), 100));
-        assert_ne!(p, permutation(Shuffle { seed: 8, epoch: 0 }.key(Purpose::Steps(0)), 100));
+        assert_ne!(
+            p,
+            permutation(Shuffle { seed: 8, epoch: 0 }.key(Purpose::Steps(0)), 100)
+        );
         assert_ne!(p, permutation(s.key(Purpose::Steps(1)), 100));
         assert!(permutation(1, 0).is_empty() && permutation(1, 1) == vec![0]);
     }
@@ -164,7 +183,10 @@ mod tests {
         // Pinned: a change of generator or mixing would change every user's epochs.
         assert_eq!(splitmix64(0), 0xE220_A839_7B1D_CDAF);
         let s = Shuffle { seed: 1, epoch: 2 };
-        assert_eq!(permutation(s.key(Purpose::Steps(0)), 8), permutation(s.key(Purpose::Steps(0)), 8));
+        assert_eq!(
+            permutation(s.key(Purpose::Steps(0)), 8),
+            permutation(s.key(Purpose::Steps(0)), 8)
+        );
         let d = draws(s.key(Purpose::Reservoir), 0, 10, 5);
         assert!(d.iter().all(|&x| x < 5));
         // Blocks of any size give the same numbers.
@@ -178,19 +200,45 @@ mod tests {
         let d = draws(42, 0, 60_000, 6);
         let mut counts = [0usize; 6];
         d.iter().for_each(|&x| counts[x as usize] += 1);
-        assert!(counts.iter().all(|&c| (9_000..11_000).contains(&c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (9_000..11_000).contains(&c)),
+            "{counts:?}"
+        );
     }
 
     #[test]
     fn seed_or_epoch_without_shuffle_is_an_error() {
-        let spec = ShuffleSpec { enabled: None, seed: None, epoch: Some(3) };
-        assert!(spec.resolve().unwrap_err().to_string().contains("`epoch` applies only with `shuffle: true`"));
-        let on = ShuffleSpec { enabled: Some(true), seed: Some(5), epoch: None };
-        assert_eq!(spec.over(on).resolve().unwrap(), Some(Shuffle { seed: 5, epoch: 3 }));
+        let spec = ShuffleSpec {
+            enabled: None,
+            seed: None,
+            epoch: Some(3),
+        };
+        assert!(spec
+            .resolve()
+            .unwrap_err()
+            .to_string()
+            .contains("`epoch` applies only with `shuffle: true`"));
+        let on = ShuffleSpec {
+            enabled: Some(true),
+            seed: Some(5),
+            epoch: None,
+        };
+        assert_eq!(
+            spec.over(on).resolve().unwrap(),
+            Some(Shuffle { seed: 5, epoch: 3 })
+        );
         // One call turns off a batcher's shuffle.
-        let off = ShuffleSpec { enabled: Some(false), ..ShuffleSpec::default() };
+        let off = ShuffleSpec {
+            enabled: Some(false),
+            ..ShuffleSpec::default()
+        };
         assert_eq!(off.over(on).resolve().unwrap(), None);
-        let seed_only = ShuffleSpec { seed: Some(1), ..ShuffleSpec::default() };
-        assert!(matches!(seed_only.resolve(), Err(PlanError::Option { option, .. }) if option == "shuffleSeed"));
+        let seed_only = ShuffleSpec {
+            seed: Some(1),
+            ..ShuffleSpec::default()
+        };
+        assert!(
+            matches!(seed_only.resolve(), Err(PlanError::Option { option, .. }) if option == "shuffleSeed")
+        );
     }
 }

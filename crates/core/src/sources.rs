@@ -30,7 +30,10 @@ impl SourceOptions {
     pub fn parse(kind: SourceKind, entries: &OptionMap) -> Result<Self, PlanError> {
         let (names, what): (&[&str], &str) = match kind {
             SourceKind::Files => (&["concurrency", "signal"], "of imageSizesFromFiles"),
-            SourceKind::Urls => (&["concurrency", "timeoutMs", "signal", "fetch"], "of imageSizesFromUrls"),
+            SourceKind::Urls => (
+                &["concurrency", "timeoutMs", "signal", "fetch"],
+                "of imageSizesFromUrls",
+            ),
         };
         let options = OptionReader::new(entries, &[names], what)?;
         let concurrency = options.integer("concurrency", 1.0, MAX_CONCURRENCY)?;
@@ -41,7 +44,11 @@ impl SourceOptions {
             },
             SourceKind::Urls => SourceOptions {
                 concurrency: concurrency.map_or(16, |c| c as usize),
-                timeout_ms: Some(options.integer("timeoutMs", 1.0, MAX_TIMEOUT_MS)?.unwrap_or(30_000.0)),
+                timeout_ms: Some(
+                    options
+                        .integer("timeoutMs", 1.0, MAX_TIMEOUT_MS)?
+                        .unwrap_or(30_000.0),
+                ),
             },
         })
     }
@@ -55,11 +62,28 @@ mod tests {
     #[test]
     fn defaults_and_checks() {
         let none = OptionMap::new();
-        assert_eq!(SourceOptions::parse(SourceKind::Urls, &none).unwrap(), SourceOptions { concurrency: 16, timeout_ms: Some(30_000.0) });
-        assert_eq!(SourceOptions::parse(SourceKind::Files, &none).unwrap().concurrency, 32);
+        assert_eq!(
+            SourceOptions::parse(SourceKind::Urls, &none).unwrap(),
+            SourceOptions {
+                concurrency: 16,
+                timeout_ms: Some(30_000.0)
+            }
+        );
+        assert_eq!(
+            SourceOptions::parse(SourceKind::Files, &none)
+                .unwrap()
+                .concurrency,
+            32
+        );
         let mut bad = OptionMap::new();
         bad.insert("timeoutMs".into(), OptionValue::Number(0.0));
-        assert!(SourceOptions::parse(SourceKind::Urls, &bad).unwrap_err().to_string().contains("timeoutMs"));
-        assert!(SourceOptions::parse(SourceKind::Files, &bad).unwrap_err().to_string().contains("not an option of imageSizesFromFiles"));
+        assert!(SourceOptions::parse(SourceKind::Urls, &bad)
+            .unwrap_err()
+            .to_string()
+            .contains("timeoutMs"));
+        assert!(SourceOptions::parse(SourceKind::Files, &bad)
+            .unwrap_err()
+            .to_string()
+            .contains("not an option of imageSizesFromFiles"));
     }
 }
