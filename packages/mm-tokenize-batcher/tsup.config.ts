@@ -15,6 +15,7 @@ const common: Options = {
   platform: 'neutral',
   external: [
     'node:fs',
+    'node:fs/promises',
     '@tensorflow/tfjs-core',
     './mm_batcher_bg.wasm',
     './mm_batcher_bg.wasm?module',
@@ -46,8 +47,9 @@ export default defineConfig([
   {
     ...common,
     // Edge runtimes load ES modules only. Their API (and its types) is the Node entry's: `init()`
-    // / `initImaging()` is a no-op, the module is ready at import. (One declaration build, so the
-    // two configs never write the same shared .d.ts at once.)
+    // / `initImaging()` is a no-op, the module is ready at import, except the Node-only
+    // `imageSizesFromFiles` (node:fs), so their declarations are the web entry's with Node's `init`.
+    // (One declaration build, so the two configs never write the same shared .d.ts at once.)
     entry: {
       workerd: 'src/planning/entries/workerd.ts',
       'edge-light': 'src/planning/entries/edge-light.ts',
@@ -58,7 +60,7 @@ export default defineConfig([
     dts: false,
     async onSuccess() {
       for (const name of ['workerd', 'edge-light']) {
-        writeFileSync(`dist/${name}.d.ts`, "export * from './node.js';\n");
+        writeFileSync(`dist/${name}.d.ts`, "export * from './web.js';\nexport { init } from './node.js';\n");
         writeFileSync(`dist/imaging-${name}.d.ts`, "export * from './imaging-node.js';\n");
       }
     },

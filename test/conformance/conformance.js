@@ -195,6 +195,23 @@ function datasetCases(lib) {
     ['presets', () => presetNames.map((name) => [name, presetOptions(name)])],
     ['smart-resize', () => [[1080, 1920], [28, 28], [3000, 100], [10, 10], [4000, 3000]].map(([h, w]) => smartResize(h, w))],
     ['qwen2-vl/plan', () => new SortedBatcher({ batchSize: 16, ...presetOptions('qwen2-vl') }).batch(seed).map((b) => [b.indices, b.resizeSize])],
+    // Shuffled epochs (issue 12): seeded step permutations, per epoch, in every runtime.
+    ...lib.strategyNames.map((name) => [
+      `shuffle/${name}`,
+      () => {
+        const batcher = lib.createBatcher(name, { batchSize: 16, multipleOf: 14, shuffle: true, shuffleSeed: 20260806 });
+        return [0, 1, 7].map((epoch) => batcher.batch(seed, { epoch }).map((b) => [b.indices, b.resizeSize]));
+      },
+    ]),
+    [
+      'shuffle/ranks/3',
+      () =>
+        [0, 1, 2].map((rank) =>
+          batchForRank(new ClusteredBatcher({ batchSize: 16, seed: 2 }), seed, { worldSize: 3, rank, shuffle: true, shuffleSeed: 5, epoch: 4 }).map((b) => [b.step, b.indices, b.resizeSize]),
+        ),
+    ],
+    ['shuffle/stream/buffer', () => streamed({ batcher: new BalancedBatcher({ batchSize: 16 }), bufferSize: 128, shuffle: true, shuffleSeed: 9, epoch: 2, shuffleBuffer: 300 })],
+    ['shuffle/stream/ranks2', () => streamed({ strategy: 'sorted', batchSize: 16, bufferSize: 256, carry: true, worldSize: 2, rank: 1, shuffle: true, shuffleBuffer: 100 })],
     // Every registered strategy through every surface that takes a name: createBatcher, the
     // stream's `strategy`, rank dealing (registry test: a strategy missing here fails the matrix).
     ...lib.strategyNames.map((name) => [
@@ -374,6 +391,79 @@ function imagingCases(lib, imaging) {
 }
 // ─── end of imaging cases ───
 
+// ─── sizes from URLs through a fetch stub (no network: the same bytes and answers everywhere) ───
+// The real-server test runs separately (test/runtimes/url-payload.js, from the matrix).
+
+/** A JPEG whose frame header lies `padding` bytes further in (comment segments after SOI). */
+function paddedJpeg(jpeg, padding) {
+  const parts = [jpeg.subarray(0, 2)];
+  for (let left = padding; left > 0; left -= 60000) {
+    const n = Math.min(left, 60000);
+    const segment = new Uint8Array(n + 4);
+    segment.set([0xff, 0xfe, (n + 2) >> 8, (n + 2) & 0xff]);
+    parts.push(segment);
+  }
+  parts.push(jpeg.subarray(2));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  return out;
+}
+
+/** `fetch` as four servers would answer: stub://range/NAME honours Range, stub://full/NAME ignores
+ * it (a body stream of 1,000-byte chunks), stub://missing/NAME is 404, stub://stall/NAME never answers. */
+function stubFetch(files, log) {
+  return (url, init) => {
+    const [, , mode, name] = url.split('/');
+    log.push(`${mode}/${name} ${init.headers.Range}`);
+    const file = files.get(name);
+    if (mode === 'stall') {
+      return new Promise((_, reject) => init.signal.addEventListener('abort', () => reject(init.signal.reason), { once: true }));
+    }
+    if (mode === 'missing' || !file) return Promise.resolve(new Response('not found', { status: 404 }));
+    const [, a, b] = /^bytes=(\d+)-(\d*)$/.exec(init.headers.Range);
+    if (mode === 'range') {
+      const start = Number(a);
+      if (start >= file.length) return Promise.resolve(new Response(null, { status: 416 }));
+      const end = Math.min(b === '' ? file.length - 1 : Number(b), file.length - 1);
+      return Promise.resolve(new Response(file.slice(start, end + 1), { status: 206, headers: { 'content-range': `bytes ${start}-${end}/${file.length}` } }));
+    }
+    let at = 0;
+    const body = new ReadableStream({
+      pull(controller) {
+        if (at >= file.length) return controller.close();
+        controller.enqueue(file.slice(at, at + 1000));
+        at += 1000;
+      },
+    }, { highWaterMark: 0 });
+    return Promise.resolve(new Response(body, { status: 200, headers: { 'content-length': String(file.length) } }));
+  };
+}
+
+function urlCases(lib) {
+  if (typeof lib.imageSizesFromUrls !== 'function') return [];
+  const files = new Map(ENCODED_IMAGES.map(([name, , , base64]) => [name, fromBase64(base64)]));
+  files.set('jpeg-far', paddedJpeg(files.get('jpeg'), 5000));
+  files.set('jpeg-farther', paddedJpeg(files.get('jpeg'), 270000));
+  files.set('truncated', fromBase64(ENCODED_IMAGES[0][3]).slice(0, 20));
+  const names = [...files.keys()];
+  const describeSizes = (sizes) => ({
+    entries: sizes.map((s) => ('code' in s ? [s.index, s.code, s.message, s.bytesRead] : [s.width, s.height, s.bytesRead])),
+    rejects: sizes.rejects.map((r) => r.index),
+    bytesRead: sizes.bytesRead,
+  });
+  return [
+    [
+      'urls/stub',
+      async () => {
+        const log = [];
+        const urls = [...names.map((n) => `stub://range/${n}`), ...names.map((n) => `stub://full/${n}`), 'stub://missing/png-rgb', 'stub://stall/png-rgb'];
+        const sizes = await lib.imageSizesFromUrls(urls, { fetch: stubFetch(files, log), concurrency: 1, timeoutMs: 100 });
+        return { sizes: describeSizes(sizes), requests: log };
+      },
+    ],
+  ];
+}
+
 const toHex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
 const sha256 = async (text) => toHex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
 
@@ -382,7 +472,7 @@ const sha256 = async (text) => toHex(await crypto.subtle.digest('SHA-256', new T
  * Returns `{ hash, cases: { [name]: hash }, count }`; with `{ full: true }` also each case's JSON.
  */
 export async function conformance(lib, extras = {}) {
-  const cases = [...planningCases(lib), ...datasetCases(lib), ...imagingCases(lib, extras.imaging)];
+  const cases = [...planningCases(lib), ...datasetCases(lib), ...imagingCases(lib, extras.imaging), ...urlCases(lib)];
   const hashes = {};
   const full = {};
   for (const [name, run] of cases) {

@@ -388,7 +388,8 @@ export async function openRuntime(runtime, consumer, payloadPath) {
     case 'deno': {
       const env = { DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1', DENO_DIR: join(consumer.root, 'deno-dir') };
       return {
-        run: (args) => runProcess(runtime, denoBinary(), ['run', '--no-lock', '--allow-read', '--allow-env', cliEntry(consumer, args)], cwd, env),
+        // --allow-net to loopback only: the URL-size payload reads from a local server.
+        run: (args) => runProcess(runtime, denoBinary(), ['run', '--no-lock', '--allow-read', '--allow-env', '--allow-net=127.0.0.1', cliEntry(consumer, args)], cwd, env),
         dispose() {},
       };
     }

@@ -6,18 +6,23 @@
 //! file). When a header lies further in (a JPEG with a large EXIF block), the planner asks the
 //! caller for a longer prefix through `more`, pass by pass, without returning.
 
-use crate::carry::{hold_partial, CarryOptions};
+use crate::carry::{hold_partial, CarryOptions, CARRY_OPTIONS};
 use crate::error::{PlanError, Reject};
 use crate::header::{read_header, HeaderError, HeaderInfo};
 use crate::plan::{plan_batches, PlanOptions, Planned};
-use crate::ranks::{deal, DealContext, Dealt, RankOptions};
+use crate::options::{OptionMap, OptionReader, MAX_SAFE_INTEGER};
+use crate::ranks::{deal, DealContext, Dealt, RankOptions, RANK_OPTIONS};
 use crate::samples::Samples;
+use crate::shuffle::{permutation, Purpose, Shuffle, ShuffleSpec, SHUFFLE_OPTIONS};
 
 /// Bytes of each file read for its header, pass by pass. Almost every size lies in the first
-/// 2 KiB (PNG, GIF, BMP, WebP: under 32 bytes; JPEG: after its tables); a JPEG with large
-/// metadata first (EXIF thumbnail, ICC profile) needs the second pass; only beyond that the whole
-/// file (`usize::MAX`). The only ladder of the library: the TS package and the CLI read it here.
-pub const HEADER_PREFIX_PASSES: [usize; 3] = [2 * 1024, 256 * 1024, usize::MAX];
+/// 2 KiB (PNG, GIF, BMP, WebP: under 32 bytes; JPEG: after its tables); a JPEG with metadata
+/// first (EXIF with its thumbnail, an ICC profile: typically 3 to 60 KiB) needs the second pass;
+/// a few (large ICC profiles, Photoshop blocks) the third; only beyond that the whole file
+/// (`usize::MAX`). The 64 KiB rung matters for URLs, where every byte asked for crosses the network
+/// (bench/url-sizes.mjs: 60 KiB per image with a 256 KiB second rung, under 20 KiB with this one).
+/// The only ladder of the library: the TS package, the URL and file readers and the CLI read it here.
+pub const HEADER_PREFIX_PASSES: [usize; 4] = [2 * 1024, 64 * 1024, 256 * 1024, usize::MAX];
 
 /// Encoded images laid end to end: image `k` is `bytes[offsets[k]..offsets[k + 1]]`, a prefix of
 /// a file `lengths[k]` bytes long.
@@ -54,15 +59,48 @@ pub fn read_headers(images: EncodedPrefixes<'_>, more: MoreBytes<'_>) -> Vec<Res
             let length = images.lengths[k];
             let first = images.prefix(k);
             let mut result = read_header(first, first.len() as f64 >= length);
-            for &limit in &HEADER_PREFIX_PASSES[1..] {
-                if !matches!(result, Err(HeaderError::NeedMore { .. })) {
-                    break;
-                }
+            let mut have = first.len();
+            while matches!(result, Err(HeaderError::NeedMore { .. })) {
+                let Some(limit) = next_prefix(have) else { break };
                 let Some(bytes) = more(k, limit) else { break };
                 // Fewer bytes than asked for: the file ended there.
                 result = read_header(&bytes, bytes.len() as f64 >= length || bytes.len() < limit);
+                have = bytes.len().max(have + 1);
             }
             result
+        })
+        .collect()
+}
+
+/// The prefix to ask for once the first `have` bytes (the first pass, or a later one) did not
+/// hold a header: the next pass of [`HEADER_PREFIX_PASSES`] beyond `have` (`usize::MAX`: the whole
+/// file).
+pub fn next_prefix(have: usize) -> Option<usize> {
+    HEADER_PREFIX_PASSES[1..].iter().copied().find(|&limit| limit > have)
+}
+
+/// One pass of header reading for callers that cannot be called back (reading is asynchronous:
+/// URLs through `fetch`): each image's header, or the longer prefix it needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HeaderPass {
+    Read(Result<HeaderInfo, HeaderError>),
+    /// Ask again with the first `limit` bytes (`usize::MAX`: the whole file).
+    More(usize),
+}
+
+/// Reads every image's header from the bytes given, the same ladder as [`read_headers`], but
+/// instead of calling back reports the prefix each image still needs. A prefix shorter than its
+/// image's length that still cuts the header asks for the next pass; a whole file never does.
+pub fn read_header_pass(images: EncodedPrefixes<'_>) -> Vec<HeaderPass> {
+    (0..images.len())
+        .map(|k| {
+            let bytes = images.prefix(k);
+            let complete = bytes.len() as f64 >= images.lengths[k];
+            let result = read_header(bytes, complete);
+            match (&result, next_prefix(bytes.len())) {
+                (Err(HeaderError::NeedMore { .. }), Some(limit)) if !complete => HeaderPass::More(limit),
+                _ => HeaderPass::Read(result),
+            }
         })
         .collect()
 }
@@ -72,6 +110,38 @@ pub fn read_headers(images: EncodedPrefixes<'_>, more: MoreBytes<'_>) -> Vec<Res
 pub struct BufferOptions {
     pub ranks: Option<RankOptions>,
     pub carry: Option<CarryOptions>,
+    /// This call's shuffle options, over the batcher's (`PlanOptions::shuffle`).
+    pub shuffle: ShuffleSpec,
+    /// Which buffer of a stream this is (0 for one-shot plans): each buffer's steps get their own
+    /// permutation.
+    pub buffer_index: u64,
+}
+
+/// Names a buffer request takes beside rank, carry-over and shuffle options.
+pub const BUFFER_OPTIONS: &[&str] = &["bufferIndex"];
+
+impl BufferOptions {
+    /// Reads one buffer's request: rank options, `carry`/`maxCarry`, the shuffle options and
+    /// `bufferIndex`.
+    pub fn parse(entries: &OptionMap) -> Result<Self, PlanError> {
+        let reader = OptionReader::new(
+            entries,
+            &[RANK_OPTIONS, CARRY_OPTIONS, BUFFER_OPTIONS, SHUFFLE_OPTIONS],
+            "of a buffer",
+        )?;
+        let carry = match reader.boolean("carry")? {
+            Some(true) => Some(CarryOptions::read(&reader)?),
+            _ => None,
+        };
+        Ok(BufferOptions {
+            ranks: Some(RankOptions::read(&reader)?),
+            carry,
+            shuffle: ShuffleSpec::read(&reader)?,
+            buffer_index: reader
+                .integer("bufferIndex", 0.0, MAX_SAFE_INTEGER)?
+                .map_or(0, |b| b as u64),
+        })
+    }
 }
 
 /// A buffer's samples: sizes known to the binding, plus encoded images whose headers are read
@@ -114,6 +184,7 @@ pub fn plan_buffer(
             ));
         }
     }
+    let shuffle = buffer_options.shuffle.over(options.shuffle).resolve()?;
     // Only encoded images need their sizes filled in (a copy); sized samples are planned as given.
     let resolved;
     let (widths, heights, known): (&[f64], &[f64], &[Reject]) = if samples.encoded.is_empty() {
@@ -137,7 +208,13 @@ pub fn plan_buffer(
             known,
         },
     )?;
-    Ok(carry_and_deal(options, buffer_options, samples.pinned, planned))
+    let mut plan = carry_and_deal(options, buffer_options, samples.pinned, planned);
+    if let Some(shuffle) = shuffle {
+        let steps = plan.dealt.step_count();
+        let order = permutation(shuffle.key(Purpose::Steps(buffer_options.buffer_index)), steps);
+        plan.dealt.reorder_steps(&order);
+    }
+    Ok(plan)
 }
 
 /// Widths and heights with the encoded images' headers filled in (image `k` at index
@@ -232,7 +309,18 @@ fn carry_and_deal(
 
 /// `batchStream`'s own options (beside `batcher`, or `strategy` with that strategy's options,
 /// and the JS-only `onReject` and `signal`, which the binding keeps).
-pub const STREAM_OPTIONS: &[&str] = &["bufferSize", "carry", "maxCarry", "worldSize", "rank", "leftover"];
+pub const STREAM_OPTIONS: &[&str] = &[
+    "bufferSize",
+    "carry",
+    "maxCarry",
+    "worldSize",
+    "rank",
+    "leftover",
+    "shuffle",
+    "shuffleSeed",
+    "epoch",
+    "shuffleBuffer",
+];
 
 /// `batchStream`'s options, with their defaults.
 #[derive(Debug, Clone, PartialEq)]
@@ -243,6 +331,10 @@ pub struct StreamOptions {
     /// (default half a buffer).
     pub carry: Option<CarryOptions>,
     pub ranks: RankOptions,
+    /// The stream's shuffle (its own options over its batcher's), if on.
+    pub shuffle: Option<Shuffle>,
+    /// Samples held in the shuffle buffer before planning (0: none, the default).
+    pub shuffle_buffer: usize,
 }
 
 pub const DEFAULT_BUFFER_SIZE: usize = 1024;
@@ -250,16 +342,12 @@ const MAX_BUFFER_SIZE: f64 = 16_777_216.0;
 
 impl StreamOptions {
     /// Reads the stream's options; `others` are further names accepted and left to the caller
-    /// (a strategy's options when the stream makes its batcher).
-    /// `batch_size` is the planner's (rank steps and carry-over are counted in batches).
-    pub fn parse(entries: &crate::options::OptionMap, others: &[&str], batch_size: usize) -> Result<Self, PlanError> {
-        // With `strategy`, the binding lists every other name in `others`: an unknown name can
-        // only come beside a `batcher`, whose options are its own.
-        let options = crate::options::OptionReader::new(
-            entries,
-            &[STREAM_OPTIONS, others],
-            "of batchStream beside `batcher` (set it on the batcher)",
-        )?;
+    /// (a strategy's options when the stream makes its batcher). `planner` is the batcher's
+    /// options: its batch size (rank steps and carry-over are counted in batches) and its shuffle,
+    /// under the stream's own.
+    pub fn parse(entries: &OptionMap, others: &[&str], planner: &PlanOptions) -> Result<Self, PlanError> {
+        let batch_size = planner.batch_size.unwrap_or(1);
+        let options = OptionReader::new(entries, &[STREAM_OPTIONS, others], "of batchStream beside `batcher` (set it on the batcher)")?;
         let buffer_size = options
             .integer("bufferSize", 1.0, MAX_BUFFER_SIZE)?
             .map_or(DEFAULT_BUFFER_SIZE, |b| b as usize);
@@ -293,10 +381,19 @@ impl StreamOptions {
         let carry = carry.map(|c| CarryOptions {
             max_samples: c.max_samples.min(room),
         });
+        let shuffle = ShuffleSpec::read(&options)?.over(planner.shuffle).resolve()?;
+        let shuffle_buffer = options
+            .integer("shuffleBuffer", 0.0, MAX_BUFFER_SIZE)?
+            .map_or(0, |n| n as usize);
+        if shuffle_buffer > 0 && shuffle.is_none() {
+            return Err(PlanError::option("shuffleBuffer", "applies only with `shuffle: true`"));
+        }
         Ok(StreamOptions {
             buffer_size,
             carry,
             ranks,
+            shuffle,
+            shuffle_buffer,
         })
     }
 }
@@ -344,5 +441,97 @@ mod tests {
         // Without more bytes, the prefix stays a prefix.
         let r = read_headers(images, &mut |_, _| None);
         assert_eq!(r[1], Err(HeaderError::NeedMore { format: ImageFormat::Bmp }));
+    }
+
+    fn shuffled_plan(n: usize, world_size: usize, shuffle: Option<(u64, u64)>, buffer_index: u64) -> Dealt {
+        let dims = crate::synthetic::seed_benchmark_sizes(n, 5);
+        let widths: Vec<f64> = dims.iter().map(|&(_, w)| f64::from(w)).collect();
+        let heights: Vec<f64> = dims.iter().map(|&(h, _)| f64::from(h)).collect();
+        let mut entries = OptionMap::new();
+        entries.insert("batchSize".into(), crate::OptionValue::Number(8.0));
+        let options = PlanOptions::parse(crate::StrategyKind::Sorted, &entries).unwrap();
+        let buffer_options = BufferOptions {
+            ranks: Some(RankOptions { world_size, rank: 0, leftover: Default::default() }),
+            carry: None,
+            shuffle: ShuffleSpec {
+                enabled: Some(shuffle.is_some()),
+                seed: shuffle.map(|s| s.0),
+                epoch: shuffle.map(|s| s.1),
+            },
+            buffer_index,
+        };
+        let none = EncodedPrefixes { bytes: &[], offsets: &[0], lengths: &[] };
+        let samples = BufferSamples { widths: &widths, heights: &heights, keys: None, encoded: none, positions: &[], pinned: &[] };
+        plan_buffer(&options, &buffer_options, samples, &mut |_, _| None).unwrap().dealt
+    }
+
+    /// Each step as (its batches' members, sizes, padding), for comparing orders.
+    fn steps(d: &Dealt) -> Vec<Vec<(Vec<u32>, (u32, u32), u32)>> {
+        let w = d.world_size;
+        (0..d.step_count())
+            .map(|s| {
+                (s * w..(s + 1) * w)
+                    .map(|b| (d.order[d.offsets[b] as usize..d.offsets[b + 1] as usize].to_vec(), d.sizes[b], d.padding[b]))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn shuffled_epochs_permute_whole_steps() {
+        for w in [1, 3] {
+            let plain = steps(&shuffled_plan(400, w, None, 0));
+            let e0 = steps(&shuffled_plan(400, w, Some((7, 0)), 0));
+            let e1 = steps(&shuffled_plan(400, w, Some((7, 1)), 0));
+            assert_eq!(e0, steps(&shuffled_plan(400, w, Some((7, 0)), 0)), "deterministic");
+            assert_ne!(e0, e1, "epochs differ");
+            assert_ne!(e0, plain, "shuffled");
+            assert_ne!(e0, steps(&shuffled_plan(400, w, Some((7, 0)), 1)), "buffers differ");
+            // The same steps (same batches, sizes, rank order inside a step), in another order.
+            for shuffled in [&e0, &e1] {
+                let (mut a, mut b) = (plain.clone(), (*shuffled).clone());
+                a.sort();
+                b.sort();
+                assert_eq!(a, b);
+                // Every rank sees one size per step.
+                assert!(shuffled.iter().all(|step| step.iter().all(|batch| batch.1 == step[0].1)));
+            }
+        }
+    }
+
+    #[test]
+    fn a_call_overrides_the_batchers_shuffle() {
+        let mut entries = OptionMap::new();
+        entries.insert("batchSize".into(), crate::OptionValue::Number(8.0));
+        entries.insert("shuffle".into(), crate::OptionValue::Bool(true));
+        entries.insert("shuffleSeed".into(), crate::OptionValue::Number(3.0));
+        let options = PlanOptions::parse(crate::StrategyKind::Simple, &entries).unwrap();
+        let mut call = OptionMap::new();
+        call.insert("epoch".into(), crate::OptionValue::Number(2.0));
+        let buffer = BufferOptions::parse(&call).unwrap();
+        assert_eq!(buffer.shuffle.over(options.shuffle).resolve().unwrap(), Some(Shuffle { seed: 3, epoch: 2 }));
+        call.insert("shuffle".into(), crate::OptionValue::Bool(false));
+        assert_eq!(BufferOptions::parse(&call).unwrap().shuffle.over(options.shuffle).resolve().unwrap(), None);
+        entries.remove("shuffle");
+        assert!(PlanOptions::parse(crate::StrategyKind::Simple, &entries).is_err());
+    }
+
+    #[test]
+    fn header_passes_report_the_prefix_they_need() {
+        let b = bmp(30, 40);
+        let offsets = [0u32, 12];
+        let lengths = [b.len() as f64];
+        let cut = EncodedPrefixes { bytes: &b[..12], offsets: &offsets, lengths: &lengths };
+        assert_eq!(read_header_pass(cut), vec![HeaderPass::More(HEADER_PREFIX_PASSES[1])]);
+        // The whole file, cut: no more to ask for.
+        let whole = [12.0];
+        let ended = EncodedPrefixes { lengths: &whole, ..cut };
+        assert!(matches!(read_header_pass(ended)[0], HeaderPass::Read(Err(_))));
+        let full_offsets = [0u32, b.len() as u32];
+        let full = EncodedPrefixes { bytes: &b, offsets: &full_offsets, lengths: &lengths };
+        assert!(matches!(&read_header_pass(full)[0], HeaderPass::Read(Ok(info)) if info.width == 30));
+        assert_eq!(next_prefix(HEADER_PREFIX_PASSES[1]), Some(HEADER_PREFIX_PASSES[2]));
+        assert_eq!(next_prefix(HEADER_PREFIX_PASSES[2]), Some(usize::MAX));
+        assert_eq!(next_prefix(usize::MAX), None);
     }
 }

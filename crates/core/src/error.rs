@@ -26,6 +26,10 @@ pub enum ErrorCode {
     InvalidImage,
     /// An image above the pixel limit (decompression-bomb guard), refused before decoding.
     ImageTooLarge,
+    /// A file or URL that could not be read (no such file, HTTP error status, network failure).
+    ReadFailed,
+    /// A URL whose bytes did not arrive within `timeoutMs`.
+    Timeout,
 }
 
 impl ErrorCode {
@@ -40,10 +44,12 @@ impl ErrorCode {
             ErrorCode::UnsupportedImage => "UNSUPPORTED_IMAGE",
             ErrorCode::InvalidImage => "INVALID_IMAGE",
             ErrorCode::ImageTooLarge => "IMAGE_TOO_LARGE",
+            ErrorCode::ReadFailed => "READ_FAILED",
+            ErrorCode::Timeout => "TIMEOUT",
         }
     }
 
-    pub const ALL: [ErrorCode; 9] = [
+    pub const ALL: [ErrorCode; 11] = [
         ErrorCode::InvalidOption,
         ErrorCode::InvalidDimensions,
         ErrorCode::InvalidKey,
@@ -53,6 +59,8 @@ impl ErrorCode {
         ErrorCode::UnsupportedImage,
         ErrorCode::InvalidImage,
         ErrorCode::ImageTooLarge,
+        ErrorCode::ReadFailed,
+        ErrorCode::Timeout,
     ];
 }
 

@@ -6,13 +6,15 @@ use crate::max_shapes::limit_shapes;
 use crate::options::{OptionMap, OptionReader, MAX_COUNT};
 use crate::samples::{Checked, Samples};
 use crate::shape::Shape;
+use crate::shuffle::{ShuffleSpec, SHUFFLE_OPTIONS};
 use crate::sizing::{resize_size, Sizing, SizingScratch, SIZING_OPTIONS};
 use crate::strategy::{GroupInput, Strategy, StrategyKind};
 use crate::tokens::{
     check_multiple_of_patch, read_patch_size, typical_batch_size, TokenBudget, TokenCutter,
 };
 
-/// Options every strategy takes, beside its own (`StrategyKind::own_options`).
+/// Options every strategy takes, beside its own (`StrategyKind::own_options`), the sizing options
+/// and the shuffle options (`shuffle`, `shuffleSeed`, `epoch`: see [`crate::shuffle`]).
 pub const COMMON_OPTIONS: &[&str] = &["batchSize", "maxTokens", "patchSize", "maxShapes", "skipInvalid"];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +28,8 @@ pub struct PlanOptions {
     pub sizing: Sizing,
     /// Invalid samples become rejects instead of an error.
     pub skip_invalid: bool,
+    /// The batcher's shuffle options (one call may override them: [`crate::buffer::BufferOptions`]).
+    pub shuffle: ShuffleSpec,
 }
 
 impl PlanOptions {
@@ -34,7 +38,7 @@ impl PlanOptions {
     pub fn parse(kind: StrategyKind, entries: &OptionMap) -> Result<Self, PlanError> {
         let options = OptionReader::new(
             entries,
-            &[COMMON_OPTIONS, SIZING_OPTIONS, kind.own_options()],
+            &[COMMON_OPTIONS, SIZING_OPTIONS, SHUFFLE_OPTIONS, kind.own_options()],
             "of this strategy",
         )?;
         let batch_size = options
@@ -51,6 +55,8 @@ impl PlanOptions {
         let patch = read_patch_size(&options)?;
         let sizing = Sizing::read(&options, kind.default_sizing(), patch.unwrap_or(1))?;
         check_multiple_of_patch(sizing.multiple_of, patch)?;
+        let shuffle = ShuffleSpec::read(&options)?;
+        shuffle.resolve()?;
         Ok(PlanOptions {
             batch_size,
             tokens,
@@ -60,6 +66,7 @@ impl PlanOptions {
             strategy: kind.read_options(&options)?,
             sizing,
             skip_invalid: options.boolean("skipInvalid")?.unwrap_or(false),
+            shuffle,
         })
     }
 

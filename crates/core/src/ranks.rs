@@ -106,6 +106,41 @@ pub struct Dealt {
     pub empty: usize,
 }
 
+impl Dealt {
+    /// Steps of `world_size` batches each.
+    pub fn step_count(&self) -> usize {
+        self.sizes.len() / self.world_size.max(1)
+    }
+
+    /// Puts step `order[s]` at position `s`: whole steps move (each keeps its batches, their ranks,
+    /// sizes and padding), so every rank still sees one size per step.
+    pub fn reorder_steps(&mut self, order: &[u32]) {
+        let w = self.world_size.max(1);
+        debug_assert_eq!(order.len(), self.step_count());
+        let mut moved = Dealt {
+            world_size: self.world_size,
+            order: Vec::with_capacity(self.order.len()),
+            offsets: Vec::with_capacity(self.offsets.len()),
+            sizes: Vec::with_capacity(self.sizes.len()),
+            padding: Vec::with_capacity(self.padding.len()),
+            held: std::mem::take(&mut self.held),
+            dropped: std::mem::take(&mut self.dropped),
+            empty: self.empty,
+        };
+        moved.offsets.push(0);
+        for &step in order {
+            for b in step as usize * w..(step as usize + 1) * w {
+                let (a, z) = (self.offsets[b] as usize, self.offsets[b + 1] as usize);
+                moved.order.extend_from_slice(&self.order[a..z]);
+                moved.offsets.push(moved.order.len() as u32);
+                moved.sizes.push(self.sizes[b]);
+                moved.padding.push(self.padding[b]);
+            }
+        }
+        *self = moved;
+    }
+}
+
 /// What `deal` needs besides the batches.
 pub struct DealContext<'a> {
     pub shapes: &'a [Shape],

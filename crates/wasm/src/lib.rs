@@ -4,9 +4,11 @@
 
 use js_sys::{Array, Float64Array, Function, Object, Reflect, Uint32Array, Uint8Array};
 use mm_batcher_core::buffer::{
-    self, BufferOptions, BufferSamples, EncodedPrefixes, StreamOptions, HEADER_PREFIX_PASSES,
-    STREAM_OPTIONS,
+    self, BufferOptions, BufferSamples, EncodedPrefixes, HeaderPass, StreamOptions,
+    HEADER_PREFIX_PASSES, STREAM_OPTIONS,
 };
+use mm_batcher_core::shuffle::{self, Purpose, Shuffle, SHUFFLE_OPTIONS};
+use mm_batcher_core::sources::{SourceKind, SourceOptions};
 use mm_batcher_core::carry::CarryOptions;
 use mm_batcher_core::metrics::{read_resize_sizes, EvaluateOptions};
 use mm_batcher_core::normalize::NORMALIZE_PRESETS;
@@ -132,6 +134,73 @@ pub fn read_image_sizes(prefixes: &[u8], offsets: &[u32], lengths: &[f64], more:
     out.into()
 }
 
+/// One pass of header reading without calling back (for asynchronous readers: URLs). Returns
+/// `{ widths, heights, codes, messages, more }`: where `more[k]` is above 0, image `k`'s header lies
+/// beyond the bytes given: read its first `more[k]` bytes (`Infinity`: all of it) and ask again.
+/// The ladder is the one `planBuffer` climbs.
+#[wasm_bindgen(js_name = readHeaderPass)]
+pub fn read_header_pass(prefixes: &[u8], offsets: &[u32], lengths: &[f64]) -> JsValue {
+    let images = EncodedPrefixes { bytes: prefixes, offsets, lengths };
+    let passes = buffer::read_header_pass(images);
+    let n = passes.len();
+    let (mut widths, mut heights, mut more) = (vec![f64::NAN; n], vec![f64::NAN; n], vec![0.0; n]);
+    let (codes, messages) = (Array::new(), Array::new());
+    for (k, pass) in passes.iter().enumerate() {
+        let (code, message) = match pass {
+            HeaderPass::More(limit) => {
+                more[k] = if *limit == usize::MAX { f64::INFINITY } else { *limit as f64 };
+                (JsValue::UNDEFINED, JsValue::UNDEFINED)
+            }
+            HeaderPass::Read(Ok(info)) => {
+                widths[k] = f64::from(info.width);
+                heights[k] = f64::from(info.height);
+                (JsValue::UNDEFINED, JsValue::UNDEFINED)
+            }
+            HeaderPass::Read(Err(e)) => (e.code().as_str().into(), e.to_string().into()),
+        };
+        codes.push(&code);
+        messages.push(&message);
+    }
+    let out = Object::new();
+    set(&out, "widths", &Float64Array::from(widths.as_slice()));
+    set(&out, "heights", &Float64Array::from(heights.as_slice()));
+    set(&out, "codes", &codes);
+    set(&out, "messages", &messages);
+    set(&out, "more", &Float64Array::from(more.as_slice()));
+    out.into()
+}
+
+/// Options of `imageSizesFromFiles` (`kind` "files") or `imageSizesFromUrls` ("urls"), read with
+/// their defaults: `{ concurrency, timeoutMs? }` (JS-only `signal` and `fetch` are dropped by
+/// the caller before this).
+#[wasm_bindgen(js_name = sourceOptions)]
+pub fn source_options(kind: &str, options: JsValue) -> Result<JsValue, JsValue> {
+    let kind = if kind == "files" { SourceKind::Files } else { SourceKind::Urls };
+    let parsed = SourceOptions::parse(kind, &option_map(options)?).map_err(to_js_error)?;
+    let out = Object::new();
+    set(&out, "concurrency", &(parsed.concurrency as f64).into());
+    if let Some(t) = parsed.timeout_ms {
+        set(&out, "timeoutMs", &t.into());
+    }
+    Ok(out.into())
+}
+
+/// The stream's shuffle buffer: draws `start .. start + count` (each in `0..bound`) of the
+/// sequence of `(shuffleSeed, epoch)` (see `crates/core/src/shuffle.rs`).
+#[wasm_bindgen(js_name = shuffleDraws)]
+pub fn shuffle_draws(seed: f64, epoch: f64, start: f64, count: u32, bound: u32) -> Vec<u32> {
+    let s = Shuffle { seed: seed as u64, epoch: epoch as u64 };
+    shuffle::draws(s.key(Purpose::Reservoir), start as u64, count as usize, u64::from(bound))
+}
+
+/// The order the stream's shuffle buffer is emptied in when the source ends: a permutation of
+/// `0..n` from `(shuffleSeed, epoch)`.
+#[wasm_bindgen(js_name = shuffleDrain)]
+pub fn shuffle_drain(seed: f64, epoch: f64, n: u32) -> Vec<u32> {
+    let s = Shuffle { seed: seed as u64, epoch: epoch as u64 };
+    shuffle::permutation(s.key(Purpose::Drain), n as usize)
+}
+
 /// Checks a strategy's options without planning, so constructors can fail early. Returns the
 /// plan's batch size (`batchSize`, or 1 with only a token budget).
 #[wasm_bindgen(js_name = checkOptions)]
@@ -146,12 +215,14 @@ pub fn check_rank_options(rank_options: JsValue) -> Result<(), JsValue> {
 }
 
 /// `batchStream`'s options read with their defaults: `{ bufferSize, carry, maxCarry, worldSize,
-/// rank, leftover }`. `others` are names left to the caller (its strategy's options).
+/// rank, leftover, shuffle, shuffleSeed, epoch, shuffleBuffer }` (the shuffle: the stream's own
+/// options over its batcher's, `strategy` with `batcherOptions`). `others` are names left to the
+/// caller (its strategy's options).
 #[wasm_bindgen(js_name = streamOptions)]
-pub fn stream_options(options: JsValue, others: Vec<String>, batch_size: u32) -> Result<JsValue, JsValue> {
+pub fn stream_options(options: JsValue, others: Vec<String>, strategy: &str, batcher_options: JsValue) -> Result<JsValue, JsValue> {
     let others: Vec<&str> = others.iter().map(String::as_str).collect();
-    let parsed = StreamOptions::parse(&option_map(options)?, &others, batch_size as usize)
-        .map_err(to_js_error)?;
+    let planner = parse_options(strategy, batcher_options)?;
+    let parsed = StreamOptions::parse(&option_map(options)?, &others, &planner).map_err(to_js_error)?;
     let out = Object::new();
     set(&out, "bufferSize", &(parsed.buffer_size as f64).into());
     set(&out, "carry", &parsed.carry.is_some().into());
@@ -161,6 +232,11 @@ pub fn stream_options(options: JsValue, others: Vec<String>, batch_size: u32) ->
     set(&out, "rank", &(parsed.ranks.rank as f64).into());
     let leftover = format!("{:?}", parsed.ranks.leftover).to_lowercase();
     set(&out, "leftover", &leftover.into());
+    set(&out, "shuffle", &parsed.shuffle.is_some().into());
+    let (seed, epoch) = parsed.shuffle.map_or((0, 0), |s| (s.seed, s.epoch));
+    set(&out, "shuffleSeed", &(seed as f64).into());
+    set(&out, "epoch", &(epoch as f64).into());
+    set(&out, "shuffleBuffer", &(parsed.shuffle_buffer as f64).into());
     Ok(out.into())
 }
 
@@ -182,7 +258,7 @@ pub fn registry() -> JsValue {
         .collect();
     let out = Object::new();
     set(&out, "strategies", &strategies);
-    let common: Vec<&str> = COMMON_OPTIONS.iter().chain(SIZING_OPTIONS).copied().collect();
+    let common: Vec<&str> = COMMON_OPTIONS.iter().chain(SIZING_OPTIONS).chain(SHUFFLE_OPTIONS).copied().collect();
     set(&out, "commonOptions", &strings(&common));
     set(&out, "streamOptions", &strings(STREAM_OPTIONS));
     let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
@@ -306,22 +382,7 @@ fn read_buffer_options(value: JsValue) -> Result<BufferOptions, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(BufferOptions::default());
     }
-    let entries = option_map(value)?;
-    let reader = mm_batcher_core::OptionReader::new(
-        &entries,
-        &[mm_batcher_core::ranks::RANK_OPTIONS, mm_batcher_core::carry::CARRY_OPTIONS],
-        "of a buffer",
-    )
-    .map_err(to_js_error)?;
-    let ranks = RankOptions::read(&reader).map_err(to_js_error)?;
-    let carry = match reader.boolean("carry").map_err(to_js_error)? {
-        Some(true) => Some(CarryOptions::read(&reader).map_err(to_js_error)?),
-        _ => None,
-    };
-    Ok(BufferOptions {
-        ranks: Some(ranks),
-        carry,
-    })
+    BufferOptions::parse(&option_map(value)?).map_err(to_js_error)
 }
 
 /// Options as a JS plain object, read into names and values (checked by the core's parsers).

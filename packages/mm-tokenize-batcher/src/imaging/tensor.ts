@@ -269,12 +269,57 @@ export function toTensor(batch: TensorBatchInput, options: TensorOptions = {}): 
 /**
  * Tensors for many batches, one at a time: each batch is decoded and resized only when the
  * iterator reaches it, so memory stays bounded by one batch whatever the buffer size.
+ *
+ * Takes an `Iterable` (an array of batches: returns a `Generator`) or an `AsyncIterable` /
+ * `ReadableStream` (`batchStream(...)`: returns an `AsyncGenerator`, to use with `for await`).
+ * Each tensor is made (synchronously, on this thread) when the consumer asks for it, and the
+ * next batch is pulled from the source only then: backpressure reaches the source.
  */
-export function* batchTensors(batches: Iterable<TensorBatchInput>, options: TensorOptions = {}): Generator<BatchTensor, void, undefined> {
-  if (typeof (batches as Iterable<TensorBatchInput> | null | undefined)?.[Symbol.iterator] !== 'function') {
-    throw new BatcherError('INVALID_INPUT', 'batchTensors takes an iterable of batches (each an object with an `images` array and `resizeSize`)');
-  }
+export function batchTensors(batches: Iterable<TensorBatchInput>, options?: TensorOptions): Generator<BatchTensor, void, undefined>;
+export function batchTensors(batches: AsyncIterable<TensorBatchInput> | ReadableStream<TensorBatchInput>, options?: TensorOptions): AsyncGenerator<BatchTensor, void, undefined>;
+export function batchTensors(
+  batches: Iterable<TensorBatchInput> | AsyncIterable<TensorBatchInput> | ReadableStream<TensorBatchInput>,
+  options?: TensorOptions,
+): Generator<BatchTensor, void, undefined> | AsyncGenerator<BatchTensor, void, undefined>;
+export function batchTensors(
+  batches: Iterable<TensorBatchInput> | AsyncIterable<TensorBatchInput> | ReadableStream<TensorBatchInput>,
+  options: TensorOptions = {},
+): Generator<BatchTensor, void, undefined> | AsyncGenerator<BatchTensor, void, undefined> {
+  const source = batches as Partial<Iterable<TensorBatchInput> & AsyncIterable<TensorBatchInput> & ReadableStream<TensorBatchInput>> | null;
+  if (typeof source?.[Symbol.iterator] === 'function') return tensorsOf(source as Iterable<TensorBatchInput>, options);
+  if (typeof source?.[Symbol.asyncIterator] === 'function') return tensorsOfAsync(source as AsyncIterable<TensorBatchInput>, options);
+  if (typeof source?.getReader === 'function') return tensorsOfStream(source as ReadableStream<TensorBatchInput>, options);
+  throw new BatcherError(
+    'INVALID_INPUT',
+    `batchTensors takes batches: an Iterable (an array), an AsyncIterable (batchStream) or a ReadableStream, got ${batches === null ? 'null' : typeof batches}`,
+  );
+}
+
+function* tensorsOf(batches: Iterable<TensorBatchInput>, options: TensorOptions): Generator<BatchTensor, void, undefined> {
   for (const batch of batches) yield toTensor(batch, options);
+}
+
+async function* tensorsOfAsync(batches: AsyncIterable<TensorBatchInput>, options: TensorOptions): AsyncGenerator<BatchTensor, void, undefined> {
+  for await (const batch of batches) yield toTensor(batch, options);
+}
+
+async function* tensorsOfStream(stream: ReadableStream<TensorBatchInput>, options: TensorOptions): AsyncGenerator<BatchTensor, void, undefined> {
+  const reader = stream.getReader();
+  let done = false;
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) {
+        done = true;
+        return;
+      }
+      yield toTensor(next.value, options);
+    }
+  } finally {
+    // Stopped early: cancel the stream (which stops its source).
+    if (!done) await reader.cancel();
+    reader.releaseLock();
+  }
 }
 
 /**

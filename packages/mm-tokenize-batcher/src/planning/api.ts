@@ -8,6 +8,8 @@ export {
   type Batch,
   type Batches,
   type BatcherOptions,
+  type ShuffleOptions,
+  type TextOf,
   type SortedBatcherOptions,
   type ClusteredBatcherOptions,
   type BalancedBatcherOptions,
@@ -36,3 +38,11 @@ export {
 export { batchForRank, type RankOptions, type RankBatch, type RankBatches, type Leftover } from './ranks.js';
 export { presets, presetNames, preset, presetOptions, smartResize, type Preset, type PresetName, type SmartResizeOptions } from './presets.js';
 export { imageSizes, readHeaderSizes, headerPrefixBytes, type SizeResult as ImageSizeResult } from './image-sizes.js';
+export {
+  imageSizesFromUrls,
+  type UrlSizesOptions,
+  type UrlSize,
+  type UrlReject,
+  type UrlSizes,
+  type FetchLike,
+} from '../sources/urls.js';

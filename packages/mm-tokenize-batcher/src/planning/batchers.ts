@@ -2,15 +2,33 @@ import { BatcherError, callWasm, type Reject } from '../shared/errors.js';
 import { bufferSizes, callWasmOnBuffer, withAdapterProblems, type ImageLike } from './image-sizes.js';
 import { wasm } from './wasm.js';
 
-/** One element of a buffer: an image, optional text, and any other fields (carried through). */
+/**
+ * One element of a buffer: an image, optional text, and any other fields (carried through). Your
+ * own sample types fit as they are, interfaces included (no index signature needed):
+ * `interface Row { image: Uint8Array; caption: string }` is a `Sample`.
+ */
 export interface Sample {
   image: ImageLike;
   text?: string;
-  [field: string]: unknown;
+}
+
+/**
+ * Shuffled epochs (README, "Shuffled epochs"): the order of the plan's steps (one batch each with
+ * one rank) is a seeded permutation, different per epoch and the same in every runtime. Which
+ * samples share a batch does not change. Accepted by every batcher, by one `batch` call (over the
+ * batcher's), by `batchForRank` and by `batchStream`.
+ */
+export interface ShuffleOptions {
+  /** Permute the batch order. Default false; `false` in one call turns off a batcher's shuffle. */
+  shuffle?: boolean;
+  /** Seed of the permutation; whole number from 0 to 2^53 - 1. Default 0. Needs `shuffle: true`. */
+  shuffleSeed?: number;
+  /** Epoch number: each epoch gets its own permutation. Whole number >= 0. Default 0. Needs `shuffle: true`. */
+  epoch?: number;
 }
 
 /** Options every strategy takes. */
-export interface BatcherOptions {
+export interface BatcherOptions extends ShuffleOptions {
   /** Most samples in one batch; a whole number >= 1. Required unless `maxTokens` is given. */
   batchSize?: number;
   /**
@@ -71,10 +89,13 @@ export interface BalancedBatcherOptions extends BatcherOptions {
   refinePasses?: number;
 }
 
+/** The `text` field's type of a sample type (`undefined` where it has none). */
+export type TextOf<S> = S extends { text?: infer T } ? T | undefined : undefined;
+
 /** A group of samples that share one `resizeSize`. */
 export interface Batch<S extends Sample = Sample> {
   images: S['image'][];
-  texts: S['text'][];
+  texts: TextOf<S>[];
   samples: S[];
   /** Positions of the samples in the input buffer. */
   indices: number[];
@@ -103,13 +124,15 @@ export interface WasmPlan {
   rejects: Reject[];
 }
 
-/** What one buffer asks for besides the plan: ranks and carry-over (see the README). */
-export interface BufferRequest {
+/** What one buffer asks for besides the plan: ranks, carry-over and shuffle (see the README). */
+export interface BufferRequest extends ShuffleOptions {
   worldSize?: number;
   rank?: number;
   leftover?: string;
   carry?: boolean;
   maxCarry?: number;
+  /** A stream's buffer number: each buffer's steps get their own permutation. */
+  bufferIndex?: number;
 }
 
 /** Shared by every strategy: read sizes, cross into wasm once, shape the result. */
@@ -131,13 +154,17 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
     this.batchSize = callWasm(() => wasm().checkOptions(strategy, this.#wireOptions));
   }
 
-  /** Groups `buffer` into batches of similar shape and sizes each batch. Synchronous; one wasm call. */
-  batch(buffer: readonly S[]): Batches<S> {
-    const plan = this.plan(buffer);
-    const batches: Batch<S>[] = [];
+  /**
+   * Groups `buffer` into batches of similar shape and sizes each batch. Synchronous; one wasm call.
+   * The batches' sample type is the buffer's. `shuffle` (optional) overrides the batcher's shuffle
+   * options for this call, typically `{ epoch }`.
+   */
+  batch<T extends S>(buffer: readonly T[], shuffle?: ShuffleOptions): Batches<T> {
+    const plan = this.plan(buffer, shuffle === undefined ? undefined : shuffleRequest(shuffle));
+    const batches: Batch<T>[] = [];
     for (let b = 0; b + 1 < plan.offsets.length; b++) {
       const indices = Array.from(plan.order.subarray(plan.offsets[b], plan.offsets[b + 1]));
-      batches.push(makeBatch(indices, (i) => buffer[i] as S, [plan.heights[b] as number, plan.widths[b] as number]));
+      batches.push(makeBatch(indices, (i) => buffer[i] as T, [plan.heights[b] as number, plan.widths[b] as number]));
     }
     return Object.assign(batches, { rejects: plan.rejects });
   }
@@ -147,7 +174,7 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
    * as `request` asks (internal: `batchForRank` and `batchStream` build on it). `pinned(i)` marks
    * samples carried once already.
    */
-  plan(buffer: readonly S[], request?: BufferRequest, pinned?: (index: number) => boolean): WasmPlan {
+  plan<T extends S>(buffer: readonly T[], request?: BufferRequest, pinned?: (index: number) => boolean): WasmPlan {
     const sizes = bufferSizes(buffer);
     const keys = this.customKeys(buffer, sizes.problems);
     const pins = pinned ? Uint8Array.from(buffer, (_, i) => (pinned(i) ? 1 : 0)) : undefined;
@@ -171,6 +198,11 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
     );
     plan.rejects = withAdapterProblems(plan.rejects, sizes.problems);
     return plan;
+  }
+
+  /** @internal Options as Rust reads them (the stream merges its shuffle options over these). */
+  planningOptions(): Record<string, unknown> {
+    return { ...this.#wireOptions };
   }
 
   /** Only the sorted strategy with a key function has per-sample keys. */
@@ -227,10 +259,18 @@ export class BalancedBatcher<S extends Sample = Sample> extends Batcher<S, Balan
   }
 }
 
+/** The shuffle options of a call as a buffer request (only these names: Rust refuses others). */
+export function shuffleRequest(options: ShuffleOptions): BufferRequest {
+  if (typeof options !== 'object' || options === null) {
+    throw new BatcherError('INVALID_OPTION', 'option `shuffle` of batch() must be an object such as `{ epoch: 1 }`', { option: 'options' });
+  }
+  return options;
+}
+
 /** A batch of the samples at `indices` (positions in the buffer `sampleAt` reads). */
 export function makeBatch<S extends Sample>(indices: number[], sampleAt: (index: number) => S, resizeSize: [number, number]): Batch<S> {
   const samples = indices.map(sampleAt);
-  return { images: samples.map((s) => s.image), texts: samples.map((s) => s.text), samples, indices, resizeSize };
+  return { images: samples.map((s) => s.image), texts: samples.map((s) => s.text) as TextOf<S>[], samples, indices, resizeSize };
 }
 
 /** Options as Rust reads them: `undefined` entries dropped, a key function named `'custom'`. */

@@ -1,6 +1,6 @@
 // Many ranks, one plan: every rank plans the same buffer and takes its own batches. Planning and
 // dealing happen in Rust in one call (crates/core/src/ranks.rs); this file shapes the result.
-import { makeBatch, type Batch, type Sample, type WasmPlan } from './batchers.js';
+import { makeBatch, type Batch, type Sample, type ShuffleOptions, type WasmPlan } from './batchers.js';
 import { BatcherError, type Reject } from '../shared/errors.js';
 import { isBatcher, type AnyBatcher } from './strategies.js';
 
@@ -15,7 +15,9 @@ export type { AnyBatcher } from './strategies.js';
  */
 export type Leftover = 'split' | 'pad' | 'drop' | 'hold';
 
-export interface RankOptions {
+/** Ranks, plus the shuffle options (over the batcher's): whole steps are permuted, so every rank
+ * still sees one size per step. */
+export interface RankOptions extends ShuffleOptions {
   /** Number of data-parallel ranks, >= 1. */
   worldSize: number;
   /** This rank, in `0 .. worldSize - 1`. */
@@ -68,14 +70,14 @@ export function rankBatches<S extends Sample>(dealt: WasmPlan, rank: number, sam
  * or `'pad'`, which report what they did). Every rank computes it alone from the same buffer and
  * options (same seed): no communication.
  */
-export function batchForRank<S extends Sample>(batcher: AnyBatcher<S>, buffer: readonly S[], options: RankOptions): RankBatches<S> {
+export function batchForRank<T extends S, S extends Sample = Sample>(batcher: AnyBatcher<S>, buffer: readonly T[], options: RankOptions): RankBatches<T> {
   if (typeof options !== 'object' || options === null) {
     throw new BatcherError('INVALID_OPTION', 'rank options must be an object with `worldSize` and `rank`', { option: 'options' });
   }
-  if (!isBatcher(batcher)) throw new BatcherError('INVALID_INPUT', 'batchForRank takes one of the library\'s batchers (SimpleBatcher, SortedBatcher, ...)');
-  const { worldSize, rank, leftover } = options;
-  const dealt = batcher.plan(buffer, { worldSize, rank, leftover });
-  const batches = rankBatches<S>(dealt, rank ?? 0, (i) => buffer[i] as S);
+  if (!isBatcher<S>(batcher)) throw new BatcherError('INVALID_INPUT', 'batchForRank takes one of the library\'s batchers (SimpleBatcher, SortedBatcher, ...)');
+  const { worldSize, rank, leftover, shuffle, shuffleSeed, epoch } = options;
+  const dealt = batcher.plan(buffer, { worldSize, rank, leftover, shuffle, shuffleSeed, epoch });
+  const batches = rankBatches<T>(dealt, rank ?? 0, (i) => buffer[i] as T);
   return Object.assign(batches, {
     rejects: dealt.rejects,
     steps: dealt.offsets.length > 1 ? (dealt.offsets.length - 1) / dealt.worldSize : 0,

@@ -1,7 +1,7 @@
 // Streaming: batches an AsyncIterable or ReadableStream of samples, one buffer at a time.
 // Options are read in Rust; planning, carry-over and rank dealing happen in Rust in one call per
 // buffer; this file only pulls, buffers and hands batches out.
-import { type Batch, type Sample } from './batchers.js';
+import { type Batch, type Sample, type ShuffleOptions } from './batchers.js';
 import { BatcherError, callWasm, type Reject } from '../shared/errors.js';
 import { rankBatches, type Leftover } from './ranks.js';
 import { createBatcher, isBatcher, type AnyBatcher, type StrategyOptionsByName } from './strategies.js';
@@ -14,7 +14,7 @@ export type StrategyOptions<S extends Sample = Sample> = {
   [N in keyof StrategyOptionsByName<S>]: { strategy: N } & StrategyOptionsByName<S>[N];
 }[keyof StrategyOptionsByName<S>];
 
-export interface StreamOptions<S extends Sample = Sample> {
+export interface StreamOptions<S extends Sample = Sample> extends ShuffleOptions {
   /** The batcher that plans each buffer. Or give `strategy` and its options instead. */
   batcher?: AnyBatcher<S>;
   /** Samples planned together; the stream never holds more (default 1024). */
@@ -44,6 +44,15 @@ export interface StreamOptions<S extends Sample = Sample> {
   onReject?: (reject: StreamReject<S>) => void;
   /** Aborting stops reading the source (its `return()` / `cancel()` is called) and rejects with the reason. */
   signal?: AbortSignal;
+  /**
+   * With `shuffle: true`: a shuffle buffer of this many samples between the source and the
+   * planner (as WebDataset's `shuffle(n)`): once it is full, each sample read takes the place of a
+   * randomly drawn one, which goes on to be planned; when the source ends it is emptied in a random
+   * order. Samples then reach buffers out of source order, so batches mix samples from further
+   * apart. The stream holds at most `shuffleBuffer + bufferSize` samples. Default 0 (none: only the
+   * order of each buffer's batches is shuffled).
+   */
+  shuffleBuffer?: number;
 }
 
 /** A batch from the stream: `indices` are positions in the whole stream (0 = first sample read). */
@@ -74,7 +83,7 @@ export interface StreamStats {
   /** Samples left out with `leftover: 'drop'` (all ranks). */
   dropped: number;
   rejects: number;
-  /** Largest number of samples held at once (buffer plus carry). */
+  /** Largest number of samples held at once (shuffle buffer, planning buffer and carry). */
   peakBuffered: number;
 }
 
@@ -92,6 +101,11 @@ interface ResolvedStreamOptions {
   worldSize: number;
   rank: number;
   leftover: Exclude<Leftover, 'hold'>;
+  /** The stream's shuffle: its own options over its batcher's. */
+  shuffle: boolean;
+  shuffleSeed: number;
+  epoch: number;
+  shuffleBuffer: number;
 }
 
 interface Entry<S> {
@@ -110,7 +124,7 @@ interface Pull<S> {
  * settles cannot hold the stream, and whose `stop()` does not wait for a pull still pending (an
  * async generator queues return() behind a pending next()): return() / cancel() is still called.
  */
-function abortable<S>(pull: Pull<S>, signal: AbortSignal | undefined): Pull<S> & { release(): void } {
+function abortable<T>(pull: Pull<T> & { held(): number }, signal: AbortSignal | undefined): Pull<T> & { held(): number; release(): void } {
   let release = () => {};
   const aborted = signal
     ? new Promise<never>((_, reject) => {
@@ -133,6 +147,7 @@ function abortable<S>(pull: Pull<S>, signal: AbortSignal | undefined): Pull<S> &
       const stopping = pull.stop().catch(() => {});
       if (!pending) await stopping;
     },
+    held: () => pull.held(),
     release: () => release(),
   };
 }
@@ -183,6 +198,78 @@ function makeBatcher<S extends Sample>(options: Record<string, unknown>): { batc
   return { batcher, strategyOptions: Object.keys(own) };
 }
 
+/** Draws per crossing into wasm for the shuffle buffer (any block size gives the same draws). */
+const DRAW_BLOCK = 1024;
+
+/**
+ * The stream's shuffle buffer (WebDataset's `shuffle(n)`): holds `size` samples; once full, each
+ * sample read replaces a drawn one, which is handed on; at the end of the source the rest leave in
+ * a drawn order. Every draw comes from Rust (`shuffleDraws`, `shuffleDrain`): the same sequence in
+ * every runtime. An error from the source is kept until the buffer is empty, so every sample read
+ * before it is still planned.
+ */
+class ShuffleBuffer<S> {
+  readonly #held: Entry<S>[] = [];
+  #drawn = 0;
+  #block: Uint32Array = new Uint32Array(0);
+  #blockStart = 0;
+  #ended = false;
+  #failure: { error: unknown } | undefined;
+  #drain: Uint32Array | undefined;
+  #drainAt = 0;
+
+  constructor(
+    readonly size: number,
+    readonly seed: number,
+    readonly epoch: number,
+  ) {}
+
+  get length(): number {
+    return this.#held.length - this.#drainAt;
+  }
+
+  /** The next sample for the planner, or `undefined` when the source and the buffer are done. */
+  async next(read: () => Promise<IteratorResult<Entry<S>>>): Promise<Entry<S> | undefined> {
+    while (!this.#ended && this.#held.length < this.size) {
+      const entry = await this.#read(read);
+      if (entry) this.#held.push(entry);
+    }
+    if (!this.#ended) {
+      const entry = await this.#read(read);
+      if (entry) {
+        const j = this.#draw();
+        const out = this.#held[j]!;
+        this.#held[j] = entry;
+        return out;
+      }
+    }
+    this.#drain ??= wasm().shuffleDrain(this.seed, this.epoch, this.#held.length) as Uint32Array;
+    if (this.#drainAt < this.#drain.length) return this.#held[this.#drain[this.#drainAt++]!];
+    if (this.#failure) throw this.#failure.error;
+    return undefined;
+  }
+
+  async #read(read: () => Promise<IteratorResult<Entry<S>>>): Promise<Entry<S> | undefined> {
+    try {
+      const next = await read();
+      if (!next.done) return next.value;
+    } catch (error) {
+      this.#failure = { error };
+    }
+    this.#ended = true;
+    return undefined;
+  }
+
+  #draw(): number {
+    const at = this.#drawn - this.#blockStart;
+    if (at >= this.#block.length) {
+      this.#blockStart = this.#drawn;
+      this.#block = wasm().shuffleDraws(this.seed, this.epoch, this.#drawn, DRAW_BLOCK, this.size) as Uint32Array;
+    }
+    return this.#block[this.#drawn++ - this.#blockStart]!;
+  }
+}
+
 /**
  * Batches a stream of samples larger than memory. Pulls `bufferSize` samples, plans them with the
  * batcher, yields the batches, and only then pulls the next buffer (backpressure: never more than
@@ -227,7 +314,9 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
     // batcher would have taken.
     const besideBatcher = options.batcher !== undefined;
     for (const [k, v] of Object.entries(options)) if (v !== undefined && (!JS_ONLY.has(k) || (besideBatcher && k === 'strategy'))) wire[k] = v;
-    this.#resolved = callWasm(() => wasm().streamOptions(wire, strategyOptions, batcher.batchSize) as ResolvedStreamOptions);
+    this.#resolved = callWasm(
+      () => wasm().streamOptions(wire, strategyOptions, batcher.strategy, batcher.planningOptions()) as ResolvedStreamOptions,
+    );
     this.bufferSize = this.#resolved.bufferSize;
     if (options.onReject !== undefined && typeof options.onReject !== 'function') {
       throw new BatcherError('INVALID_OPTION', 'option `onReject` must be a function', { option: 'onReject' });
@@ -255,7 +344,7 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
     };
     checkAbort();
-    const pull = abortable(open(this.#source), this.#options.signal);
+    const pull = abortable(this.#shuffled(open(this.#source)), this.#options.signal);
     let finished = false;
     let failure: { error: unknown } | undefined;
     let carried: Entry<S>[] = [];
@@ -266,9 +355,9 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
         const entries = carried;
         if (!ended) ({ ended, failure } = await this.#fill(pull, entries, checkAbort));
         if (entries.length === 0) break;
-        this.stats.peakBuffered = Math.max(this.stats.peakBuffered, entries.length);
+        this.stats.peakBuffered = Math.max(this.stats.peakBuffered, entries.length + pull.held());
+        const planned = this.#plan(entries, ended, step, this.stats.buffers);
         this.stats.buffers++;
-        const planned = this.#plan(entries, ended, step);
         carried = planned.carried;
         step = planned.nextStep;
         for (const batch of planned.batches) {
@@ -289,10 +378,10 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
 
   /** Reads samples into `entries` until a buffer is full or the source ends (or fails: then
    * what was read is still planned and delivered before the error). */
-  async #fill(pull: Pull<S>, entries: Entry<S>[], checkAbort: () => void): Promise<{ ended: boolean; failure?: { error: unknown } }> {
+  async #fill(pull: Pull<Entry<S>> & { held(): number }, entries: Entry<S>[], checkAbort: () => void): Promise<{ ended: boolean; failure?: { error: unknown } }> {
     while (entries.length < this.bufferSize) {
       checkAbort();
-      let next: IteratorResult<S>;
+      let next: IteratorResult<Entry<S>>;
       try {
         next = await pull.next();
       } catch (error) {
@@ -300,22 +389,45 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
         return { ended: true, failure: { error } };
       }
       if (next.done) return { ended: true };
-      entries.push({ sample: next.value, index: this.stats.samplesRead++, carried: false });
+      entries.push(next.value);
+      this.stats.peakBuffered = Math.max(this.stats.peakBuffered, entries.length + pull.held());
     }
     return { ended: false };
   }
 
+  /** The source as entries (stream positions assigned as read), through the shuffle buffer when
+   * there is one. `held()` is how many samples the shuffle buffer holds. */
+  #shuffled(source: Pull<S>): Pull<Entry<S>> & { held(): number } {
+    const read = async (): Promise<IteratorResult<Entry<S>>> => {
+      const next = await source.next();
+      return next.done ? next : { done: false, value: { sample: next.value, index: this.stats.samplesRead++, carried: false } };
+    };
+    const { shuffle, shuffleBuffer, shuffleSeed, epoch } = this.#resolved;
+    if (!shuffle || shuffleBuffer === 0) return { next: read, stop: () => source.stop(), held: () => 0 };
+    const buffer = new ShuffleBuffer<S>(shuffleBuffer, shuffleSeed, epoch);
+    return {
+      next: async () => {
+        const entry = await buffer.next(read);
+        return entry ? { done: false, value: entry } : { done: true, value: undefined };
+      },
+      stop: () => source.stop(),
+      held: () => buffer.length,
+    };
+  }
+
   /** Plans one buffer in one wasm call (plan, carry-over unless it is the last, rank dealing),
    * reports rejects and drops, and returns this rank's batches and the samples carried on. */
-  #plan(entries: Entry<S>[], last: boolean, step: number): { batches: StreamBatch<S>[]; carried: Entry<S>[]; nextStep: number } {
-    const { worldSize, rank, leftover, carry, maxCarry } = this.#resolved;
+  #plan(entries: Entry<S>[], last: boolean, step: number, bufferIndex: number): { batches: StreamBatch<S>[]; carried: Entry<S>[]; nextStep: number } {
+    const { worldSize, rank, leftover, carry, maxCarry, shuffle, shuffleSeed, epoch } = this.#resolved;
     const carrying = carry && !last;
+    // The stream's shuffle, already merged with the batcher's, and this buffer's own permutation.
+    const shuffled = shuffle ? { shuffle, shuffleSeed, epoch, bufferIndex } : { shuffle };
     let planned;
     try {
       // Between buffers rank leftovers are held for the next one.
       planned = this.batcher.plan(
         entries.map((e) => e.sample),
-        { worldSize, rank, leftover: last ? leftover : 'hold', carry: carrying, maxCarry: carrying ? maxCarry : undefined },
+        { worldSize, rank, leftover: last ? leftover : 'hold', carry: carrying, maxCarry: carrying ? maxCarry : undefined, ...shuffled },
         (i) => entries[i]!.carried,
       );
     } catch (error) {

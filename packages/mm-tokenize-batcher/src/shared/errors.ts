@@ -11,6 +11,8 @@
  * - `UNSUPPORTED_IMAGE`: an image of a kind whose size cannot be read, or an unsupported encoding.
  * - `INVALID_IMAGE`: encoded bytes that cannot be read: truncated, corrupt, or zero-sized.
  * - `IMAGE_TOO_LARGE`: an image above `maxInputPixels` (decompression-bomb guard), refused before decoding.
+ * - `READ_FAILED`: a file or URL that could not be read (no such file, HTTP error status, network failure).
+ * - `TIMEOUT`: a URL whose bytes did not arrive within `timeoutMs`.
  * - `NOT_INITIALIZED`: the WebAssembly module has not been initialised: `await init()` first.
  */
 export const ERROR_CODES = [
@@ -23,6 +25,8 @@ export const ERROR_CODES = [
   'UNSUPPORTED_IMAGE',
   'INVALID_IMAGE',
   'IMAGE_TOO_LARGE',
+  'READ_FAILED',
+  'TIMEOUT',
   'NOT_INITIALIZED',
 ] as const;
 

@@ -9,3 +9,5 @@ initSync(readFileSync(new URL('./mm_batcher_bg.wasm', import.meta.url)));
 export async function init(): Promise<void> {}
 
 export * from '../api.js';
+// Node, Bun and Deno only (the other entries never import node:fs).
+export { imageSizesFromFiles, type FileSizesOptions, type FileSize, type FileReject, type FileSizes } from '../../sources/files.js';

@@ -1,0 +1,244 @@
+//! Shuffled epochs: the order of a plan's steps is a seeded permutation, different per epoch, the
+//! same in every runtime.
+//!
+//! What is shuffled: the order of **steps** (with one rank a step is one batch; with `worldSize`
+//! ranks, a step is the `worldSize` batches that share one `resizeSize`, so whole steps move and
+//! every rank still sees the same size at the same step). What is not: which samples form a batch
+//! (the plan is the same for every epoch), nor the order of samples inside a batch. Streams add an
+//! optional shuffle buffer over incoming samples before planning ([`draws`], [`permutation`]),
+//! which changes which samples are planned together.
+//!
+//! Every random number here comes from fixed 64-bit integer arithmetic (SplitMix64 to derive
+//! keys, xoshiro256++ for permutations, Lemire's multiply-shift to bound a draw), never from
+//! `usize` or floating point, so a native build and the wasm build give the same permutations.
+
+use rand::RngCore;
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::error::PlanError;
+use crate::options::{OptionReader, MAX_SAFE_INTEGER};
+
+/// The shuffle options, accepted by every batcher, by one call (`batch(buffer, { epoch })`), by rank
+/// dealing and by `batchStream`.
+pub const SHUFFLE_OPTIONS: &[&str] = &["shuffle", "shuffleSeed", "epoch"];
+
+/// A shuffle as given at one level (a batcher's options, or one call's): each field may be absent,
+/// and a later level's fields win over an earlier's ([`ShuffleSpec::over`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ShuffleSpec {
+    pub enabled: Option<bool>,
+    pub seed: Option<u64>,
+    pub epoch: Option<u64>,
+}
+
+/// A resolved shuffle: on, with its seed and epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shuffle {
+    pub seed: u64,
+    pub epoch: u64,
+}
+
+impl ShuffleSpec {
+    /// Reads `shuffle` (boolean), `shuffleSeed` and `epoch` (whole numbers from 0 to 2^53 - 1).
+    pub fn read(options: &OptionReader) -> Result<Self, PlanError> {
+        Ok(ShuffleSpec {
+            enabled: options.boolean("shuffle")?,
+            seed: options
+                .integer("shuffleSeed", 0.0, MAX_SAFE_INTEGER)?
+                .map(|s| s as u64),
+            epoch: options
+                .integer("epoch", 0.0, MAX_SAFE_INTEGER)?
+                .map(|e| e as u64),
+        })
+    }
+
+    /// `self`'s fields where given, else `base`'s.
+    pub fn over(self, base: ShuffleSpec) -> ShuffleSpec {
+        ShuffleSpec {
+            enabled: self.enabled.or(base.enabled),
+            seed: self.seed.or(base.seed),
+            epoch: self.epoch.or(base.epoch),
+        }
+    }
+
+    /// The shuffle, or `None` when off. Seed and epoch default to 0. An explicit `shuffle: false`
+    /// turns it off (one call may do so for a batcher that shuffles); `shuffleSeed` or `epoch`
+    /// with `shuffle` given nowhere is an error (it would be silently ignored otherwise).
+    pub fn resolve(self) -> Result<Option<Shuffle>, PlanError> {
+        match self.enabled {
+            Some(true) => Ok(Some(Shuffle {
+                seed: self.seed.unwrap_or(0),
+                epoch: self.epoch.unwrap_or(0),
+            })),
+            Some(false) => Ok(None),
+            None => {
+                let given = [
+                    ("shuffleSeed", self.seed.is_some()),
+                    ("epoch", self.epoch.is_some()),
+                ];
+                match given.iter().find(|(_, g)| *g) {
+                    Some((name, _)) => {
+                        Err(PlanError::option(name, "applies only with `shuffle: true`"))
+                    }
+                    None => Ok(None),
+                }
+            }
+        }
+    }
+}
+
+/// What a key is derived for, so the streams of random numbers never overlap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// The step order of buffer `n` (one-shot plans are buffer 0).
+    Steps(u64),
+    /// The stream's shuffle buffer: one draw per sample replaced.
+    Reservoir,
+    /// The stream's shuffle buffer when the source ends: the order it is emptied in.
+    Drain,
+}
+
+/// One step of SplitMix64 (Steele, Lea and Flood 2014): a bijective 64-bit mix.
+pub fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl Shuffle {
+    /// The 64-bit key of one purpose: SplitMix64 over seed, epoch, purpose tag and number.
+    pub fn key(&self, purpose: Purpose) -> u64 {
+        let (tag, n) = match purpose {
+            Purpose::Steps(n) => (1, n),
+            Purpose::Reservoir => (2, 0),
+            Purpose::Drain => (3, 0),
+        };
+        [self.epoch, tag, n]
+            .iter()
+            .fold(splitmix64(self.seed), |h, &v| splitmix64(h ^ v))
+    }
+}
+
+/// `x` scaled into `0..bound` (Lemire's multiply-shift; bias below `bound / 2^64`).
+fn below(x: u64, bound: u64) -> u64 {
+    ((u128::from(x) * u128::from(bound)) >> 64) as u64
+}
+
+/// A permutation of `0..n` from `key`: Fisher-Yates driven by xoshiro256++ seeded with the key.
+pub fn permutation(key: u64, n: usize) -> Vec<u32> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(key);
+    let mut p: Vec<u32> = (0..n as u32).collect();
+    for i in (1..n).rev() {
+        let j = below(rng.next_u64(), i as u64 + 1) as usize;
+        p.swap(i, j);
+    }
+    p
+}
+
+/// Draws `start .. start + count` of the sequence keyed by `key`, each in `0..bound`: draw `k` is
+/// SplitMix64 of `key + k * 0x9E3779B97F4A7C15`, scaled. Any draw can be computed alone, so a
+/// caller may ask for them in blocks of any size and gets the same numbers.
+pub fn draws(key: u64, start: u64, count: usize, bound: u64) -> Vec<u32> {
+    (0..count as u64)
+        .map(|i| {
+            let k = start.wrapping_add(i);
+            below(
+                splitmix64(key.wrapping_add(k.wrapping_mul(0x9E37_79B9_7F4A_7C15))),
+                bound,
+            ) as u32
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permutations_are_permutations_and_depend_on_every_input() {
+        let s = Shuffle { seed: 7, epoch: 0 };
+        let p = permutation(s.key(Purpose::Steps(0)), 100);
+        let mut sorted = p.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..100).collect::<Vec<u32>>());
+        assert_eq!(
+            p,
+            permutation(s.key(Purpose::Steps(0)), 100),
+            "deterministic"
+        );
+        let other_epoch = Shuffle { seed: 7, epoch: 1 };
+        assert_ne!(p, permutation(other_epoch.key(Purpose::Steps(0)), 100));
+        assert_ne!(
+            p,
+            permutation(Shuffle { seed: 8, epoch: 0 }.key(Purpose::Steps(0)), 100)
+        );
+        assert_ne!(p, permutation(s.key(Purpose::Steps(1)), 100));
+        assert!(permutation(1, 0).is_empty() && permutation(1, 1) == vec![0]);
+    }
+
+    #[test]
+    fn fixed_values_keep_every_build_honest() {
+        // Pinned: a change of generator or mixing would change every user's epochs.
+        assert_eq!(splitmix64(0), 0xE220_A839_7B1D_CDAF);
+        let s = Shuffle { seed: 1, epoch: 2 };
+        assert_eq!(
+            permutation(s.key(Purpose::Steps(0)), 8),
+            permutation(s.key(Purpose::Steps(0)), 8)
+        );
+        let d = draws(s.key(Purpose::Reservoir), 0, 10, 5);
+        assert!(d.iter().all(|&x| x < 5));
+        // Blocks of any size give the same numbers.
+        let mut joined = draws(s.key(Purpose::Reservoir), 0, 4, 5);
+        joined.extend(draws(s.key(Purpose::Reservoir), 4, 6, 5));
+        assert_eq!(joined, d);
+    }
+
+    #[test]
+    fn draws_are_roughly_uniform() {
+        let d = draws(42, 0, 60_000, 6);
+        let mut counts = [0usize; 6];
+        d.iter().for_each(|&x| counts[x as usize] += 1);
+        assert!(
+            counts.iter().all(|&c| (9_000..11_000).contains(&c)),
+            "{counts:?}"
+        );
+    }
+
+    #[test]
+    fn seed_or_epoch_without_shuffle_is_an_error() {
+        let spec = ShuffleSpec {
+            enabled: None,
+            seed: None,
+            epoch: Some(3),
+        };
+        assert!(spec
+            .resolve()
+            .unwrap_err()
+            .to_string()
+            .contains("`epoch` applies only with `shuffle: true`"));
+        let on = ShuffleSpec {
+            enabled: Some(true),
+            seed: Some(5),
+            epoch: None,
+        };
+        assert_eq!(
+            spec.over(on).resolve().unwrap(),
+            Some(Shuffle { seed: 5, epoch: 3 })
+        );
+        // One call turns off a batcher's shuffle.
+        let off = ShuffleSpec {
+            enabled: Some(false),
+            ..ShuffleSpec::default()
+        };
+        assert_eq!(off.over(on).resolve().unwrap(), None);
+        let seed_only = ShuffleSpec {
+            seed: Some(1),
+            ..ShuffleSpec::default()
+        };
+        assert!(
+            matches!(seed_only.resolve(), Err(PlanError::Option { option, .. }) if option == "shuffleSeed")
+        );
+    }
+}

@@ -1,0 +1,89 @@
+//! Options of the readers that take sizes from file paths and URLs (`imageSizesFromFiles`,
+//! `imageSizesFromUrls`). The reading itself is the binding's (file system, `fetch`); the header
+//! ladder is [`crate::buffer::HEADER_PREFIX_PASSES`], read pass by pass with
+//! [`crate::buffer::read_header_pass`].
+
+use crate::error::PlanError;
+use crate::options::{OptionMap, OptionReader};
+
+/// Which reader: files (`concurrency`) or URLs (`concurrency`, `timeoutMs`). Both also take the
+/// JS-only `signal` (and URLs `fetch`), which the binding keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    Files,
+    Urls,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SourceOptions {
+    /// Most files or requests in flight at once (files: default 32; URLs: default 16).
+    pub concurrency: usize,
+    /// URLs: a request (each pass) that has not delivered its bytes by then is abandoned and the
+    /// URL rejected with `TIMEOUT` (default 30,000 ms).
+    pub timeout_ms: Option<f64>,
+}
+
+const MAX_CONCURRENCY: f64 = 4096.0;
+const MAX_TIMEOUT_MS: f64 = 2_147_483_647.0;
+
+impl SourceOptions {
+    pub fn parse(kind: SourceKind, entries: &OptionMap) -> Result<Self, PlanError> {
+        let (names, what): (&[&str], &str) = match kind {
+            SourceKind::Files => (&["concurrency", "signal"], "of imageSizesFromFiles"),
+            SourceKind::Urls => (
+                &["concurrency", "timeoutMs", "signal", "fetch"],
+                "of imageSizesFromUrls",
+            ),
+        };
+        let options = OptionReader::new(entries, &[names], what)?;
+        let concurrency = options.integer("concurrency", 1.0, MAX_CONCURRENCY)?;
+        Ok(match kind {
+            SourceKind::Files => SourceOptions {
+                concurrency: concurrency.map_or(32, |c| c as usize),
+                timeout_ms: None,
+            },
+            SourceKind::Urls => SourceOptions {
+                concurrency: concurrency.map_or(16, |c| c as usize),
+                timeout_ms: Some(
+                    options
+                        .integer("timeoutMs", 1.0, MAX_TIMEOUT_MS)?
+                        .unwrap_or(30_000.0),
+                ),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::OptionValue;
+
+    #[test]
+    fn defaults_and_checks() {
+        let none = OptionMap::new();
+        assert_eq!(
+            SourceOptions::parse(SourceKind::Urls, &none).unwrap(),
+            SourceOptions {
+                concurrency: 16,
+                timeout_ms: Some(30_000.0)
+            }
+        );
+        assert_eq!(
+            SourceOptions::parse(SourceKind::Files, &none)
+                .unwrap()
+                .concurrency,
+            32
+        );
+        let mut bad = OptionMap::new();
+        bad.insert("timeoutMs".into(), OptionValue::Number(0.0));
+        assert!(SourceOptions::parse(SourceKind::Urls, &bad)
+            .unwrap_err()
+            .to_string()
+            .contains("timeoutMs"));
+        assert!(SourceOptions::parse(SourceKind::Files, &bad)
+            .unwrap_err()
+            .to_string()
+            .contains("not an option of imageSizesFromFiles"));
+    }
+}
