@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,16 @@ const BROKEN = ['broken.png', 'nested/empty.gif', 'nested/deeper/text.jpg', 'tru
 async function plan(...args: string[]): Promise<{ stdout: string; stderr: string }> {
   return run(process.execPath, [cli, ...args], { encoding: 'utf8' });
 }
+
+/** A plan's batches (files resolved against `base`, by default the plan file's folder) and its last record. */
+function readPlan(text: string, base: string) {
+  const records = text.trim().split('\n').map((l) => JSON.parse(l));
+  const tail = records.pop();
+  expect(Object.keys(tail).sort()).toEqual(['dropped', 'rejects']);
+  for (const r of records) r.files = r.files.map((f: string) => resolve(base, f));
+  return { batches: records, tail };
+}
+const readPlanFile = (out: string) => readPlan(readFileSync(out, 'utf8'), dirname(out));
 
 beforeAll(async () => {
   for (const [path, format, w, h] of IMAGES) await writeImage(join(root, path), format, w, h);
@@ -67,8 +77,9 @@ describe('mm-tokenize-batcher plan (a real process on a folder of generated imag
       expect(summary[key].max).toBeGreaterThanOrEqual(summary[key].p95);
     }
 
-    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const { batches: lines, tail } = readPlanFile(out);
     expect(lines).toHaveLength(summary.batches);
+    expect(tail.rejects.map((r: { path: string }) => resolve(outDir, r.path).slice(root.length + 1)).sort()).toEqual([...BROKEN].sort());
     const files = lines.flatMap((l) => l.files.map((f: string) => f.slice(root.length + 1)));
     expect(files.sort()).toEqual(IMAGES.map(([p]) => p).sort());
     for (const line of lines) {
@@ -80,7 +91,7 @@ describe('mm-tokenize-batcher plan (a real process on a folder of generated imag
     // 70/28 = 2.5 ties to even -> 2 -> 56, 50/28 = 1.79 -> 2 -> 56; 56*56 = 3136 is not below min.
     const single = await plan('plan', join(root, 'e.gif'), '--preset', 'qwen2-vl', '--json', '--out', out);
     expect(JSON.parse(single.stdout).images).toBe(1);
-    expect(JSON.parse(readFileSync(out, 'utf8')).resizeSize).toEqual([56, 56]);
+    expect(JSON.parse(readFileSync(out, 'utf8').split('\n')[0]!).resizeSize).toEqual([56, 56]);
   });
 
   it('--verify decodes every file: a JPEG cut inside its scan (header intact) becomes a reject', async () => {
@@ -154,7 +165,7 @@ describe('mm-tokenize-batcher plan (a real process on a folder of generated imag
       [0, 1].map(async (rank) => {
         const out = join(outDir, `rank${rank}.jsonl`);
         await plan('plan', root, '-b', '2', '--world-size', '2', '--rank', String(rank), '--json', '--out', out);
-        return readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+        return readPlanFile(out).batches;
       }),
     );
     expect(ranks[0]!.length).toBe(ranks[1]!.length);
@@ -176,7 +187,7 @@ describe('mm-tokenize-batcher plan (a real process on a folder of generated imag
     for (const flag of [
       '--strategy', '--preset', '--batch-size', '--multiple-of', '--min-pixels', '--max-pixels', '--sizing', '--seed',
       '--buffer-size', '--carry', '--world-size', '--rank', '--leftover', '--out', '--json', '--all-files', '--follow-symlinks', '--concurrency',
-      '--no-progress', '--runs', '--help', '--version',
+      '--no-progress', '--runs', '--help', '--version', '--urls', '--timeout-ms', '--absolute-paths',
     ]) {
       expect(stdout).toContain(flag);
     }
@@ -217,7 +228,7 @@ describe('hostile folders', () => {
     const summary = await json(d, '--out', out);
     expect(summary.images).toBe(2);
     expect(summary.filesFound).toBe(2);
-    const files = readFileSync(out, 'utf8').trim().split('\n').flatMap((l) => JSON.parse(l).files as string[]);
+    const files = readPlanFile(out).batches.flatMap((l) => l.files as string[]);
     expect(relative(d, files)).toEqual(['sub/y.png', 'x.png']);
     expect(relative(d, summary.rejects.map((r: { path: string }) => r.path))).toEqual(['a', 'b', 'sub/up']);
     for (const r of summary.rejects) expect(r.reason).toMatch(/^symbolic link loop/);
@@ -307,12 +318,12 @@ describe('hostile folders', () => {
       expect(error.stderr, target).toMatch(message);
     }
     const piped = await plan('plan', d, '-b', '1', '--out', '-');
-    const lines = piped.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readPlan(piped.stdout, process.cwd()).batches; // relative to the working directory
     expect(lines.flatMap((l) => l.files).sort()).toEqual([join(d, 'x.png'), join(d, 'y.png')]);
     expect(piped.stderr).toMatch(/images\s+2\n/);
     expect(piped.stderr).toMatch(/plan written to stdout/);
-    const pipedJson = await plan('plan', d, '-o', '-', '--json');
+    const pipedJson = await plan('plan', d, '-o', '-', '--json', '--multiple-of', '14');
     expect(JSON.parse(pipedJson.stderr).images).toBe(2);
-    expect(pipedJson.stdout.trim().split('\n').every((l) => 'resizeSize' in JSON.parse(l))).toBe(true);
+    expect(readPlan(pipedJson.stdout, process.cwd()).batches.every((l) => 'resizeSize' in l)).toBe(true);
   });
 });

@@ -8,6 +8,7 @@ const HELP = `mm-tokenize-batcher: shape-aware batching of images for vision-lan
 
 Usage:
   mm-tokenize-batcher plan <folder | file | glob>... [options]
+  mm-tokenize-batcher plan --urls FILE [options]
   mm-tokenize-batcher bench [--runs N] [--json]
   mm-tokenize-batcher --help | --version
 
@@ -39,9 +40,18 @@ plan
       --rank N            this rank, 0 .. world-size - 1 (default: 0)
       --leftover MODE     split | pad | drop: batches left over when their count is not a
                           multiple of world-size (default: split; see README)
+      --urls FILE         plan images at URLs instead: FILE holds one URL a line (blank lines
+                          and lines starting with # are skipped; - reads stdin); each size is
+                          read from the image's first bytes with HTTP Range requests; a URL that
+                          fails (HTTP status, timeout, not an image) is listed under rejects
+      --timeout-ms N      with --urls: a request not done in N ms is a reject (default: 30000)
   -o, --out FILE          write the plan as JSON Lines: one batch a line,
-                          {"batch","step","rank","resizeSize":[h,w],"files":[...]};
+                          {"batch","step","rank","resizeSize":[h,w],"files":[...],
+                          "sizes":[[h,w],...]} (sizes: each file's own size, parallel to files),
+                          then one last line {"rejects":[{"path","reason"}],"dropped":[...]};
                           --out - writes them to stdout (the summary then goes to stderr)
+      --absolute-paths    absolute paths in the JSON Lines (default: relative to the folder of
+                          --out, or to the working directory for --out -; URLs as given)
       --json              print the summary as JSON instead of a table
       --all-files         read every file found, whatever its extension
       --verify            also decode every file whole (the imaging module): truncated and
@@ -101,6 +111,9 @@ const FLAGS = {
   rank: { type: 'string' },
   leftover: { type: 'string' },
   out: { type: 'string', short: 'o' },
+  urls: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  'absolute-paths': { type: 'boolean' },
   json: { type: 'boolean' },
   'all-files': { type: 'boolean' },
   verify: { type: 'boolean' },
@@ -132,8 +145,15 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...targets] = positionals;
   if (command === 'bench') return benchCommand(values);
   if (command !== 'plan') fail(command === undefined ? 'a command is needed: plan or bench' : `unknown command ${JSON.stringify(command)}`);
-  if (targets.length === 0) fail('plan needs a folder, file or glob');
-  return planCommand(planFlags(values, targets), values.json ?? false);
+  if (values.urls !== undefined) {
+    if (targets.length > 0) fail('plan takes folders, files and globs, or --urls FILE, not both');
+    if (values.verify) fail('--verify decodes local files; it does not apply to --urls');
+  } else if (targets.length === 0) fail('plan needs a folder, file or glob (or --urls FILE)');
+  if (values['timeout-ms'] !== undefined && values.urls === undefined) fail('--timeout-ms applies to --urls only');
+  const flags = planFlags(values, targets);
+  // Not an error (sizes for analysis need neither), but a plan for a model almost always does.
+  const warnNoMultiple = values.preset === undefined && values['multiple-of'] === undefined;
+  return planCommand(flags, values.json ?? false, warnNoMultiple);
 }
 
 /** `bench`: the SPEC seed benchmark with the library's strategies. */
@@ -186,6 +206,9 @@ function planFlags(values: Values, targets: string[]): PlanFlags {
     rank: whole('rank', values.rank, 0) ?? 0,
     leftover: oneOf('leftover', values.leftover, ['split', 'pad', 'drop'] as const, 'split'),
     out: values.out,
+    ...(values.urls === undefined ? {} : { urls: values.urls }),
+    ...(values['timeout-ms'] === undefined ? {} : { timeoutMs: whole('timeout-ms', values['timeout-ms']) }),
+    absolutePaths: values['absolute-paths'] ?? false,
     allFiles: values['all-files'] ?? false,
     verify: values.verify ?? false,
     followSymlinks: values['follow-symlinks'] ?? false,
@@ -195,7 +218,7 @@ function planFlags(values: Values, targets: string[]): PlanFlags {
 }
 
 /** `plan`: plans, then prints the summary (to stderr when the plan itself goes to stdout). */
-async function planCommand(flags: PlanFlags, json: boolean): Promise<void> {
+async function planCommand(flags: PlanFlags, json: boolean, warnNoMultiple: boolean): Promise<void> {
   let summary;
   try {
     summary = await plan(flags);
@@ -207,6 +230,11 @@ async function planCommand(flags: PlanFlags, json: boolean): Promise<void> {
     if (error instanceof UsageError) fail(error.message, false);
     if (error instanceof BatcherError) fail(error.message);
     throw error;
+  }
+  if (warnNoMultiple) {
+    process.stderr.write(
+      'mm-tokenize-batcher: warning: neither --preset nor --multiple-of given, so each side of a resizeSize can be any whole number (1051x304, say), which no ViT takes; give --preset NAME, or --multiple-of 14 (patch 14) or 28 (Qwen2-VL)\n',
+    );
   }
   const report = flags.out === '-' ? process.stderr : process.stdout;
   report.write(json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);

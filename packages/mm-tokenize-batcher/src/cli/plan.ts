@@ -1,14 +1,19 @@
 // `mm-tokenize-batcher plan`: headers of a folder's images -> a plan, a summary, JSON Lines.
 import { once } from 'node:events';
 import { open, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Writable } from 'node:stream';
-import { batchStream, evaluate, type Metrics, type StrategyName, type StreamOptions } from 'mm-tokenize-batcher';
+import { batchStream, evaluate, imageSizesFromUrls, type Metrics, type StrategyName, type StreamOptions } from 'mm-tokenize-batcher';
 import { findFiles, readSizes } from './files.js';
 import { progress } from './progress.js';
 
 export interface PlanFlags {
   targets: string[];
+  /** A file of image URLs, one a line (`-`: stdin), read instead of `targets`. */
+  urls?: string;
+  /** Paths in the JSON Lines as absolute paths (default: relative to the plan file's folder). */
+  absolutePaths: boolean;
   strategy: StrategyName;
   batcherOptions: Record<string, unknown>;
   bufferSize: number;
@@ -24,6 +29,8 @@ export interface PlanFlags {
   progress: boolean;
   /** Decode every file whole, so truncated and undecodable files are rejects before training finds them. */
   verify: boolean;
+  /** With --urls: a request not answered by then is a reject (TIMEOUT). Default: the library's. */
+  timeoutMs?: number;
 }
 
 export interface PlanSummary {
@@ -53,8 +60,42 @@ export interface PlanSummary {
 
 type FileSample = {
   image: { width: number; height: number };
+  /** A file path as found, or a URL (with --urls). */
   path: string;
 };
+
+/** URLs read from one a line: blank lines and lines starting with `#` are left out. */
+export async function readUrlList(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    if (file === '-') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      text = Buffer.concat(chunks).toString('utf8');
+    } else text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--urls ${shownPath(file)}: ${(error as Error).message}`);
+  }
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+/** URLs sized per call of `imageSizesFromUrls`: bounds memory and lets planning start early. */
+const URL_CHUNK = 1024;
+
+/**
+ * How a file is named in the JSON Lines: relative to the plan file's folder (the working
+ * directory for `--out -`), with `/` separators, so the plan and its images move together; or
+ * absolute with `--absolute-paths`. URLs as they are.
+ */
+export function planPath(out: string | undefined, absolute: boolean, urls: boolean): (path: string) => string {
+  if (urls) return (path) => path;
+  if (absolute) return (path) => resolve(path);
+  const base = out === undefined || out === '-' ? process.cwd() : dirname(resolve(out));
+  return (path) => relative(base, resolve(path)).split(sep).join('/');
+}
 
 /** A problem with the command line or its files, shown as one line (no stack). */
 export class UsageError extends Error {}
@@ -126,9 +167,11 @@ async function planFiles(flags: PlanFlags, signal: AbortSignal): Promise<PlanSum
 async function planInto(flags: PlanFlags, signal: AbortSignal, out: Awaited<ReturnType<typeof openOut>> | undefined): Promise<PlanSummary> {
   let writeError: Error | undefined;
   out?.stream.on('error', (error: Error) => (writeError ??= error));
-  const found = await findFiles(flags.targets, { allFiles: flags.allFiles, followSymlinks: flags.followSymlinks });
+  const urls = flags.urls === undefined ? undefined : await readUrlList(flags.urls);
+  const found = urls ? { files: urls, skipped: [], problems: [] } : await findFiles(flags.targets, { allFiles: flags.allFiles, followSymlinks: flags.followSymlinks });
   const rejects = [...found.problems];
   const total = found.files.length;
+  const named = planPath(flags.out, flags.absolutePaths, urls !== undefined);
   const bar = progress('reading headers', total, flags.progress);
 
   let readSeconds = 0;
@@ -140,6 +183,19 @@ async function planInto(flags: PlanFlags, signal: AbortSignal, out: Awaited<Retu
   let verifySeconds = 0;
   // Headers are read as the planner pulls: the stream's backpressure bounds what is in flight.
   async function* samples(): AsyncGenerator<FileSample> {
+    if (urls) {
+      // --urls: each URL's header through HTTP Range requests (the library's imageSizesFromUrls).
+      for (let at = 0; at < urls.length; at += URL_CHUNK) {
+        const sizes = await imageSizesFromUrls(urls.slice(at, at + URL_CHUNK), { concurrency: flags.concurrency, signal, ...(flags.timeoutMs ? { timeoutMs: flags.timeoutMs } : {}) });
+        for (const entry of sizes) {
+          bar.tick(++done);
+          if ('code' in entry) rejects.push({ path: entry.url, reason: `${entry.code}: ${entry.message}` });
+          else yield { image: { width: entry.width, height: entry.height }, path: entry.url };
+        }
+      }
+      readSeconds = (performance.now() - readStart) / 1000;
+      return;
+    }
     for await (const [path, size] of readSizes(found.files, flags.concurrency)) {
       done++;
       bar.tick(done);
@@ -184,7 +240,14 @@ async function planInto(flags: PlanFlags, signal: AbortSignal, out: Awaited<Retu
       scored.push({ images: batch.samples.slice(0, real).map((s) => s.image), resizeSize: batch.resizeSize });
       sizes.add(batch.resizeSize.join('x'));
       if (out) {
-        const line: Record<string, unknown> = { batch: index, step: batch.step, rank: batch.rank, resizeSize: batch.resizeSize, files: batch.samples.map((s) => s.path) };
+        const line: Record<string, unknown> = {
+          batch: index,
+          step: batch.step,
+          rank: batch.rank,
+          resizeSize: batch.resizeSize,
+          files: batch.samples.map((s) => named(s.path)),
+          sizes: batch.samples.map((s) => [s.image.height, s.image.width]),
+        };
         if (batch.padding > 0) line.padding = batch.padding;
         if (writeError) break;
         if (!out.stream.write(`${JSON.stringify(line)}\n`)) await Promise.race([once(out.stream, 'drain'), once(out.stream, 'error')]);
@@ -194,6 +257,14 @@ async function planInto(flags: PlanFlags, signal: AbortSignal, out: Awaited<Retu
     complete = !writeError;
   } finally {
     bar.end();
+  }
+  const allRejects = rejects.concat(stream.rejects.map((r) => ({ path: r.sample.path, reason: r.message })));
+  const dropped = stream.dropped.map((d) => d.sample.path);
+  if (complete && out) {
+    // The last line: what is not in any batch. Its presence also tells a reader the plan is whole.
+    const last = { rejects: allRejects.map((r) => ({ path: named(r.path), reason: r.reason })), dropped: dropped.map(named) };
+    if (!out.stream.write(`${JSON.stringify(last)}\n`)) await Promise.race([once(out.stream, 'drain'), once(out.stream, 'error')]);
+    complete = !writeError;
   }
   if (complete && out) await out.finish(true).catch((error: Error) => (writeError ??= error));
   if (writeError) throw new UsageError(`--out ${shownPath(flags.out ?? '')}: writing failed: ${writeError.message}`);
@@ -211,8 +282,8 @@ async function planInto(flags: PlanFlags, signal: AbortSignal, out: Awaited<Retu
     distinctSizes: sizes.size,
     filesFound: total,
     skipped: { count: found.skipped.length, examples: found.skipped.slice(0, 5) },
-    rejects: rejects.concat(stream.rejects.map((r) => ({ path: r.sample.path, reason: r.message }))),
-    dropped: stream.dropped.map((d) => d.sample.path),
+    rejects: allRejects,
+    dropped,
     headersSeconds: readSeconds,
     ...(flags.verify ? { verifySeconds } : {}),
     headersPerSecond: readSeconds > 0 ? total / readSeconds : 0,

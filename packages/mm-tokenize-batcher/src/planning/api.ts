@@ -36,7 +36,19 @@ export {
   type StreamStats,
 } from './stream.js';
 export { batchForRank, type RankOptions, type RankBatch, type RankBatches, type Leftover } from './ranks.js';
-export { presets, presetNames, preset, presetOptions, smartResize, type Preset, type PresetName, type SmartResizeOptions } from './presets.js';
+export {
+  presets,
+  presetNames,
+  preset,
+  presetOptions,
+  presetFromConfig,
+  smartResize,
+  type ModelPreset,
+  type Preset,
+  type PresetFromConfigOptions,
+  type PresetName,
+  type SmartResizeOptions,
+} from './presets.js';
 export { imageSizes, readHeaderSizes, headerPrefixBytes, type SizeResult as ImageSizeResult } from './image-sizes.js';
 export {
   imageSizesFromUrls,

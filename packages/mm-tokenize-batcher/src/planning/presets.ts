@@ -127,14 +127,14 @@ export function preset(name: string): Preset {
  * A preset's sizing as batcher options, to spread into any batcher's options:
  * `new ClusteredBatcher({ ...presetOptions('qwen2-vl'), batchSize: 32 })`.
  */
-export function presetOptions(name: PresetName | string): {
+export function presetOptions(name: PresetName | string | ModelPreset): {
   patchSize: number;
   multipleOf: number;
   minPixels?: number;
   maxPixels?: number;
   sizing?: 'smart-resize';
 } {
-  const p = preset(name);
+  const p = typeof name === 'object' && name !== null ? name : preset(name);
   return {
     patchSize: p.patchSize,
     multipleOf: p.multipleOf,
@@ -162,4 +162,152 @@ export function smartResize(height: number, width: number, options: SmartResizeO
   for (const [k, v] of Object.entries(options ?? {})) if (v !== undefined) wire[k] = v;
   const out = callWasm(() => wasm().smartResize(height, width, wire));
   return [out[0] as number, out[1] as number];
+}
+
+/**
+ * A preset made by `presetFromConfig` from a model's `preprocessor_config.json`: the same sizing
+ * fields as a built-in preset, with the normalisation as values (`normalize` is `{ mean, std }`,
+ * which `toTensor` takes as it is).
+ */
+export interface ModelPreset {
+  readonly name: string;
+  readonly description: string;
+  readonly patchSize: number;
+  readonly multipleOf: number;
+  readonly minPixels?: number;
+  readonly maxPixels?: number;
+  readonly sizing?: 'smart-resize';
+  readonly nativeSize?: readonly [number, number];
+  readonly rescale: number;
+  readonly normalize: { readonly mean: readonly [number, number, number]; readonly std: readonly [number, number, number] };
+  readonly mean: readonly [number, number, number];
+  readonly std: readonly [number, number, number];
+  readonly sources: readonly string[];
+}
+
+export interface PresetFromConfigOptions {
+  /** A name for the preset. Default: the config's `image_processor_type`, or `'model'`. */
+  name?: string;
+  /**
+   * The ViT patch size, for configs that do not hold it (SigLIP keeps it in `config.json`'s
+   * `vision_config.patch_size`). Overrides the config's `patch_size`.
+   */
+  patchSize?: number;
+}
+
+type Config = Record<string, unknown>;
+
+/**
+ * A preset from a model's `preprocessor_config.json` (the parsed object), for models beyond the
+ * built-in four. It reads foreign fields, so the checks are here (in TS), and maps them onto the
+ * batcher's own options (which Rust then checks as for any options):
+ *
+ * - Qwen2-VL style (`min_pixels` / `max_pixels`, or `size.shortest_edge` / `size.longest_edge` as
+ *   pixel counts, with `patch_size` and `merge_size`): `multipleOf = patch_size * merge_size`,
+ *   `sizing: 'smart-resize'`.
+ * - NaFlex style (`max_num_patches` and `patch_size`, SigLIP 2): any aspect, `multipleOf =
+ *   patch_size`, `maxPixels = max_num_patches * patch_size^2`.
+ * - Fixed resolution (CLIP, SigLIP, LLaVA: `crop_size` when `do_center_crop`, else `size` as
+ *   `{ height, width }`, `{ shortest_edge }` or a number): the model's square side `S` gives
+ *   `minPixels = maxPixels = (floor(S / patch) * patch)^2`, `multipleOf = patch`, the aspect free
+ *   (as the built-in CLIP and SigLIP presets).
+ *
+ * `image_mean` / `image_std` give the normalisation (mean 0, std 1 when `do_normalize` is false),
+ * `rescale_factor` the rescale (1 when `do_rescale` is false; default 1/255).
+ */
+export function presetFromConfig(config: Config, options: PresetFromConfigOptions = {}): ModelPreset {
+  const bad = (message: string, option?: string): never => {
+    throw new BatcherError(option ? 'INVALID_OPTION' : 'INVALID_INPUT', `presetFromConfig: ${message}`, option ? { option } : {});
+  };
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) bad('takes the parsed preprocessor_config.json object');
+  if (typeof options !== 'object' || options === null) bad('option `options` must be an object', 'options');
+  const positive = (value: unknown, what: string, option?: string): number => {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) bad(`${what} must be a positive whole number, got ${JSON.stringify(value) ?? String(value)}`, option);
+    return value as number;
+  };
+  const field = (key: string) => config[key];
+  const size = field('size');
+  const sizeObject = typeof size === 'object' && size !== null ? (size as Config) : undefined;
+
+  const triple = (key: 'image_mean' | 'image_std', fallback: number): [number, number, number] => {
+    if (field('do_normalize') === false) return [fallback, fallback, fallback];
+    const value = field(key);
+    if (typeof value === 'number' && Number.isFinite(value)) return [value, value, value];
+    if (!Array.isArray(value) || value.length !== 3 || !value.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      return bad(`${key} must be 3 numbers (R, G, B) or one number, got ${JSON.stringify(value) ?? 'nothing'}`);
+    }
+    if (key === 'image_std' && value.some((v) => v <= 0)) bad(`image_std must be positive, got ${JSON.stringify(value)}`);
+    return [value[0], value[1], value[2]];
+  };
+  const mean = triple('image_mean', 0);
+  const std = triple('image_std', 1);
+  const rescaleFactor = field('rescale_factor');
+  const rescale = field('do_rescale') === false ? 1 : rescaleFactor === undefined ? 1 / 255 : typeof rescaleFactor === 'number' && rescaleFactor > 0 ? rescaleFactor : bad(`rescale_factor must be a positive number, got ${JSON.stringify(rescaleFactor)}`);
+
+  const patchSize =
+    options.patchSize !== undefined
+      ? positive(options.patchSize, 'option `patchSize`', 'patchSize')
+      : field('patch_size') !== undefined
+        ? positive(field('patch_size'), 'patch_size')
+        : bad('the config has no patch_size (SigLIP and CLIP keep it in config.json: vision_config.patch_size): pass { patchSize }', 'patchSize');
+  const type = typeof field('image_processor_type') === 'string' ? (field('image_processor_type') as string) : undefined;
+  const name = options.name ?? type ?? 'model';
+  const common = { name, patchSize, rescale, normalize: Object.freeze({ mean, std }), mean, std, sources: Object.freeze(['preprocessor_config.json']) };
+
+  const minPixelsField = field('min_pixels') ?? (field('max_pixels') !== undefined || field('merge_size') !== undefined ? sizeObject?.shortest_edge : undefined);
+  const maxPixelsField = field('max_pixels') ?? (field('merge_size') !== undefined ? sizeObject?.longest_edge : undefined);
+  if (field('merge_size') !== undefined || field('min_pixels') !== undefined || field('max_pixels') !== undefined) {
+    // Qwen2-VL: smart_resize with factor patch_size * merge_size.
+    const merge = field('merge_size') === undefined ? 1 : positive(field('merge_size'), 'merge_size');
+    const factor = patchSize * merge;
+    const minPixels = minPixelsField === undefined ? undefined : positive(minPixelsField, 'min_pixels');
+    const maxPixels = maxPixelsField === undefined ? undefined : positive(maxPixelsField, 'max_pixels');
+    if (minPixels !== undefined && maxPixels !== undefined && minPixels > maxPixels) bad(`min_pixels ${minPixels} is above max_pixels ${maxPixels}`);
+    return Object.freeze({
+      ...common,
+      description: `${name}: smart_resize with factor ${factor} (patch ${patchSize} x merge ${merge})${minPixels ? `, min_pixels ${minPixels}` : ''}${maxPixels ? `, max_pixels ${maxPixels}` : ''}`,
+      multipleOf: factor,
+      ...(minPixels === undefined ? {} : { minPixels }),
+      ...(maxPixels === undefined ? {} : { maxPixels }),
+      sizing: 'smart-resize' as const,
+    });
+  }
+  if (field('max_num_patches') !== undefined) {
+    // NaFlex (SigLIP 2): any aspect, at most max_num_patches patches.
+    const patches = positive(field('max_num_patches'), 'max_num_patches');
+    return Object.freeze({
+      ...common,
+      description: `${name}: at most ${patches} patches of ${patchSize} (${patches * patchSize * patchSize} pixels), any aspect`,
+      multipleOf: patchSize,
+      maxPixels: patches * patchSize * patchSize,
+    });
+  }
+  // Fixed resolution: the input the model was trained at.
+  const crop = field('crop_size');
+  const sides = (value: unknown, what: string): [number, number] | undefined => {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === 'number') return [positive(value, what), value];
+    if (typeof value === 'object') {
+      const v = value as Config;
+      if (v.height !== undefined || v.width !== undefined) return [positive(v.height, `${what}.height`), positive(v.width, `${what}.width`)];
+      if (v.shortest_edge !== undefined) {
+        const side = positive(v.shortest_edge, `${what}.shortest_edge`);
+        return [side, side];
+      }
+    }
+    return bad(`${what} must be a number, { height, width } or { shortest_edge }, got ${JSON.stringify(value)}`);
+  };
+  const native = (field('do_center_crop') !== false ? sides(crop, 'crop_size') : undefined) ?? sides(size, 'size');
+  if (native === undefined) bad('found none of min_pixels / max_pixels / merge_size (Qwen2-VL), max_num_patches (NaFlex), crop_size or size (fixed resolution)');
+  const [h, w] = native!;
+  const pixels = Math.floor(h / patchSize) * patchSize * (Math.floor(w / patchSize) * patchSize);
+  if (pixels === 0) bad(`the input ${h} x ${w} is smaller than one patch of ${patchSize}`);
+  return Object.freeze({
+    ...common,
+    description: `${name}: at most ${pixels} pixels (${pixels / (patchSize * patchSize)} patches of ${patchSize}), any aspect`,
+    multipleOf: patchSize,
+    minPixels: pixels,
+    maxPixels: pixels,
+    nativeSize: Object.freeze([h, w] as [number, number]),
+  });
 }
