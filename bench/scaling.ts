@@ -9,6 +9,8 @@ import { TokenPacker, createBatcher, evaluate, seedBenchmarkSamples, strategyNam
 
 const argv = process.argv.slice(2);
 const max = argv.includes('--max') ? Number(argv[argv.indexOf('--max') + 1]) : 1_000_000;
+// `--only NAME`: one planner per process, so the peak RSS is that planner's own.
+const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
 const SIZES = [5_000, 25_000, 100_000, 250_000, 1_000_000].filter((n) => n <= max);
 const BATCH_SIZE = 32;
 
@@ -62,7 +64,7 @@ const planners: [string, Planner][] = [
 const rows: Row[] = [];
 console.log(`Scaling: one buffer of n SPEC sizes, batch ${BATCH_SIZE}, multipleOf 28 (TokenPacker: 16,384 tokens, patch 14); planning timed alone`);
 console.log('planner            n          seconds   us/sample  ratio to 5k  p95 r    fill   peak RSS MB');
-for (const [planner, run] of planners) {
+for (const [planner, run] of planners.filter(([name]) => only === undefined || name === only)) {
   let base = 0;
   for (const n of SIZES) {
     const buffer = all.slice(0, n);
@@ -89,5 +91,5 @@ for (const [planner, run] of planners) {
 }
 const out = fileURLToPath(new URL('./results/scaling.json', import.meta.url));
 mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
-writeFileSync(out, JSON.stringify({ node: process.version, rows }, null, 1) + '\n');
+if (only === undefined) writeFileSync(out, JSON.stringify({ node: process.version, rows }, null, 1) + '\n');
 console.log(`wrote ${out}`);
