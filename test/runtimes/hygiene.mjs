@@ -45,12 +45,13 @@ check('tarball contents', () => {
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n').map((f) => f.replace(/^package\//, ''));
     // imaging/package.json: `mm-tokenize-batcher/imaging` for resolvers that ignore `exports`
     // (TypeScript's node10 resolution, old bundlers and Jest); it points into dist/.
-    const allowed = /^(package\.json|imaging\/package\.json|README\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts)|dist\/mm_(batcher|imaging)_bg\.wasm)$/;
+    // examples/python/batch_sampler.py: turns a CLI plan into a PyTorch batch_sampler (README, CLI).
+    const allowed = /^(package\.json|imaging\/package\.json|README\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts)|dist\/mm_(batcher|imaging)_bg\.wasm|examples\/python\/batch_sampler\.py)$/;
     const extra = files.filter((f) => !allowed.test(f));
     if (extra.length) throw new Error(`unexpected files in the tarball: ${extra.join(', ')}`);
     for (const needed of ['package.json', 'README.md', 'dist/mm_batcher_bg.wasm', 'dist/node.js', 'dist/node.cjs', 'dist/web.js', 'dist/workerd.js', 'dist/edge-light.js',
       'dist/mm_imaging_bg.wasm', 'dist/imaging-node.js', 'dist/imaging-node.cjs', 'dist/imaging-web.js', 'dist/imaging-web.cjs', 'dist/imaging-workerd.js', 'dist/imaging-edge-light.js',
-      'dist/imaging-workerd.d.ts', 'dist/imaging-edge-light.d.ts', 'imaging/package.json']) {
+      'dist/imaging-workerd.d.ts', 'dist/imaging-edge-light.d.ts', 'imaging/package.json', 'examples/python/batch_sampler.py']) {
       if (!files.includes(needed)) throw new Error(`${needed} is missing from the tarball`);
     }
     return `${files.length} files`;
