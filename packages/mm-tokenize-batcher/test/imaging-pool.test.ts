@@ -1,4 +1,6 @@
 // createImagingPool (worker_threads) against the built `mm-tokenize-batcher/imaging` Node entry.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SortedBatcher, batchStream } from 'mm-tokenize-batcher';
 import { BatcherError, createImagingPool, toTensor, type BatchTensor, type ImagingPool, type TensorBatchInput } from 'mm-tokenize-batcher/imaging';
@@ -153,5 +155,19 @@ describe('createImagingPool', () => {
     await expect(broken.ready()).rejects.toMatchObject({ code: 'WORKER_FAILED' });
     await expect(broken.toTensor(batches[0]!, options)).rejects.toMatchObject({ code: 'WORKER_FAILED' });
     await broken.close();
+  });
+
+  it('Node: a pool left open keeps the process alive while it works, not once idle', () => {
+    const entry = fileURLToPath(new URL('../dist/imaging-node.js', import.meta.url));
+    const image = fileURLToPath(new URL('./fixtures/photos/astronaut.jpg', import.meta.url));
+    const script = `
+      const { createImagingPool } = await import(${JSON.stringify(entry)});
+      const { readFileSync } = await import('node:fs');
+      const pool = createImagingPool({ workers: 2 });
+      pool.toTensor({ images: [readFileSync(${JSON.stringify(image)})], resizeSize: [32, 32] }).then((t) => console.log('made', t.shape.join('x')));
+    `;
+    // No close(), no await at top level: the task still finishes, then the process exits by itself.
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(out.trim()).toBe('made 1x3x32x32');
   });
 });

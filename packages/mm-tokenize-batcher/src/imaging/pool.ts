@@ -106,6 +106,8 @@ interface Slot {
   handle: WorkerHandle;
   ready: boolean;
   task: (Task & { id: number }) | undefined;
+  /** Last value given to `handle.busy`. */
+  held: boolean;
 }
 
 const positiveInteger = (value: unknown, name: string): number => {
@@ -148,7 +150,7 @@ export class ImagingPool {
         this.close();
         throw new BatcherError('WORKER_FAILED', `could not start an imaging worker: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
       }
-      const slot: Slot = { handle, ready: false, task: undefined };
+      const slot: Slot = { handle, ready: false, task: undefined, held: false };
       this.#slots.push(slot);
       handle.listen(
         (message) => this.#onMessage(slot, message),
@@ -235,7 +237,6 @@ export class ImagingPool {
         const task = slot.task;
         if (!task || task.id !== message.id) return;
         slot.task = undefined;
-        slot.handle.busy(false);
         if (message.type === 'tensor') task.resolve(message.tensor);
         else task.reject(errorFromWire(message.error));
         this.#dispatch();
@@ -259,18 +260,26 @@ export class ImagingPool {
 
   #dispatch(): void {
     for (const slot of this.#slots) {
-      if (this.#queue.length === 0) return;
+      if (this.#queue.length === 0) break;
       if (!slot.ready || slot.task) continue;
       const task = this.#queue.shift() as Task;
       const id = ++this.#nextId;
       slot.task = { ...task, id };
-      slot.handle.busy(true);
       try {
         slot.handle.post({ type: 'tensor', id, prepared: task.prepared } satisfies WorkerRequest, preparedBuffers(task.prepared));
       } catch (error) {
         slot.task = undefined;
-        slot.handle.busy(false);
         task.reject(error);
+      }
+    }
+    // Keep the process alive (Node) while there is work: a worker with a task, or one still
+    // starting while tasks wait. An idle pool holds nothing.
+    const waiting = this.#queue.length > 0 && !this.#closed;
+    for (const slot of this.#slots) {
+      const held = slot.task !== undefined || (waiting && !slot.ready);
+      if (held !== slot.held) {
+        slot.held = held;
+        slot.handle.busy(held);
       }
     }
   }

@@ -12,10 +12,25 @@ initImagingSync(readFileSync(new URL('./mm_imaging_bg.wasm', import.meta.url)));
 /** Already initialised on import here; kept so code is the same in every runtime. */
 export async function initImaging(): Promise<void> {}
 
+/** The parent's Node flags, less those that apply to a main script only (`node --input-type=module -e ...`). */
+function workerExecArgv(): string[] | undefined {
+  const argv = globalThis.process?.execArgv;
+  if (!Array.isArray(argv)) return undefined;
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--input-type') i++;
+    else if (!arg.startsWith('--input-type=')) out.push(arg);
+  }
+  return out;
+}
+
 function startWorker(options: ImagingPoolOptions): WorkerHandle {
-  const worker = new Worker(options.workerUrl === undefined ? new URL('./imaging-worker-node.js', import.meta.url) : new URL(String(options.workerUrl)));
-  // An idle pool does not keep the process alive; a busy one does (see `busy`).
-  worker.unref();
+  const given = options.workerUrl;
+  // A file path, a file: URL (string or URL) or the script next to this file.
+  const url = given === undefined ? new URL('./imaging-worker-node.js', import.meta.url) : typeof given === 'string' && !given.startsWith('file:') ? given : new URL(String(given));
+  const execArgv = workerExecArgv();
+  const worker = new Worker(url, execArgv ? { execArgv } : {});
   return {
     post: (message, transfer) => worker.postMessage(message, transfer),
     listen(onMessage, onFailure) {
@@ -23,6 +38,9 @@ function startWorker(options: ImagingPoolOptions): WorkerHandle {
       worker.on('error', onFailure);
       worker.on('messageerror', onFailure);
       worker.on('exit', (code) => onFailure(new Error(`the worker exited (code ${code})`)));
+      // An idle pool does not keep the process alive; a busy one does (see `busy`). After the
+      // listeners: adding a 'message' listener refs the worker's port again.
+      worker.unref();
     },
     busy: (busy) => (busy ? worker.ref() : worker.unref()),
     terminate: () => void worker.terminate(),
