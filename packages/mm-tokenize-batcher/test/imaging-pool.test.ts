@@ -169,5 +169,8 @@ describe('createImagingPool', () => {
     // No close(), no await at top level: the task still finishes, then the process exits by itself.
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
     expect(out.trim()).toBe('made 1x3x32x32');
+    // A top-level `await pool.ready()` is waited for too (exit code 13 if nothing held the process).
+    const ready = `const { createImagingPool } = await import(${JSON.stringify(entry)}); await createImagingPool({ workers: 2 }).ready(); console.log('ready');`;
+    expect(execFileSync(process.execPath, ['--input-type=module', '-e', ready], { encoding: 'utf8', timeout: 20_000 }).trim()).toBe('ready');
   });
 });

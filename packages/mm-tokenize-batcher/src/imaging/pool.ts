@@ -164,7 +164,10 @@ export class ImagingPool {
   ready(): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#slots.every((s) => s.ready)) return Promise.resolve();
-    return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => {
+      this.#readyWaiters.push({ resolve, reject });
+      this.#hold();
+    });
   }
 
   /**
@@ -272,9 +275,15 @@ export class ImagingPool {
         task.reject(error);
       }
     }
-    // Keep the process alive (Node) while there is work: a worker with a task, or one still
-    // starting while tasks wait. An idle pool holds nothing.
-    const waiting = this.#queue.length > 0 && !this.#closed;
+    this.#hold();
+  }
+
+  /**
+   * Keeps the process alive (Node) while there is work: a worker with a task, or one still
+   * starting while tasks (or `ready()`) wait for it. An idle pool holds nothing.
+   */
+  #hold(): void {
+    const waiting = (this.#queue.length > 0 || this.#readyWaiters.length > 0) && !this.#closed;
     for (const slot of this.#slots) {
       const held = slot.task !== undefined || (waiting && !slot.ready);
       if (held !== slot.held) {
