@@ -149,23 +149,36 @@ async function main() {
   await sharpTensors(batches.slice(0, 2), 1);
 
   const samples: Record<string, number[]> = {};
+  const cpuSamples: Record<string, number[]> = {};
   const loads: number[][] = [];
-  const record = (name: string, seconds: number) => (samples[name] ??= []).push(n / seconds);
+  // Wall time gives images/s; the process's CPU time (every thread: workers, libvips) gives images
+  // per CPU-second, which a loaded machine disturbs much less: if 2 workers cost as much CPU per
+  // image as 1, they scale on 2 idle cores.
+  let cpu = process.cpuUsage();
+  let t0 = performance.now();
+  const start = () => {
+    cpu = process.cpuUsage();
+    t0 = performance.now();
+  };
+  const record = (name: string) => {
+    const seconds = (performance.now() - t0) / 1000;
+    const used = process.cpuUsage(cpu);
+    (samples[name] ??= []).push(n / seconds);
+    (cpuSamples[name] ??= []).push(n / ((used.user + used.system) / 1e6));
+  };
   for (let run = 0; run < RUNS; run++) {
     loads.push(os.loadavg());
-    {
-      const t0 = performance.now();
-      for (const batch of batches) toTensor(batch, options);
-      record('this thread (toTensor)', (performance.now() - t0) / 1000);
-    }
+    start();
+    for (const batch of batches) toTensor(batch, options);
+    record('this thread (toTensor)');
     for (const threads of THREADS) {
       const pool = pools.get(threads)!;
-      let t0 = performance.now();
+      start();
       for await (const t of pool.map(batches, options, { prefetch: 2 * threads })) void t;
-      record(`pool ${threads}`, (performance.now() - t0) / 1000);
-      t0 = performance.now();
+      record(`pool ${threads}`);
+      start();
       await sharpTensors(batches, threads);
-      record(`sharp ${threads}`, (performance.now() - t0) / 1000);
+      record(`sharp ${threads}`);
     }
   }
   loads.push(os.loadavg());
@@ -173,19 +186,25 @@ async function main() {
 
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
   const rate = (name: string) => median(samples[name] as number[]);
+  const perCpu = (name: string) => median(cpuSamples[name] as number[]);
   const rows = THREADS.map((threads) => ({
     threads,
     pool: rate(`pool ${threads}`),
     sharp: rate(`sharp ${threads}`),
+    poolPerCpuSecond: perCpu(`pool ${threads}`),
+    sharpPerCpuSecond: perCpu(`sharp ${threads}`),
   }));
   const single = rate('this thread (toTensor)');
   console.log(`\n${SIZE}x${SIZE} CLIP float32, ${n} photos, median of ${RUNS} runs; ${cores} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}`);
   console.log(`load average (1 min) during the runs: ${loads.map((l) => (l[0] as number).toFixed(2)).join(' -> ')}`);
-  console.log('threads | pool images/s | sharp images/s | pool / sharp | pool speed-up vs 1 worker');
+  console.log('| threads | pool images/s | sharp images/s | pool / sharp | pool vs 1 worker | pool images per CPU-s | sharp images per CPU-s |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`${String(r.threads).padStart(7)} | ${r.pool.toFixed(1).padStart(13)} | ${r.sharp.toFixed(1).padStart(14)} | ${(r.pool / r.sharp).toFixed(2).padStart(12)} | ${(r.pool / (rows[0] as { pool: number }).pool).toFixed(2)}x`);
+    console.log(
+      `| ${r.threads} | ${r.pool.toFixed(1)} | ${r.sharp.toFixed(1)} | ${(r.pool / r.sharp).toFixed(2)}x | ${(r.pool / (rows[0] as { pool: number }).pool).toFixed(2)}x | ${r.poolPerCpuSecond.toFixed(1)} | ${r.sharpPerCpuSecond.toFixed(1)} |`,
+    );
   }
-  console.log(`this thread alone (toTensor, no worker): ${single.toFixed(1)} images/s`);
+  console.log(`this thread alone (toTensor, no worker): ${single.toFixed(1)} images/s, ${perCpu('this thread (toTensor)').toFixed(1)} per CPU-s`);
   const two = rows.find((r) => r.threads === 2);
   if (two) {
     console.log(`goals: pool >= sharp at equal threads: ${rows.map((r) => `${r.threads}: ${r.pool >= r.sharp ? 'met' : 'missed'}`).join(', ')}; 1 -> 2 workers ${(two.pool / (rows[0] as { pool: number }).pool).toFixed(2)}x (goal >= 1.7x)`);
@@ -205,6 +224,7 @@ async function main() {
         rows,
         thisThread: single,
         samples,
+        perCpuSecond: cpuSamples,
       },
       null,
       2,
