@@ -96,6 +96,20 @@ describe('createImagingPool', () => {
     }
   });
 
+  it('a source that fails: the tensors before the failure, then its error', async () => {
+    async function* failing() {
+      yield batches[0]!;
+      yield batches[1]!;
+      throw new Error('disk gone');
+    }
+    const got: number[][] = [];
+    const error = await (async () => {
+      for await (const t of pool.map(failing(), options, { prefetch: 4 })) got.push(t.indices);
+    })().catch((e: unknown) => e);
+    expect(got).toEqual([batches[0]!.indices, batches[1]!.indices]);
+    expect(error).toMatchObject({ message: 'disk gone' });
+  });
+
   it('stopping early stops reading the source', async () => {
     const { log, source } = counting(batches, 1);
     for await (const _ of pool.map(source, options, { prefetch: 2 })) break;
@@ -149,6 +163,7 @@ describe('createImagingPool', () => {
     await other.close();
     for (const e of await Promise.all(pending)) expect(e).toMatchObject({ code: 'WORKER_FAILED' });
     await expect(other.toTensor(batches[0]!, options)).rejects.toMatchObject({ code: 'WORKER_FAILED' });
+    await expect(other.ready()).rejects.toMatchObject({ code: 'WORKER_FAILED' });
     await other.close(); // twice is fine
 
     const broken = createImagingPool({ workers: 1, wasm: '/nonexistent/mm_imaging_bg.wasm' });

@@ -163,6 +163,7 @@ export class ImagingPool {
   /** Resolves once every worker has loaded the imaging module (rejects if one cannot). Optional: tasks wait anyway. */
   ready(): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#closed) return Promise.reject(new BatcherError('WORKER_FAILED', 'this imaging pool is closed'));
     if (this.#slots.every((s) => s.ready)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.#readyWaiters.push({ resolve, reject });
@@ -177,8 +178,8 @@ export class ImagingPool {
    * `index` (or the `option`), as from `toTensor`.
    */
   toTensor(batch: TensorBatchInput, options: TensorOptions = {}): Promise<BatchTensor> {
-    if (this.#closed) return Promise.reject(new BatcherError('WORKER_FAILED', 'this imaging pool is closed'));
     if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#closed) return Promise.reject(new BatcherError('WORKER_FAILED', 'this imaging pool is closed'));
     let prepared: PreparedBatch;
     try {
       prepared = prepareBatch(batch, options);
