@@ -16,6 +16,8 @@ const common: Options = {
   external: [
     'node:fs',
     'node:fs/promises',
+    'node:os',
+    'node:worker_threads',
     '@tensorflow/tfjs-core',
     './mm_batcher_bg.wasm',
     './mm_batcher_bg.wasm?module',
@@ -55,6 +57,10 @@ export default defineConfig([
       'edge-light': 'src/planning/entries/edge-light.ts',
       'imaging-workerd': 'src/imaging/entries/workerd.ts',
       'imaging-edge-light': 'src/imaging/entries/edge-light.ts',
+      // The imaging pool's worker scripts (createImagingPool), ES modules located by the entries
+      // with `new URL('./imaging-worker-*.js', import.meta.url)`; each loads the imaging .wasm itself.
+      'imaging-worker-node': 'src/imaging/workers/node.ts',
+      'imaging-worker-web': 'src/imaging/workers/web.ts',
     },
     format: ['esm'],
     dts: false,

@@ -391,6 +391,53 @@ function imagingCases(lib, imaging) {
 }
 // ─── end of imaging cases ───
 
+/**
+ * The imaging pool (`createImagingPool`), where the runtime has workers: `pool.map` over every
+ * batch of the encoded buffer, in three option sets, must give `toTensor`'s tensors bit for bit
+ * and in order; a broken image must reject with its index; the caller's bytes must stay intact.
+ * Not part of the golden hash (where there are no workers it reports `unsupported` instead);
+ * returned beside it as `pool` for the matrix to check per runtime.
+ */
+async function poolCheck(lib, imaging) {
+  if (!imaging) return { status: 'no imaging' };
+  if (typeof imaging.createImagingPool !== 'function') return { status: 'no createImagingPool export' };
+  let pool;
+  try {
+    pool = imaging.createImagingPool({ workers: 2 });
+  } catch (error) {
+    return { status: error?.code === 'UNSUPPORTED_RUNTIME' ? 'unsupported' : `createImagingPool threw ${error?.code ?? ''} ${error?.message ?? error}` };
+  }
+  try {
+    const { encoded } = encodedSamples();
+    const sizes = encoded.map((s) => s.image.byteLength);
+    const batches = new lib.SortedBatcher({ batchSize: 6, multipleOf: 4 }).batch(encoded);
+    const optionSets = [{ dtype: 'uint8' }, { normalize: 'clip' }, { size: [16, 16], mode: 'letterbox', filter: 'bicubic', normalize: 'siglip', patchSize: 8 }];
+    let tensors = 0;
+    for (const options of optionSets) {
+      const expected = await Promise.all(batches.map((b) => describeTensor(imaging.toTensor(b, options))));
+      let k = 0;
+      for await (const t of pool.map(batches, options, { prefetch: 3 })) {
+        const got = JSON.stringify(await describeTensor(t));
+        if (got !== JSON.stringify(expected[k])) return { status: `pool.map tensor ${k} (${JSON.stringify(options)}) differs from toTensor's: ${got.slice(0, 300)}` };
+        k++;
+        tensors++;
+      }
+      if (k !== batches.length) return { status: `pool.map gave ${k} tensors for ${batches.length} batches` };
+    }
+    const one = await pool.toTensor(batches[0], { normalize: 'clip' });
+    if (JSON.stringify(await describeTensor(one)) !== JSON.stringify(await describeTensor(imaging.toTensor(batches[0], { normalize: 'clip' })))) return { status: 'pool.toTensor differs from toTensor' };
+    const broken = { images: [encoded[0].image, encoded[3].image.slice(0, 20)], indices: [40, 41], resizeSize: [8, 8] };
+    const error = await pool.toTensor(broken).then(() => null, (e) => e);
+    if (!(error instanceof imaging.BatcherError) || error.code !== 'INVALID_IMAGE' || error.index !== 41) return { status: `a broken image gave ${error?.name} ${error?.code} at ${error?.index}` };
+    if (encoded.some((s, i) => s.image.byteLength !== sizes[i])) return { status: 'the caller\'s images were detached' };
+    return { status: 'ran', tensors };
+  } catch (error) {
+    return { status: `failed: ${error?.code ?? ''} ${error?.stack ?? error}` };
+  } finally {
+    await pool.close();
+  }
+}
+
 // ─── sizes from URLs through a fetch stub (no network: the same bytes and answers everywhere) ───
 // The real-server test runs separately (test/runtimes/url-payload.js, from the matrix).
 
@@ -486,7 +533,8 @@ export async function conformance(lib, extras = {}) {
     if (extras.full) full[name] = text;
   }
   const hash = await sha256(Object.entries(hashes).map(([name, h]) => `${name} ${h}\n`).join(''));
-  return extras.full ? { hash, cases: hashes, count: cases.length, full } : { hash, cases: hashes, count: cases.length };
+  const pool = await poolCheck(lib, extras.imaging);
+  return extras.full ? { hash, cases: hashes, count: cases.length, pool, full } : { hash, cases: hashes, count: cases.length, pool };
 }
 
 /** The payload interface of test/runtimes/harness.mjs: `run(lib, args)`. */

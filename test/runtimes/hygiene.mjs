@@ -51,7 +51,9 @@ check('tarball contents', () => {
     if (extra.length) throw new Error(`unexpected files in the tarball: ${extra.join(', ')}`);
     for (const needed of ['package.json', 'README.md', 'dist/mm_batcher_bg.wasm', 'dist/node.js', 'dist/node.cjs', 'dist/web.js', 'dist/workerd.js', 'dist/edge-light.js',
       'dist/mm_imaging_bg.wasm', 'dist/imaging-node.js', 'dist/imaging-node.cjs', 'dist/imaging-web.js', 'dist/imaging-web.cjs', 'dist/imaging-workerd.js', 'dist/imaging-edge-light.js',
-      'dist/imaging-workerd.d.ts', 'dist/imaging-edge-light.d.ts', 'imaging/package.json', 'examples/python/batch_sampler.py']) {
+      'dist/imaging-workerd.d.ts', 'dist/imaging-edge-light.d.ts', 'imaging/package.json', 'examples/python/batch_sampler.py',
+      // The imaging pool's worker scripts (createImagingPool), located by the entries like the .wasm.
+      'dist/imaging-worker-node.js', 'dist/imaging-worker-web.js']) {
       if (!files.includes(needed)) throw new Error(`${needed} is missing from the tarball`);
     }
     return `${files.length} files`;

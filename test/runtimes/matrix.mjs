@@ -65,6 +65,13 @@ const update = argv.includes('--update-golden');
 const unknown = only.filter((r) => !RUNTIMES.includes(r));
 if (unknown.length) throw new Error(`unknown runtime(s) ${unknown.join(', ')}; known: ${RUNTIMES.join(', ')}`);
 
+/**
+ * The imaging pool (createImagingPool): what the conformance payload's `pool` check must report in
+ * each runtime: `ran` (pool tensors equal toTensor's, in order, errors with their index) where
+ * there are workers, `unsupported` (a clear BatcherError) in workerd and Vercel Edge.
+ */
+const POOL_EXPECTED = { workerd: 'unsupported', 'workerd-edge-light': 'unsupported' };
+
 /** Which built file each runtime must resolve the package to (its `exports` condition). */
 const EXPECTED_ENTRY = { node: '/dist/node.js', bun: '/dist/node.js', deno: '/dist/node.js', workerd: '/dist/workerd.js', 'workerd-edge-light': '/dist/edge-light.js' };
 /** The same for `mm-tokenize-batcher/imaging`. */
@@ -90,6 +97,8 @@ try {
         const expectedImaging = EXPECTED_IMAGING_ENTRY[runtime];
         if (expectedImaging && !(out.imagingEntry ?? '').endsWith(expectedImaging)) problems.push(`resolved mm-tokenize-batcher/imaging to ${out.imagingEntry}, expected …${expectedImaging}`);
         if (!Object.keys(cases).some((name) => name.startsWith('imaging/'))) problems.push('ran no imaging case (was `extras.imaging` passed?)');
+        const poolWanted = POOL_EXPECTED[runtime] ?? 'ran';
+        if (out.result.pool?.status !== poolWanted) problems.push(`imaging pool: expected ${poolWanted}, got ${out.result.pool?.status}`);
         if (golden && hash !== golden.hash) {
           const differing = Object.keys({ ...golden.cases, ...cases }).filter((name) => golden.cases[name] !== cases[name]);
           problems.push(`hash ${hash} != golden ${golden.hash}; cases that differ: ${differing.join(', ')}`);
@@ -99,7 +108,7 @@ try {
           if (full.result.full?.[name]) problems.push(`${name} here: ${full.result.full[name].slice(0, 600)}…`);
         }
         // The README's off-main-thread examples (test/examples), run where they belong.
-        const notes = [];
+        const notes = [`imaging pool: ${out.result.pool?.status}${out.result.pool?.tensors ? ` (${out.result.pool.tensors} tensors equal toTensor's)` : ''}`];
         if (runtime === 'chromium-webworker') {
           const lines = await handle.example();
           for (const [name, same, detail] of lines) if (!same) problems.push(`Web Worker example, ${name}: worker and page differ (${detail})`);

@@ -234,17 +234,36 @@ export function boxes(flat: ArrayLike<number>, count: number, stride = 4, at = 0
 }
 
 /**
- * Decodes, resizes and packs one batch into a tensor, in the imaging wasm module (single thread,
- * SIMD). Crosses into wasm once; memory is bounded by this batch. Synchronous.
+ * One batch made ready for the imaging module: options as Rust reads them, the images packed end
+ * to end (one fresh buffer holding a copy of their bytes: TF.js tensors read out, RGBA copied),
+ * and the images JS already refused. Throws (`BatcherError` with the sample's index) for the
+ * first refused image unless `skipInvalid`. Plain typed arrays and objects only, so it can be
+ * posted to a worker (`ImagingPool` transfers the arrays' buffers; the caller's images stay intact).
  */
-export function toTensor(batch: TensorBatchInput, options: TensorOptions = {}): BatchTensor {
+export interface PreparedBatch {
+  wire: Record<string, unknown>;
+  packed: Omit<PackedImages, 'problems'>;
+  rejects: Reject[];
+}
+
+export function prepareBatch(batch: TensorBatchInput, options: TensorOptions = {}): PreparedBatch {
   const wire = wireTensorOptions(batch, options);
-  const packed = packImages(batch.images, batchIndices(batch));
-  const skip = options.skipInvalid === true;
-  const rejects = jsProblems(packed, skip);
+  const { problems, ...packed } = packImages(batch.images, batchIndices(batch));
+  const rejects = jsProblems({ ...packed, problems }, options.skipInvalid === true);
+  return { wire, packed, rejects };
+}
+
+/** The buffers of a prepared batch, all its own (for a transfer list). */
+export function preparedBuffers(p: PreparedBatch): ArrayBuffer[] {
+  const { bytes, offsets, kinds, widths, heights, indices } = p.packed;
+  return [bytes, offsets, kinds, widths, heights, indices].map((a) => a.buffer as ArrayBuffer);
+}
+
+/** The tensor of a prepared batch, in this thread's imaging module. */
+export function tensorOfPrepared({ wire, packed, rejects }: PreparedBatch): BatchTensor {
   const out = callWasm(
     () =>
-      imaging().batchTensor(...packedArgs(packed), wire) as {
+      imaging().batchTensor(packed.bytes, packed.offsets, packed.kinds, packed.widths, packed.heights, packed.indices, wire) as {
         data: Float32Array | Uint8Array;
         shape: number[];
         dtype: 'float32' | 'uint8';
@@ -264,6 +283,15 @@ export function toTensor(batch: TensorBatchInput, options: TensorOptions = {}): 
   return out.dtype === 'float32'
     ? { ...common, dtype: 'float32', layout: 'NCHW', data: out.data as Float32Array }
     : { ...common, dtype: 'uint8', layout: 'NHWC', data: out.data as Uint8Array };
+}
+
+/**
+ * Decodes, resizes and packs one batch into a tensor, in the imaging wasm module (single thread,
+ * SIMD). Crosses into wasm once; memory is bounded by this batch. Synchronous. (`createImagingPool`
+ * does the same in worker threads.)
+ */
+export function toTensor(batch: TensorBatchInput, options: TensorOptions = {}): BatchTensor {
+  return tensorOfPrepared(prepareBatch(batch, options));
 }
 
 /**

@@ -18,7 +18,7 @@ export {
 } from './batchers.js';
 export { strategies, strategyNames, createBatcher, type AnyBatcher, type StrategyOptionsByName } from './strategies.js';
 export { evaluate, type Metrics, type Summary, type EvaluatedBatch, type EvaluateOptions } from './evaluate.js';
-export { BatcherError, ERROR_CODES, type ErrorCode, type Reject } from '../shared/errors.js';
+export { BatcherError, ERROR_CODES, JS_ONLY_ERROR_CODES, type ErrorCode, type Reject } from '../shared/errors.js';
 export { registeredStrategies, rustErrorCodes, type RegisteredStrategy } from './wasm.js';
 export { TokenPacker, type TokenPackerOptions, type Pack, type Packs } from './packing.js';
 export type { ImageLike } from './image-sizes.js';

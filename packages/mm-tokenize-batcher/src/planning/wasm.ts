@@ -65,7 +65,7 @@ export function registeredStrategies(): RegisteredStrategy[] {
   return registry().strategies.map((s) => ({ ...s, options: [...s.options] }));
 }
 
-/** Every error code Rust reports (the TS `ERROR_CODES` adds only `NOT_INITIALIZED`). */
+/** Every error code Rust reports (the TS `ERROR_CODES` adds only `JS_ONLY_ERROR_CODES`). */
 export function rustErrorCodes(): string[] {
   return [...registry().errorCodes];
 }

@@ -14,6 +14,10 @@
  * - `READ_FAILED`: a file or URL that could not be read (no such file, HTTP error status, network failure).
  * - `TIMEOUT`: a URL whose bytes did not arrive within `timeoutMs`.
  * - `NOT_INITIALIZED`: the WebAssembly module has not been initialised: `await init()` first.
+ * - `UNSUPPORTED_RUNTIME`: the runtime lacks what the call needs (an imaging pool where there are no
+ *   workers: Cloudflare workerd, Vercel Edge).
+ * - `WORKER_FAILED`: an imaging pool's worker could not start or died (the cause says why), or the
+ *   pool was closed before the task ran.
  */
 export const ERROR_CODES = [
   'INVALID_OPTION',
@@ -28,7 +32,12 @@ export const ERROR_CODES = [
   'READ_FAILED',
   'TIMEOUT',
   'NOT_INITIALIZED',
+  'UNSUPPORTED_RUNTIME',
+  'WORKER_FAILED',
 ] as const;
+
+/** The codes only JavaScript raises (every other code comes from the Rust core). */
+export const JS_ONLY_ERROR_CODES = ['NOT_INITIALIZED', 'UNSUPPORTED_RUNTIME', 'WORKER_FAILED'] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

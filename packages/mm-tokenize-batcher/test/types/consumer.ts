@@ -18,7 +18,7 @@ import {
   type UrlSize,
   type UrlReject,
 } from 'mm-tokenize-batcher';
-import { batchTensors, toTensor, type BatchTensor } from 'mm-tokenize-batcher/imaging';
+import { batchTensors, createImagingPool, toTensor, type BatchTensor, type ImagingPool } from 'mm-tokenize-batcher/imaging';
 
 /** Compiles only when `value` has exactly type `T` (both ways assignable). */
 type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
@@ -115,4 +115,15 @@ async function fromUrls(urls: string[]) {
   return [failed, files.bytesRead] as const;
 }
 
-export { streaming, useTensor, fromUrls };
+// ── The imaging pool: the same tensors, as promises and an async iterable ──
+async function pooled(source: () => AsyncIterable<{ image: Uint8Array }>) {
+  const pool: ImagingPool = createImagingPool({ workers: 2 });
+  for await (const t of pool.map(batchStream(source(), { strategy: 'sorted', batchSize: 8 }), { normalize: 'clip' }, { prefetch: 4 })) {
+    if (t.dtype === 'float32') expect<Float32Array>()(t.data);
+  }
+  const one = await pool.toTensor({ images: [new Uint8Array(8)], resizeSize: [224, 224] }, { dtype: 'uint8' });
+  expect<BatchTensor>()(one);
+  await pool.close();
+}
+
+export { streaming, useTensor, fromUrls, pooled };

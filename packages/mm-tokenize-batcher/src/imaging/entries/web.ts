@@ -1,6 +1,9 @@
 // `mm-tokenize-batcher/imaging` for browsers and other hosts with fetch: `await initImaging()`
 // fetches the imaging .wasm next to this file (or from the source you pass) and compiles it.
+// `createImagingPool` starts module Web Workers running imaging-worker-web.js (next to this file).
+import { BatcherError } from '../../shared/errors.js';
 import { initImagingFrom, type ImagingInput } from '../wasm.js';
+import { ImagingPool, type ImagingPoolOptions, type WorkerHandle, type WorkerReply } from '../pool.js';
 
 /**
  * Loads the imaging WebAssembly module (codecs and resizer). Call once before `toTensor`; later
@@ -8,6 +11,37 @@ import { initImagingFrom, type ImagingInput } from '../wasm.js';
  */
 export async function initImaging(source?: ImagingInput): Promise<void> {
   await initImagingFrom(source ?? new URL('./mm_imaging_bg.wasm', import.meta.url));
+}
+
+function startWorker(options: ImagingPoolOptions): WorkerHandle {
+  // Written out in full so bundlers (Vite, webpack 5, Parcel) find the worker script and emit it.
+  const worker =
+    options.workerUrl === undefined
+      ? new Worker(new URL('./imaging-worker-web.js', import.meta.url), { type: 'module' })
+      : new Worker(options.workerUrl, { type: 'module' });
+  return {
+    post: (message, transfer) => worker.postMessage(message, transfer),
+    listen(onMessage, onFailure) {
+      worker.addEventListener('message', (event: MessageEvent) => onMessage(event.data as WorkerReply));
+      worker.addEventListener('error', (event: ErrorEvent) => onFailure(new Error(event.message || 'the worker script could not be loaded or threw')));
+      worker.addEventListener('messageerror', () => onFailure(new Error('a message from the worker could not be read')));
+    },
+    busy() {},
+    terminate: () => worker.terminate(),
+  };
+}
+
+/**
+ * A pool of imaging workers (module Web Workers here): `pool.toTensor(batch, options)` makes one
+ * batch's tensor in a worker, `pool.map(batches, options, { prefetch })` an ordered stream of
+ * them; `await pool.close()` when done.
+ */
+export function createImagingPool(options: ImagingPoolOptions = {}): ImagingPool {
+  if (typeof Worker !== 'function') {
+    throw new BatcherError('UNSUPPORTED_RUNTIME', 'createImagingPool needs Web Workers (`Worker`), which this runtime lacks; use toTensor / batchTensors on this thread');
+  }
+  const cores = typeof navigator !== 'undefined' && navigator.hardwareConcurrency > 0 ? navigator.hardwareConcurrency : 4;
+  return new ImagingPool(startWorker, options, cores);
 }
 
 export * from '../api.js';

@@ -1,0 +1,398 @@
+// A pool of imaging workers: `toTensor` of one batch in a worker thread, and an ordered async map
+// over a stream of batches with bounded prefetch. The same class in every runtime; each entry
+// (src/imaging/entries/) hands it a way to start a worker (worker_threads in Node, Bun and Deno;
+// module Web Workers in browsers). The worker scripts are src/imaging/workers/.
+//
+// What crosses to a worker: the batch prepared on this thread (`prepareBatch`: options checked,
+// images packed end to end into one fresh buffer), whose buffers are transferred, not copied; the
+// caller's own images are never detached (samples are reused epoch after epoch). What comes back:
+// the tensor, its data's buffer transferred.
+import { BatcherError, type ErrorCode } from '../shared/errors.js';
+import { prepareBatch, preparedBuffers, type BatchTensor, type PreparedBatch, type TensorBatchInput, type TensorOptions } from './tensor.js';
+
+/** Where the imaging module comes from in a worker: a URL (string or `URL`), or a compiled module. */
+export type PoolWasmSource = string | URL | WebAssembly.Module;
+
+export interface ImagingPoolOptions {
+  /** How many workers. Default: the number of logical cores (`os.availableParallelism()`, `navigator.hardwareConcurrency`). */
+  workers?: number;
+  /**
+   * Where each worker loads the imaging .wasm from. Default: `mm_imaging_bg.wasm` next to the
+   * worker script (read from disk in Node, Bun and Deno; fetched in browsers). A compiled
+   * `WebAssembly.Module` is shared with the workers as it is (no second compile).
+   */
+  wasm?: PoolWasmSource;
+  /**
+   * The worker script, for bundlers that move files. Default: `imaging-worker-node.js` /
+   * `imaging-worker-web.js` next to the entry (`new URL(..., import.meta.url)`).
+   */
+  workerUrl?: string | URL;
+}
+
+export interface MapOptions {
+  /**
+   * At most this many batches are taken from the source ahead of the consumer: pulled but not yet
+   * handed over (being made, or made and waiting their turn). The source is read further only as
+   * the consumer takes tensors. Default: twice the number of workers.
+   */
+  prefetch?: number;
+}
+
+/** What each entry gives the pool: a started worker, behind one small interface. */
+export interface WorkerHandle {
+  post(message: unknown, transfer: ArrayBuffer[]): void;
+  /** Messages, failures (an error event, a message that cannot be read, an exit) from the worker. */
+  listen(onMessage: (message: WorkerReply) => void, onFailure: (error: unknown) => void): void;
+  /** Keeps the process alive while the worker has work (Node); a no-op elsewhere. */
+  busy(busy: boolean): void;
+  terminate(): void;
+}
+
+export type StartWorker = (options: ImagingPoolOptions) => WorkerHandle;
+
+/** Messages to a worker. */
+export type WorkerRequest =
+  | { type: 'init'; wasm?: PoolWasmSource | undefined }
+  | { type: 'tensor'; id: number; prepared: PreparedBatch };
+
+/** Messages from a worker. */
+export type WorkerReply =
+  | { type: 'ready' }
+  | { type: 'failed'; error: WireError }
+  | { type: 'tensor'; id: number; tensor: BatchTensor }
+  | { type: 'error'; id: number; error: WireError };
+
+/** An error as it crosses between threads (a `BatcherError` keeps its code, index and option). */
+export interface WireError {
+  name: string;
+  message: string;
+  code?: ErrorCode;
+  index?: number;
+  option?: string;
+  stack?: string;
+}
+
+export function errorToWire(error: unknown): WireError {
+  if (error instanceof BatcherError) {
+    const wire: WireError = { name: error.name, message: error.message, code: error.code };
+    if (error.index !== undefined) wire.index = error.index;
+    if (error.option !== undefined) wire.option = error.option;
+    return wire;
+  }
+  if (error instanceof Error) return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
+  return { name: 'Error', message: String(error) };
+}
+
+function errorFromWire(wire: WireError): Error {
+  if (wire.code) {
+    const details: { index?: number; option?: string } = {};
+    if (wire.index !== undefined) details.index = wire.index;
+    if (wire.option !== undefined) details.option = wire.option;
+    return new BatcherError(wire.code, wire.message, details);
+  }
+  // Not a BatcherError: a trap in the imaging module (a bug in this library) or the like.
+  const error = new Error(`imaging worker: ${wire.name}: ${wire.message}`);
+  if (wire.stack) error.stack = `${error.message}\n--- in the worker:\n${wire.stack}`;
+  return error;
+}
+
+interface Task {
+  prepared: PreparedBatch;
+  resolve(tensor: BatchTensor): void;
+  reject(error: unknown): void;
+}
+
+interface Slot {
+  handle: WorkerHandle;
+  ready: boolean;
+  task: (Task & { id: number }) | undefined;
+  /** Last value given to `handle.busy`. */
+  held: boolean;
+}
+
+const positiveInteger = (value: unknown, name: string): number => {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new BatcherError('INVALID_OPTION', `option \`${name}\` must be a whole number >= 1, got ${typeof value === 'number' ? value : typeof value}`, { option: name });
+  }
+  return value;
+};
+
+/**
+ * A pool of imaging workers. Made by `createImagingPool`; the same API in every runtime that has
+ * workers. Tasks queue until a worker is free; each worker makes one tensor at a time.
+ */
+export class ImagingPool {
+  /** Number of workers. */
+  readonly size: number;
+  readonly #slots: Slot[] = [];
+  readonly #queue: Task[] = [];
+  readonly #readyWaiters: { resolve(): void; reject(error: unknown): void }[] = [];
+  #nextId = 0;
+  #closed = false;
+  #failure: Error | undefined;
+
+  /** @internal Use `createImagingPool`. */
+  constructor(start: StartWorker, options: ImagingPoolOptions, defaultWorkers: number) {
+    if (typeof options !== 'object' || options === null) {
+      throw new BatcherError('INVALID_OPTION', 'option `options` must be an object', { option: 'options' });
+    }
+    for (const name of Object.keys(options)) {
+      if (!['workers', 'wasm', 'workerUrl'].includes(name)) {
+        throw new BatcherError('INVALID_OPTION', `unknown option \`${name}\` (createImagingPool takes workers, wasm, workerUrl)`, { option: name });
+      }
+    }
+    this.size = options.workers === undefined ? Math.max(1, defaultWorkers) : positiveInteger(options.workers, 'workers');
+    for (let i = 0; i < this.size; i++) {
+      let handle: WorkerHandle;
+      try {
+        handle = start(options);
+      } catch (cause) {
+        this.close();
+        throw new BatcherError('WORKER_FAILED', `could not start an imaging worker: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+      }
+      const slot: Slot = { handle, ready: false, task: undefined, held: false };
+      this.#slots.push(slot);
+      handle.listen(
+        (message) => this.#onMessage(slot, message),
+        (error) => this.#fail(new BatcherError('WORKER_FAILED', `an imaging worker failed: ${describe(error)}`, { cause: error })),
+      );
+      handle.post({ type: 'init', wasm: options.wasm } satisfies WorkerRequest, []);
+    }
+  }
+
+  /** Resolves once every worker has loaded the imaging module (rejects if one cannot). Optional: tasks wait anyway. */
+  ready(): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#closed) return Promise.reject(new BatcherError('WORKER_FAILED', 'this imaging pool is closed'));
+    if (this.#slots.every((s) => s.ready)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#readyWaiters.push({ resolve, reject });
+      this.#hold();
+    });
+  }
+
+  /**
+   * One batch to a tensor, in a worker: `toTensor`'s result, bit for bit. Options are checked and
+   * the images packed here (a refused image rejects at once, as `toTensor` throws); decoding,
+   * resizing and normalising happen in the worker. Errors are `BatcherError`s with the sample's
+   * `index` (or the `option`), as from `toTensor`.
+   */
+  toTensor(batch: TensorBatchInput, options: TensorOptions = {}): Promise<BatchTensor> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#closed) return Promise.reject(new BatcherError('WORKER_FAILED', 'this imaging pool is closed'));
+    let prepared: PreparedBatch;
+    try {
+      prepared = prepareBatch(batch, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ prepared, resolve, reject });
+      this.#dispatch();
+    });
+  }
+
+  /**
+   * Tensors for a stream of batches (`batchStream(...)`, an array, a `ReadableStream`), in the
+   * source's order, made in the workers in parallel. At most `prefetch` batches are pulled ahead of
+   * the consumer; the source is read further only as tensors are taken (backpressure). A failed
+   * batch throws at its place in the order (the tensors before it are delivered first). Stopping
+   * early (`break`) stops reading the source (its `return()` / the stream's `cancel()`).
+   */
+  map(
+    batches: Iterable<TensorBatchInput> | AsyncIterable<TensorBatchInput> | ReadableStream<TensorBatchInput>,
+    options: TensorOptions = {},
+    mapOptions: MapOptions = {},
+  ): AsyncGenerator<BatchTensor, void, undefined> {
+    const prefetch = mapOptions.prefetch === undefined ? 2 * this.size : positiveInteger(mapOptions.prefetch, 'prefetch');
+    const iterator = asyncIteratorOf(batches);
+    return orderedMap(iterator, (batch) => this.toTensor(batch, options), prefetch);
+  }
+
+  /**
+   * Stops the workers. Tasks not yet finished reject with `WORKER_FAILED`; later calls reject too.
+   * Resolves when the workers have been told to stop.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const error = new BatcherError('WORKER_FAILED', 'this imaging pool was closed before the batch was made');
+    for (const slot of this.#slots) {
+      slot.task?.reject(error);
+      slot.task = undefined;
+      slot.handle.terminate();
+    }
+    for (const task of this.#queue.splice(0)) task.reject(error);
+    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error);
+  }
+
+  #onMessage(slot: Slot, message: WorkerReply): void {
+    switch (message.type) {
+      case 'ready':
+        slot.ready = true;
+        if (this.#slots.every((s) => s.ready)) for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
+        this.#dispatch();
+        return;
+      case 'failed':
+        this.#fail(new BatcherError('WORKER_FAILED', `an imaging worker could not load the imaging module: ${message.error.message}`, { cause: errorFromWire(message.error) }));
+        return;
+      case 'tensor':
+      case 'error': {
+        const task = slot.task;
+        if (!task || task.id !== message.id) return;
+        slot.task = undefined;
+        if (message.type === 'tensor') task.resolve(message.tensor);
+        else task.reject(errorFromWire(message.error));
+        this.#dispatch();
+        return;
+      }
+    }
+  }
+
+  /** A worker died or could not start: the pool is unusable; everything waiting rejects with why. */
+  #fail(error: Error): void {
+    if (this.#closed) return;
+    this.#failure ??= error;
+    for (const slot of this.#slots) {
+      slot.task?.reject(error);
+      slot.task = undefined;
+    }
+    for (const task of this.#queue.splice(0)) task.reject(error);
+    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error);
+    void this.close();
+  }
+
+  #dispatch(): void {
+    for (const slot of this.#slots) {
+      if (this.#queue.length === 0) break;
+      if (!slot.ready || slot.task) continue;
+      const task = this.#queue.shift() as Task;
+      const id = ++this.#nextId;
+      slot.task = { ...task, id };
+      try {
+        slot.handle.post({ type: 'tensor', id, prepared: task.prepared } satisfies WorkerRequest, preparedBuffers(task.prepared));
+      } catch (error) {
+        slot.task = undefined;
+        task.reject(error);
+      }
+    }
+    this.#hold();
+  }
+
+  /**
+   * Keeps the process alive (Node) while there is work: a worker with a task, or one still
+   * starting while tasks (or `ready()`) wait for it. An idle pool holds nothing.
+   */
+  #hold(): void {
+    const waiting = (this.#queue.length > 0 || this.#readyWaiters.length > 0) && !this.#closed;
+    for (const slot of this.#slots) {
+      const held = slot.task !== undefined || (waiting && !slot.ready);
+      if (held !== slot.held) {
+        slot.held = held;
+        slot.handle.busy(held);
+      }
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null && 'message' in error) return String((error as { message: unknown }).message);
+  return String(error);
+}
+
+/** Any source of batches as an async iterator (a ReadableStream is read with a reader, cancelled on `return()`). */
+function asyncIteratorOf<T>(source: Iterable<T> | AsyncIterable<T> | ReadableStream<T>): AsyncIterator<T> {
+  const s = source as Partial<Iterable<T> & AsyncIterable<T> & ReadableStream<T>> | null;
+  if (typeof s?.[Symbol.asyncIterator] === 'function') return (s as AsyncIterable<T>)[Symbol.asyncIterator]();
+  if (typeof s?.[Symbol.iterator] === 'function') {
+    const it = (s as Iterable<T>)[Symbol.iterator]();
+    return {
+      next: async () => it.next(),
+      return: async () => (it.return?.(), { done: true, value: undefined }),
+    };
+  }
+  if (typeof s?.getReader === 'function') {
+    const reader = (s as ReadableStream<T>).getReader();
+    return {
+      next: () => reader.read() as Promise<IteratorResult<T>>,
+      return: async () => {
+        await reader.cancel();
+        reader.releaseLock();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+  throw new BatcherError(
+    'INVALID_INPUT',
+    `pool.map takes batches: an Iterable (an array), an AsyncIterable (batchStream) or a ReadableStream, got ${source === null ? 'null' : typeof source}`,
+  );
+}
+
+/**
+ * `run` over the source in order, with at most `prefetch` items pulled and not yet handed to the
+ * consumer. The source is pulled by a pump running beside the consumer, so a tensor already made
+ * is handed over while the next batch is being read.
+ */
+async function* orderedMap<T, R>(source: AsyncIterator<T>, run: (item: T) => Promise<R>, prefetch: number): AsyncGenerator<R, void, undefined> {
+  const pending: Promise<R>[] = [];
+  let sourceDone = false;
+  let sourceFailed = false;
+  let sourceError: unknown;
+  let stopped = false;
+  let wakeConsumer: (() => void) | undefined;
+  let wakePump: (() => void) | undefined;
+  const signalConsumer = () => {
+    const wake = wakeConsumer;
+    wakeConsumer = undefined;
+    wake?.();
+  };
+  const pump = async () => {
+    try {
+      while (!stopped) {
+        if (pending.length >= prefetch) {
+          await new Promise<void>((resolve) => (wakePump = resolve));
+          continue;
+        }
+        const next = await source.next();
+        if (next.done || stopped) break;
+        const result = run(next.value);
+        result.catch(() => {}); // handled when the consumer reaches it
+        pending.push(result);
+        signalConsumer();
+      }
+    } catch (error) {
+      sourceFailed = true;
+      sourceError = error;
+    } finally {
+      sourceDone = true;
+      signalConsumer();
+    }
+  };
+  void pump();
+  try {
+    for (;;) {
+      const head = pending[0];
+      if (head === undefined) {
+        if (sourceDone) {
+          if (sourceFailed) throw sourceError;
+          return;
+        }
+        await new Promise<void>((resolve) => (wakeConsumer = resolve));
+        continue;
+      }
+      const value = await head;
+      pending.shift();
+      const wake = wakePump;
+      wakePump = undefined;
+      wake?.();
+      yield value;
+    }
+  } finally {
+    stopped = true;
+    const wake = wakePump;
+    wakePump = undefined;
+    wake?.();
+    if (!sourceDone) await source.return?.();
+  }
+}
