@@ -14,6 +14,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
+import { encodedPhoto, normaliseInto } from './photos.js';
 import { SimpleBatcher, type Batch } from 'mm-tokenize-batcher';
 import { createImagingPool, tensorDefaults, toTensor } from 'mm-tokenize-batcher/imaging';
 
@@ -21,44 +22,12 @@ const PHOTOS = Number(process.env.BENCH_PHOTOS ?? 200);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SIZE = Number(process.env.BENCH_SIZE ?? 224);
 const BATCH_SIZE = 8;
-const LIMIT_INPUT_PIXELS = 50_000_000; // toTensor's default maxInputPixels, given to sharp too
-const { mean, std } = tensorDefaults().normalize.clip;
+const { maxInputPixels: LIMIT_INPUT_PIXELS, normalize: { clip } } = tensorDefaults(); // toTensor's bomb limit, given to sharp too
 const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 const THREADS = [...new Set([1, 2, cores])].sort((a, b) => a - b);
 
 sharp.concurrency(1);
 sharp.cache(false);
-
-/** Photo-like content: gradients, soft blobs, noise; deterministic per seed. */
-function syntheticRgb(width: number, height: number, seed: number): Buffer {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const rand = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-  const blobs = Array.from({ length: 5 }, () => ({ x: rand() * width, y: rand() * height, r: (0.1 + rand() * 0.3) * Math.min(width, height), c: [rand(), rand(), rand()].map((v) => v * 255) }));
-  const px = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let r = (x / width) * 160 + 40;
-      let g = (y / height) * 140 + 50;
-      let b = 120 + 60 * Math.sin((x + y) / 37);
-      for (const blob of blobs) {
-        const dx = (x - blob.x) / blob.r;
-        const dy = (y - blob.y) / blob.r;
-        const d2 = dx * dx + dy * dy;
-        if (d2 < 1) {
-          const w = (1 - d2) * 0.8;
-          r = r * (1 - w) + (blob.c[0] as number) * w;
-          g = g * (1 - w) + (blob.c[1] as number) * w;
-          b = b * (1 - w) + (blob.c[2] as number) * w;
-        }
-      }
-      const i = (y * width + x) * 3;
-      px[i] = r + (rand() - 0.5) * 14;
-      px[i + 1] = g + (rand() - 0.5) * 14;
-      px[i + 2] = b + (rand() - 0.5) * 14;
-    }
-  }
-  return px;
-}
 
 /** Photo sizes around 1024 x 768, landscape and portrait. */
 const SHAPES: [number, number][] = [
@@ -71,32 +40,17 @@ const SHAPES: [number, number][] = [
 ];
 
 async function photos(): Promise<{ bytes: Uint8Array; format: string; width: number; height: number }[]> {
-  const dir = join(os.tmpdir(), `mm-pool-bench-photos-v1-${PHOTOS}`);
+  const dir = join(os.tmpdir(), `mm-pool-bench-photos-v2-${PHOTOS}`);
   mkdirSync(dir, { recursive: true });
   const out = [];
   for (let k = 0; k < PHOTOS; k++) {
     const [width, height] = SHAPES[k % SHAPES.length] as [number, number];
     const format = k % 2 === 0 ? 'jpeg' : 'png';
     const file = join(dir, `${k}.${format === 'jpeg' ? 'jpg' : 'png'}`);
-    if (!existsSync(file)) {
-      const raw = sharp(syntheticRgb(width, height, k + 1), { raw: { width, height, channels: 3 } });
-      writeFileSync(file, format === 'jpeg' ? await raw.jpeg({ quality: 85 }).toBuffer() : await raw.png().toBuffer());
-    }
+    if (!existsSync(file)) writeFileSync(file, (await encodedPhoto(width, height, k)).bytes);
     out.push({ bytes: new Uint8Array(readFileSync(file)), format, width, height });
   }
   return out;
-}
-
-/** Interleaved pixels into NCHW float32 at image `n` of `out`, CLIP mean/std. */
-function normaliseInto(out: Float32Array, n: number, pixels: Uint8Array, channels: number, h: number, w: number): void {
-  const plane = h * w;
-  const base = n * 3 * plane;
-  for (let c = 0; c < 3; c++) {
-    const scale = 1 / (255 * (std[c] as number));
-    const bias = -(mean[c] as number) / (std[c] as number);
-    const dst = base + c * plane;
-    for (let i = 0; i < plane; i++) out[dst + i] = (pixels[i * channels + c] as number) * scale + bias;
-  }
 }
 
 /** sharp with `lanes` pipelines in parallel (libvips one thread each), one batch tensor per batch, in order. */
@@ -116,7 +70,7 @@ async function sharpTensors(batches: Batch[], lanes: number): Promise<number> {
           .removeAlpha()
           .raw()
           .toBuffer();
-        normaliseInto(out, n, px, 3, SIZE, SIZE);
+        normaliseInto(out, n, px, 3, SIZE, SIZE, clip);
       }
       checksum += out[0] as number;
     }

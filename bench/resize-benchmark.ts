@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import os from 'node:os';
 import sharp from 'sharp';
+import { encodedPhoto, normaliseInto } from './photos.js';
 import { Jimp, ResizeStrategy } from 'jimp';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -23,57 +24,20 @@ const JIMP_IMAGES = Number(process.env.BENCH_JIMP_IMAGES ?? 16); // jimp is slow
 const BATCH_SIZE = 8;
 const HEADERS = 10_000;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5); // each figure: the median of RUNS passes
-const { mean, std } = tensorDefaults().normalize.clip;
+const clip = tensorDefaults().normalize.clip;
 
 sharp.concurrency(1);
 sharp.cache(false);
-
-/** Photo-like synthetic content: smooth gradients, a few soft blobs, mild noise (deterministic). */
-function syntheticRgb(width: number, height: number, seed: number): Buffer {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-  const blobs = Array.from({ length: 6 }, () => ({ x: rand() * width, y: rand() * height, r: (0.1 + rand() * 0.3) * Math.min(width, height), c: [rand(), rand(), rand()].map((v) => v * 255) }));
-  const px = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let rgb = [(x / width) * 160 + 40, (y / height) * 140 + 50, 120 + 60 * Math.sin((x + y) / 37)];
-      for (const b of blobs) {
-        const d = Math.hypot(x - b.x, y - b.y) / b.r;
-        if (d < 1) {
-          const w = (1 - d * d) * 0.8;
-          rgb = rgb.map((v, c) => v * (1 - w) + (b.c[c] as number) * w);
-        }
-      }
-      const i = (y * width + x) * 3;
-      for (let c = 0; c < 3; c++) px[i + c] = Math.max(0, Math.min(255, (rgb[c] as number) + (rand() - 0.5) * 12));
-    }
-  }
-  return px;
-}
 
 async function makeImages(): Promise<{ bytes: Buffer; format: string; width: number; height: number }[]> {
   const sizes = seedBenchmarkSamples(IMAGES, 7);
   const out = [];
   for (const [k, { image }] of sizes.entries()) {
     const { width, height } = image as { width: number; height: number };
-    const raw = sharp(syntheticRgb(width, height, k + 1), { raw: { width, height, channels: 3 } });
-    const format = k % 2 === 0 ? 'jpeg' : 'png';
-    const bytes = format === 'jpeg' ? await raw.jpeg({ quality: 85 }).toBuffer() : await raw.png().toBuffer();
+    const { bytes, format } = await encodedPhoto(width, height, k);
     out.push({ bytes, format, width, height });
   }
   return out;
-}
-
-/** Normalises interleaved pixels (3 or 4 channels) into NCHW float32 at image `n` of `out`. */
-function normaliseInto(out: Float32Array, n: number, pixels: Uint8Array, channels: number, h: number, w: number): void {
-  const plane = h * w;
-  const base = n * 3 * plane;
-  for (let c = 0; c < 3; c++) {
-    const scale = 1 / (255 * (std[c] as number));
-    const bias = -(mean[c] as number) / (std[c] as number);
-    const dst = base + c * plane;
-    for (let i = 0; i < plane; i++) out[dst + i] = (pixels[i * channels + c] as number) * scale + bias;
-  }
 }
 
 type Runner = (batch: Batch) => Promise<unknown>;
@@ -85,7 +49,7 @@ const runners: Record<string, Runner> = {
     const out = new Float32Array(batch.images.length * 3 * h * w);
     for (const [n, image] of batch.images.entries()) {
       const px = await sharp(image as Buffer).resize(w, h, { fit: 'fill', kernel: 'linear' }).removeAlpha().raw().toBuffer();
-      normaliseInto(out, n, px, 3, h, w);
+      normaliseInto(out, n, px, 3, h, w, clip);
     }
     return out;
   },
@@ -95,7 +59,7 @@ const runners: Record<string, Runner> = {
     for (const [n, image] of batch.images.entries()) {
       const img = await Jimp.fromBuffer(image as Buffer);
       img.resize({ w, h, mode: ResizeStrategy.BILINEAR });
-      normaliseInto(out, n, img.bitmap.data as Uint8Array, 4, h, w);
+      normaliseInto(out, n, img.bitmap.data as Uint8Array, 4, h, w, clip);
     }
     return out;
   },
