@@ -105,7 +105,8 @@ describe("this library's CLIP tensor against transformers.js's CLIPImageProcesso
   // transformers.js reads an integer `size` as both shortest and longest edge (so 224 would fit the
   // image inside 224 and pad the crop); Python's CLIPImageProcessor reads `size: 224` as
   // { shortest_edge: 224 } and `crop_size: 224` as { height: 224, width: 224 }: that is what it is given.
-  const processor = new CLIPImageProcessor({ ...CLIP_L14, size: { shortest_edge: 224 }, crop_size: { height: 224, width: 224 } });
+  // (transformers.js's config type has no `crop_size`; its processor reads it all the same.)
+  const processor = new CLIPImageProcessor({ ...CLIP_L14, size: { shortest_edge: 224 }, crop_size: { height: 224, width: 224 } } as ConstructorParameters<typeof CLIPImageProcessor>[0]);
   const clip = preset('clip-vit-l-14');
   const ours = (images: unknown[]) => toTensor({ images, resizeSize: [224, 224] }, { mode: 'crop', filter: 'bicubic', normalize: clip.normalize });
   const results: Record<string, { maxAbs: number; psnr: number }> = {};

@@ -8,6 +8,7 @@
 // caller's own images are never detached (samples are reused epoch after epoch). What comes back:
 // the tensor, its data's buffer transferred.
 import { BatcherError, type ErrorCode } from '../shared/errors.js';
+import { pullFrom } from '../shared/pull.js';
 import { prepareBatch, preparedBuffers, type BatchTensor, type PreparedBatch, type TensorBatchInput, type TensorOptions } from './tensor.js';
 
 /** Where the imaging module comes from in a worker: a URL (string or `URL`), or a compiled module. */
@@ -301,32 +302,22 @@ function describe(error: unknown): string {
   return String(error);
 }
 
-/** Any source of batches as an async iterator (a ReadableStream is read with a reader, cancelled on `return()`). */
+/** Any source of batches as an async iterator (read through `pullFrom`; `return()` stops the source). */
 function asyncIteratorOf<T>(source: Iterable<T> | AsyncIterable<T> | ReadableStream<T>): AsyncIterator<T> {
-  const s = source as Partial<Iterable<T> & AsyncIterable<T> & ReadableStream<T>> | null;
-  if (typeof s?.[Symbol.asyncIterator] === 'function') return (s as AsyncIterable<T>)[Symbol.asyncIterator]();
-  if (typeof s?.[Symbol.iterator] === 'function') {
-    const it = (s as Iterable<T>)[Symbol.iterator]();
-    return {
-      next: async () => it.next(),
-      return: async () => (it.return?.(), { done: true, value: undefined }),
-    };
+  const pull = pullFrom<T>(source);
+  if (!pull) {
+    throw new BatcherError(
+      'INVALID_INPUT',
+      `pool.map takes batches: an Iterable (an array), an AsyncIterable (batchStream) or a ReadableStream, got ${source === null ? 'null' : typeof source}`,
+    );
   }
-  if (typeof s?.getReader === 'function') {
-    const reader = (s as ReadableStream<T>).getReader();
-    return {
-      next: () => reader.read() as Promise<IteratorResult<T>>,
-      return: async () => {
-        await reader.cancel();
-        reader.releaseLock();
-        return { done: true, value: undefined };
-      },
-    };
-  }
-  throw new BatcherError(
-    'INVALID_INPUT',
-    `pool.map takes batches: an Iterable (an array), an AsyncIterable (batchStream) or a ReadableStream, got ${source === null ? 'null' : typeof source}`,
-  );
+  return {
+    next: () => pull.next(),
+    return: async () => {
+      await pull.stop();
+      return { done: true, value: undefined };
+    },
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 // Batch tensors: decode + resize + pack ONE batch per call, inside the imaging wasm module.
 // Everything returned is a plain JS typed array (copied out of wasm), so there is nothing to free.
 import { BatcherError, callWasm, type ErrorCode, type Reject } from '../shared/errors.js';
+import { pullFrom, type Pull } from '../shared/pull.js';
 import { asBytes, isBytes } from '../shared/bytes.js';
 import { imaging } from './wasm.js';
 
@@ -313,10 +314,10 @@ export function batchTensors(
   batches: Iterable<TensorBatchInput> | AsyncIterable<TensorBatchInput> | ReadableStream<TensorBatchInput>,
   options: TensorOptions = {},
 ): Generator<BatchTensor, void, undefined> | AsyncGenerator<BatchTensor, void, undefined> {
-  const source = batches as Partial<Iterable<TensorBatchInput> & AsyncIterable<TensorBatchInput> & ReadableStream<TensorBatchInput>> | null;
+  const source = batches as Partial<Iterable<TensorBatchInput>> | null;
   if (typeof source?.[Symbol.iterator] === 'function') return tensorsOf(source as Iterable<TensorBatchInput>, options);
-  if (typeof source?.[Symbol.asyncIterator] === 'function') return tensorsOfAsync(source as AsyncIterable<TensorBatchInput>, options);
-  if (typeof source?.getReader === 'function') return tensorsOfStream(source as ReadableStream<TensorBatchInput>, options);
+  const pull = pullFrom<TensorBatchInput>(batches);
+  if (pull) return tensorsFrom(pull, options);
   throw new BatcherError(
     'INVALID_INPUT',
     `batchTensors takes batches: an Iterable (an array), an AsyncIterable (batchStream) or a ReadableStream, got ${batches === null ? 'null' : typeof batches}`,
@@ -327,16 +328,12 @@ function* tensorsOf(batches: Iterable<TensorBatchInput>, options: TensorOptions)
   for (const batch of batches) yield toTensor(batch, options);
 }
 
-async function* tensorsOfAsync(batches: AsyncIterable<TensorBatchInput>, options: TensorOptions): AsyncGenerator<BatchTensor, void, undefined> {
-  for await (const batch of batches) yield toTensor(batch, options);
-}
-
-async function* tensorsOfStream(stream: ReadableStream<TensorBatchInput>, options: TensorOptions): AsyncGenerator<BatchTensor, void, undefined> {
-  const reader = stream.getReader();
+/** Tensors of an async source, one per pull; stopping early stops the source. */
+async function* tensorsFrom(pull: Pull<TensorBatchInput>, options: TensorOptions): AsyncGenerator<BatchTensor, void, undefined> {
   let done = false;
   try {
     for (;;) {
-      const next = await reader.read();
+      const next = await pull.next();
       if (next.done) {
         done = true;
         return;
@@ -344,9 +341,7 @@ async function* tensorsOfStream(stream: ReadableStream<TensorBatchInput>, option
       yield toTensor(next.value, options);
     }
   } finally {
-    // Stopped early: cancel the stream (which stops its source).
-    if (!done) await reader.cancel();
-    reader.releaseLock();
+    if (!done) await pull.stop();
   }
 }
 

@@ -44,6 +44,7 @@ export {
   presetFromConfig,
   smartResize,
   type ModelPreset,
+  type PresetFields,
   type Preset,
   type PresetFromConfigOptions,
   type PresetName,

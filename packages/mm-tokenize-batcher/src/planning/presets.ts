@@ -6,8 +6,8 @@ import { registry, wasm } from './wasm.js';
 
 export type PresetName = 'clip-vit-l-14' | 'clip-vit-l-14-336' | 'siglip-so400m-14-384' | 'qwen2-vl';
 
-export interface Preset {
-  readonly name: PresetName;
+/** What every preset says of a model: its sizing rule and its normalisation values. */
+export interface PresetFields {
   readonly description: string;
   /** Side of one ViT patch, in pixels. */
   readonly patchSize: number;
@@ -21,16 +21,21 @@ export interface Preset {
   readonly nativeSize?: readonly [number, number];
   /** Pixel values are multiplied by this before normalising. */
   readonly rescale: number;
-  /**
-   * The `mm-tokenize-batcher/imaging` normalisation preset with these values:
-   * `toTensor(batch, { normalize: preset.normalize, patchSize: preset.patchSize })`.
-   */
-  readonly normalize: 'clip' | 'siglip';
   /** Per-channel (R, G, B) mean and standard deviation, after rescaling to 0..1. */
   readonly mean: readonly [number, number, number];
   readonly std: readonly [number, number, number];
   /** Where the values come from. */
   readonly sources: readonly string[];
+}
+
+/** A built-in preset. */
+export interface Preset extends PresetFields {
+  readonly name: PresetName;
+  /**
+   * The `mm-tokenize-batcher/imaging` normalisation preset with these values:
+   * `toTensor(batch, { normalize: preset.normalize, patchSize: preset.patchSize })`.
+   */
+  readonly normalize: 'clip' | 'siglip';
 }
 
 /**
@@ -169,20 +174,9 @@ export function smartResize(height: number, width: number, options: SmartResizeO
  * fields as a built-in preset, with the normalisation as values (`normalize` is `{ mean, std }`,
  * which `toTensor` takes as it is).
  */
-export interface ModelPreset {
+export interface ModelPreset extends PresetFields {
   readonly name: string;
-  readonly description: string;
-  readonly patchSize: number;
-  readonly multipleOf: number;
-  readonly minPixels?: number;
-  readonly maxPixels?: number;
-  readonly sizing?: 'smart-resize';
-  readonly nativeSize?: readonly [number, number];
-  readonly rescale: number;
   readonly normalize: { readonly mean: readonly [number, number, number]; readonly std: readonly [number, number, number] };
-  readonly mean: readonly [number, number, number];
-  readonly std: readonly [number, number, number];
-  readonly sources: readonly string[];
 }
 
 export interface PresetFromConfigOptions {

@@ -3,6 +3,7 @@
 // buffer; this file only pulls, buffers and hands batches out.
 import { type Batch, type Sample, type ShuffleOptions } from './batchers.js';
 import { BatcherError, callWasm, type Reject } from '../shared/errors.js';
+import { pullFrom, type Pull } from '../shared/pull.js';
 import { rankBatches, type Leftover } from './ranks.js';
 import { createBatcher, isBatcher, type AnyBatcher, type StrategyOptionsByName } from './strategies.js';
 import { registry, wasm } from './wasm.js';
@@ -114,11 +115,6 @@ interface Entry<S> {
   carried: boolean;
 }
 
-interface Pull<S> {
-  next(): Promise<IteratorResult<S>>;
-  stop(): Promise<void>;
-}
-
 /**
  * `pull` whose `next()` also rejects as soon as `signal` aborts, so a source whose next() never
  * settles cannot hold the stream, and whose `stop()` does not wait for a pull still pending (an
@@ -153,30 +149,9 @@ function abortable<T>(pull: Pull<T> & { held(): number }, signal: AbortSignal | 
 }
 
 function open<S>(source: BatchStreamSource<S>): Pull<S> {
-  // A ReadableStream through its reader even where it is async iterable: reader.cancel() settles
-  // a pending read, while its iterator's return() waits for that read (forever, if it stalls).
-  if (source && typeof (source as ReadableStream<S>).getReader === 'function') {
-    const reader = (source as ReadableStream<S>).getReader();
-    return {
-      next: () => reader.read() as Promise<IteratorResult<S>>,
-      stop: async () => {
-        await reader.cancel();
-        reader.releaseLock();
-      },
-    };
-  }
-  const iterable = source as AsyncIterable<S> & Iterable<S>;
-  const make = iterable?.[Symbol.asyncIterator] ?? iterable?.[Symbol.iterator];
-  if (typeof make !== 'function') {
-    throw new BatcherError('INVALID_INPUT', 'batchStream: the source must be an AsyncIterable, an Iterable or a ReadableStream');
-  }
-  const iterator = make.call(iterable) as AsyncIterator<S> | Iterator<S>;
-  return {
-    next: async () => iterator.next(),
-    stop: async () => {
-      await iterator.return?.();
-    },
-  };
+  const pull = pullFrom<S>(source);
+  if (!pull) throw new BatcherError('INVALID_INPUT', 'batchStream: the source must be an AsyncIterable, an Iterable or a ReadableStream');
+  return pull;
 }
 
 /** The stream's batcher, and what of the options Rust reads (the strategy's own options are the batcher's). */
