@@ -116,8 +116,8 @@ fn run(
         }
         best_time = best_time.min(time);
     }
-    let metrics = evaluate(Samples::new(widths, heights), &whole, Some(BATCH), None)
-        .expect("a valid plan");
+    let metrics =
+        evaluate(Samples::new(widths, heights), &whole, Some(BATCH), None).expect("a valid plan");
     (metrics, best_time * 1e6 / n as f64)
 }
 
@@ -290,6 +290,16 @@ fn synthetic_protocol() {
 }
 
 fn main() {
+    // One thread, and planning runs on it: linfa's parallel loops would otherwise hand work to
+    // rayon's pool and the timings would measure thread hand-offs (wasm has one thread).
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a one-thread pool")
+        .install(run_main);
+}
+
+fn run_main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let flag = |name: &str| args.iter().any(|a| a == name);
     let value = |name: &str| {
@@ -306,7 +316,11 @@ fn main() {
     });
     if !flag("--synthetic-only") {
         let mut cells = Vec::new();
-        for data in datasets() {
+        let mut sets = datasets();
+        if flag("--proxies") {
+            sets.extend(common::proxy_datasets(common::PROTOCOL_COUNT, 7));
+        }
+        for data in sets {
             if only
                 .as_ref()
                 .is_some_and(|o| !data.name.to_lowercase().contains(o.as_str()))

@@ -112,7 +112,10 @@ fn main() {
                 .map(|x| x.parse().unwrap_or(f64::NAN))
                 .collect();
             if f.len() < 4 {
-                println!("| {name} | {n} | failed: {} |", String::from_utf8_lossy(&out.stderr));
+                println!(
+                    "| {name} | {n} | failed: {} |",
+                    String::from_utf8_lossy(&out.stderr)
+                );
                 continue;
             }
             let us = f[0] * 1e6 / n as f64;

@@ -15,14 +15,24 @@ fn main() {
         "generated": true,
         "sizes": sizes.iter().map(|&(h, w)| [h, w]).collect::<Vec<_>>(),
     });
-    let path = format!("{}/../../bench/data/mixture_generated.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../bench/data/mixture_generated.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     // One size per line keeps diffs readable.
     let mut text = String::from("{\n");
     for key in ["source", "label", "generated"] {
-        text += &format!(" {}: {},\n", serde_json::to_string(key).unwrap(), value[key]);
+        text += &format!(
+            " {}: {},\n",
+            serde_json::to_string(key).unwrap(),
+            value[key]
+        );
     }
     text += " \"sizes\": [\n";
-    let lines: Vec<String> = sizes.iter().map(|&(h, w)| format!("  [{h}, {w}]")).collect();
+    let lines: Vec<String> = sizes
+        .iter()
+        .map(|&(h, w)| format!("  [{h}, {w}]"))
+        .collect();
     text += &lines.join(",\n");
     text += "\n ]\n}\n";
     std::fs::write(&path, text).unwrap_or_else(|e| panic!("{path}: {e}"));

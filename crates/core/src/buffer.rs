@@ -9,8 +9,8 @@
 use crate::carry::{hold_partial, CarryOptions, CARRY_OPTIONS};
 use crate::error::{PlanError, Reject};
 use crate::header::{read_header, HeaderError, HeaderInfo};
-use crate::plan::{plan_batches, PlanOptions, Planned};
 use crate::options::{OptionMap, OptionReader, MAX_SAFE_INTEGER};
+use crate::plan::{plan_batches, PlanOptions, Planned};
 use crate::ranks::{deal, DealContext, Dealt, RankOptions, RANK_OPTIONS};
 use crate::samples::Samples;
 use crate::shuffle::{permutation, Purpose, Shuffle, ShuffleSpec, SHUFFLE_OPTIONS};
@@ -53,7 +53,10 @@ impl EncodedPrefixes<'_> {
 pub type MoreBytes<'m> = &'m mut dyn FnMut(usize, usize) -> Option<Vec<u8>>;
 
 /// Reads every encoded image's header, growing a prefix only while its header lies beyond it.
-pub fn read_headers(images: EncodedPrefixes<'_>, more: MoreBytes<'_>) -> Vec<Result<HeaderInfo, HeaderError>> {
+pub fn read_headers(
+    images: EncodedPrefixes<'_>,
+    more: MoreBytes<'_>,
+) -> Vec<Result<HeaderInfo, HeaderError>> {
     (0..images.len())
         .map(|k| {
             let length = images.lengths[k];
@@ -61,7 +64,9 @@ pub fn read_headers(images: EncodedPrefixes<'_>, more: MoreBytes<'_>) -> Vec<Res
             let mut result = read_header(first, first.len() as f64 >= length);
             let mut have = first.len();
             while matches!(result, Err(HeaderError::NeedMore { .. })) {
-                let Some(limit) = next_prefix(have) else { break };
+                let Some(limit) = next_prefix(have) else {
+                    break;
+                };
                 let Some(bytes) = more(k, limit) else { break };
                 // Fewer bytes than asked for: the file ended there.
                 result = read_header(&bytes, bytes.len() as f64 >= length || bytes.len() < limit);
@@ -76,7 +81,10 @@ pub fn read_headers(images: EncodedPrefixes<'_>, more: MoreBytes<'_>) -> Vec<Res
 /// hold a header: the next pass of [`HEADER_PREFIX_PASSES`] beyond `have` (`usize::MAX`: the whole
 /// file).
 pub fn next_prefix(have: usize) -> Option<usize> {
-    HEADER_PREFIX_PASSES[1..].iter().copied().find(|&limit| limit > have)
+    HEADER_PREFIX_PASSES[1..]
+        .iter()
+        .copied()
+        .find(|&limit| limit > have)
 }
 
 /// One pass of header reading for callers that cannot be called back (reading is asynchronous:
@@ -98,7 +106,9 @@ pub fn read_header_pass(images: EncodedPrefixes<'_>) -> Vec<HeaderPass> {
             let complete = bytes.len() as f64 >= images.lengths[k];
             let result = read_header(bytes, complete);
             match (&result, next_prefix(bytes.len())) {
-                (Err(HeaderError::NeedMore { .. }), Some(limit)) if !complete => HeaderPass::More(limit),
+                (Err(HeaderError::NeedMore { .. }), Some(limit)) if !complete => {
+                    HeaderPass::More(limit)
+                }
                 _ => HeaderPass::Read(result),
             }
         })
@@ -211,7 +221,10 @@ pub fn plan_buffer(
     let mut plan = carry_and_deal(options, buffer_options, samples.pinned, planned);
     if let Some(shuffle) = shuffle {
         let steps = plan.dealt.step_count();
-        let order = permutation(shuffle.key(Purpose::Steps(buffer_options.buffer_index)), steps);
+        let order = permutation(
+            shuffle.key(Purpose::Steps(buffer_options.buffer_index)),
+            steps,
+        );
         plan.dealt.reorder_steps(&order);
     }
     Ok(plan)
@@ -278,7 +291,10 @@ fn carry_and_deal(
             let (kept, held) = hold_partial(&batches, batch_size, &pinned, carry);
             let mut batches = batches;
             let kept_sizes = kept.iter().map(|&b| sizes[b]).collect();
-            let kept_batches = kept.iter().map(|&b| std::mem::take(&mut batches[b])).collect();
+            let kept_batches = kept
+                .iter()
+                .map(|&b| std::mem::take(&mut batches[b]))
+                .collect();
             (kept_batches, kept_sizes, held)
         }
     };
@@ -345,15 +361,26 @@ impl StreamOptions {
     /// (a strategy's options when the stream makes its batcher). `planner` is the batcher's
     /// options: its batch size (rank steps and carry-over are counted in batches) and its shuffle,
     /// under the stream's own.
-    pub fn parse(entries: &OptionMap, others: &[&str], planner: &PlanOptions) -> Result<Self, PlanError> {
+    pub fn parse(
+        entries: &OptionMap,
+        others: &[&str],
+        planner: &PlanOptions,
+    ) -> Result<Self, PlanError> {
         let batch_size = planner.batch_size.unwrap_or(1);
-        let options = OptionReader::new(entries, &[STREAM_OPTIONS, others], "of batchStream beside `batcher` (set it on the batcher)")?;
+        let options = OptionReader::new(
+            entries,
+            &[STREAM_OPTIONS, others],
+            "of batchStream beside `batcher` (set it on the batcher)",
+        )?;
         let buffer_size = options
             .integer("bufferSize", 1.0, MAX_BUFFER_SIZE)?
             .map_or(DEFAULT_BUFFER_SIZE, |b| b as usize);
         let carry = match options.boolean("carry")?.unwrap_or(false) {
             false if options.has("maxCarry") => {
-                return Err(PlanError::option("maxCarry", "applies only with `carry: true`"))
+                return Err(PlanError::option(
+                    "maxCarry",
+                    "applies only with `carry: true`",
+                ))
             }
             false => None,
             true => Some(CarryOptions {
@@ -381,12 +408,17 @@ impl StreamOptions {
         let carry = carry.map(|c| CarryOptions {
             max_samples: c.max_samples.min(room),
         });
-        let shuffle = ShuffleSpec::read(&options)?.over(planner.shuffle).resolve()?;
+        let shuffle = ShuffleSpec::read(&options)?
+            .over(planner.shuffle)
+            .resolve()?;
         let shuffle_buffer = options
             .integer("shuffleBuffer", 0.0, MAX_BUFFER_SIZE)?
             .map_or(0, |n| n as usize);
         if shuffle_buffer > 0 && shuffle.is_none() {
-            return Err(PlanError::option("shuffleBuffer", "applies only with `shuffle: true`"));
+            return Err(PlanError::option(
+                "shuffleBuffer",
+                "applies only with `shuffle: true`",
+            ));
         }
         Ok(StreamOptions {
             buffer_size,
@@ -428,7 +460,11 @@ mod tests {
         all.extend_from_slice(&b[..12]);
         let offsets = [0, a.len() as u32, (a.len() + 12) as u32];
         let lengths = [a.len() as f64, b.len() as f64];
-        let images = EncodedPrefixes { bytes: &all, offsets: &offsets, lengths: &lengths };
+        let images = EncodedPrefixes {
+            bytes: &all,
+            offsets: &offsets,
+            lengths: &lengths,
+        };
         let mut asked = Vec::new();
         let mut more = |k: usize, limit: usize| {
             asked.push((k, limit));
@@ -436,14 +472,27 @@ mod tests {
         };
         let r = read_headers(images, &mut more);
         assert_eq!(r[0].as_ref().unwrap().width, 10);
-        assert_eq!((r[1].as_ref().unwrap().width, r[1].as_ref().unwrap().height), (30, 40));
+        assert_eq!(
+            (r[1].as_ref().unwrap().width, r[1].as_ref().unwrap().height),
+            (30, 40)
+        );
         assert_eq!(asked, vec![(1, HEADER_PREFIX_PASSES[1])]);
         // Without more bytes, the prefix stays a prefix.
         let r = read_headers(images, &mut |_, _| None);
-        assert_eq!(r[1], Err(HeaderError::NeedMore { format: ImageFormat::Bmp }));
+        assert_eq!(
+            r[1],
+            Err(HeaderError::NeedMore {
+                format: ImageFormat::Bmp
+            })
+        );
     }
 
-    fn shuffled_plan(n: usize, world_size: usize, shuffle: Option<(u64, u64)>, buffer_index: u64) -> Dealt {
+    fn shuffled_plan(
+        n: usize,
+        world_size: usize,
+        shuffle: Option<(u64, u64)>,
+        buffer_index: u64,
+    ) -> Dealt {
         let dims = crate::synthetic::seed_benchmark_sizes(n, 5);
         let widths: Vec<f64> = dims.iter().map(|&(_, w)| f64::from(w)).collect();
         let heights: Vec<f64> = dims.iter().map(|&(h, _)| f64::from(h)).collect();
@@ -451,7 +500,11 @@ mod tests {
         entries.insert("batchSize".into(), crate::OptionValue::Number(8.0));
         let options = PlanOptions::parse(crate::StrategyKind::Sorted, &entries).unwrap();
         let buffer_options = BufferOptions {
-            ranks: Some(RankOptions { world_size, rank: 0, leftover: Default::default() }),
+            ranks: Some(RankOptions {
+                world_size,
+                rank: 0,
+                leftover: Default::default(),
+            }),
             carry: None,
             shuffle: ShuffleSpec {
                 enabled: Some(shuffle.is_some()),
@@ -460,9 +513,22 @@ mod tests {
             },
             buffer_index,
         };
-        let none = EncodedPrefixes { bytes: &[], offsets: &[0], lengths: &[] };
-        let samples = BufferSamples { widths: &widths, heights: &heights, keys: None, encoded: none, positions: &[], pinned: &[] };
-        plan_buffer(&options, &buffer_options, samples, &mut |_, _| None).unwrap().dealt
+        let none = EncodedPrefixes {
+            bytes: &[],
+            offsets: &[0],
+            lengths: &[],
+        };
+        let samples = BufferSamples {
+            widths: &widths,
+            heights: &heights,
+            keys: None,
+            encoded: none,
+            positions: &[],
+            pinned: &[],
+        };
+        plan_buffer(&options, &buffer_options, samples, &mut |_, _| None)
+            .unwrap()
+            .dealt
     }
 
     /// Each step as (its batches' members, sizes, padding), for comparing orders.
@@ -471,7 +537,13 @@ mod tests {
         (0..d.step_count())
             .map(|s| {
                 (s * w..(s + 1) * w)
-                    .map(|b| (d.order[d.offsets[b] as usize..d.offsets[b + 1] as usize].to_vec(), d.sizes[b], d.padding[b]))
+                    .map(|b| {
+                        (
+                            d.order[d.offsets[b] as usize..d.offsets[b + 1] as usize].to_vec(),
+                            d.sizes[b],
+                            d.padding[b],
+                        )
+                    })
                     .collect()
             })
             .collect()
@@ -483,10 +555,18 @@ mod tests {
             let plain = steps(&shuffled_plan(400, w, None, 0));
             let e0 = steps(&shuffled_plan(400, w, Some((7, 0)), 0));
             let e1 = steps(&shuffled_plan(400, w, Some((7, 1)), 0));
-            assert_eq!(e0, steps(&shuffled_plan(400, w, Some((7, 0)), 0)), "deterministic");
+            assert_eq!(
+                e0,
+                steps(&shuffled_plan(400, w, Some((7, 0)), 0)),
+                "deterministic"
+            );
             assert_ne!(e0, e1, "epochs differ");
             assert_ne!(e0, plain, "shuffled");
-            assert_ne!(e0, steps(&shuffled_plan(400, w, Some((7, 0)), 1)), "buffers differ");
+            assert_ne!(
+                e0,
+                steps(&shuffled_plan(400, w, Some((7, 0)), 1)),
+                "buffers differ"
+            );
             // The same steps (same batches, sizes, rank order inside a step), in another order.
             for shuffled in [&e0, &e1] {
                 let (mut a, mut b) = (plain.clone(), (*shuffled).clone());
@@ -494,7 +574,9 @@ mod tests {
                 b.sort();
                 assert_eq!(a, b);
                 // Every rank sees one size per step.
-                assert!(shuffled.iter().all(|step| step.iter().all(|batch| batch.1 == step[0].1)));
+                assert!(shuffled
+                    .iter()
+                    .all(|step| step.iter().all(|batch| batch.1 == step[0].1)));
             }
         }
     }
@@ -509,9 +591,20 @@ mod tests {
         let mut call = OptionMap::new();
         call.insert("epoch".into(), crate::OptionValue::Number(2.0));
         let buffer = BufferOptions::parse(&call).unwrap();
-        assert_eq!(buffer.shuffle.over(options.shuffle).resolve().unwrap(), Some(Shuffle { seed: 3, epoch: 2 }));
+        assert_eq!(
+            buffer.shuffle.over(options.shuffle).resolve().unwrap(),
+            Some(Shuffle { seed: 3, epoch: 2 })
+        );
         call.insert("shuffle".into(), crate::OptionValue::Bool(false));
-        assert_eq!(BufferOptions::parse(&call).unwrap().shuffle.over(options.shuffle).resolve().unwrap(), None);
+        assert_eq!(
+            BufferOptions::parse(&call)
+                .unwrap()
+                .shuffle
+                .over(options.shuffle)
+                .resolve()
+                .unwrap(),
+            None
+        );
         entries.remove("shuffle");
         assert!(PlanOptions::parse(crate::StrategyKind::Simple, &entries).is_err());
     }
@@ -521,16 +614,38 @@ mod tests {
         let b = bmp(30, 40);
         let offsets = [0u32, 12];
         let lengths = [b.len() as f64];
-        let cut = EncodedPrefixes { bytes: &b[..12], offsets: &offsets, lengths: &lengths };
-        assert_eq!(read_header_pass(cut), vec![HeaderPass::More(HEADER_PREFIX_PASSES[1])]);
+        let cut = EncodedPrefixes {
+            bytes: &b[..12],
+            offsets: &offsets,
+            lengths: &lengths,
+        };
+        assert_eq!(
+            read_header_pass(cut),
+            vec![HeaderPass::More(HEADER_PREFIX_PASSES[1])]
+        );
         // The whole file, cut: no more to ask for.
         let whole = [12.0];
-        let ended = EncodedPrefixes { lengths: &whole, ..cut };
-        assert!(matches!(read_header_pass(ended)[0], HeaderPass::Read(Err(_))));
+        let ended = EncodedPrefixes {
+            lengths: &whole,
+            ..cut
+        };
+        assert!(matches!(
+            read_header_pass(ended)[0],
+            HeaderPass::Read(Err(_))
+        ));
         let full_offsets = [0u32, b.len() as u32];
-        let full = EncodedPrefixes { bytes: &b, offsets: &full_offsets, lengths: &lengths };
-        assert!(matches!(&read_header_pass(full)[0], HeaderPass::Read(Ok(info)) if info.width == 30));
-        assert_eq!(next_prefix(HEADER_PREFIX_PASSES[1]), Some(HEADER_PREFIX_PASSES[2]));
+        let full = EncodedPrefixes {
+            bytes: &b,
+            offsets: &full_offsets,
+            lengths: &lengths,
+        };
+        assert!(
+            matches!(&read_header_pass(full)[0], HeaderPass::Read(Ok(info)) if info.width == 30)
+        );
+        assert_eq!(
+            next_prefix(HEADER_PREFIX_PASSES[1]),
+            Some(HEADER_PREFIX_PASSES[2])
+        );
         assert_eq!(next_prefix(HEADER_PREFIX_PASSES[2]), Some(usize::MAX));
         assert_eq!(next_prefix(usize::MAX), None);
     }

@@ -71,8 +71,7 @@ mod tests {
     fn never_holds_a_pinned_sample_again() {
         let batches = vec![vec![0, 1], vec![2]];
         let pinned = [false, true, false];
-        let (kept, held) =
-            hold_partial(&batches, 4, &pinned, &CarryOptions { max_samples: 10 });
+        let (kept, held) = hold_partial(&batches, 4, &pinned, &CarryOptions { max_samples: 10 });
         assert_eq!((kept, held), (vec![0], vec![2]));
     }
 }

@@ -925,7 +925,6 @@ mod tests {
         ));
     }
 
-
     #[test]
     fn never_panics_on_garbage() {
         // Deterministic pseudo-random bytes behind every signature, at every length.

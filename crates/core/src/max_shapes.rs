@@ -4,8 +4,8 @@
 
 use crate::shape::Shape;
 use crate::sizing::Sizing;
-use crate::tokens::TokenBudget;
 use crate::sizing::{resize_size, SizingScratch};
+use crate::tokens::TokenBudget;
 
 const MAX_ROUNDS: usize = 20;
 

@@ -5,9 +5,9 @@ use serde::Serialize;
 
 use crate::error::PlanError;
 use crate::options::{show, OptionMap, OptionReader, MAX_COUNT};
-use crate::tokens::TokenBudget;
 use crate::plan::Plan;
 use crate::samples::{Checked, Samples};
+use crate::tokens::TokenBudget;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Summary {
@@ -46,9 +46,15 @@ pub struct EvaluateOptions {
 
 impl EvaluateOptions {
     pub fn parse(entries: &OptionMap) -> Result<Self, PlanError> {
-        let options = OptionReader::new(entries, &[&["batchSize", "maxTokens", "patchSize"]], "of evaluate")?;
+        let options = OptionReader::new(
+            entries,
+            &[&["batchSize", "maxTokens", "patchSize"]],
+            "of evaluate",
+        )?;
         Ok(EvaluateOptions {
-            batch_size: options.integer("batchSize", 1.0, MAX_COUNT)?.map(|b| b as usize),
+            batch_size: options
+                .integer("batchSize", 1.0, MAX_COUNT)?
+                .map(|b| b as usize),
             budget: TokenBudget::read(&options, false)?,
         })
     }
@@ -61,7 +67,8 @@ pub fn read_resize_sizes(heights: &[f64], widths: &[f64]) -> Result<Vec<(u32, u3
             message: "resize heights and widths differ in length".into(),
         });
     }
-    let side = |v: f64| (v.fract() == 0.0 && (1.0..=4_294_967_295.0).contains(&v)).then_some(v as u32);
+    let side =
+        |v: f64| (v.fract() == 0.0 && (1.0..=4_294_967_295.0).contains(&v)).then_some(v as u32);
     heights
         .iter()
         .zip(widths)

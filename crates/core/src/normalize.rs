@@ -39,4 +39,3 @@ pub const NORMALIZE_PRESETS: &[(&str, Normalize)] = &[
         },
     ),
 ];
-

@@ -78,7 +78,11 @@ impl<'de> Visitor<'de> for ValueVisitor {
                 _ => all_numbers = false,
             }
         }
-        Ok(if all_numbers { OptionValue::List(numbers) } else { OptionValue::Other })
+        Ok(if all_numbers {
+            OptionValue::List(numbers)
+        } else {
+            OptionValue::Other
+        })
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<OptionValue, A::Error> {
         let mut entries = BTreeMap::new();
@@ -129,7 +133,10 @@ impl<'a> OptionReader<'a> {
             names.dedup();
             return Err(PlanError::option(
                 unknown,
-                format!("is not an option {what}; known options: {}", names.join(", ")),
+                format!(
+                    "is not an option {what}; known options: {}",
+                    names.join(", ")
+                ),
             ));
         }
         Ok(OptionReader { entries })
@@ -152,7 +159,11 @@ impl<'a> OptionReader<'a> {
         if n.fract() != 0.0 || n < min || n > max {
             return Err(PlanError::option(
                 name,
-                format!("must be a whole number {}, got {}", range(min, max), show(n)),
+                format!(
+                    "must be a whole number {}, got {}",
+                    range(min, max),
+                    show(n)
+                ),
             ));
         }
         Ok(Some(n))
@@ -203,7 +214,11 @@ impl<'a> OptionReader<'a> {
     }
 
     /// One of the named `choices`.
-    pub fn choice<T: Copy>(&self, name: &str, choices: &[(&str, T)]) -> Result<Option<T>, PlanError> {
+    pub fn choice<T: Copy>(
+        &self,
+        name: &str,
+        choices: &[(&str, T)],
+    ) -> Result<Option<T>, PlanError> {
         let Some(value) = self.entries.get(name) else {
             return Ok(None);
         };
@@ -316,7 +331,10 @@ mod tests {
     use super::*;
 
     fn map(entries: &[(&str, OptionValue)]) -> OptionMap {
-        entries.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+        entries
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
     }
 
     #[test]
@@ -377,7 +395,12 @@ mod tests {
     fn choices_list_every_name() {
         let m = map(&[("mode", OptionValue::Text("fit".into()))]);
         let r = OptionReader::new(&m, &[&["mode"]], "").unwrap();
-        let e = r.choice("mode", &[("a", 1), ("b", 2), ("c", 3)]).unwrap_err();
-        assert_eq!(e.to_string(), "option `mode` must be \"a\", \"b\" or \"c\", got \"fit\"");
+        let e = r
+            .choice("mode", &[("a", 1), ("b", 2), ("c", 3)])
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "option `mode` must be \"a\", \"b\" or \"c\", got \"fit\""
+        );
     }
 }

@@ -29,9 +29,14 @@ const PACK_OPTIONS: &[&str] = &["maxTokens", "patchSize", "algorithm", "skipInva
 impl PackOptions {
     pub fn parse(entries: &OptionMap) -> Result<Self, PlanError> {
         // Packing sizes each image on its own: the median of one image is the image.
-        let sizing_names: Vec<&str> = SIZING_OPTIONS.iter().copied().filter(|&n| n != "sizing").collect();
+        let sizing_names: Vec<&str> = SIZING_OPTIONS
+            .iter()
+            .copied()
+            .filter(|&n| n != "sizing")
+            .collect();
         let options = OptionReader::new(entries, &[PACK_OPTIONS, &sizing_names], "of packing")?;
-        let budget = TokenBudget::read(&options, true)?.ok_or_else(|| PlanError::option("patchSize", "is required"))?;
+        let budget = TokenBudget::read(&options, true)?
+            .ok_or_else(|| PlanError::option("patchSize", "is required"))?;
         let sizing = Sizing::read(&options, SizeMode::Median, budget.patch_size)?;
         check_multiple_of_patch(sizing.multiple_of, Some(budget.patch_size))?;
         let algorithm = options

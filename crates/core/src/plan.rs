@@ -15,7 +15,13 @@ use crate::tokens::{
 
 /// Options every strategy takes, beside its own (`StrategyKind::own_options`), the sizing options
 /// and the shuffle options (`shuffle`, `shuffleSeed`, `epoch`: see [`crate::shuffle`]).
-pub const COMMON_OPTIONS: &[&str] = &["batchSize", "maxTokens", "patchSize", "maxShapes", "skipInvalid"];
+pub const COMMON_OPTIONS: &[&str] = &[
+    "batchSize",
+    "maxTokens",
+    "patchSize",
+    "maxShapes",
+    "skipInvalid",
+];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanOptions {
@@ -38,7 +44,12 @@ impl PlanOptions {
     pub fn parse(kind: StrategyKind, entries: &OptionMap) -> Result<Self, PlanError> {
         let options = OptionReader::new(
             entries,
-            &[COMMON_OPTIONS, SIZING_OPTIONS, SHUFFLE_OPTIONS, kind.own_options()],
+            &[
+                COMMON_OPTIONS,
+                SIZING_OPTIONS,
+                SHUFFLE_OPTIONS,
+                kind.own_options(),
+            ],
             "of this strategy",
         )?;
         let batch_size = options
@@ -73,8 +84,9 @@ impl PlanOptions {
     /// The batch size count-based strategies aim at: `batchSize`, or what a budget implies.
     fn target_batch_size(&self, shapes: &[Shape]) -> usize {
         self.batch_size.unwrap_or_else(|| {
-            self.tokens
-                .map_or(1, |budget| typical_batch_size(shapes, &budget, &self.sizing))
+            self.tokens.map_or(1, |budget| {
+                typical_batch_size(shapes, &budget, &self.sizing)
+            })
         })
     }
 }
@@ -170,7 +182,10 @@ pub fn plan_batches(options: &PlanOptions, samples: Samples<'_>) -> Result<Plann
 }
 
 /// The caller's per-sample keys, when the strategy reads them.
-fn custom_keys<'a>(options: &PlanOptions, samples: &Samples<'a>) -> Result<Option<&'a [f64]>, PlanError> {
+fn custom_keys<'a>(
+    options: &PlanOptions,
+    samples: &Samples<'a>,
+) -> Result<Option<&'a [f64]>, PlanError> {
     if !options.strategy.needs_keys() {
         return Ok(None);
     }
@@ -190,7 +205,11 @@ fn custom_keys<'a>(options: &PlanOptions, samples: &Samples<'a>) -> Result<Optio
 
 /// Cuts groups into batches: by count, and by tokens where a budget is set. Returns the batches
 /// and the samples too large for the budget alone.
-fn cut_groups(options: &PlanOptions, shapes: &[Shape], groups: &[Vec<u32>]) -> (Vec<Vec<u32>>, Vec<u32>) {
+fn cut_groups(
+    options: &PlanOptions,
+    shapes: &[Shape],
+    groups: &[Vec<u32>],
+) -> (Vec<Vec<u32>>, Vec<u32>) {
     let Some(budget) = &options.tokens else {
         let batch_size = options.target_batch_size(shapes);
         let batches = groups

@@ -55,13 +55,15 @@ const MAX_WORLD: f64 = 1_048_576.0;
 
 impl RankOptions {
     pub fn parse(entries: &crate::options::OptionMap) -> Result<Self, PlanError> {
-        Self::read(&OptionReader::new(entries, &[RANK_OPTIONS], "of rank dealing")?)
+        Self::read(&OptionReader::new(
+            entries,
+            &[RANK_OPTIONS],
+            "of rank dealing",
+        )?)
     }
 
     pub fn read(options: &OptionReader) -> Result<Self, PlanError> {
-        let world_size = options
-            .integer("worldSize", 1.0, MAX_WORLD)?
-            .unwrap_or(1.0) as usize;
+        let world_size = options.integer("worldSize", 1.0, MAX_WORLD)?.unwrap_or(1.0) as usize;
         let rank = options.integer("rank", 0.0, MAX_WORLD)?.unwrap_or(0.0) as usize;
         if rank >= world_size {
             return Err(PlanError::option(
@@ -220,7 +222,9 @@ fn split_off_leftovers(batches: &[Vec<u32>], w: usize) -> (Vec<usize>, Vec<usize
         (batches[b].len() as u64, 0, u64::MAX - b as u64)
     });
     let leftovers: Vec<usize> = by_len[..batches.len() % w].to_vec();
-    let full = (0..batches.len()).filter(|b| !leftovers.contains(b)).collect();
+    let full = (0..batches.len())
+        .filter(|b| !leftovers.contains(b))
+        .collect();
     (full, leftovers)
 }
 
@@ -230,7 +234,11 @@ fn full_steps(full: &[usize], batches: &[Vec<u32>], sizes: &[(u32, u32)], w: usi
     let mut keep = full.to_vec();
     sort_by_keys(&mut keep, |b| {
         let (h, wd) = (f64::from(sizes[b].0), f64::from(sizes[b].1));
-        (total_order((wd / h).ln()), total_order((wd * h).ln()), b as u64)
+        (
+            total_order((wd / h).ln()),
+            total_order((wd * h).ln()),
+            b as u64,
+        )
     });
     let mut groups: Vec<&[usize]> = keep.chunks(w).collect();
     groups.sort_by_key(|g| *g.iter().min().expect("steps are full"));
@@ -246,7 +254,13 @@ fn full_steps(full: &[usize], batches: &[Vec<u32>], sizes: &[(u32, u32)], w: usi
 /// Re-cuts the leftover samples into whole steps of batches whose lengths differ by at most one
 /// (joining the last full step first when they are fewer than `w`). Returns the empty batches;
 /// with `pad` an otherwise empty batch repeats one sample instead.
-fn deal_pool(ctx: &DealContext<'_>, mut pool: Vec<u32>, steps: &mut Vec<Step>, w: usize, pad: bool) -> usize {
+fn deal_pool(
+    ctx: &DealContext<'_>,
+    mut pool: Vec<u32>,
+    steps: &mut Vec<Step>,
+    w: usize,
+    pad: bool,
+) -> usize {
     if pool.len() < w {
         if let Some(last) = steps.pop() {
             pool.extend(last.batches.into_iter().flatten());
@@ -254,7 +268,11 @@ fn deal_pool(ctx: &DealContext<'_>, mut pool: Vec<u32>, steps: &mut Vec<Step>, w
     }
     sort_by_keys(&mut pool, |p| {
         let shape = &ctx.shapes[p as usize];
-        (total_order(shape.ln_aspect), total_order(shape.ln_area), u64::from(p))
+        (
+            total_order(shape.ln_aspect),
+            total_order(shape.ln_area),
+            u64::from(p),
+        )
     });
     let total = pool.len();
     let step_count = total.div_ceil(w * ctx.batch_size.max(1)).max(1);
@@ -341,8 +359,8 @@ fn sort_by_keys<T: Copy>(items: &mut [T], key: impl Fn(T) -> (u64, u64, u64)) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synthetic::seed_benchmark_sizes;
     use crate::options::{OptionMap, OptionValue};
+    use crate::synthetic::seed_benchmark_sizes;
     use crate::{plan, PlanOptions, Samples, StrategyKind};
 
     fn members_of(d: &Dealt, b: usize) -> &[u32] {

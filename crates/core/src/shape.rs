@@ -54,9 +54,15 @@ fn check_side(index: usize, name: &str, value: f64) -> Result<(), Reject> {
     } else if value <= 0.0 {
         Some(format!("is {}; it must be at least 1", show(value)))
     } else if value.fract() != 0.0 {
-        Some(format!("is {}; it must be a whole number of pixels", show(value)))
+        Some(format!(
+            "is {}; it must be a whole number of pixels",
+            show(value)
+        ))
     } else if value > MAX_SIDE {
-        Some(format!("is {}; the largest accepted side is 2^31 - 1", show(value)))
+        Some(format!(
+            "is {}; the largest accepted side is 2^31 - 1",
+            show(value)
+        ))
     } else {
         None
     };

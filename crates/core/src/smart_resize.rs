@@ -68,16 +68,28 @@ pub fn smart_resize(
 /// `smartResize(height, width, options)` as the bindings call it: the image size is checked like
 /// any sample's, and `factor`, `minPixels`, `maxPixels` are read and checked against each other
 /// (defaults: Qwen2-VL's). Returns `(height, width)`.
-pub fn smart_resize_checked(height: f64, width: f64, entries: &OptionMap) -> Result<(u32, u32), PlanError> {
+pub fn smart_resize_checked(
+    height: f64,
+    width: f64,
+    entries: &OptionMap,
+) -> Result<(u32, u32), PlanError> {
     Shape::new(0, width, height).map_err(PlanError::Sample)?;
-    let options = OptionReader::new(entries, &[&["factor", "minPixels", "maxPixels"]], "of smartResize")?;
+    let options = OptionReader::new(
+        entries,
+        &[&["factor", "minPixels", "maxPixels"]],
+        "of smartResize",
+    )?;
     let factor = options.multiple("factor")?.unwrap_or(QWEN2_VL_FACTOR);
     // `null`: no bound on that side.
     let bound = |name: &str, default: f64| -> Result<Option<f64>, PlanError> {
         if options.is_null(name) {
             return Ok(None);
         }
-        Ok(Some(options.integer(name, 1.0, MAX_SAFE_INTEGER)?.unwrap_or(default)))
+        Ok(Some(
+            options
+                .integer(name, 1.0, MAX_SAFE_INTEGER)?
+                .unwrap_or(default),
+        ))
     };
     let min = bound("minPixels", QWEN2_VL_MIN_PIXELS)?;
     let max = bound("maxPixels", QWEN2_VL_MAX_PIXELS)?;
@@ -165,8 +177,8 @@ mod tests {
     #[test]
     fn as_a_sizing_mode_a_single_image_gets_exactly_smart_resize() {
         use crate::shape::Shape;
-        use crate::sizing::{SizeMode, Sizing};
         use crate::sizing::{resize_size, SizingScratch};
+        use crate::sizing::{SizeMode, Sizing};
         let sizing = Sizing {
             mode: SizeMode::SmartResize,
             multiple_of: QWEN2_VL_FACTOR,

@@ -32,7 +32,10 @@ impl TokenBudget {
                 max_tokens: max_tokens as u64,
                 patch_size: patch_size as u32,
             })),
-            (Some(_), None) => Err(PlanError::option("maxTokens", "needs `patchSize` to count tokens")),
+            (Some(_), None) => Err(PlanError::option(
+                "maxTokens",
+                "needs `patchSize` to count tokens",
+            )),
             (None, _) if required => Err(PlanError::option("maxTokens", "is required")),
             (None, _) => Ok(None),
         }

@@ -30,7 +30,14 @@ fn sides() -> impl Strategy<Value = (Vec<f64>, Vec<f64>)> {
     let side = prop_oneof![8 => 1u32..4096, 1 => Just(1u32), 1 => 1u32..=2_147_483_647];
     prop::collection::vec((side.clone(), side), 0..300).prop_map(|v| {
         let limit = mm_batcher_core::MAX_IMAGE_PIXELS as f64;
-        let widths = v.iter().map(|p| f64::from(p.0).min((limit / f64::from(p.1)).floor()).max(1.0)).collect();
+        let widths = v
+            .iter()
+            .map(|p| {
+                f64::from(p.0)
+                    .min((limit / f64::from(p.1)).floor())
+                    .max(1.0)
+            })
+            .collect();
         let heights = v.iter().map(|p| f64::from(p.1).min(limit)).collect();
         (widths, heights)
     })

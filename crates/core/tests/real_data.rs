@@ -142,13 +142,63 @@ fn balanced_beats_the_median_split_on_real_data() {
                 score(&widths, &heights, &balanced),
                 score(&widths, &heights, &split),
             );
-            assert!(ours.fill >= 0.95, "{} {buffer}: fill {}", data.name, ours.fill);
+            assert!(
+                ours.fill >= 0.95,
+                "{} {buffer}: fill {}",
+                data.name,
+                ours.fill
+            );
             assert!(
                 ours.resize_waste.p95 < peer.resize_waste.p95,
                 "{} buffer {buffer}: Balanced p95 r {} vs median split {}",
                 data.name,
                 ours.resize_waste.p95,
                 peer.resize_waste.p95
+            );
+        }
+    }
+}
+
+/// Golden: at its defaults, Clustered is within 2% of the converged k-means peer's p95 resize
+/// waste (k-means++ starts, Lloyd to convergence, in `common`) at no lower fill, on both real sets
+/// and the generated mixture, at buffers 512, 1024 and the whole set.
+#[test]
+fn clustered_matches_converged_kmeans_on_real_data() {
+    for data in datasets() {
+        let (widths, heights) = (data.widths(), data.heights());
+        let n = widths.len();
+        for buffer in [512, 1024, n] {
+            if buffer > n {
+                continue;
+            }
+            let mut clustered = Plan::default();
+            let mut kmeans = Plan::default();
+            for first in (0..n).step_by(buffer) {
+                let last = (first + buffer).min(n);
+                let (w, h) = (&widths[first..last], &heights[first..last]);
+                let ours =
+                    plan(&options(StrategyKind::Clustered, &[]), Samples::new(w, h)).unwrap();
+                common::append_plan(&mut clustered, &ours, first as u32);
+                let shapes = shapes_of(w, h);
+                let groups = common::converged_kmeans_groups(&shapes, 32, 0);
+                common::append_plan(
+                    &mut kmeans,
+                    &plan_from_groups(&shapes, &groups, 32, 1),
+                    first as u32,
+                );
+            }
+            let (ours, peer) = (
+                score(&widths, &heights, &clustered),
+                score(&widths, &heights, &kmeans),
+            );
+            assert!(
+                ours.fill >= peer.fill && ours.resize_waste.p95 <= 1.02 * peer.resize_waste.p95,
+                "{} buffer {buffer}: Clustered p95 r {} at fill {} vs k-means {} at {}",
+                data.name,
+                ours.resize_waste.p95,
+                ours.fill,
+                peer.resize_waste.p95,
+                peer.fill
             );
         }
     }

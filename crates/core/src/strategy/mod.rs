@@ -8,6 +8,7 @@
 
 mod balanced;
 mod clustered;
+mod polish;
 mod refine;
 mod simple;
 mod sorted;
@@ -90,8 +91,10 @@ impl StrategyKind {
             .into_iter()
             .find(|k| k.name() == name)
             .ok_or_else(|| {
-                let names: Vec<String> =
-                    StrategyKind::ALL.iter().map(|k| format!("{:?}", k.name())).collect();
+                let names: Vec<String> = StrategyKind::ALL
+                    .iter()
+                    .map(|k| format!("{:?}", k.name()))
+                    .collect();
                 PlanError::option(
                     "strategy",
                     format!("must be {}, got {name:?}", one_of(&names)),
@@ -115,7 +118,12 @@ impl StrategyKind {
 impl Strategy {
     /// Whether the strategy reads one caller-given key per sample.
     pub fn needs_keys(&self) -> bool {
-        matches!(self, Strategy::Sorted { key: SortKey::Custom })
+        matches!(
+            self,
+            Strategy::Sorted {
+                key: SortKey::Custom
+            }
+        )
     }
 
     /// Groups of positions into `input.shapes`, each ordered so that neighbours are alike.
@@ -123,7 +131,9 @@ impl Strategy {
         Ok(match self {
             Strategy::Simple => simple_groups(input.shapes.len()),
             Strategy::Sorted { key } => sorted_groups(input.shapes, *key, input.keys),
-            Strategy::Clustered(options) => cluster_groups(input.shapes, input.batch_size, options)?,
+            Strategy::Clustered(options) => {
+                cluster_groups(input.shapes, input.batch_size, options, input.sizing)?
+            }
             Strategy::Balanced(options) => {
                 balanced_groups(input.shapes, input.batch_size, options, input.sizing)
             }

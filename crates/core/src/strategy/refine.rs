@@ -41,7 +41,10 @@ pub(super) fn tail(
 
 /// Full batches of samples of one exact size, the positions left over (in input order), and how
 /// many distinct sizes filled those batches.
-pub(super) fn exact_groups(shapes: &[Shape], batch_size: usize) -> (Vec<Vec<u32>>, Vec<u32>, usize) {
+pub(super) fn exact_groups(
+    shapes: &[Shape],
+    batch_size: usize,
+) -> (Vec<Vec<u32>>, Vec<u32>, usize) {
     let mut by_size: Vec<u32> = (0..shapes.len() as u32).collect();
     let key = |i: u32| (shapes[i as usize].width, shapes[i as usize].height);
     by_size.sort_unstable_by(|&a, &b| {
@@ -333,5 +336,3 @@ impl Grid {
         }
     }
 }
-
-

@@ -4,8 +4,8 @@
 //! benchmark, not library code: a converged k-means and a recursive median split.
 #![allow(dead_code)] // each includer uses its own part
 
-use mm_batcher_core::sizing::{SizeMode, Sizing};
 use mm_batcher_core::sizing::{resize_size, SizingScratch};
+use mm_batcher_core::sizing::{SizeMode, Sizing};
 use mm_batcher_core::{Plan, Shape};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -30,7 +30,10 @@ impl Dataset {
 
 /// `bench/data/<file>.json`, the first 5,000 sizes.
 pub fn real_dataset(name: &'static str, file: &str) -> Dataset {
-    let path = format!("{}/../../bench/data/{file}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../bench/data/{file}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
     let sizes = value["sizes"]
@@ -112,7 +115,11 @@ pub fn realistic_mixture(count: usize, seed: u64) -> Vec<(u32, u32)> {
             } else if kind < 0.69 {
                 // Document scans: A4 / letter at 72..300 dpi, a little cropped.
                 let dpi = log_uniform(&mut rng, 72.0, 300.0);
-                let (hi, wi) = if rng.gen_bool(0.6) { (11.69, 8.27) } else { (11.0, 8.5) };
+                let (hi, wi) = if rng.gen_bool(0.6) {
+                    (11.69, 8.27)
+                } else {
+                    (11.0, 8.5)
+                };
                 let crop = 1.0 - 0.05 * rng.gen::<f64>();
                 (hi * dpi * crop, wi * dpi)
             } else if kind < 0.79 {
@@ -138,6 +145,130 @@ pub fn realistic_mixture(count: usize, seed: u64) -> Vec<(u32, u32)> {
             ((h.round() as u32).max(1), (w.round() as u32).max(1))
         })
         .collect()
+}
+
+/// GENERATED proxies, not real data, for the three kinds of real set the issue keeps back (web
+/// photos, receipt scans, an ImageNet sample): used by `real_data --proxies` to check that a
+/// tuning choice made on COCO and MathVista is not specific to them. Shapes follow the public
+/// descriptions of such sets: ImageNet photos mostly capped at 500 px on the long side with a few
+/// sizes repeating heavily; receipts as phone photos and scans, tall, few repeats; web photos
+/// with a continuum of sizes, common camera and screen sizes repeating, and a long aspect tail.
+pub fn proxy_datasets(count: usize, seed: u64) -> Vec<Dataset> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let log_uniform = |rng: &mut Xoshiro256PlusPlus, lo: f64, hi: f64| {
+        (lo.ln() + rng.gen::<f64>() * (hi.ln() - lo.ln())).exp()
+    };
+    let round = |(h, w): (f64, f64)| ((h.round() as u32).max(1), (w.round() as u32).max(1));
+    let imagenet = (0..count)
+        .map(|_| {
+            let kind: f64 = rng.gen();
+            round(if kind < 0.62 {
+                // Flickr-style: long side 500, a handful of aspects repeating.
+                const ASPECTS: [f64; 8] = [
+                    4.0 / 3.0,
+                    4.0 / 3.0,
+                    3.0 / 2.0,
+                    1.0,
+                    5.0 / 4.0,
+                    16.0 / 9.0,
+                    3.0 / 2.0,
+                    4.0 / 3.0,
+                ];
+                let a = ASPECTS[rng.gen_range(0..ASPECTS.len())];
+                let (long, short) = (500.0, (500.0 / a).floor());
+                if rng.gen_bool(0.25) {
+                    (long, short)
+                } else {
+                    (short, long)
+                }
+            } else if kind < 0.85 {
+                // Long side 500, any aspect.
+                let a = log_uniform(&mut rng, 0.5, 2.5);
+                if a >= 1.0 {
+                    (500.0 / a, 500.0)
+                } else {
+                    (500.0, 500.0 * a)
+                }
+            } else {
+                // Larger originals and small crops.
+                let w = log_uniform(&mut rng, 80.0, 4000.0);
+                (w / log_uniform(&mut rng, 0.5, 2.2), w)
+            })
+        })
+        .collect();
+    let receipts = (0..count)
+        .map(|_| {
+            let kind: f64 = rng.gen();
+            round(if kind < 0.5 {
+                // Phone photos of receipts: camera sizes, often cropped to the paper.
+                let w = log_uniform(&mut rng, 400.0, 1500.0);
+                (w * log_uniform(&mut rng, 1.2, 4.5), w)
+            } else if kind < 0.8 {
+                // Flatbed and sheet-fed scans: narrow, very tall.
+                let w = log_uniform(&mut rng, 300.0, 900.0);
+                (w * log_uniform(&mut rng, 1.8, 8.0), w)
+            } else if kind < 0.9 {
+                // Uncropped phone photos: portrait camera sizes.
+                const SIZES: [(f64, f64); 4] = [
+                    (1280.0, 960.0),
+                    (1600.0, 1200.0),
+                    (4032.0, 3024.0),
+                    (1296.0, 864.0),
+                ];
+                SIZES[rng.gen_range(0..SIZES.len())]
+            } else {
+                // Landscape shots of receipts lying down.
+                let h = log_uniform(&mut rng, 300.0, 1200.0);
+                (h, h * log_uniform(&mut rng, 1.1, 2.5))
+            })
+        })
+        .collect();
+    let web = (0..count)
+        .map(|_| {
+            let kind: f64 = rng.gen();
+            round(if kind < 0.25 {
+                const SIZES: [(f64, f64); 10] = [
+                    (768.0, 1024.0),
+                    (600.0, 800.0),
+                    (720.0, 1280.0),
+                    (1080.0, 1920.0),
+                    (375.0, 500.0),
+                    (480.0, 640.0),
+                    (683.0, 1024.0),
+                    (1024.0, 683.0),
+                    (1200.0, 1200.0),
+                    (630.0, 1200.0),
+                ];
+                SIZES[rng.gen_range(0..SIZES.len())]
+            } else if kind < 0.85 {
+                let w = log_uniform(&mut rng, 150.0, 2500.0);
+                (w / log_uniform(&mut rng, 0.5, 2.4), w)
+            } else {
+                // Banners, long infographics, tall product shots.
+                let w = log_uniform(&mut rng, 200.0, 1600.0);
+                let a = if rng.gen_bool(0.5) {
+                    log_uniform(&mut rng, 2.4, 8.0)
+                } else {
+                    1.0 / log_uniform(&mut rng, 2.4, 6.0)
+                };
+                (w / a, w)
+            })
+        })
+        .collect();
+    vec![
+        Dataset {
+            name: "proxy ImageNet (generated)",
+            sizes: imagenet,
+        },
+        Dataset {
+            name: "proxy receipts (generated)",
+            sizes: receipts,
+        },
+        Dataset {
+            name: "proxy web photos (generated)",
+            sizes: web,
+        },
+    ]
 }
 
 pub fn shapes_of(widths: &[f64], heights: &[f64]) -> Vec<Shape> {
@@ -211,10 +342,12 @@ pub fn median_split_groups(shapes: &[Shape], batch_size: usize) -> Vec<Vec<u32>>
             return;
         }
         let span = |f: fn(&Shape) -> f64| {
-            let (lo, hi) = members.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |acc, &i| {
-                let v = f(&shapes[i as usize]);
-                (acc.0.min(v), acc.1.max(v))
-            });
+            let (lo, hi) = members
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |acc, &i| {
+                    let v = f(&shapes[i as usize]);
+                    (acc.0.min(v), acc.1.max(v))
+                });
             hi - lo
         };
         let on_aspect = span(|s| s.ln_aspect) >= span(|s| s.ln_area);

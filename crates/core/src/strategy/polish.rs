@@ -1,0 +1,381 @@
+//! Last passes over a plan, at the sizes its batches will really get, each guarded so that
+//! neither the p95 nor the max of `r` can rise:
+//!
+//! - [`absorb_partial`] dissolves partial batches into batches with room (fill goes up);
+//! - [`shorten_tail`] moves the worst-served samples to the batch that suits them, alone or in
+//!   exchange for one of its members (the worst case goes down).
+//!
+//! The guard: a change is kept only if the plan's p95 and max of `r`, recomputed exactly (the
+//! SPEC's interpolated p95), do not rise. Sizes are recomputed only for the batches a change
+//! touches; the p95 is one linear-time selection per trial.
+
+use crate::shape::Shape;
+use crate::sizing::{resize_size, Sizing, SizingScratch};
+
+use super::refine::l1;
+
+/// A plan with each batch's size (as a point in ln aspect, ln area), each sample's `ln r`, and
+/// the plan's (p95, max) of `r`.
+struct SizedPlan<'a> {
+    shapes: &'a [Shape],
+    sizing: &'a Sizing,
+    scratch: SizingScratch,
+    sizes: Vec<[f64; 2]>,
+    ln_r: Vec<f64>,
+    /// Every sample in the plan (samples move between batches, never in or out).
+    members: Vec<u32>,
+    values: Vec<f64>,
+    stash: Vec<(u32, f64)>,
+    tail: (f64, f64),
+}
+
+impl<'a> SizedPlan<'a> {
+    fn new(shapes: &'a [Shape], groups: &[Vec<u32>], sizing: &'a Sizing) -> Self {
+        let mut plan = SizedPlan {
+            shapes,
+            sizing,
+            scratch: SizingScratch::default(),
+            sizes: Vec::with_capacity(groups.len()),
+            ln_r: vec![0.0; shapes.len()],
+            members: groups.iter().flatten().copied().collect(),
+            values: Vec::new(),
+            stash: Vec::new(),
+            tail: (0.0, 0.0),
+        };
+        for g in groups {
+            let size = plan.size_of(g);
+            plan.sizes.push(size);
+            for &i in g {
+                plan.ln_r[i as usize] = l1(plan.point(i), size);
+            }
+        }
+        plan.tail = plan.measure();
+        plan
+    }
+
+    fn point(&self, i: u32) -> [f64; 2] {
+        let s = &self.shapes[i as usize];
+        [s.ln_aspect, s.ln_area]
+    }
+
+    fn size_of(&mut self, members: &[u32]) -> [f64; 2] {
+        let (h, w) = resize_size(self.shapes, members, self.sizing, &mut self.scratch);
+        let (h, w) = (f64::from(h).ln(), f64::from(w).ln());
+        [w - h, w + h]
+    }
+
+    /// (p95, max) of `r` over the plan, as `evaluate` computes them.
+    fn measure(&mut self) -> (f64, f64) {
+        self.values.clear();
+        self.values
+            .extend(self.members.iter().map(|&i| self.ln_r[i as usize]));
+        let n = self.values.len();
+        if n == 0 {
+            return (1.0, 1.0);
+        }
+        let at = 0.95 * (n - 1) as f64;
+        let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
+        let (below, &mut upper, above) = self.values.select_nth_unstable_by(hi, f64::total_cmp);
+        let max = above.iter().copied().fold(upper, f64::max);
+        let lower = if lo == hi {
+            upper
+        } else {
+            below.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        };
+        let (lower, upper) = (lower.exp(), upper.exp());
+        (lower + (upper - lower) * (at - lo as f64), max.exp())
+    }
+
+    /// Keeps a change already made to the `touched` batches of `groups` if the plan's p95 and max
+    /// do not rise (and `improves` holds afterwards); else reports `false` and leaves the scores
+    /// as they were (the caller undoes `groups`).
+    fn try_keep(
+        &mut self,
+        groups: &[Vec<u32>],
+        touched: &[usize],
+        improves: impl Fn(&Self) -> bool,
+    ) -> bool {
+        self.stash.clear();
+        let mut sizes = Vec::with_capacity(touched.len());
+        for &b in touched {
+            if groups[b].is_empty() {
+                continue;
+            }
+            let size = self.size_of(&groups[b]);
+            for &i in &groups[b] {
+                self.stash.push((i, self.ln_r[i as usize]));
+                self.ln_r[i as usize] = l1(self.point(i), size);
+            }
+            sizes.push((b, size));
+        }
+        let tail = self.measure();
+        if tail.0 <= self.tail.0 + 1e-12 && tail.1 <= self.tail.1 + 1e-12 && improves(self) {
+            self.tail = tail;
+            for (b, size) in sizes {
+                self.sizes[b] = size;
+            }
+            true
+        } else {
+            for &(i, r) in self.stash.iter().rev() {
+                self.ln_r[i as usize] = r;
+            }
+            false
+        }
+    }
+
+    /// The batch other than `not` whose size suits `point` best (and has room, if `cap` is given).
+    fn nearest(
+        &self,
+        groups: &[Vec<u32>],
+        point: [f64; 2],
+        not: usize,
+        cap: Option<usize>,
+    ) -> Option<usize> {
+        (0..groups.len())
+            .filter(|&b| {
+                b != not && !groups[b].is_empty() && cap.is_none_or(|c| groups[b].len() < c)
+            })
+            .min_by(|&x, &y| {
+                l1(point, self.sizes[x])
+                    .total_cmp(&l1(point, self.sizes[y]))
+                    .then(x.cmp(&y))
+            })
+    }
+}
+
+/// Dissolves partial batches, emptiest first: each member moves to the batch with room whose size
+/// suits it best, and the change is kept if the guard allows it. Clusters cut into batches leave
+/// such remainders (a cluster of 33 is a batch of 32 and a batch of 1). Emptied batches are
+/// removed.
+pub(super) fn absorb_partial(
+    shapes: &[Shape],
+    groups: &mut Vec<Vec<u32>>,
+    cap: usize,
+    sizing: &Sizing,
+) {
+    let mut order: Vec<usize> = (0..groups.len())
+        .filter(|&g| groups[g].len() < cap)
+        .collect();
+    if order.is_empty() || groups.len() < 2 {
+        return;
+    }
+    order.sort_by_key(|&g| (groups[g].len(), g));
+    let mut plan = SizedPlan::new(shapes, groups, sizing);
+    let mut receivers: Vec<usize> = Vec::new();
+    for g in order {
+        let members = std::mem::take(&mut groups[g]);
+        receivers.clear();
+        for &p in &members {
+            let Some(b) = plan.nearest(groups, plan.point(p), g, Some(cap)) else {
+                break;
+            };
+            groups[b].push(p);
+            receivers.push(b);
+        }
+        let mut touched = receivers.clone();
+        touched.sort_unstable();
+        touched.dedup();
+        let kept = receivers.len() == members.len() && plan.try_keep(groups, &touched, |_| true);
+        if !kept {
+            // Each member was pushed last onto its receiver: undo in reverse.
+            for &b in receivers.iter().rev() {
+                groups[b].pop();
+            }
+            groups[g] = members;
+        }
+    }
+    groups.retain(|g| !g.is_empty());
+}
+
+/// The worst-served samples (those above the p95), worst first: each moves to the batch whose
+/// size suits it best, into a free slot or in exchange for the member of that batch that suits
+/// the sample's own batch best, where the guard allows it. One outlier in a batch of ordinary
+/// images is sized for the ordinary ones (median sizing); this finds it a better home.
+pub(super) fn shorten_tail(shapes: &[Shape], groups: &mut [Vec<u32>], cap: usize, sizing: &Sizing) {
+    if groups.len() < 2 {
+        return;
+    }
+    let mut plan = SizedPlan::new(shapes, groups, sizing);
+    // With less than a batch of spare slots only one batch is partial (Balanced's `minFill: 1`)
+    // and stays so: exchanges only.
+    let spare = groups.len() * cap - plan.members.len();
+    let moves = spare >= cap;
+    let mut batch_of = vec![u32::MAX; shapes.len()];
+    for (b, g) in groups.iter().enumerate() {
+        for &i in g {
+            batch_of[i as usize] = b as u32;
+        }
+    }
+    let p95 = plan.tail.0.ln();
+    let mut worst: Vec<u32> = groups
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|&i| plan.ln_r[i as usize] > p95)
+        .collect();
+    worst.sort_by(|&a, &b| {
+        plan.ln_r[b as usize]
+            .total_cmp(&plan.ln_r[a as usize])
+            .then(a.cmp(&b))
+    });
+    for o in worst {
+        let a = batch_of[o as usize] as usize;
+        let here = plan.ln_r[o as usize];
+        let Some(b) = plan.nearest(groups, plan.point(o), a, None) else {
+            continue;
+        };
+        if l1(plan.point(o), plan.sizes[b]) >= here - 1e-12 {
+            continue;
+        }
+        let at = groups[a]
+            .iter()
+            .position(|&i| i == o)
+            .expect("o is in its batch");
+        if moves && groups[b].len() < cap && groups[a].len() > 1 {
+            groups[a].swap_remove(at);
+            groups[b].push(o);
+            if plan.try_keep(groups, &[a, b], |p| p.ln_r[o as usize] < here - 1e-12) {
+                batch_of[o as usize] = b as u32;
+                continue;
+            }
+            groups[b].pop();
+            groups[a].push(o);
+            let last = groups[a].len() - 1;
+            groups[a].swap(at, last);
+        }
+        // Exchange: the member of `b` that suits `a`'s size best takes `o`'s place.
+        let size_a = plan.sizes[a];
+        let Some(at_b) = (0..groups[b].len()).min_by(|&x, &y| {
+            l1(plan.point(groups[b][x]), size_a)
+                .total_cmp(&l1(plan.point(groups[b][y]), size_a))
+                .then(x.cmp(&y))
+        }) else {
+            continue;
+        };
+        let s = groups[b][at_b];
+        groups[a][at] = s;
+        groups[b][at_b] = o;
+        if plan.try_keep(groups, &[a, b], |p| p.ln_r[o as usize] < here - 1e-12) {
+            batch_of[o as usize] = b as u32;
+            batch_of[s as usize] = a as u32;
+        } else {
+            groups[a][at] = o;
+            groups[b][at_b] = s;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sizing::SizeMode;
+    use crate::strategy::refine::tail;
+    use crate::synthetic::seed_benchmark_sizes;
+    use rand::{Rng, SeedableRng};
+    use rand_xoshiro::Xoshiro256Plus;
+
+    /// Random plans of seed-benchmark sizes: batches of random lengths up to `cap`.
+    fn random_plan(seed: u64, n: usize, cap: usize) -> (Vec<Shape>, Vec<Vec<u32>>) {
+        let shapes: Vec<Shape> = seed_benchmark_sizes(n, seed)
+            .iter()
+            .enumerate()
+            .map(|(i, &(h, w))| Shape::new(i, f64::from(w), f64::from(h)).unwrap())
+            .collect();
+        let mut rng = Xoshiro256Plus::seed_from_u64(seed);
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        for i in (1..n).rev() {
+            order.swap(i, rng.gen_range(0..=i));
+        }
+        let mut groups = Vec::new();
+        let mut rest = &order[..];
+        while !rest.is_empty() {
+            let len = rng.gen_range(1..=cap).min(rest.len());
+            groups.push(rest[..len].to_vec());
+            rest = &rest[len..];
+        }
+        (shapes, groups)
+    }
+
+    fn sizings() -> [Sizing; 2] {
+        [
+            Sizing::default(),
+            Sizing {
+                mode: SizeMode::Minimax,
+                multiple_of: 28,
+                min_pixels: None,
+                max_pixels: None,
+            },
+        ]
+    }
+
+    fn check(
+        shapes: &[Shape],
+        before: &[Vec<u32>],
+        after: &[Vec<u32>],
+        cap: usize,
+        sizing: &Sizing,
+    ) {
+        let mut seen: Vec<u32> = after.iter().flatten().copied().collect();
+        seen.sort_unstable();
+        assert_eq!(
+            seen,
+            (0..shapes.len() as u32).collect::<Vec<_>>(),
+            "every sample once"
+        );
+        assert!(after.iter().all(|g| !g.is_empty() && g.len() <= cap));
+        assert!(after.len() <= before.len());
+        let mut scratch = SizingScratch::default();
+        let (p95, max) = tail(shapes, before, sizing, &mut scratch);
+        let (p95_after, max_after) = tail(shapes, after, sizing, &mut scratch);
+        assert!(p95_after <= p95 + 1e-9, "p95 {p95} -> {p95_after}");
+        assert!(max_after <= max + 1e-9, "max {max} -> {max_after}");
+    }
+
+    #[test]
+    fn absorbing_partial_batches_never_raises_p95_or_max() {
+        for seed in 0..20 {
+            for sizing in sizings() {
+                let (shapes, before) = random_plan(seed, 300, 16);
+                let mut after = before.clone();
+                absorb_partial(&shapes, &mut after, 16, &sizing);
+                check(&shapes, &before, &after, 16, &sizing);
+            }
+        }
+    }
+
+    #[test]
+    fn absorbing_raises_fill_where_it_is_free() {
+        // Two batches of one exact size, one of them a single sample: it joins the other.
+        let shapes: Vec<Shape> = (0..5)
+            .map(|i| Shape::new(i, 640.0, 480.0).unwrap())
+            .collect();
+        let mut groups = vec![vec![0, 1, 2, 3], vec![4]];
+        absorb_partial(&shapes, &mut groups, 8, &Sizing::default());
+        assert_eq!(groups.len(), 1);
+    }
+
+    #[test]
+    fn shortening_the_tail_never_raises_p95_or_max() {
+        for seed in 0..20 {
+            for sizing in sizings() {
+                let (shapes, before) = random_plan(seed, 300, 16);
+                let mut after = before.clone();
+                shorten_tail(&shapes, &mut after, 16, &sizing);
+                check(&shapes, &before, &after, 16, &sizing);
+            }
+        }
+    }
+
+    #[test]
+    fn an_outlier_moves_to_the_batch_that_suits_it() {
+        // A wide banner among photos, and a batch of banners with room: it moves there.
+        let mut shapes: Vec<Shape> = (0..4)
+            .map(|i| Shape::new(i, 640.0, 480.0).unwrap())
+            .collect();
+        shapes.push(Shape::new(4, 4000.0, 400.0).unwrap());
+        shapes.extend((5..8).map(|i| Shape::new(i, 4100.0, 410.0).unwrap()));
+        let mut groups = vec![vec![0, 1, 2, 3, 4], vec![5, 6, 7]];
+        shorten_tail(&shapes, &mut groups, 8, &Sizing::default());
+        assert!(groups[1].contains(&4), "{groups:?}");
+    }
+}
