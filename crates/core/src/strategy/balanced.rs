@@ -16,7 +16,7 @@
 //!    a `minFill` of 0.85, k-means plans whose fill reaches `minFill` compete too.
 
 use super::clustered::{kmeans_batches, ClusterOptions, DEFAULT_MAX_ITERATIONS};
-use super::polish::shorten_tail;
+use super::polish::{by_region, shorten_tail};
 use super::refine::{exact_groups, l1, refine, tail, target};
 use crate::error::PlanError;
 use crate::options::OptionReader;
@@ -107,7 +107,9 @@ pub fn balanced_groups(
             refine(&points, &mut leaves, batch_size, options.refine_passes);
         }
         groups.extend(leaves.into_iter().filter(|g| !g.is_empty()));
-        shorten_tail(shapes, &mut groups, batch_size, sizing);
+        by_region(&mut groups, |region| {
+            shorten_tail(shapes, region, batch_size, sizing)
+        });
         let score = tail(shapes, &groups, sizing, &mut scratch);
         // Ties keep the fuller plan (tried first).
         if best.as_ref().is_none_or(|(b, _)| score < *b) {

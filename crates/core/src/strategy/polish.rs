@@ -9,10 +9,42 @@
 //! SPEC's interpolated p95), do not rise. Sizes are recomputed only for the batches a change
 //! touches; the p95 is one linear-time selection per trial.
 
+//! Large plans are polished region by region (consecutive batches holding at most `REGION`
+//! samples; callers pass batches in an order where neighbours are alike), so a trial costs at
+//! most `REGION` and the passes stay linear in the buffer.
+
 use crate::shape::Shape;
 use crate::sizing::{resize_size, Sizing, SizingScratch};
 
 use super::refine::l1;
+
+/// Most samples a pass looks at together (whole plans up to this size).
+const REGION: usize = 8192;
+
+/// Runs `pass` on consecutive runs of `groups` holding at most `REGION` samples each (a run is
+/// at least one batch), in order, and puts the results back in order.
+pub(super) fn by_region(groups: &mut Vec<Vec<u32>>, mut pass: impl FnMut(&mut Vec<Vec<u32>>)) {
+    let total: usize = groups.iter().map(Vec::len).sum();
+    if total <= REGION {
+        pass(groups);
+        return;
+    }
+    let mut out = Vec::with_capacity(groups.len());
+    let mut region: Vec<Vec<u32>> = Vec::new();
+    let mut held = 0;
+    for g in groups.drain(..) {
+        if held + g.len() > REGION && !region.is_empty() {
+            pass(&mut region);
+            out.append(&mut region);
+            held = 0;
+        }
+        held += g.len();
+        region.push(g);
+    }
+    pass(&mut region);
+    out.append(&mut region);
+    *groups = out;
+}
 
 /// A plan with each batch's size (as a point in ln aspect, ln area), each sample's `ln r`, and
 /// the plan's (p95, max) of `r`.
