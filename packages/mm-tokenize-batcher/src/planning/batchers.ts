@@ -70,11 +70,14 @@ export interface SortedBatcherOptions<S = Sample> extends BatcherOptions {
 }
 
 export interface ClusteredBatcherOptions extends BatcherOptions {
-  /** k of k-means. Default `max(1, floor(buffer.length / batchSize))`, as the seed. */
+  /**
+   * k of k-means, for the samples left after full batches of one exact size are set apart.
+   * Default `ceil(buffer.length / batchSize)`, the whole buffer counted.
+   */
   numClusters?: number;
   /** Seed of the k-means++ start. Same seed, same batches, in every runtime. Default 0. */
   seed?: number;
-  /** Cap on Lloyd iterations of k-means. Default 3 (more barely changes quality; see README). */
+  /** Cap on Lloyd iterations of k-means. Default 5 (10 changes p95 resize waste by -1.3% to +3.2%; see README). */
   maxIterations?: number;
 }
 
@@ -82,10 +85,14 @@ export interface BalancedBatcherOptions extends BatcherOptions {
   /**
    * Least share of batch slots that hold a sample, in (0, 1]. Default 0.95: the plan uses as many
    * batches as that allows and puts the spare slots where samples are sparse. `1` gives full
-   * batches, all but one.
+   * batches, all but one. Honoured in steps of 0.05; a lower value never gives a higher p95 resize
+   * waste. Below 0.85, k-means plans compete too (more planning time).
    */
   minFill?: number;
-  /** Passes of pairwise swaps between neighbouring batches after the bisection. Default 8. */
+  /**
+   * Passes of moves and pairwise swaps between neighbouring batches after the bisection.
+   * Default 4.
+   */
   refinePasses?: number;
 }
 
@@ -241,7 +248,11 @@ export class SortedBatcher<S extends Sample = Sample> extends Batcher<S, SortedB
   }
 }
 
-/** k-means on (ln aspect, ln area), clusters cut into batches (the seed's `ClusteredBatcher`). */
+/**
+ * Full batches of one exact size first, then k-means (k-means++ start) on standardised (ln aspect,
+ * ln area), clusters cut into batches; partial batches are dissolved and the worst-served images
+ * rehomed wherever that raises neither the p95 nor the max resize waste.
+ */
 export class ClusteredBatcher<S extends Sample = Sample> extends Batcher<S, ClusteredBatcherOptions> {
   constructor(options: ClusteredBatcherOptions) {
     super('clustered', options);
@@ -249,9 +260,10 @@ export class ClusteredBatcher<S extends Sample = Sample> extends Batcher<S, Clus
 }
 
 /**
- * Full batches without losing quality: balanced bisection of (ln width, ln height) into batches
- * that each hold `batchSize` samples (up to the `minFill` allowance), then swaps between
- * neighbouring batches that lower resize waste. Deterministic: no seed.
+ * Full batches without losing quality: full batches of one exact size first, then balanced
+ * bisection of (ln width, ln height) into batches that each hold `batchSize` samples (up to the
+ * `minFill` allowance), moves and swaps between neighbouring batches that lower resize waste, and
+ * the worst-served images rehomed wherever that raises neither the p95 nor the max. Deterministic.
  */
 export class BalancedBatcher<S extends Sample = Sample> extends Batcher<S, BalancedBatcherOptions> {
   constructor(options: BalancedBatcherOptions) {
