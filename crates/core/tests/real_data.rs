@@ -26,6 +26,22 @@ fn options(kind: StrategyKind, extra: &[(&str, f64)]) -> PlanOptions {
     PlanOptions::parse(kind, &map).unwrap()
 }
 
+/// One plan of the whole list, each consecutive `buffer` planned on its own by `plan_one`.
+fn by_buffer(
+    widths: &[f64],
+    heights: &[f64],
+    buffer: usize,
+    mut plan_one: impl FnMut(&[f64], &[f64]) -> Plan,
+) -> Plan {
+    let mut whole = Plan::default();
+    for first in (0..widths.len()).step_by(buffer) {
+        let last = (first + buffer).min(widths.len());
+        let part = plan_one(&widths[first..last], &heights[first..last]);
+        common::append_plan(&mut whole, &part, first as u32);
+    }
+    whole
+}
+
 fn score(widths: &[f64], heights: &[f64], p: &Plan) -> Metrics {
     evaluate(Samples::new(widths, heights), p, Some(32), None).unwrap()
 }
@@ -127,17 +143,13 @@ fn balanced_beats_the_median_split_on_real_data() {
             if buffer > n {
                 continue;
             }
-            let mut balanced = Plan::default();
-            let mut split = Plan::default();
-            for first in (0..n).step_by(buffer) {
-                let last = (first + buffer).min(n);
-                let (w, h) = (&widths[first..last], &heights[first..last]);
-                let ours = plan(&options(StrategyKind::Balanced, &[]), Samples::new(w, h)).unwrap();
-                common::append_plan(&mut balanced, &ours, first as u32);
+            let balanced = by_buffer(&widths, &heights, buffer, |w, h| {
+                plan(&options(StrategyKind::Balanced, &[]), Samples::new(w, h)).unwrap()
+            });
+            let split = by_buffer(&widths, &heights, buffer, |w, h| {
                 let shapes = shapes_of(w, h);
-                let peer = plan_from_groups(&shapes, &median_split_groups(&shapes, 32), 32, 1);
-                common::append_plan(&mut split, &peer, first as u32);
-            }
+                plan_from_groups(&shapes, &median_split_groups(&shapes, 32), 32, 1)
+            });
             let (ours, peer) = (
                 score(&widths, &heights, &balanced),
                 score(&widths, &heights, &split),
@@ -171,22 +183,18 @@ fn clustered_matches_converged_kmeans_on_real_data() {
             if buffer > n {
                 continue;
             }
-            let mut clustered = Plan::default();
-            let mut kmeans = Plan::default();
-            for first in (0..n).step_by(buffer) {
-                let last = (first + buffer).min(n);
-                let (w, h) = (&widths[first..last], &heights[first..last]);
-                let ours =
-                    plan(&options(StrategyKind::Clustered, &[]), Samples::new(w, h)).unwrap();
-                common::append_plan(&mut clustered, &ours, first as u32);
+            let clustered = by_buffer(&widths, &heights, buffer, |w, h| {
+                plan(&options(StrategyKind::Clustered, &[]), Samples::new(w, h)).unwrap()
+            });
+            let kmeans = by_buffer(&widths, &heights, buffer, |w, h| {
                 let shapes = shapes_of(w, h);
-                let groups = common::converged_kmeans_groups(&shapes, 32, 0);
-                common::append_plan(
-                    &mut kmeans,
-                    &plan_from_groups(&shapes, &groups, 32, 1),
-                    first as u32,
-                );
-            }
+                plan_from_groups(
+                    &shapes,
+                    &common::converged_kmeans_groups(&shapes, 32, 0),
+                    32,
+                    1,
+                )
+            });
             let (ours, peer) = (
                 score(&widths, &heights, &clustered),
                 score(&widths, &heights, &kmeans),
