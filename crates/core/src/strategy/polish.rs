@@ -273,6 +273,71 @@ pub(super) fn shorten_tail(shapes: &[Shape], groups: &mut [Vec<u32>], cap: usize
     }
 }
 
+/// Batches tried as a new home for each worst-served sample.
+const HOMES: usize = 3;
+
+/// Moves `o` from batch `a` to batch `b`: into a free slot (if `moves`), else in exchange for the
+/// member of `b` that suits `a` best or the one that loses least by going there. Keeps the first
+/// change the guard allows that serves `o` better; reports whether one was kept.
+#[allow(clippy::too_many_arguments)]
+fn rehome(
+    plan: &mut SizedPlan<'_>,
+    groups: &mut [Vec<u32>],
+    batch_of: &mut [u32],
+    o: u32,
+    a: usize,
+    b: usize,
+    cap: usize,
+    moves: bool,
+) -> bool {
+    let here = plan.ln_r[o as usize];
+    let better = |p: &SizedPlan<'_>| p.ln_r[o as usize] < here - 1e-12;
+    let at = groups[a]
+        .iter()
+        .position(|&i| i == o)
+        .expect("o is in its batch");
+    if moves && groups[b].len() < cap && groups[a].len() > 1 {
+        groups[a].swap_remove(at);
+        groups[b].push(o);
+        if plan.try_keep(groups, &[a, b], better) {
+            batch_of[o as usize] = b as u32;
+            return true;
+        }
+        groups[b].pop();
+        groups[a].push(o);
+        let last = groups[a].len() - 1;
+        groups[a].swap(at, last);
+    }
+    let size_a = plan.sizes[a];
+    let fit = |i: u32| l1(plan.point(i), size_a);
+    let by = |key: &dyn Fn(u32) -> f64| {
+        (0..groups[b].len()).min_by(|&x, &y| {
+            key(groups[b][x])
+                .total_cmp(&key(groups[b][y]))
+                .then(x.cmp(&y))
+        })
+    };
+    let best_fit = by(&fit);
+    let least_loss = by(&|i| fit(i) - plan.ln_r[i as usize]);
+    let mut partners = [best_fit, least_loss];
+    if partners[0] == partners[1] {
+        partners[1] = None;
+    }
+    for at_b in partners.into_iter().flatten() {
+        let s = groups[b][at_b];
+        groups[a][at] = s;
+        groups[b][at_b] = o;
+        if plan.try_keep(groups, &[a, b], better) {
+            batch_of[o as usize] = b as u32;
+            batch_of[s as usize] = a as u32;
+            return true;
+        }
+        groups[a][at] = o;
+        groups[b][at_b] = s;
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,69 +452,4 @@ mod tests {
         shorten_tail(&shapes, &mut groups, 8, &Sizing::default());
         assert!(groups[1].contains(&4), "{groups:?}");
     }
-}
-
-/// Batches tried as a new home for each worst-served sample.
-const HOMES: usize = 3;
-
-/// Moves `o` from batch `a` to batch `b`: into a free slot (if `moves`), else in exchange for the
-/// member of `b` that suits `a` best or the one that loses least by going there. Keeps the first
-/// change the guard allows that serves `o` better; reports whether one was kept.
-#[allow(clippy::too_many_arguments)]
-fn rehome(
-    plan: &mut SizedPlan<'_>,
-    groups: &mut [Vec<u32>],
-    batch_of: &mut [u32],
-    o: u32,
-    a: usize,
-    b: usize,
-    cap: usize,
-    moves: bool,
-) -> bool {
-    let here = plan.ln_r[o as usize];
-    let better = |p: &SizedPlan<'_>| p.ln_r[o as usize] < here - 1e-12;
-    let at = groups[a]
-        .iter()
-        .position(|&i| i == o)
-        .expect("o is in its batch");
-    if moves && groups[b].len() < cap && groups[a].len() > 1 {
-        groups[a].swap_remove(at);
-        groups[b].push(o);
-        if plan.try_keep(groups, &[a, b], better) {
-            batch_of[o as usize] = b as u32;
-            return true;
-        }
-        groups[b].pop();
-        groups[a].push(o);
-        let last = groups[a].len() - 1;
-        groups[a].swap(at, last);
-    }
-    let size_a = plan.sizes[a];
-    let fit = |i: u32| l1(plan.point(i), size_a);
-    let by = |key: &dyn Fn(u32) -> f64| {
-        (0..groups[b].len()).min_by(|&x, &y| {
-            key(groups[b][x])
-                .total_cmp(&key(groups[b][y]))
-                .then(x.cmp(&y))
-        })
-    };
-    let best_fit = by(&fit);
-    let least_loss = by(&|i| fit(i) - plan.ln_r[i as usize]);
-    let mut partners = [best_fit, least_loss];
-    if partners[0] == partners[1] {
-        partners[1] = None;
-    }
-    for at_b in partners.into_iter().flatten() {
-        let s = groups[b][at_b];
-        groups[a][at] = s;
-        groups[b][at_b] = o;
-        if plan.try_keep(groups, &[a, b], better) {
-            batch_of[o as usize] = b as u32;
-            batch_of[s as usize] = a as u32;
-            return true;
-        }
-        groups[a][at] = o;
-        groups[b][at_b] = s;
-    }
-    false
 }
