@@ -407,7 +407,7 @@ mod tests {
         }
         let mut seen = vec![0u32; n];
         for b in 0..d.sizes.len() {
-            let members = members_of(&d, b);
+            let members = members_of(d, b);
             assert!(members.len() <= bs);
             let real = members.len() - d.padding[b] as usize;
             for &p in &members[..real] {
