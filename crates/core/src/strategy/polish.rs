@@ -8,10 +8,10 @@
 //! The guard: a change is kept only if the plan's p95 and max of `r`, recomputed exactly (the
 //! SPEC's interpolated p95), do not rise. Sizes are recomputed only for the batches a change
 //! touches; the p95 is one linear-time selection per trial.
-
+//!
 //! Large plans are polished region by region (consecutive batches holding at most `REGION`
 //! samples; callers pass batches in an order where neighbours are alike), so a trial costs at
-//! most `REGION` and the passes stay linear in the buffer.
+//! most `REGION` and the passes stay linear in the buffer. There the guard holds per region.
 
 use crate::shape::Shape;
 use crate::sizing::{resize_size, Sizing, SizingScratch};
