@@ -16,7 +16,7 @@
 //!    a `minFill` of 0.85, k-means plans whose fill reaches `minFill` compete too.
 
 use super::clustered::{kmeans_batches, ClusterOptions, DEFAULT_MAX_ITERATIONS};
-use super::polish::{by_region, shorten_tail};
+use super::polish::{by_region, polish, Passes};
 use super::refine::{exact_groups, l1, refine, tail, target};
 use crate::error::PlanError;
 use crate::options::OptionReader;
@@ -63,6 +63,12 @@ type Tail = (f64, f64);
 const CLUSTER_CANDIDATES_BELOW: f64 = 0.85;
 const CLUSTER_FACTORS: [f64; 7] = [1.0, 1.05, 1.1, 1.2, 1.35, 1.5, 2.0];
 
+/// Balanced's plans have no partial batches to spare: only the worst-served samples are rehomed.
+const REHOME: Passes = Passes {
+    dissolve: false,
+    rehome: true,
+};
+
 pub fn balanced_groups(
     shapes: &[Shape],
     batch_size: usize,
@@ -108,7 +114,7 @@ pub fn balanced_groups(
         }
         groups.extend(leaves.into_iter().filter(|g| !g.is_empty()));
         by_region(&mut groups, |region| {
-            shorten_tail(shapes, region, batch_size, sizing)
+            polish(shapes, region, batch_size, sizing, REHOME)
         });
         let score = tail(shapes, &groups, sizing, &mut scratch);
         // Ties keep the fuller plan (tried first).

@@ -5,7 +5,7 @@ use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;
 
-use super::polish::{absorb_partial, by_region, shorten_tail};
+use super::polish::{by_region, polish, Passes};
 use super::refine::{exact_groups, refine};
 use super::sort_by_shape;
 use crate::error::PlanError;
@@ -116,9 +116,12 @@ pub(super) fn kmeans_batches(
     let points: Vec<[f64; 2]> = shapes.iter().map(|s| [s.ln_aspect, s.ln_area]).collect();
     refine(&points, &mut leaves, batch_size, REFINE_PASSES);
     batches.extend(leaves);
+    let passes = Passes {
+        dissolve: true,
+        rehome: true,
+    };
     by_region(&mut batches, |region| {
-        absorb_partial(shapes, region, batch_size, sizing);
-        shorten_tail(shapes, region, batch_size, sizing);
+        polish(shapes, region, batch_size, sizing, passes)
     });
     Ok(batches)
 }

@@ -1,9 +1,11 @@
 //! Last passes over a plan, at the sizes its batches will really get, each guarded so that
 //! neither the p95 nor the max of `r` can rise:
 //!
-//! - [`absorb_partial`] dissolves partial batches into batches with room (fill goes up);
-//! - [`shorten_tail`] moves the worst-served samples to the batch that suits them, alone or in
-//!   exchange for one of its members (the worst case goes down).
+//! - dissolving partial batches into batches with room (fill goes up);
+//! - rehoming the worst-served samples to the batch that suits them, alone or in exchange for one
+//!   of its members (the worst case goes down).
+//!
+//! [`polish`] runs the passes a strategy asks for over one scoring of the plan.
 //!
 //! The guard: a change is kept only if the plan's p95 and max of `r`, recomputed exactly (the
 //! SPEC's interpolated p95), do not rise. Sizes are recomputed only for the batches a change
@@ -44,6 +46,36 @@ pub(super) fn by_region(groups: &mut Vec<Vec<u32>>, mut pass: impl FnMut(&mut Ve
     pass(&mut region);
     out.append(&mut region);
     *groups = out;
+}
+
+/// Which passes [`polish`] runs.
+#[derive(Clone, Copy)]
+pub(super) struct Passes {
+    /// Dissolve partial batches (Clustered: clusters cut into batches leave remainders).
+    pub dissolve: bool,
+    /// Rehome the worst-served samples.
+    pub rehome: bool,
+}
+
+/// The `passes`, in that order, over one scoring of the plan; emptied batches are removed.
+pub(super) fn polish(
+    shapes: &[Shape],
+    groups: &mut Vec<Vec<u32>>,
+    cap: usize,
+    sizing: &Sizing,
+    passes: Passes,
+) {
+    if groups.len() < 2 {
+        return;
+    }
+    let mut plan = SizedPlan::new(shapes, groups, sizing);
+    if passes.dissolve {
+        absorb_partial(&mut plan, groups, cap);
+    }
+    if passes.rehome {
+        shorten_tail(&mut plan, groups, cap);
+    }
+    groups.retain(|g| !g.is_empty());
 }
 
 /// A plan with each batch's size (as a point in ln aspect, ln area), each sample's `ln r`, and
@@ -179,20 +211,11 @@ impl<'a> SizedPlan<'a> {
 /// suits it best, and the change is kept if the guard allows it. Clusters cut into batches leave
 /// such remainders (a cluster of 33 is a batch of 32 and a batch of 1). Emptied batches are
 /// removed.
-pub(super) fn absorb_partial(
-    shapes: &[Shape],
-    groups: &mut Vec<Vec<u32>>,
-    cap: usize,
-    sizing: &Sizing,
-) {
+fn absorb_partial(plan: &mut SizedPlan<'_>, groups: &mut [Vec<u32>], cap: usize) {
     let mut order: Vec<usize> = (0..groups.len())
         .filter(|&g| groups[g].len() < cap)
         .collect();
-    if order.is_empty() || groups.len() < 2 {
-        return;
-    }
     order.sort_by_key(|&g| (groups[g].len(), g));
-    let mut plan = SizedPlan::new(shapes, groups, sizing);
     let mut receivers: Vec<usize> = Vec::new();
     for g in order {
         let members = std::mem::take(&mut groups[g]);
@@ -216,23 +239,18 @@ pub(super) fn absorb_partial(
             groups[g] = members;
         }
     }
-    groups.retain(|g| !g.is_empty());
 }
 
 /// The worst-served samples (those above the p95), worst first: each moves to the batch whose
 /// size suits it best, into a free slot or in exchange for the member of that batch that suits
 /// the sample's own batch best, where the guard allows it. One outlier in a batch of ordinary
 /// images is sized for the ordinary ones (median sizing); this finds it a better home.
-pub(super) fn shorten_tail(shapes: &[Shape], groups: &mut [Vec<u32>], cap: usize, sizing: &Sizing) {
-    if groups.len() < 2 {
-        return;
-    }
-    let mut plan = SizedPlan::new(shapes, groups, sizing);
+fn shorten_tail(plan: &mut SizedPlan<'_>, groups: &mut [Vec<u32>], cap: usize) {
     // With less than a batch of spare slots only one batch is partial (Balanced's `minFill: 1`)
-    // and stays so: exchanges only.
-    let spare = groups.len() * cap - plan.members.len();
-    let moves = spare >= cap;
-    let mut batch_of = vec![u32::MAX; shapes.len()];
+    // and stays so: exchanges only. (Batches emptied by an earlier pass do not count.)
+    let batches = groups.iter().filter(|g| !g.is_empty()).count();
+    let moves = batches * cap - plan.members.len() >= cap;
+    let mut batch_of = vec![u32::MAX; plan.shapes.len()];
     for (b, g) in groups.iter().enumerate() {
         for &i in g {
             batch_of[i as usize] = b as u32;
@@ -266,7 +284,7 @@ pub(super) fn shorten_tail(shapes: &[Shape], groups: &mut [Vec<u32>], cap: usize
         near.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
         near.truncate(HOMES);
         for &(_, b) in near.iter() {
-            if rehome(&mut plan, groups, &mut batch_of, o, a, b, cap, moves) {
+            if rehome(plan, groups, &mut batch_of, o, a, b, cap, moves) {
                 break;
             }
         }
@@ -347,6 +365,15 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_xoshiro::Xoshiro256Plus;
 
+    const DISSOLVE: Passes = Passes {
+        dissolve: true,
+        rehome: false,
+    };
+    const REHOME: Passes = Passes {
+        dissolve: false,
+        rehome: true,
+    };
+
     /// Random plans of seed-benchmark sizes: batches of random lengths up to `cap`.
     fn random_plan(seed: u64, n: usize, cap: usize) -> (Vec<Shape>, Vec<Vec<u32>>) {
         let shapes: Vec<Shape> = seed_benchmark_sizes(n, seed)
@@ -406,12 +433,12 @@ mod tests {
 
     /// `pass` on random plans (20 seeds, two sizings): every sample kept once, caps honoured, no
     /// more batches, and neither the p95 nor the max of `r` higher.
-    fn never_raises_the_tail(pass: fn(&[Shape], &mut Vec<Vec<u32>>, usize, &Sizing)) {
+    fn never_raises_the_tail(passes: Passes) {
         for seed in 0..20 {
             for sizing in sizings() {
                 let (shapes, before) = random_plan(seed, 300, 16);
                 let mut after = before.clone();
-                pass(&shapes, &mut after, 16, &sizing);
+                polish(&shapes, &mut after, 16, &sizing, passes);
                 check(&shapes, &before, &after, 16, &sizing);
             }
         }
@@ -419,7 +446,7 @@ mod tests {
 
     #[test]
     fn absorbing_partial_batches_never_raises_p95_or_max() {
-        never_raises_the_tail(absorb_partial);
+        never_raises_the_tail(DISSOLVE);
     }
 
     #[test]
@@ -429,15 +456,13 @@ mod tests {
             .map(|i| Shape::new(i, 640.0, 480.0).unwrap())
             .collect();
         let mut groups = vec![vec![0, 1, 2, 3], vec![4]];
-        absorb_partial(&shapes, &mut groups, 8, &Sizing::default());
+        polish(&shapes, &mut groups, 8, &Sizing::default(), DISSOLVE);
         assert_eq!(groups.len(), 1);
     }
 
     #[test]
     fn shortening_the_tail_never_raises_p95_or_max() {
-        never_raises_the_tail(|shapes, groups, cap, sizing| {
-            shorten_tail(shapes, groups, cap, sizing)
-        });
+        never_raises_the_tail(REHOME);
     }
 
     #[test]
@@ -449,7 +474,7 @@ mod tests {
         shapes.push(Shape::new(4, 4000.0, 400.0).unwrap());
         shapes.extend((5..8).map(|i| Shape::new(i, 4100.0, 410.0).unwrap()));
         let mut groups = vec![vec![0, 1, 2, 3, 4], vec![5, 6, 7]];
-        shorten_tail(&shapes, &mut groups, 8, &Sizing::default());
+        polish(&shapes, &mut groups, 8, &Sizing::default(), REHOME);
         assert!(groups[1].contains(&4), "{groups:?}");
     }
 }

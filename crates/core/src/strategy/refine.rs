@@ -128,27 +128,27 @@ pub(super) fn refine(points: &[[f64; 2]], groups: &mut [Vec<u32>], cap: usize, p
     }
 }
 
-/// Change in cost of moving each member of `from` (target `tf`) to target `tt`, sorted, most
-/// negative (best) first; left empty when no member would gain (most pairs of neighbours in a
-/// good plan), which spares the sort.
+/// Change in cost of moving each member of `from` (target `tf`) to target `tt`, unsorted;
+/// returns the best (most negative). Callers sort (`by_gain`) only when a trade can pay, which in
+/// a good plan most pairs of neighbours cannot.
 fn gains(
     points: &[[f64; 2]],
     members: &[u32],
     tf: [f64; 2],
     tt: [f64; 2],
     out: &mut Vec<(f64, usize)>,
-    threshold: f64,
-) {
+) -> f64 {
     out.clear();
     out.extend(members.iter().enumerate().map(|(i, &p)| {
         let p = points[p as usize];
         (cost(p, tt) - cost(p, tf), i)
     }));
-    if out.iter().all(|g| g.0 >= threshold) {
-        out.clear();
-        return;
-    }
-    out.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+    out.iter().map(|g| g.0).fold(f64::INFINITY, f64::min)
+}
+
+/// Best gain first (ties by position).
+fn by_gain(gains: &mut [(f64, usize)]) {
+    gains.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
 }
 
 /// Moves members of batch `a` that suit batch `b` better into `b`'s free slots (never emptying
@@ -168,7 +168,10 @@ fn move_into(
     if room == 0 || groups[a].len() < 2 {
         return false;
     }
-    gains(points, &groups[a], ta, tb, scratch, -1e-12);
+    if gains(points, &groups[a], ta, tb, scratch) >= -1e-12 {
+        return false;
+    }
+    by_gain(scratch);
     let take = scratch
         .iter()
         .take(room.min(groups[a].len() - 1))
@@ -198,17 +201,13 @@ fn swap(
     gains_b: &mut Vec<(f64, usize)>,
 ) -> bool {
     // A swap pays only if the best gains of both sides sum below zero.
-    let best = |members: &[u32], tf: [f64; 2], tt: [f64; 2]| {
-        members
-            .iter()
-            .map(|&p| cost(points[p as usize], tt) - cost(points[p as usize], tf))
-            .fold(f64::INFINITY, f64::min)
-    };
-    if best(&groups[a], ta, tb) + best(&groups[b], tb, ta) >= -1e-12 {
+    let best =
+        gains(points, &groups[a], ta, tb, gains_a) + gains(points, &groups[b], tb, ta, gains_b);
+    if best >= -1e-12 {
         return false;
     }
-    gains(points, &groups[a], ta, tb, gains_a, f64::INFINITY);
-    gains(points, &groups[b], tb, ta, gains_b, f64::INFINITY);
+    by_gain(gains_a);
+    by_gain(gains_b);
     let mut swapped = false;
     for (&(ga, ia), &(gb, ib)) in gains_a.iter().zip(gains_b.iter()) {
         if ga + gb >= -1e-12 {
