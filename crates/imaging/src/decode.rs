@@ -199,9 +199,10 @@ fn decode_encoded(
 fn image_error(e: image::ImageError, len: usize) -> Fail {
     match &e {
         image::ImageError::Limits(_) => (ErrorCode::ImageTooLarge, format!("decoding: {e}")),
-        image::ImageError::Unsupported(_) => {
-            (ErrorCode::UnsupportedImage, format!("unsupported variant ({e})"))
-        }
+        image::ImageError::Unsupported(_) => (
+            ErrorCode::UnsupportedImage,
+            format!("unsupported variant ({e})"),
+        ),
         image::ImageError::IoError(io) if io.kind() == ErrorKind::UnexpectedEof => {
             invalid(format!("truncated, the file ends early ({len} bytes)"))
         }
@@ -566,8 +567,12 @@ fn decode_gif(
     };
     let total = width as usize * height as usize * 3;
     rgb.clear();
-    rgb.try_reserve_exact(total)
-        .map_err(|_| (ErrorCode::ImageTooLarge, format!("cannot allocate {total} bytes")))?;
+    rgb.try_reserve_exact(total).map_err(|_| {
+        (
+            ErrorCode::ImageTooLarge,
+            format!("cannot allocate {total} bytes"),
+        )
+    })?;
     for _ in 0..width as usize * height as usize {
         rgb.extend_from_slice(&fill);
     }

@@ -25,9 +25,9 @@ mod tensor_options;
 
 pub use decode::{decode, Decoded};
 pub use layout::{layout, Layout};
+pub use mm_batcher_core::normalize::{Normalize, NORMALIZE_PRESETS};
 pub use mm_batcher_core::ImageFormat;
 pub use mm_batcher_core::{ErrorCode, PlanError};
-pub use mm_batcher_core::normalize::{Normalize, NORMALIZE_PRESETS};
 pub use tensor_options::{
     Dtype, Filter, Mode, TensorSpec, DEFAULT_MAX_INPUT_PIXELS, MAX_BATCH_BYTES, TENSOR_OPTIONS,
 };
@@ -151,7 +151,14 @@ pub fn batch_tensor(
     let mut scratch: Vec<u8> = Vec::new();
     let mut rgb_buffer: Vec<u8> = Vec::new();
     for (position, sample) in samples.iter().enumerate() {
-        let resized = resize_one(position, sample, spec, &mut resizer, &mut scratch, &mut rgb_buffer);
+        let resized = resize_one(
+            position,
+            sample,
+            spec,
+            &mut resizer,
+            &mut scratch,
+            &mut rgb_buffer,
+        );
         let (content, content_box) = match resized {
             Ok(v) => v,
             Err(failure) if skip_invalid => {
@@ -329,7 +336,9 @@ pub fn verify(samples: &[Sample<'_>], max_input_pixels: u64) -> Vec<ImageFailure
     samples
         .iter()
         .enumerate()
-        .filter_map(|(position, sample)| decode(position, sample, max_input_pixels, &mut buffer).err())
+        .filter_map(|(position, sample)| {
+            decode(position, sample, max_input_pixels, &mut buffer).err()
+        })
         .collect()
 }
 

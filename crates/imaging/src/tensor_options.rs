@@ -2,8 +2,8 @@
 //! The TypeScript package passes the user's object through (adding `size` from the batch's
 //! `resizeSize` when the caller gave none) and shapes what comes back.
 
-use mm_batcher_core::options::{OptionMap, OptionReader, OptionValue};
 use mm_batcher_core::normalize::{Normalize, NORMALIZE_PRESETS};
+use mm_batcher_core::options::{OptionMap, OptionReader, OptionValue};
 use mm_batcher_core::PlanError;
 
 /// Default decompression-bomb limit: the shared [`mm_batcher_core::MAX_IMAGE_PIXELS`]
@@ -155,7 +155,9 @@ impl TensorSpec {
         )? {
             spec.filter = filter;
         }
-        if let Some(dtype) = options.choice("dtype", &[("float32", Dtype::F32), ("uint8", Dtype::U8)])? {
+        if let Some(dtype) =
+            options.choice("dtype", &[("float32", Dtype::F32), ("uint8", Dtype::U8)])?
+        {
             spec.dtype = dtype;
         }
         if let Some(normalize) = read_normalize(entries)? {
@@ -191,8 +193,7 @@ impl TensorSpec {
 
     /// `(rows, cols)` of patches, when a patch size is set.
     pub fn patch_grid(&self) -> Option<(u32, u32)> {
-        self.patch_size
-            .map(|p| (self.height / p, self.width / p))
+        self.patch_size.map(|p| (self.height / p, self.width / p))
     }
 
     /// Bytes of the tensor for `n` images.
@@ -232,9 +233,13 @@ impl TensorSpec {
 /// `size`: `[height, width]`, each a whole number from 1 to [`MAX_SIDE`].
 fn read_size(options: &OptionReader) -> Result<(u32, u32), PlanError> {
     let size = options.list("size")?.ok_or_else(|| {
-        PlanError::option("size", "is required: [height, width] (or a batch with a resizeSize)")
+        PlanError::option(
+            "size",
+            "is required: [height, width] (or a batch with a resizeSize)",
+        )
     })?;
-    let side = |v: f64| (v.fract() == 0.0 && (1.0..=f64::from(MAX_SIDE)).contains(&v)).then_some(v as u32);
+    let side =
+        |v: f64| (v.fract() == 0.0 && (1.0..=f64::from(MAX_SIDE)).contains(&v)).then_some(v as u32);
     match size {
         [h, w] => match (side(*h), side(*w)) {
             (Some(h), Some(w)) => Ok((h, w)),
@@ -252,7 +257,10 @@ fn read_size(options: &OptionReader) -> Result<(u32, u32), PlanError> {
 
 /// `normalize`: a preset name or `{ mean, std }` (one or three numbers each).
 fn read_normalize(entries: &OptionMap) -> Result<Option<Normalize>, PlanError> {
-    let names: Vec<String> = NORMALIZE_PRESETS.iter().map(|(n, _)| format!("{n:?}")).collect();
+    let names: Vec<String> = NORMALIZE_PRESETS
+        .iter()
+        .map(|(n, _)| format!("{n:?}"))
+        .collect();
     let expected = format!("{} or {{ mean, std }}", names.join(", "));
     match entries.get("normalize") {
         None => Ok(None),
@@ -260,17 +268,27 @@ fn read_normalize(entries: &OptionMap) -> Result<Option<Normalize>, PlanError> {
             .iter()
             .find(|(n, _)| n == name)
             .map(|&(_, preset)| Some(preset))
-            .ok_or_else(|| PlanError::option("normalize", format!("must be {expected}, got {name:?}"))),
+            .ok_or_else(|| {
+                PlanError::option("normalize", format!("must be {expected}, got {name:?}"))
+            }),
         Some(OptionValue::Map(fields)) => {
             let own = OptionReader::new(fields, &[&["mean", "std"]], "of normalize")?;
             let (Some(mean), Some(std)) = (
                 own.triple("mean", "finite numbers", f64::is_finite)?,
-                own.triple("std", "finite numbers above 0", |v| v.is_finite() && v > 0.0)?,
+                own.triple("std", "finite numbers above 0", |v| {
+                    v.is_finite() && v > 0.0
+                })?,
             ) else {
-                return Err(PlanError::option("normalize", "needs both `mean` and `std`"));
+                return Err(PlanError::option(
+                    "normalize",
+                    "needs both `mean` and `std`",
+                ));
             };
             Ok(Some(Normalize { mean, std }))
         }
-        Some(_) => Err(PlanError::option("normalize", format!("must be {expected}"))),
+        Some(_) => Err(PlanError::option(
+            "normalize",
+            format!("must be {expected}"),
+        )),
     }
 }

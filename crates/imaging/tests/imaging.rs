@@ -353,28 +353,50 @@ fn options_are_validated() {
     let bad = |json: &str, option: &str| {
         let e = TensorSpec::parse(&options(json)).unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidOption, "{json}");
-        assert!(e.to_string().starts_with(&format!("option `{option}`")), "{json}: {e}");
+        assert!(
+            e.to_string().starts_with(&format!("option `{option}`")),
+            "{json}: {e}"
+        );
     };
     bad(r#"{"size": [0, 8]}"#, "size");
     bad(r#"{"size": [8, 1.5]}"#, "size");
     bad(r#"{}"#, "size");
     bad(r#"{"size": [8, 8], "mode": "fill"}"#, "mode");
     bad(r#"{"size": [8, 8], "filter": "nearest"}"#, "filter");
-    bad(r#"{"size": [8, 8], "normalize": {"mean": [0, 0, 0], "std": [0, 1, 1]}}"#, "std");
-    bad(r#"{"size": [8, 8], "normalize": {"mean": [1, 2], "std": [1]}}"#, "mean");
+    bad(
+        r#"{"size": [8, 8], "normalize": {"mean": [0, 0, 0], "std": [0, 1, 1]}}"#,
+        "std",
+    );
+    bad(
+        r#"{"size": [8, 8], "normalize": {"mean": [1, 2], "std": [1]}}"#,
+        "mean",
+    );
     bad(r#"{"size": [8, 8], "normalize": "openai"}"#, "normalize");
     bad(r#"{"size": [8, 8], "padValue": [256]}"#, "padValue");
     bad(r#"{"size": [8, 8], "maxInputPixels": 0}"#, "maxInputPixels");
-    bad(r#"{"size": [8, 8], "maxInputPixels": "100"}"#, "maxInputPixels");
+    bad(
+        r#"{"size": [8, 8], "maxInputPixels": "100"}"#,
+        "maxInputPixels",
+    );
     bad(r#"{"size": [8, 8], "patchSize": 3}"#, "patchSize");
-    bad(r#"{"size": [8, 8], "dtype": "uint8", "normalize": "clip"}"#, "normalize");
+    bad(
+        r#"{"size": [8, 8], "dtype": "uint8", "normalize": "clip"}"#,
+        "normalize",
+    );
     bad(r#"{"size": [8, 8], "sizes": 1}"#, "sizes");
-    let clip = TensorSpec::parse(&options(r#"{"size": [448, 224], "normalize": "clip", "patchSize": 14}"#)).unwrap();
+    let clip = TensorSpec::parse(&options(
+        r#"{"size": [448, 224], "normalize": "clip", "patchSize": 14}"#,
+    ))
+    .unwrap();
     assert_eq!(clip.normalize, NORMALIZE_PRESETS[0].1);
     assert_eq!(clip.patch_grid(), Some((32, 16)));
     // A batch whose tensor would pass 1 GiB is refused before anything is allocated.
     let mut big = TensorSpec::parse(&options(r#"{"size": [16384, 16384]}"#)).unwrap();
-    assert!(big.check_batch(1).unwrap_err().to_string().starts_with("option `size`"));
+    assert!(big
+        .check_batch(1)
+        .unwrap_err()
+        .to_string()
+        .starts_with("option `size`"));
     big.dtype = Dtype::U8;
     assert!(big.check_batch(1).is_ok());
     let px = [0u8; 4];

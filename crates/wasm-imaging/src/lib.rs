@@ -33,12 +33,20 @@ pub fn batch_tensor(
         TensorData::U8(v) => set(&result, "data", &Uint8Array::from(v.as_slice())),
         TensorData::F32(v) => set(&result, "data", &Float32Array::from(v.as_slice())),
     }
-    let shape: Array = out.shape().iter().map(|&s| JsValue::from(s as f64)).collect();
+    let shape: Array = out
+        .shape()
+        .iter()
+        .map(|&s| JsValue::from(s as f64))
+        .collect();
     set(&result, "shape", &shape);
     set(&result, "dtype", &spec.dtype.as_str().into());
     set(&result, "kept", &positions(&out.kept));
     let boxes: Vec<u32> = out.content_boxes.iter().flatten().copied().collect();
-    set(&result, "contentBoxes", &Uint32Array::from(boxes.as_slice()));
+    set(
+        &result,
+        "contentBoxes",
+        &Uint32Array::from(boxes.as_slice()),
+    );
     set_patch_grid(&result, &spec);
     set(&result, "failures", &failures(&out.failures));
     Ok(result.into())
@@ -74,7 +82,11 @@ pub fn decode_for_resize(
     set(&result, "spec", &spec_object(&spec));
     set(&result, "data", &Uint8Array::from(out.data.as_slice()));
     set(&result, "widths", &Uint32Array::from(out.widths.as_slice()));
-    set(&result, "heights", &Uint32Array::from(out.heights.as_slice()));
+    set(
+        &result,
+        "heights",
+        &Uint32Array::from(out.heights.as_slice()),
+    );
     set(&result, "layouts", &Float64Array::from(layouts.as_slice()));
     set(&result, "kept", &positions(&out.kept));
     set_patch_grid(&result, &spec);
@@ -87,9 +99,20 @@ pub fn decode_for_resize(
 #[wasm_bindgen(js_name = tensorDefaults)]
 pub fn tensor_defaults() -> JsValue {
     let out = Object::new();
-    set(&out, "maxInputPixels", &(imaging::DEFAULT_MAX_INPUT_PIXELS as f64).into());
-    set(&out, "maxBatchBytes", &(imaging::MAX_BATCH_BYTES as f64).into());
-    let names: Array = imaging::TENSOR_OPTIONS.iter().map(|&n| JsValue::from(n)).collect();
+    set(
+        &out,
+        "maxInputPixels",
+        &(imaging::DEFAULT_MAX_INPUT_PIXELS as f64).into(),
+    );
+    set(
+        &out,
+        "maxBatchBytes",
+        &(imaging::MAX_BATCH_BYTES as f64).into(),
+    );
+    let names: Array = imaging::TENSOR_OPTIONS
+        .iter()
+        .map(|&n| JsValue::from(n))
+        .collect();
     set(&out, "options", &names);
     let normalize = Object::new();
     for (name, n) in imaging::NORMALIZE_PRESETS {
@@ -121,8 +144,9 @@ pub fn verify_images(
         serde_wasm_bindgen::from_value(options)
             .map_err(|_| plan_error(PlanError::option("options", "must be a plain object")))?
     };
-    let reader = mm_batcher_core::OptionReader::new(&entries, &[&["maxInputPixels"]], "of verifyImages")
-        .map_err(plan_error)?;
+    let reader =
+        mm_batcher_core::OptionReader::new(&entries, &[&["maxInputPixels"]], "of verifyImages")
+            .map_err(plan_error)?;
     let max_input_pixels = reader
         .integer("maxInputPixels", 1.0, 1_099_511_627_776.0)
         .map_err(plan_error)?
@@ -157,7 +181,11 @@ fn set_patch_grid(result: &Object, spec: &TensorSpec) {
         set(&grid, "patchSize", &patch.into());
         set(&grid, "rows", &rows.into());
         set(&grid, "cols", &cols.into());
-        set(&grid, "tokensPerImage", &(f64::from(rows) * f64::from(cols)).into());
+        set(
+            &grid,
+            "tokensPerImage",
+            &(f64::from(rows) * f64::from(cols)).into(),
+        );
         set(result, "patchGrid", &grid);
     }
 }

@@ -7,18 +7,17 @@ use mm_batcher_core::buffer::{
     self, BufferOptions, BufferSamples, EncodedPrefixes, HeaderPass, StreamOptions,
     HEADER_PREFIX_PASSES, STREAM_OPTIONS,
 };
-use mm_batcher_core::shuffle::{self, Purpose, Shuffle, SHUFFLE_OPTIONS};
-use mm_batcher_core::sources::{SourceKind, SourceOptions};
 use mm_batcher_core::carry::CarryOptions;
 use mm_batcher_core::metrics::{read_resize_sizes, EvaluateOptions};
 use mm_batcher_core::normalize::NORMALIZE_PRESETS;
 use mm_batcher_core::packing::PackOptions;
 use mm_batcher_core::plan::COMMON_OPTIONS;
 use mm_batcher_core::ranks::RankOptions;
+use mm_batcher_core::shuffle::{self, Purpose, Shuffle, SHUFFLE_OPTIONS};
 use mm_batcher_core::sizing::SIZING_OPTIONS;
+use mm_batcher_core::sources::{SourceKind, SourceOptions};
 use mm_batcher_core::{
-    self as core, ErrorCode, OptionMap, Plan, PlanError, PlanOptions, Reject, Samples,
-    StrategyKind,
+    self as core, ErrorCode, OptionMap, Plan, PlanError, PlanOptions, Reject, Samples, StrategyKind,
 };
 use wasm_bindgen::prelude::*;
 
@@ -44,8 +43,14 @@ impl Encoded<'_> {
     fn more_bytes(&self) -> impl FnMut(usize, usize) -> Option<Vec<u8>> + '_ {
         move |k, limit| {
             let more = self.more.as_ref()?;
-            let limit = if limit == usize::MAX { f64::INFINITY } else { limit as f64 };
-            let bytes = more.call2(&JsValue::NULL, &(k as f64).into(), &limit.into()).ok()?;
+            let limit = if limit == usize::MAX {
+                f64::INFINITY
+            } else {
+                limit as f64
+            };
+            let bytes = more
+                .call2(&JsValue::NULL, &(k as f64).into(), &limit.into())
+                .ok()?;
             bytes.dyn_into::<Uint8Array>().ok().map(|b| b.to_vec())
         }
     }
@@ -75,8 +80,15 @@ pub fn plan_buffer(
 ) -> Result<JsValue, JsValue> {
     let options = parse_options(strategy, options)?;
     let buffer_options = read_buffer_options(buffer_options)?;
-    let pinned: Vec<bool> = pinned.map(|p| p.iter().map(|&b| b != 0).collect()).unwrap_or_default();
-    let encoded = Encoded { prefixes, offsets, lengths, more };
+    let pinned: Vec<bool> = pinned
+        .map(|p| p.iter().map(|&b| b != 0).collect())
+        .unwrap_or_default();
+    let encoded = Encoded {
+        prefixes,
+        offsets,
+        lengths,
+        more,
+    };
     let samples = BufferSamples {
         widths,
         heights,
@@ -85,19 +97,36 @@ pub fn plan_buffer(
         positions,
         pinned: &pinned,
     };
-    let planned = core::plan_buffer(&options, &buffer_options, samples, &mut encoded.more_bytes())
-        .map_err(to_js_error)?;
+    let planned = core::plan_buffer(
+        &options,
+        &buffer_options,
+        samples,
+        &mut encoded.more_bytes(),
+    )
+    .map_err(to_js_error)?;
     let dealt = &planned.dealt;
     let (size_heights, size_widths): (Vec<u32>, Vec<u32>) = dealt.sizes.iter().copied().unzip();
     let out = Object::new();
     set(&out, "worldSize", &(dealt.world_size as f64).into());
     set(&out, "order", &Uint32Array::from(dealt.order.as_slice()));
-    set(&out, "offsets", &Uint32Array::from(dealt.offsets.as_slice()));
+    set(
+        &out,
+        "offsets",
+        &Uint32Array::from(dealt.offsets.as_slice()),
+    );
     set(&out, "heights", &Uint32Array::from(size_heights.as_slice()));
     set(&out, "widths", &Uint32Array::from(size_widths.as_slice()));
-    set(&out, "padding", &Uint32Array::from(dealt.padding.as_slice()));
+    set(
+        &out,
+        "padding",
+        &Uint32Array::from(dealt.padding.as_slice()),
+    );
     set(&out, "held", &Uint32Array::from(dealt.held.as_slice()));
-    set(&out, "dropped", &Uint32Array::from(dealt.dropped.as_slice()));
+    set(
+        &out,
+        "dropped",
+        &Uint32Array::from(dealt.dropped.as_slice()),
+    );
     set(&out, "empty", &(dealt.empty as f64).into());
     set(&out, "rejects", &rejects(&planned.rejects));
     Ok(out.into())
@@ -106,8 +135,18 @@ pub fn plan_buffer(
 /// Reads the sizes of encoded images in one call (the prefix ladder as in `planBuffer`). Returns
 /// `{ widths, heights, codes, messages }`: NaN sizes and a code and message where unreadable.
 #[wasm_bindgen(js_name = readImageSizes)]
-pub fn read_image_sizes(prefixes: &[u8], offsets: &[u32], lengths: &[f64], more: Option<Function>) -> JsValue {
-    let encoded = Encoded { prefixes, offsets, lengths, more };
+pub fn read_image_sizes(
+    prefixes: &[u8],
+    offsets: &[u32],
+    lengths: &[f64],
+    more: Option<Function>,
+) -> JsValue {
+    let encoded = Encoded {
+        prefixes,
+        offsets,
+        lengths,
+        more,
+    };
     let results = buffer::read_headers(encoded.prefixes(), &mut encoded.more_bytes());
     let n = results.len();
     let (mut widths, mut heights) = (vec![f64::NAN; n], vec![f64::NAN; n]);
@@ -140,7 +179,11 @@ pub fn read_image_sizes(prefixes: &[u8], offsets: &[u32], lengths: &[f64], more:
 /// The ladder is the one `planBuffer` climbs.
 #[wasm_bindgen(js_name = readHeaderPass)]
 pub fn read_header_pass(prefixes: &[u8], offsets: &[u32], lengths: &[f64]) -> JsValue {
-    let images = EncodedPrefixes { bytes: prefixes, offsets, lengths };
+    let images = EncodedPrefixes {
+        bytes: prefixes,
+        offsets,
+        lengths,
+    };
     let passes = buffer::read_header_pass(images);
     let n = passes.len();
     let (mut widths, mut heights, mut more) = (vec![f64::NAN; n], vec![f64::NAN; n], vec![0.0; n]);
@@ -148,7 +191,11 @@ pub fn read_header_pass(prefixes: &[u8], offsets: &[u32], lengths: &[f64]) -> Js
     for (k, pass) in passes.iter().enumerate() {
         let (code, message) = match pass {
             HeaderPass::More(limit) => {
-                more[k] = if *limit == usize::MAX { f64::INFINITY } else { *limit as f64 };
+                more[k] = if *limit == usize::MAX {
+                    f64::INFINITY
+                } else {
+                    *limit as f64
+                };
                 (JsValue::UNDEFINED, JsValue::UNDEFINED)
             }
             HeaderPass::Read(Ok(info)) => {
@@ -175,7 +222,11 @@ pub fn read_header_pass(prefixes: &[u8], offsets: &[u32], lengths: &[f64]) -> Js
 /// the caller before this).
 #[wasm_bindgen(js_name = sourceOptions)]
 pub fn source_options(kind: &str, options: JsValue) -> Result<JsValue, JsValue> {
-    let kind = if kind == "files" { SourceKind::Files } else { SourceKind::Urls };
+    let kind = if kind == "files" {
+        SourceKind::Files
+    } else {
+        SourceKind::Urls
+    };
     let parsed = SourceOptions::parse(kind, &option_map(options)?).map_err(to_js_error)?;
     let out = Object::new();
     set(&out, "concurrency", &(parsed.concurrency as f64).into());
@@ -189,15 +240,26 @@ pub fn source_options(kind: &str, options: JsValue) -> Result<JsValue, JsValue> 
 /// sequence of `(shuffleSeed, epoch)` (see `crates/core/src/shuffle.rs`).
 #[wasm_bindgen(js_name = shuffleDraws)]
 pub fn shuffle_draws(seed: f64, epoch: f64, start: f64, count: u32, bound: u32) -> Vec<u32> {
-    let s = Shuffle { seed: seed as u64, epoch: epoch as u64 };
-    shuffle::draws(s.key(Purpose::Reservoir), start as u64, count as usize, u64::from(bound))
+    let s = Shuffle {
+        seed: seed as u64,
+        epoch: epoch as u64,
+    };
+    shuffle::draws(
+        s.key(Purpose::Reservoir),
+        start as u64,
+        count as usize,
+        u64::from(bound),
+    )
 }
 
 /// The order the stream's shuffle buffer is emptied in when the source ends: a permutation of
 /// `0..n` from `(shuffleSeed, epoch)`.
 #[wasm_bindgen(js_name = shuffleDrain)]
 pub fn shuffle_drain(seed: f64, epoch: f64, n: u32) -> Vec<u32> {
-    let s = Shuffle { seed: seed as u64, epoch: epoch as u64 };
+    let s = Shuffle {
+        seed: seed as u64,
+        epoch: epoch as u64,
+    };
     shuffle::permutation(s.key(Purpose::Drain), n as usize)
 }
 
@@ -211,7 +273,9 @@ pub fn check_options(strategy: &str, options: JsValue) -> Result<f64, JsValue> {
 /// Checks rank options (`worldSize`, `rank`, `leftover`) without dealing.
 #[wasm_bindgen(js_name = checkRankOptions)]
 pub fn check_rank_options(rank_options: JsValue) -> Result<(), JsValue> {
-    RankOptions::parse(&option_map(rank_options)?).map(|_| ()).map_err(to_js_error)
+    RankOptions::parse(&option_map(rank_options)?)
+        .map(|_| ())
+        .map_err(to_js_error)
 }
 
 /// `batchStream`'s options read with their defaults: `{ bufferSize, carry, maxCarry, worldSize,
@@ -219,14 +283,22 @@ pub fn check_rank_options(rank_options: JsValue) -> Result<(), JsValue> {
 /// options over its batcher's, `strategy` with `batcherOptions`). `others` are names left to the
 /// caller (its strategy's options).
 #[wasm_bindgen(js_name = streamOptions)]
-pub fn stream_options(options: JsValue, others: Vec<String>, strategy: &str, batcher_options: JsValue) -> Result<JsValue, JsValue> {
+pub fn stream_options(
+    options: JsValue,
+    others: Vec<String>,
+    strategy: &str,
+    batcher_options: JsValue,
+) -> Result<JsValue, JsValue> {
     let others: Vec<&str> = others.iter().map(String::as_str).collect();
     let planner = parse_options(strategy, batcher_options)?;
-    let parsed = StreamOptions::parse(&option_map(options)?, &others, &planner).map_err(to_js_error)?;
+    let parsed =
+        StreamOptions::parse(&option_map(options)?, &others, &planner).map_err(to_js_error)?;
     let out = Object::new();
     set(&out, "bufferSize", &(parsed.buffer_size as f64).into());
     set(&out, "carry", &parsed.carry.is_some().into());
-    let max_carry = parsed.carry.map_or(0, |CarryOptions { max_samples }| max_samples);
+    let max_carry = parsed
+        .carry
+        .map_or(0, |CarryOptions { max_samples }| max_samples);
     set(&out, "maxCarry", &(max_carry as f64).into());
     set(&out, "worldSize", &(parsed.ranks.world_size as f64).into());
     set(&out, "rank", &(parsed.ranks.rank as f64).into());
@@ -236,7 +308,11 @@ pub fn stream_options(options: JsValue, others: Vec<String>, strategy: &str, bat
     let (seed, epoch) = parsed.shuffle.map_or((0, 0), |s| (s.seed, s.epoch));
     set(&out, "shuffleSeed", &(seed as f64).into());
     set(&out, "epoch", &(epoch as f64).into());
-    set(&out, "shuffleBuffer", &(parsed.shuffle_buffer as f64).into());
+    set(
+        &out,
+        "shuffleBuffer",
+        &(parsed.shuffle_buffer as f64).into(),
+    );
     Ok(out.into())
 }
 
@@ -258,7 +334,12 @@ pub fn registry() -> JsValue {
         .collect();
     let out = Object::new();
     set(&out, "strategies", &strategies);
-    let common: Vec<&str> = COMMON_OPTIONS.iter().chain(SIZING_OPTIONS).chain(SHUFFLE_OPTIONS).copied().collect();
+    let common: Vec<&str> = COMMON_OPTIONS
+        .iter()
+        .chain(SIZING_OPTIONS)
+        .chain(SHUFFLE_OPTIONS)
+        .copied()
+        .collect();
     set(&out, "commonOptions", &strings(&common));
     set(&out, "streamOptions", &strings(STREAM_OPTIONS));
     let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
@@ -266,12 +347,24 @@ pub fn registry() -> JsValue {
     let normalize = Object::new();
     for (name, n) in NORMALIZE_PRESETS {
         let o = Object::new();
-        set(&o, "mean", &n.mean.iter().map(|&v| JsValue::from(v)).collect::<Array>());
-        set(&o, "std", &n.std.iter().map(|&v| JsValue::from(v)).collect::<Array>());
+        set(
+            &o,
+            "mean",
+            &n.mean.iter().map(|&v| JsValue::from(v)).collect::<Array>(),
+        );
+        set(
+            &o,
+            "std",
+            &n.std.iter().map(|&v| JsValue::from(v)).collect::<Array>(),
+        );
         set(&normalize, name, &o);
     }
     set(&out, "normalize", &normalize);
-    set(&out, "headerPrefixBytes", &(HEADER_PREFIX_PASSES[0] as f64).into());
+    set(
+        &out,
+        "headerPrefixBytes",
+        &(HEADER_PREFIX_PASSES[0] as f64).into(),
+    );
     out.into()
 }
 
@@ -295,9 +388,19 @@ pub fn evaluate(
 ) -> Result<JsValue, JsValue> {
     let options = EvaluateOptions::parse(&option_map(options)?).map_err(to_js_error)?;
     let sizes = read_resize_sizes(size_heights, size_widths).map_err(to_js_error)?;
-    let encoded = Encoded { prefixes, offsets: prefix_offsets, lengths, more };
-    let (widths, heights, known) =
-        buffer::resolve_sizes(widths, heights, encoded.prefixes(), positions, &mut encoded.more_bytes());
+    let encoded = Encoded {
+        prefixes,
+        offsets: prefix_offsets,
+        lengths,
+        more,
+    };
+    let (widths, heights, known) = buffer::resolve_sizes(
+        widths,
+        heights,
+        encoded.prefixes(),
+        positions,
+        &mut encoded.more_bytes(),
+    );
     if let Some(first) = known.into_iter().next() {
         return Err(to_js_error(PlanError::Sample(first)));
     }
@@ -334,9 +437,19 @@ pub fn pack(
     more: Option<Function>,
 ) -> Result<JsValue, JsValue> {
     let options = PackOptions::parse(&option_map(options)?).map_err(to_js_error)?;
-    let encoded = Encoded { prefixes, offsets: prefix_offsets, lengths, more };
-    let (widths, heights, known) =
-        buffer::resolve_sizes(widths, heights, encoded.prefixes(), positions, &mut encoded.more_bytes());
+    let encoded = Encoded {
+        prefixes,
+        offsets: prefix_offsets,
+        lengths,
+        more,
+    };
+    let (widths, heights, known) = buffer::resolve_sizes(
+        widths,
+        heights,
+        encoded.prefixes(),
+        positions,
+        &mut encoded.more_bytes(),
+    );
     let samples = Samples {
         known: &known,
         ..Samples::new(&widths, &heights)
@@ -346,11 +459,19 @@ pub fn pack(
     let tokens: Vec<f64> = packing.tokens.iter().map(|&t| t as f64).collect();
     let out = Object::new();
     set(&out, "order", &Uint32Array::from(packing.order.as_slice()));
-    set(&out, "offsets", &Uint32Array::from(packing.offsets.as_slice()));
+    set(
+        &out,
+        "offsets",
+        &Uint32Array::from(packing.offsets.as_slice()),
+    );
     set(&out, "heights", &Uint32Array::from(size_heights.as_slice()));
     set(&out, "widths", &Uint32Array::from(size_widths.as_slice()));
     set(&out, "tokens", &Float64Array::from(tokens.as_slice()));
-    set(&out, "padding", &packing.padding(options.budget.max_tokens).into());
+    set(
+        &out,
+        "padding",
+        &packing.padding(options.budget.max_tokens).into(),
+    );
     set(&out, "rejects", &rejects(&packing.rejects));
     Ok(out.into())
 }
@@ -390,9 +511,8 @@ fn option_map(value: JsValue) -> Result<OptionMap, JsValue> {
     if value.is_undefined() {
         return Ok(OptionMap::new());
     }
-    serde_wasm_bindgen::from_value(value).map_err(|_| {
-        to_js_error(PlanError::option("options", "must be a plain object"))
-    })
+    serde_wasm_bindgen::from_value(value)
+        .map_err(|_| to_js_error(PlanError::option("options", "must be a plain object")))
 }
 
 fn to_js_error(error: PlanError) -> JsValue {

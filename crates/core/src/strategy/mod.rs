@@ -8,10 +8,12 @@
 
 mod balanced;
 mod clustered;
+mod nearest_sizes;
 mod polish;
 mod refine;
 mod simple;
 mod sorted;
+mod upper_tail;
 
 pub use balanced::{balanced_groups, BalancedOptions, DEFAULT_MIN_FILL, DEFAULT_REFINE_PASSES};
 pub use clustered::{cluster_groups, ClusterOptions, DEFAULT_MAX_ITERATIONS};

@@ -9,7 +9,8 @@
 //!
 //! The guard: a change is kept only if the plan's p95 and max of `r`, recomputed exactly (the
 //! SPEC's interpolated p95), do not rise. Sizes are recomputed only for the batches a change
-//! touches; the p95 is one linear-time selection per trial.
+//! touches. The p95 and max come from one selection over the plan per trial, or, in plans of
+//! more than `SELECT_UP_TO` samples, from the plan's upper tail kept sorted (`UpperTail`).
 //!
 //! Large plans are polished region by region (consecutive batches holding at most `REGION`
 //! samples; callers pass batches in an order where neighbours are alike), so a trial costs at
@@ -18,7 +19,14 @@
 use crate::shape::Shape;
 use crate::sizing::{resize_size, Sizing, SizingScratch};
 
+use super::nearest_sizes::NearestSizes;
 use super::refine::l1;
+use super::upper_tail::{by_selection, TrialScratch, UpperTail};
+
+/// Plans up to this many samples read a trial's p95 by one selection over all of them; larger
+/// ones merge the trial's changes into their upper tail (in wasm the selection is cheaper below
+/// about 1,000 samples, the merge above: 2.5 against 3.8 µs per sample at buffer 5,000).
+const SELECT_UP_TO: usize = 1024;
 
 /// Most samples a pass looks at together (whole plans up to this size).
 const REGION: usize = 8192;
@@ -85,11 +93,17 @@ struct SizedPlan<'a> {
     sizing: &'a Sizing,
     scratch: SizingScratch,
     sizes: Vec<[f64; 2]>,
+    size_index: NearestSizes,
     ln_r: Vec<f64>,
     /// Every sample in the plan (samples move between batches, never in or out).
     members: Vec<u32>,
     values: Vec<f64>,
+    /// Plans above `SELECT_UP_TO` samples only.
+    upper: Option<UpperTail>,
+    trial: TrialScratch,
     stash: Vec<(u32, f64)>,
+    /// The stash's `(old, new)` values of one trial.
+    changes: Vec<(f64, f64)>,
     tail: (f64, f64),
 }
 
@@ -100,10 +114,15 @@ impl<'a> SizedPlan<'a> {
             sizing,
             scratch: SizingScratch::default(),
             sizes: Vec::with_capacity(groups.len()),
+            size_index: NearestSizes::default(),
             ln_r: vec![0.0; shapes.len()],
             members: groups.iter().flatten().copied().collect(),
             values: Vec::new(),
+            upper: (groups.iter().map(Vec::len).sum::<usize>() > SELECT_UP_TO)
+                .then(UpperTail::default),
+            trial: TrialScratch::default(),
             stash: Vec::new(),
+            changes: Vec::new(),
             tail: (0.0, 0.0),
         };
         for g in groups {
@@ -113,7 +132,8 @@ impl<'a> SizedPlan<'a> {
                 plan.ln_r[i as usize] = l1(plan.point(i), size);
             }
         }
-        plan.tail = plan.measure();
+        plan.size_index = NearestSizes::new(&plan.sizes);
+        plan.tail = plan.rebuild_tail();
         plan
     }
 
@@ -128,26 +148,16 @@ impl<'a> SizedPlan<'a> {
         [w - h, w + h]
     }
 
-    /// (p95, max) of `r` over the plan, as `evaluate` computes them.
-    fn measure(&mut self) -> (f64, f64) {
+    /// (p95, max) of `r` over the plan, as `evaluate` computes them, from every sample's value
+    /// (the upper tail, if kept, rebuilt).
+    fn rebuild_tail(&mut self) -> (f64, f64) {
         self.values.clear();
         self.values
             .extend(self.members.iter().map(|&i| self.ln_r[i as usize]));
-        let n = self.values.len();
-        if n == 0 {
-            return (1.0, 1.0);
+        match &mut self.upper {
+            Some(upper) => upper.rebuild(&mut self.values),
+            None => by_selection(&mut self.values),
         }
-        let at = 0.95 * (n - 1) as f64;
-        let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
-        let (below, &mut upper, above) = self.values.select_nth_unstable_by(hi, f64::total_cmp);
-        let max = above.iter().copied().fold(upper, f64::max);
-        let lower = if lo == hi {
-            upper
-        } else {
-            below.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-        };
-        let (lower, upper) = (lower.exp(), upper.exp());
-        (lower + (upper - lower) * (at - lo as f64), max.exp())
     }
 
     /// Keeps a change already made to the `touched` batches of `groups` if the plan's p95 and max
@@ -160,6 +170,7 @@ impl<'a> SizedPlan<'a> {
         improves: impl Fn(&Self) -> bool,
     ) -> bool {
         self.stash.clear();
+        self.changes.clear();
         let mut sizes = Vec::with_capacity(touched.len());
         for &b in touched {
             if groups[b].is_empty() {
@@ -167,19 +178,44 @@ impl<'a> SizedPlan<'a> {
             }
             let size = self.size_of(&groups[b]);
             for &i in &groups[b] {
-                self.stash.push((i, self.ln_r[i as usize]));
-                self.ln_r[i as usize] = l1(self.point(i), size);
+                let (old, new) = (self.ln_r[i as usize], l1(self.point(i), size));
+                self.stash.push((i, old));
+                self.changes.push((old, new));
+                self.ln_r[i as usize] = new;
             }
             sizes.push((b, size));
         }
-        let tail = self.measure();
+        // The upper tail is read as the change would leave it; it changes only if the change is
+        // kept (or, rarely, to be rebuilt below a p95 that fell through its floor).
+        let read = match &self.upper {
+            Some(upper) => upper.with_changes(&self.changes, &mut self.trial),
+            None => None,
+        };
+        let applied = read.is_none();
+        if let (true, Some(upper)) = (applied, &mut self.upper) {
+            for &(old, new) in &self.changes {
+                upper.replace(old, new);
+            }
+        }
+        let tail = read.unwrap_or_else(|| self.rebuild_tail());
         if tail.0 <= self.tail.0 + 1e-12 && tail.1 <= self.tail.1 + 1e-12 && improves(self) {
+            if let (false, Some(upper)) = (applied, &mut self.upper) {
+                for &(old, new) in &self.changes {
+                    upper.replace(old, new);
+                }
+            }
             self.tail = tail;
             for (b, size) in sizes {
+                self.size_index.update(b, self.sizes[b], size);
                 self.sizes[b] = size;
             }
             true
         } else {
+            if let (true, Some(upper)) = (applied, &mut self.upper) {
+                for &(old, new) in self.changes.iter().rev() {
+                    upper.replace(new, old);
+                }
+            }
             for &(i, r) in self.stash.iter().rev() {
                 self.ln_r[i as usize] = r;
             }
@@ -194,16 +230,13 @@ impl<'a> SizedPlan<'a> {
         point: [f64; 2],
         not: usize,
         cap: Option<usize>,
+        found: &mut Vec<(f64, usize)>,
     ) -> Option<usize> {
-        (0..groups.len())
-            .filter(|&b| {
-                b != not && !groups[b].is_empty() && cap.is_none_or(|c| groups[b].len() < c)
-            })
-            .min_by(|&x, &y| {
-                l1(point, self.sizes[x])
-                    .total_cmp(&l1(point, self.sizes[y]))
-                    .then(x.cmp(&y))
-            })
+        let eligible =
+            |b: usize| b != not && !groups[b].is_empty() && cap.is_none_or(|c| groups[b].len() < c);
+        self.size_index
+            .nearest(&self.sizes, point, 1, f64::INFINITY, eligible, found);
+        found.first().map(|&(_, b)| b)
     }
 }
 
@@ -217,11 +250,12 @@ fn absorb_partial(plan: &mut SizedPlan<'_>, groups: &mut [Vec<u32>], cap: usize)
         .collect();
     order.sort_by_key(|&g| (groups[g].len(), g));
     let mut receivers: Vec<usize> = Vec::new();
+    let mut found = Vec::new();
     for g in order {
         let members = std::mem::take(&mut groups[g]);
         receivers.clear();
         for &p in &members {
-            let Some(b) = plan.nearest(groups, plan.point(p), g, Some(cap)) else {
+            let Some(b) = plan.nearest(groups, plan.point(p), g, Some(cap), &mut found) else {
                 break;
             };
             groups[b].push(p);
@@ -274,15 +308,9 @@ fn shorten_tail(plan: &mut SizedPlan<'_>, groups: &mut [Vec<u32>], cap: usize) {
         let here = plan.ln_r[o as usize];
         let point = plan.point(o);
         // The batches whose size would serve `o` better, nearest first.
-        near.clear();
-        near.extend(
-            (0..groups.len())
-                .filter(|&b| b != a && !groups[b].is_empty())
-                .map(|b| (l1(point, plan.sizes[b]), b))
-                .filter(|&(d, _)| d < here - 1e-12),
-        );
-        near.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
-        near.truncate(HOMES);
+        let eligible = |b: usize| b != a && !groups[b].is_empty();
+        plan.size_index
+            .nearest(&plan.sizes, point, HOMES, here - 1e-12, eligible, &mut near);
         for &(_, b) in near.iter() {
             if rehome(plan, groups, &mut batch_of, o, a, b, cap, moves) {
                 break;
