@@ -12,13 +12,14 @@ use mm_batcher_core::metrics::{read_resize_sizes, EvaluateOptions};
 use mm_batcher_core::normalize::NORMALIZE_PRESETS;
 use mm_batcher_core::packing::PackOptions;
 use mm_batcher_core::plan::COMMON_OPTIONS;
-use mm_batcher_core::ranks::RankOptions;
+use mm_batcher_core::ranks::{Dealt, RankOptions};
 use mm_batcher_core::shuffle::{self, Purpose, Shuffle, SHUFFLE_OPTIONS};
 use mm_batcher_core::sizing::SIZING_OPTIONS;
 use mm_batcher_core::sources::{SourceKind, SourceOptions};
 use mm_batcher_core::{
     self as core, ErrorCode, OptionMap, Plan, PlanError, PlanOptions, Reject, Samples, StrategyKind,
 };
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 /// The encoded images of a buffer, as JS lays them out: prefixes end to end, file lengths, their
@@ -78,7 +79,7 @@ pub fn plan_buffer(
     pinned: Option<Box<[u8]>>,
     more: Option<Function>,
 ) -> Result<JsValue, JsValue> {
-    let options = parse_options(strategy, options)?;
+    let options = planning_options(strategy, options)?;
     let buffer_options = read_buffer_options(buffer_options)?;
     let pinned: Vec<bool> = pinned
         .map(|p| p.iter().map(|&b| b != 0).collect())
@@ -104,32 +105,41 @@ pub fn plan_buffer(
         &mut encoded.more_bytes(),
     )
     .map_err(to_js_error)?;
-    let dealt = &planned.dealt;
-    let (size_heights, size_widths): (Vec<u32>, Vec<u32>) = dealt.sizes.iter().copied().unzip();
     let out = Object::new();
-    set(&out, "worldSize", &(dealt.world_size as f64).into());
-    set(&out, "order", &Uint32Array::from(dealt.order.as_slice()));
     set(
         &out,
-        "offsets",
-        &Uint32Array::from(dealt.offsets.as_slice()),
+        "plan",
+        &Uint32Array::from(packed_plan(&planned.dealt).as_slice()),
     );
-    set(&out, "heights", &Uint32Array::from(size_heights.as_slice()));
-    set(&out, "widths", &Uint32Array::from(size_widths.as_slice()));
-    set(
-        &out,
-        "padding",
-        &Uint32Array::from(dealt.padding.as_slice()),
-    );
-    set(&out, "held", &Uint32Array::from(dealt.held.as_slice()));
-    set(
-        &out,
-        "dropped",
-        &Uint32Array::from(dealt.dropped.as_slice()),
-    );
-    set(&out, "empty", &(dealt.empty as f64).into());
     set(&out, "rejects", &rejects(&planned.rejects));
     Ok(out.into())
+}
+
+/// A dealt plan as one `u32` array, so the result crosses as one typed array: a header
+/// `[worldSize, empty, then the lengths of order, offsets, heights, widths, padding, held,
+/// dropped]`, then those arrays end to end (the TS side takes views of it: `planning/batchers.ts`).
+fn packed_plan(dealt: &Dealt) -> Vec<u32> {
+    let sizes = dealt.sizes.len();
+    let lengths = [
+        dealt.order.len(),
+        dealt.offsets.len(),
+        sizes,
+        sizes,
+        dealt.padding.len(),
+        dealt.held.len(),
+        dealt.dropped.len(),
+    ];
+    let mut out = Vec::with_capacity(2 + lengths.len() + lengths.iter().sum::<usize>());
+    out.extend([dealt.world_size as u32, dealt.empty as u32]);
+    out.extend(lengths.iter().map(|&n| n as u32));
+    out.extend(&dealt.order);
+    out.extend(&dealt.offsets);
+    out.extend(dealt.sizes.iter().map(|&(h, _)| h));
+    out.extend(dealt.sizes.iter().map(|&(_, w)| w));
+    out.extend(&dealt.padding);
+    out.extend(&dealt.held);
+    out.extend(&dealt.dropped);
+    out
 }
 
 /// Reads the sizes of encoded images in one call (the prefix ladder as in `planBuffer`). Returns
@@ -497,6 +507,30 @@ pub fn seed_benchmark_sizes(count: u32, seed: f64) -> Vec<u32> {
 fn parse_options(strategy: &str, options: JsValue) -> Result<PlanOptions, JsValue> {
     let kind = StrategyKind::parse(strategy).map_err(to_js_error)?;
     PlanOptions::parse(kind, &option_map(options)?).map_err(to_js_error)
+}
+
+thread_local! {
+    /// The last frozen options object `planBuffer` read, with its strategy and what it read: a
+    /// batcher passes the same frozen object on every call, and reading it again was about a
+    /// tenth of planning a buffer of 128. Frozen, so the same object holds the same options.
+    static LAST_OPTIONS: RefCell<Option<(String, JsValue, PlanOptions)>> = const { RefCell::new(None) };
+}
+
+/// [`parse_options`], read once per frozen options object (see `LAST_OPTIONS`).
+fn planning_options(strategy: &str, options: JsValue) -> Result<PlanOptions, JsValue> {
+    let hit = LAST_OPTIONS.with_borrow(|last| {
+        last.as_ref()
+            .filter(|(s, o, _)| s == strategy && *o == options)
+            .map(|(_, _, parsed)| parsed.clone())
+    });
+    if let Some(parsed) = hit {
+        return Ok(parsed);
+    }
+    let parsed = parse_options(strategy, options.clone())?;
+    if options.is_object() && Object::is_frozen(options.unchecked_ref::<Object>()) {
+        LAST_OPTIONS.set(Some((strategy.to_owned(), options, parsed.clone())));
+    }
+    Ok(parsed)
 }
 
 fn read_buffer_options(value: JsValue) -> Result<BufferOptions, JsValue> {

@@ -94,6 +94,26 @@ describe('BalancedBatcher', () => {
   });
 });
 
+describe('batchers planning in turn', () => {
+  // planBuffer reuses the options it read last (a batcher's frozen options object): batchers
+  // with other options in between must each still plan with their own.
+  it('each plan with their own options, as a fresh batcher would', () => {
+    const buffer = spec.slice(0, 300);
+    const make = () => [
+      new BalancedBatcher({ batchSize: 32, minFill: 0.8 }),
+      new BalancedBatcher({ batchSize: 16, multipleOf: 28 }),
+      new ClusteredBatcher({ batchSize: 32, seed: 3 }),
+      new SortedBatcher({ batchSize: 8, key: 'area' }),
+    ];
+    const plans = (batches: Batch[]) => batches.map((b) => [b.indices, b.resizeSize]);
+    const alone = make().map((batcher) => plans(batcher.batch(buffer)));
+    const batchers = make();
+    for (let round = 0; round < 2; round++) {
+      batchers.forEach((batcher, k) => expect(plans(batcher.batch(buffer))).toEqual(alone[k]));
+    }
+  });
+});
+
 describe('sizing', () => {
   it("'minimax' lowers a batch's worst resize waste, 'median' its typical one", () => {
     const buffer = spec.slice(0, 256);

@@ -117,6 +117,7 @@ impl UpperTail {
     }
 
     /// The (p95, max) of `r`, or `None` when the p95's rank has fallen below the floor.
+    #[cfg(test)]
     pub(super) fn read(&self) -> Option<(f64, f64)> {
         self.with_changes(&[], &mut TrialScratch::default())
     }

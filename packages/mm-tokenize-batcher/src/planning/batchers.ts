@@ -157,7 +157,8 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
     }
     this.strategy = strategy;
     this.options = Object.freeze({ ...options });
-    this.#wireOptions = wireOptions(options);
+    // Frozen: planBuffer reuses what it read from this very object on the next call.
+    this.#wireOptions = Object.freeze(wireOptions(options));
     this.batchSize = callWasm(() => wasm().checkOptions(strategy, this.#wireOptions));
   }
 
@@ -168,10 +169,13 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
    */
   batch<T extends S>(buffer: readonly T[], shuffle?: ShuffleOptions): Batches<T> {
     const plan = this.plan(buffer, shuffle === undefined ? undefined : shuffleRequest(shuffle));
+    const { order, offsets, heights, widths } = plan;
+    const sampleAt = (i: number) => buffer[i] as T;
     const batches: Batch<T>[] = [];
-    for (let b = 0; b + 1 < plan.offsets.length; b++) {
-      const indices = Array.from(plan.order.subarray(plan.offsets[b], plan.offsets[b + 1]));
-      batches.push(makeBatch(indices, (i) => buffer[i] as T, [plan.heights[b] as number, plan.widths[b] as number]));
+    for (let b = 0; b + 1 < offsets.length; b++) {
+      const indices: number[] = [];
+      for (let k = offsets[b] as number; k < (offsets[b + 1] as number); k++) indices.push(order[k] as number);
+      batches.push(makeBatch(indices, sampleAt, [heights[b] as number, widths[b] as number]));
     }
     return Object.assign(batches, { rejects: plan.rejects });
   }
@@ -185,7 +189,7 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
     const sizes = bufferSizes(buffer);
     const keys = this.customKeys(buffer, sizes.problems);
     const pins = pinned ? Uint8Array.from(buffer, (_, i) => (pinned(i) ? 1 : 0)) : undefined;
-    const plan = callWasmOnBuffer(
+    const { plan: packed, rejects } = callWasmOnBuffer(
       sizes.problems,
       () =>
         wasm().planBuffer(
@@ -201,10 +205,9 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
           sizes.positions,
           pins,
           sizes.more,
-        ) as WasmPlan,
+        ) as { plan: Uint32Array; rejects: Reject[] },
     );
-    plan.rejects = withAdapterProblems(plan.rejects, sizes.problems);
-    return plan;
+    return unpackPlan(packed, withAdapterProblems(rejects, sizes.problems));
   }
 
   /** @internal Options as Rust reads them (the stream merges its shuffle options over these). */
@@ -271,6 +274,18 @@ export class BalancedBatcher<S extends Sample = Sample> extends Batcher<S, Balan
   }
 }
 
+/**
+ * A plan as `planBuffer` packs it into one array (`packed_plan` in `crates/wasm/src/lib.rs`):
+ * `[worldSize, empty, seven lengths]`, then order, offsets, heights, widths, padding, held and
+ * dropped end to end. The arrays returned are views of it.
+ */
+function unpackPlan(packed: Uint32Array, rejects: Reject[]): WasmPlan {
+  let at = 9;
+  const take = (k: number) => packed.subarray(at, (at += packed[2 + k] as number));
+  const [order, offsets, heights, widths, padding, held, dropped] = [0, 1, 2, 3, 4, 5, 6].map(take) as Uint32Array[];
+  return { worldSize: packed[0] as number, empty: packed[1] as number, order: order!, offsets: offsets!, heights: heights!, widths: widths!, padding: padding!, held: held!, dropped: dropped!, rejects };
+}
+
 /** The shuffle options of a call as a buffer request (only these names: Rust refuses others). */
 export function shuffleRequest(options: ShuffleOptions): BufferRequest {
   if (typeof options !== 'object' || options === null) {
@@ -281,8 +296,18 @@ export function shuffleRequest(options: ShuffleOptions): BufferRequest {
 
 /** A batch of the samples at `indices` (positions in the buffer `sampleAt` reads). */
 export function makeBatch<S extends Sample>(indices: number[], sampleAt: (index: number) => S, resizeSize: [number, number]): Batch<S> {
-  const samples = indices.map(sampleAt);
-  return { images: samples.map((s) => s.image), texts: samples.map((s) => s.text) as TextOf<S>[], samples, indices, resizeSize };
+  // One pass (batch() shapes every sample of a buffer through here: a per-call cost that counts
+  // at small buffers).
+  const samples: S[] = [];
+  const images: S['image'][] = [];
+  const texts: TextOf<S>[] = [];
+  for (const i of indices) {
+    const sample = sampleAt(i);
+    samples.push(sample);
+    images.push(sample.image);
+    texts.push(sample.text as TextOf<S>);
+  }
+  return { images, texts, samples, indices, resizeSize };
 }
 
 /** Options as Rust reads them: `undefined` entries dropped, a key function named `'custom'`. */
