@@ -57,20 +57,20 @@ impl Encoded<'_> {
     }
 }
 
-/// Plans one buffer in one call: reads the encoded images' headers (`prefixes` laid end to end,
+/// Plans one buffer in one call: `sides` holds every width, then every height (see
+/// [`widths_and_heights`]); reads the encoded images' headers (`prefixes` laid end to end,
 /// image `k` at `positions[k]`), plans with `strategy`, carries partial batches over and deals to
 /// ranks (`bufferOptions`: `worldSize`, `rank`, `leftover`, `carry`, `maxCarry`). `pinned` marks
-/// samples already carried once. Returns `{ worldSize, order, offsets, heights, widths, padding,
-/// held, dropped, empty, rejects }` with input indices; batch `b` is rank `b % worldSize`'s, step
-/// `b / worldSize`. Throws `{ code, message, index?, option? }`.
+/// samples already carried once. Returns `{ plan, rejects }`: the plan packed by [`packed_plan`],
+/// with input indices; batch `b` is rank `b % worldSize`'s, step `b / worldSize`. Throws
+/// `{ code, message, index?, option? }`.
 #[wasm_bindgen(js_name = planBuffer)]
 #[allow(clippy::too_many_arguments)]
 pub fn plan_buffer(
     strategy: &str,
     options: JsValue,
     buffer_options: JsValue,
-    widths: &[f64],
-    heights: &[f64],
+    sides: &[f64],
     keys: Option<Box<[f64]>>,
     prefixes: &[u8],
     offsets: &[u32],
@@ -90,6 +90,7 @@ pub fn plan_buffer(
         lengths,
         more,
     };
+    let (widths, heights) = widths_and_heights(sides);
     let samples = BufferSamples {
         widths,
         heights,
@@ -113,6 +114,13 @@ pub fn plan_buffer(
     );
     set(&out, "rejects", &rejects(&planned.rejects));
     Ok(out.into())
+}
+
+/// A buffer's sizes as the TS adapter lays them out in one array (one allocation and one copy
+/// per call, where two arrays cost twice): every width, then every height. An odd length leaves
+/// the counts unequal, which planning reports as an input error.
+fn widths_and_heights(sides: &[f64]) -> (&[f64], &[f64]) {
+    sides.split_at(sides.len() / 2)
 }
 
 /// A dealt plan as one `u32` array, so the result crosses as one typed array: a header
@@ -378,14 +386,13 @@ pub fn registry() -> JsValue {
     out.into()
 }
 
-/// SPEC metrics for batches given as flat arrays: image sizes (and encoded images, read as in
-/// `planBuffer`), batch `b` holding images `offsets[b]..offsets[b + 1]`, resized to
+/// SPEC metrics for batches given as flat arrays: image sizes (`sides` as in `planBuffer`, and
+/// encoded images, read as in `planBuffer`), batch `b` holding images `offsets[b]..offsets[b + 1]`, resized to
 /// `(sizeHeights[b], sizeWidths[b])`. `options`: `{ batchSize?, maxTokens?, patchSize? }`.
 #[wasm_bindgen]
 #[allow(clippy::too_many_arguments)]
 pub fn evaluate(
-    widths: &[f64],
-    heights: &[f64],
+    sides: &[f64],
     prefixes: &[u8],
     prefix_offsets: &[u32],
     lengths: &[f64],
@@ -404,6 +411,7 @@ pub fn evaluate(
         lengths,
         more,
     };
+    let (widths, heights) = widths_and_heights(sides);
     let (widths, heights, known) = buffer::resolve_sizes(
         widths,
         heights,
@@ -430,7 +438,8 @@ pub fn evaluate(
     serde_wasm_bindgen::to_value(&metrics).map_err(|e| JsValue::from_str(&e.to_string()))
 }
 
-/// Packs images at their own sizes into token budgets (encoded images read as in `planBuffer`).
+/// Packs images at their own sizes into token budgets (`sides` and encoded images as in
+/// `planBuffer`).
 /// Returns `{ order, offsets, heights,
 /// widths, tokens, padding, rejects }`: pack `p` holds `order[offsets[p]..offsets[p + 1]]`, and
 /// the per-image arrays follow `order`.
@@ -438,8 +447,7 @@ pub fn evaluate(
 #[allow(clippy::too_many_arguments)]
 pub fn pack(
     options: JsValue,
-    widths: &[f64],
-    heights: &[f64],
+    sides: &[f64],
     prefixes: &[u8],
     prefix_offsets: &[u32],
     lengths: &[f64],
@@ -453,6 +461,7 @@ pub fn pack(
         lengths,
         more,
     };
+    let (widths, heights) = widths_and_heights(sides);
     let (widths, heights, known) = buffer::resolve_sizes(
         widths,
         heights,

@@ -56,6 +56,6 @@ export function evaluate(batches: readonly EvaluatedBatch[], options: EvaluateOp
   return callWasmOnBuffer(
     sizes.problems,
     () =>
-      wasm().evaluate(sizes.widths, sizes.heights, sizes.prefixes, sizes.offsets, sizes.lengths, sizes.positions, sizes.more, offsets, sizeHeights, sizeWidths, wireOptions(options ?? {})) as Metrics,
+      wasm().evaluate(sizes.sides, sizes.prefixes, sizes.offsets, sizes.lengths, sizes.positions, sizes.more, offsets, sizeHeights, sizeWidths, wireOptions(options ?? {})) as Metrics,
   );
 }

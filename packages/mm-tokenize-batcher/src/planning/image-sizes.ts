@@ -60,14 +60,15 @@ function objectSize(image: unknown): SizeResult {
  * when a header lies further in.
  */
 export interface BufferSizes {
-  widths: Float64Array;
-  heights: Float64Array;
+  /** Every width, then every height (one array: one allocation and one copy into wasm). */
+  sides: Float64Array;
   problems: Map<number, Reject>;
   prefixes: Uint8Array;
   offsets: Uint32Array;
   lengths: Float64Array;
   positions: Uint32Array;
-  more: (k: number, limit: number) => Uint8Array;
+  /** Absent when the buffer holds no encoded images. */
+  more?: (k: number, limit: number) => Uint8Array;
 }
 
 /** Sizes of `images` (one per entry; `undefined` images are missing). */
@@ -85,8 +86,7 @@ export function bufferSizes(buffer: readonly unknown[]): BufferSizes {
 
 /** The one loop over a buffer's images (`itemAt(i)`: an image, or a sample holding one). */
 function collect(n: number, itemAt: (i: number) => unknown, label: (i: number) => string, samples = false): BufferSizes {
-  const widths = new Float64Array(n);
-  const heights = new Float64Array(n);
+  const sides = new Float64Array(2 * n);
   const problems = new Map<number, Reject>();
   const files: Uint8Array[] = [];
   const positions: number[] = [];
@@ -97,7 +97,7 @@ function collect(n: number, itemAt: (i: number) => unknown, label: (i: number) =
       if (typeof item !== 'object' || item === null) {
         const what = item === null ? 'null' : typeof item;
         problems.set(i, { index: i, code: 'MISSING_IMAGE', message: `${label(i)}: sample is ${what}; expected an object with an \`image\`` });
-        widths[i] = heights[i] = Number.NaN;
+        sides[i] = sides[n + i] = Number.NaN;
         continue;
       }
       image = (item as { image?: unknown }).image;
@@ -105,8 +105,8 @@ function collect(n: number, itemAt: (i: number) => unknown, label: (i: number) =
     // The common case first, without allocating: a plain object with numeric width and height.
     const o = image as { width?: unknown; height?: unknown; naturalWidth?: unknown; displayWidth?: unknown; shape?: unknown } | null | undefined;
     if (typeof o === 'object' && o !== null && typeof o.width === 'number' && typeof o.height === 'number' && o.naturalWidth === undefined && o.displayWidth === undefined) {
-      widths[i] = o.width;
-      heights[i] = o.height;
+      sides[i] = o.width;
+      sides[n + i] = o.height;
       continue;
     }
     if (isBytes(image)) {
@@ -117,17 +117,27 @@ function collect(n: number, itemAt: (i: number) => unknown, label: (i: number) =
     const size = objectSize(image);
     if ('code' in size) {
       problems.set(i, { index: i, code: size.code, message: `${label(i)}: ${size.message}` });
-      widths[i] = heights[i] = Number.NaN;
+      sides[i] = sides[n + i] = Number.NaN;
     } else {
-      widths[i] = size.width;
-      heights[i] = size.height;
+      sides[i] = size.width;
+      sides[n + i] = size.height;
     }
   }
-  return { widths, heights, problems, ...prefixesOf(files), positions: Uint32Array.from(positions) };
+  if (files.length === 0) return { sides, problems, ...NO_FILES };
+  return { sides, problems, ...prefixesOf(files), positions: Uint32Array.from(positions) };
 }
+
+/** A buffer without encoded images (the common case): nothing to allocate per call (never written). */
+const NO_FILES: Pick<BufferSizes, 'prefixes' | 'offsets' | 'lengths' | 'positions'> = {
+  prefixes: new Uint8Array(0),
+  offsets: new Uint32Array(1),
+  lengths: new Float64Array(0),
+  positions: new Uint32Array(0),
+};
 
 /** Encoded files as the header reader takes them: first prefixes end to end, lengths, and `more`. */
 function prefixesOf(files: Uint8Array[]): Pick<BufferSizes, 'prefixes' | 'offsets' | 'lengths' | 'more'> {
+  if (files.length === 0) return NO_FILES;
   const first = files.length > 0 ? registry().headerPrefixBytes : 0;
   const offsets = new Uint32Array(files.length + 1);
   files.forEach((f, k) => (offsets[k + 1] = (offsets[k] as number) + Math.min(f.byteLength, first)));
@@ -174,16 +184,17 @@ export function imageSizes(images: readonly unknown[]): SizeResult[] {
     codes: (ErrorCode | undefined)[];
     messages: (string | undefined)[];
   };
+  const n = images.length;
   sizes.positions.forEach((i, k) => {
-    sizes.widths[i] = read.widths[k] as number;
-    sizes.heights[i] = read.heights[k] as number;
+    sizes.sides[i] = read.widths[k] as number;
+    sizes.sides[n + i] = read.heights[k] as number;
     const code = read.codes[k];
     if (code) sizes.problems.set(i, { index: i, code, message: read.messages[k] as string });
   });
   return images.map((_, i) => {
     const problem = sizes.problems.get(i);
     if (problem) return { code: problem.code, message: problem.message.replace(/^image \d+: /, '') };
-    return { width: sizes.widths[i] as number, height: sizes.heights[i] as number };
+    return { width: sizes.sides[i] as number, height: sizes.sides[n + i] as number };
   });
 }
 

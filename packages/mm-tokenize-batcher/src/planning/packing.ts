@@ -62,7 +62,7 @@ export class TokenPacker<S extends Sample = Sample> {
     this.#wireOptions = wireOptions(options);
     // Fail on bad options now, not at the first buffer.
     const none = new Float64Array(0);
-    callWasm(() => wasm().pack(this.#wireOptions, none, none, new Uint8Array(0), new Uint32Array(1), none, new Uint32Array(0), undefined));
+    callWasm(() => wasm().pack(this.#wireOptions, none, new Uint8Array(0), new Uint32Array(1), none, new Uint32Array(0), undefined));
   }
 
   pack(buffer: readonly S[]): Packs<S> {
@@ -70,7 +70,7 @@ export class TokenPacker<S extends Sample = Sample> {
     const { problems } = sizes;
     const packed = callWasmOnBuffer(
       problems,
-      () => wasm().pack(this.#wireOptions, sizes.widths, sizes.heights, sizes.prefixes, sizes.offsets, sizes.lengths, sizes.positions, sizes.more) as WasmPacking,
+      () => wasm().pack(this.#wireOptions, sizes.sides, sizes.prefixes, sizes.offsets, sizes.lengths, sizes.positions, sizes.more) as WasmPacking,
     );
     const packs: Pack<S>[] = [];
     for (let p = 0; p + 1 < packed.offsets.length; p++) {
