@@ -18,6 +18,7 @@ mod upper_tail;
 pub use balanced::{balanced_groups, BalancedOptions, DEFAULT_MIN_FILL, DEFAULT_REFINE_PASSES};
 pub use clustered::{cluster_groups, ClusterOptions, DEFAULT_MAX_ITERATIONS};
 pub use simple::simple_groups;
+use sorted::total_order;
 pub use sorted::{sorted_groups, SortKey};
 
 use crate::error::PlanError;
@@ -145,13 +146,18 @@ impl Strategy {
 
 /// Sort positions by shape: ln aspect, then ln area, then position (a total, stable order).
 pub(crate) fn sort_by_shape(positions: &mut [u32], shapes: &[Shape]) {
-    positions.sort_unstable_by(|&a, &b| {
-        let (sa, sb) = (&shapes[a as usize], &shapes[b as usize]);
-        sa.ln_aspect
-            .total_cmp(&sb.ln_aspect)
-            .then(sa.ln_area.total_cmp(&sb.ln_area))
-            .then(a.cmp(&b))
-    });
+    // Sorted as integer triples: the same order as comparing with `total_cmp`, cheaper in wasm.
+    let mut keyed: Vec<(u64, u64, u32)> = positions
+        .iter()
+        .map(|&i| {
+            let s = &shapes[i as usize];
+            (total_order(s.ln_aspect), total_order(s.ln_area), i)
+        })
+        .collect();
+    keyed.sort_unstable();
+    for (slot, (_, _, i)) in positions.iter_mut().zip(keyed) {
+        *slot = i;
+    }
 }
 
 #[cfg(test)]
