@@ -531,8 +531,11 @@ mod tests {
             .dealt
     }
 
-    /// Each step as (its batches' members, sizes, padding), for comparing orders.
-    fn steps(d: &Dealt) -> Vec<Vec<(Vec<u32>, (u32, u32), u32)>> {
+    /// One batch of a step: its members, size and padding.
+    type StepBatch = (Vec<u32>, (u32, u32), u32);
+
+    /// Each step as its batches, for comparing orders.
+    fn steps(d: &Dealt) -> Vec<Vec<StepBatch>> {
         let w = d.world_size;
         (0..d.step_count())
             .map(|s| {

@@ -367,7 +367,10 @@ mod tests {
         &d.order[d.offsets[b] as usize..d.offsets[b + 1] as usize]
     }
 
-    fn setup(n: usize, batch_size: f64) -> (Vec<Shape>, Vec<Vec<u32>>, Vec<(u32, u32)>, Sizing) {
+    /// Shapes, the plan's groups, their sizes, and the sizing used.
+    type Setup = (Vec<Shape>, Vec<Vec<u32>>, Vec<(u32, u32)>, Sizing);
+
+    fn setup(n: usize, batch_size: f64) -> Setup {
         let dims = seed_benchmark_sizes(n, 3);
         let widths: Vec<f64> = dims.iter().map(|&(_, w)| f64::from(w)).collect();
         let heights: Vec<f64> = dims.iter().map(|&(h, _)| f64::from(h)).collect();
