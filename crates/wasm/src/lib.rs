@@ -31,7 +31,21 @@ struct Encoded<'a> {
     more: Option<Function>,
 }
 
-impl Encoded<'_> {
+impl<'a> Encoded<'a> {
+    fn new(
+        prefixes: &'a [u8],
+        offsets: &'a [u32],
+        lengths: &'a [f64],
+        more: Option<Function>,
+    ) -> Self {
+        Encoded {
+            prefixes,
+            offsets,
+            lengths,
+            more,
+        }
+    }
+
     fn prefixes(&self) -> EncodedPrefixes<'_> {
         EncodedPrefixes {
             bytes: self.prefixes,
@@ -79,7 +93,7 @@ pub fn plan_buffer(
     pinned: Option<Box<[u8]>>,
     more: Option<Function>,
 ) -> Result<JsValue, JsValue> {
-    let options = planning_options(strategy, options)?;
+    let options = cached_plan_options(strategy, options)?;
     let buffer_options = read_buffer_options(buffer_options)?;
     let pinned: Vec<bool> = pinned
         .map(|p| p.iter().map(|&b| b != 0).collect())
@@ -121,6 +135,23 @@ pub fn plan_buffer(
 /// the counts unequal, which planning reports as an input error.
 fn widths_and_heights(sides: &[f64]) -> (&[f64], &[f64]) {
     sides.split_at(sides.len() / 2)
+}
+
+/// Widths and heights from `sides`, with the encoded images' headers read in (see
+/// `buffer::resolve_sizes`), and the unreadable ones as rejects.
+fn resolve_sides(
+    sides: &[f64],
+    encoded: &Encoded<'_>,
+    positions: &[u32],
+) -> (Vec<f64>, Vec<f64>, Vec<Reject>) {
+    let (widths, heights) = widths_and_heights(sides);
+    buffer::resolve_sizes(
+        widths,
+        heights,
+        encoded.prefixes(),
+        positions,
+        &mut encoded.more_bytes(),
+    )
 }
 
 /// A dealt plan as one `u32` array, so the result crosses as one typed array: a header
@@ -386,8 +417,8 @@ pub fn registry() -> JsValue {
     out.into()
 }
 
-/// SPEC metrics for batches given as flat arrays: image sizes (`sides` as in `planBuffer`, and
-/// encoded images, read as in `planBuffer`), batch `b` holding images `offsets[b]..offsets[b + 1]`, resized to
+/// SPEC metrics for batches given as flat arrays: image sizes (`sides` and encoded images as in
+/// `planBuffer`), batch `b` holding images `offsets[b]..offsets[b + 1]`, resized to
 /// `(sizeHeights[b], sizeWidths[b])`. `options`: `{ batchSize?, maxTokens?, patchSize? }`.
 #[wasm_bindgen]
 #[allow(clippy::too_many_arguments)]
@@ -405,20 +436,8 @@ pub fn evaluate(
 ) -> Result<JsValue, JsValue> {
     let options = EvaluateOptions::parse(&option_map(options)?).map_err(to_js_error)?;
     let sizes = read_resize_sizes(size_heights, size_widths).map_err(to_js_error)?;
-    let encoded = Encoded {
-        prefixes,
-        offsets: prefix_offsets,
-        lengths,
-        more,
-    };
-    let (widths, heights) = widths_and_heights(sides);
-    let (widths, heights, known) = buffer::resolve_sizes(
-        widths,
-        heights,
-        encoded.prefixes(),
-        positions,
-        &mut encoded.more_bytes(),
-    );
+    let encoded = Encoded::new(prefixes, prefix_offsets, lengths, more);
+    let (widths, heights, known) = resolve_sides(sides, &encoded, positions);
     if let Some(first) = known.into_iter().next() {
         return Err(to_js_error(PlanError::Sample(first)));
     }
@@ -455,20 +474,8 @@ pub fn pack(
     more: Option<Function>,
 ) -> Result<JsValue, JsValue> {
     let options = PackOptions::parse(&option_map(options)?).map_err(to_js_error)?;
-    let encoded = Encoded {
-        prefixes,
-        offsets: prefix_offsets,
-        lengths,
-        more,
-    };
-    let (widths, heights) = widths_and_heights(sides);
-    let (widths, heights, known) = buffer::resolve_sizes(
-        widths,
-        heights,
-        encoded.prefixes(),
-        positions,
-        &mut encoded.more_bytes(),
-    );
+    let encoded = Encoded::new(prefixes, prefix_offsets, lengths, more);
+    let (widths, heights, known) = resolve_sides(sides, &encoded, positions);
     let samples = Samples {
         known: &known,
         ..Samples::new(&widths, &heights)
@@ -521,12 +528,16 @@ fn parse_options(strategy: &str, options: JsValue) -> Result<PlanOptions, JsValu
 thread_local! {
     /// The last frozen options object `planBuffer` read, with its strategy and what it read: a
     /// batcher passes the same frozen object on every call, and reading it again was about a
-    /// tenth of planning a buffer of 128. Frozen, so the same object holds the same options.
+    /// tenth of planning a buffer of 128. Only frozen objects are kept: the TS adapter's options
+    /// object holds plain data properties, so while it is the same object it holds the same
+    /// options (a frozen object with getters, passed by a direct caller of the module, could not
+    /// be trusted so; the package never passes one).
     static LAST_OPTIONS: RefCell<Option<(String, JsValue, PlanOptions)>> = const { RefCell::new(None) };
 }
 
-/// [`parse_options`], read once per frozen options object (see `LAST_OPTIONS`).
-fn planning_options(strategy: &str, options: JsValue) -> Result<PlanOptions, JsValue> {
+/// [`parse_options`], reused while the same frozen options object comes back (see `LAST_OPTIONS`;
+/// one entry: a batcher's consecutive calls).
+fn cached_plan_options(strategy: &str, options: JsValue) -> Result<PlanOptions, JsValue> {
     let hit = LAST_OPTIONS.with_borrow(|last| {
         last.as_ref()
             .filter(|(s, o, _)| s == strategy && *o == options)
@@ -592,4 +603,49 @@ fn set(target: &Object, key: &str, value: &JsValue) {
     // Reflect.set on a fresh plain object cannot fail. Keys are interned: one JS string per key
     // for the module's lifetime, not one per call (9% of a 128-sample Simple call).
     let _ = Reflect::set(target, &JsValue::from_str(wasm_bindgen::intern(key)), value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_packed_plan_holds_its_header_then_each_array() {
+        let dealt = Dealt {
+            world_size: 2,
+            order: vec![4, 0, 1, 2],
+            offsets: vec![0, 2, 4],
+            sizes: vec![(480, 640), (224, 224)],
+            padding: vec![0, 1],
+            held: vec![3],
+            dropped: vec![5, 6],
+            empty: 1,
+        };
+        assert_eq!(
+            packed_plan(&dealt),
+            [
+                2, 1, // worldSize, empty
+                4, 3, 2, 2, 2, 1, 2, // lengths
+                4, 0, 1, 2, // order
+                0, 2, 4, // offsets
+                480, 224, // heights
+                640, 224, // widths
+                0, 1, // padding
+                3, // held
+                5, 6, // dropped
+            ]
+        );
+    }
+
+    #[test]
+    fn sides_split_into_widths_and_heights() {
+        assert_eq!(
+            widths_and_heights(&[640.0, 224.0, 480.0, 224.0]),
+            (&[640.0, 224.0][..], &[480.0, 224.0][..])
+        );
+        // An odd length leaves the counts unequal, which planning refuses as input.
+        let (w, h) = widths_and_heights(&[1.0, 2.0, 3.0]);
+        let samples = Samples::new(w, h);
+        assert!(samples.check().is_err());
+    }
 }

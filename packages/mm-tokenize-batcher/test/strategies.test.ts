@@ -111,6 +111,13 @@ describe('batchers planning in turn', () => {
     for (let round = 0; round < 2; round++) {
       batchers.forEach((batcher, k) => expect(plans(batcher.batch(buffer))).toEqual(alone[k]));
     }
+    // The same batcher twice in a row (its options reused), then with a call's own options.
+    batchers.forEach((batcher, k) => {
+      expect(plans(batcher.batch(buffer))).toEqual(alone[k]);
+      expect(plans(batcher.batch(buffer))).toEqual(alone[k]);
+      const epoch = batcher.batch(buffer, { shuffle: true, epoch: 1 });
+      expect(new Set(plans(epoch).map((p) => JSON.stringify(p)))).toEqual(new Set(alone[k]!.map((p) => JSON.stringify(p))));
+    });
   });
 });
 

@@ -350,3 +350,38 @@ fn plus_plus_centres(records: &Array2<f64>, k: usize, rng: &mut impl Rng) -> Arr
     }
     Array2::from_shape_fn((k, 2), |(i, j)| centres[i][j])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn the_plane_distance_is_linfas_to_the_bit() {
+        let mut rng = Xoshiro256Plus::seed_from_u64(1);
+        let mut draw =
+            || [0, 1].map(|_| (rng.gen::<f64>() - 0.5) * 10f64.powi(rng.gen_range(-3..4)));
+        for _ in 0..10_000 {
+            let (a, b) = (draw(), draw());
+            let (a, b) = (array![a[0], a[1]], array![b[0], b[1]]);
+            let ours = PlaneL2.rdistance(a.view(), b.view());
+            assert_eq!(
+                ours.to_bits(),
+                L2Dist.rdistance(a.view(), b.view()).to_bits()
+            );
+        }
+        let zero = array![0.0, -0.0];
+        assert_eq!(
+            PlaneL2.rdistance(zero.view(), zero.view()).to_bits(),
+            L2Dist.rdistance(zero.view(), zero.view()).to_bits()
+        );
+        // Rows of a matrix (as k-means passes them), and other shapes through linfa's path.
+        let m = array![[1.5, -2.0], [0.25, 4.0]];
+        assert_eq!(
+            PlaneL2.rdistance(m.row(0), m.row(1)).to_bits(),
+            L2Dist.rdistance(m.row(0), m.row(1)).to_bits()
+        );
+        let (p, q) = (array![1.0, 2.0, 3.0], array![0.0, 0.0, 0.0]);
+        assert_eq!(PlaneL2.rdistance(p.view(), q.view()), 14.0);
+    }
+}

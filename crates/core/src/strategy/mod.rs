@@ -18,7 +18,6 @@ mod upper_tail;
 pub use balanced::{balanced_groups, BalancedOptions, DEFAULT_MIN_FILL, DEFAULT_REFINE_PASSES};
 pub use clustered::{cluster_groups, ClusterOptions, DEFAULT_MAX_ITERATIONS};
 pub use simple::simple_groups;
-use sorted::total_order;
 pub use sorted::{sorted_groups, SortKey};
 
 use crate::error::PlanError;
@@ -144,6 +143,17 @@ impl Strategy {
     }
 }
 
+/// An integer that orders as [`f64::total_cmp`] orders `x`: negative numbers' bits inverted,
+/// the others' sign bit set.
+pub(crate) fn total_order(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
+}
+
 /// Sort positions by shape: ln aspect, then ln area, then position (a total, stable order).
 pub(crate) fn sort_by_shape(positions: &mut [u32], shapes: &[Shape]) {
     // Sorted as integer triples: the same order as comparing with `total_cmp`, cheaper in wasm.
@@ -163,6 +173,32 @@ pub(crate) fn sort_by_shape(positions: &mut [u32], shapes: &[Shape]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integer_keys_order_as_total_cmp() {
+        let values = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -2.5,
+            -0.0,
+            0.0,
+            1e-300,
+            0.5,
+            2.5,
+            f64::INFINITY,
+            f64::NAN,
+            -f64::NAN,
+        ];
+        for a in values {
+            for b in values {
+                assert_eq!(
+                    total_order(a).cmp(&total_order(b)),
+                    a.total_cmp(&b),
+                    "{a} {b}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn every_strategy_parses_by_its_name() {

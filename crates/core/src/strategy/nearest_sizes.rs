@@ -13,7 +13,10 @@ pub(super) struct NearestSizes {
 }
 
 impl NearestSizes {
+    /// `sizes` are finite; the same array (as it changes, through [`Self::update`]) is passed to
+    /// every query.
     pub(super) fn new(sizes: &[[f64; 2]]) -> Self {
+        debug_assert!(sizes.iter().flatten().all(|v| v.is_finite()));
         let mut order: Vec<(f64, u32)> = sizes
             .iter()
             .enumerate()
@@ -30,6 +33,10 @@ impl NearestSizes {
 
     /// Batch `b`'s size moves from `old` to `new`.
     pub(super) fn update(&mut self, b: usize, old: [f64; 2], new: [f64; 2]) {
+        debug_assert!(new[0].is_finite());
+        if old[0] == new[0] {
+            return;
+        }
         let at = self.position((old[0], b as u32));
         debug_assert_eq!(self.order.get(at), Some(&(old[0], b as u32)));
         self.order.remove(at);

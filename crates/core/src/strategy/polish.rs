@@ -24,8 +24,9 @@ use super::refine::l1;
 use super::upper_tail::{by_selection, TrialScratch, UpperTail};
 
 /// Plans up to this many samples read a trial's p95 by one selection over all of them; larger
-/// ones merge the trial's changes into their upper tail (in wasm the selection is cheaper below
-/// about 1,000 samples, the merge above: 2.5 against 3.8 µs per sample at buffer 5,000).
+/// ones merge the trial's changes into their upper tail. In wasm the selection is cheaper below
+/// about 1,000 samples and the merge above: Clustered at buffer 5,000 plans in 2.2 µs per sample
+/// with the merge, 3.8 with the selection.
 const SELECT_UP_TO: usize = 1024;
 
 /// Most samples a pass looks at together (whole plans up to this size).
@@ -73,10 +74,24 @@ pub(super) fn polish(
     sizing: &Sizing,
     passes: Passes,
 ) {
+    let upper_tail = groups.iter().map(Vec::len).sum::<usize>() > SELECT_UP_TO;
+    polish_measuring(shapes, groups, cap, sizing, passes, upper_tail);
+}
+
+/// [`polish`], with the trials' p95 read from an upper tail (`upper_tail`) or by selection:
+/// the same plan either way (tested), at different costs.
+fn polish_measuring(
+    shapes: &[Shape],
+    groups: &mut Vec<Vec<u32>>,
+    cap: usize,
+    sizing: &Sizing,
+    passes: Passes,
+    upper_tail: bool,
+) {
     if groups.len() < 2 {
         return;
     }
-    let mut plan = SizedPlan::new(shapes, groups, sizing);
+    let mut plan = SizedPlan::new(shapes, groups, sizing, upper_tail);
     if passes.dissolve {
         absorb_partial(&mut plan, groups, cap);
     }
@@ -99,16 +114,22 @@ struct SizedPlan<'a> {
     members: Vec<u32>,
     values: Vec<f64>,
     /// Plans above `SELECT_UP_TO` samples only.
-    upper: Option<UpperTail>,
+    upper_tail: Option<UpperTail>,
     trial: TrialScratch,
     stash: Vec<(u32, f64)>,
     /// The stash's `(old, new)` values of one trial.
     changes: Vec<(f64, f64)>,
-    tail: (f64, f64),
+    /// The plan's (p95, max) of `r`.
+    measured: (f64, f64),
 }
 
 impl<'a> SizedPlan<'a> {
-    fn new(shapes: &'a [Shape], groups: &[Vec<u32>], sizing: &'a Sizing) -> Self {
+    fn new(
+        shapes: &'a [Shape],
+        groups: &[Vec<u32>],
+        sizing: &'a Sizing,
+        keep_upper_tail: bool,
+    ) -> Self {
         let mut plan = SizedPlan {
             shapes,
             sizing,
@@ -118,12 +139,11 @@ impl<'a> SizedPlan<'a> {
             ln_r: vec![0.0; shapes.len()],
             members: groups.iter().flatten().copied().collect(),
             values: Vec::new(),
-            upper: (groups.iter().map(Vec::len).sum::<usize>() > SELECT_UP_TO)
-                .then(UpperTail::default),
+            upper_tail: keep_upper_tail.then(UpperTail::default),
             trial: TrialScratch::default(),
             stash: Vec::new(),
             changes: Vec::new(),
-            tail: (0.0, 0.0),
+            measured: (0.0, 0.0),
         };
         for g in groups {
             let size = plan.size_of(g);
@@ -133,7 +153,7 @@ impl<'a> SizedPlan<'a> {
             }
         }
         plan.size_index = NearestSizes::new(&plan.sizes);
-        plan.tail = plan.rebuild_tail();
+        plan.measured = plan.measure_all();
         plan
     }
 
@@ -150,11 +170,11 @@ impl<'a> SizedPlan<'a> {
 
     /// (p95, max) of `r` over the plan, as `evaluate` computes them, from every sample's value
     /// (the upper tail, if kept, rebuilt).
-    fn rebuild_tail(&mut self) -> (f64, f64) {
+    fn measure_all(&mut self) -> (f64, f64) {
         self.values.clear();
         self.values
             .extend(self.members.iter().map(|&i| self.ln_r[i as usize]));
-        match &mut self.upper {
+        match &mut self.upper_tail {
             Some(upper) => upper.rebuild(&mut self.values),
             None => by_selection(&mut self.values),
         }
@@ -185,33 +205,30 @@ impl<'a> SizedPlan<'a> {
             }
             sizes.push((b, size));
         }
-        // The upper tail is read as the change would leave it; it changes only if the change is
-        // kept (or, rarely, to be rebuilt below a p95 that fell through its floor).
-        let read = match &self.upper {
+        // The upper tail is read as the change would leave it, and changed only if the change
+        // is kept; when the p95 would fall through its floor, every value is measured instead
+        // (the tail rebuilt with the change in it, and undone below if the change is not kept).
+        let read = match &self.upper_tail {
             Some(upper) => upper.with_changes(&self.changes, &mut self.trial),
             None => None,
         };
-        let applied = read.is_none();
-        if let (true, Some(upper)) = (applied, &mut self.upper) {
-            for &(old, new) in &self.changes {
-                upper.replace(old, new);
-            }
-        }
-        let tail = read.unwrap_or_else(|| self.rebuild_tail());
-        if tail.0 <= self.tail.0 + 1e-12 && tail.1 <= self.tail.1 + 1e-12 && improves(self) {
-            if let (false, Some(upper)) = (applied, &mut self.upper) {
+        let rebuilt = read.is_none();
+        let tail = read.unwrap_or_else(|| self.measure_all());
+        if tail.0 <= self.measured.0 + 1e-12 && tail.1 <= self.measured.1 + 1e-12 && improves(self)
+        {
+            if let (false, Some(upper)) = (rebuilt, &mut self.upper_tail) {
                 for &(old, new) in &self.changes {
                     upper.replace(old, new);
                 }
             }
-            self.tail = tail;
+            self.measured = tail;
             for (b, size) in sizes {
                 self.size_index.update(b, self.sizes[b], size);
                 self.sizes[b] = size;
             }
             true
         } else {
-            if let (true, Some(upper)) = (applied, &mut self.upper) {
+            if let (true, Some(upper)) = (rebuilt, &mut self.upper_tail) {
                 for &(old, new) in self.changes.iter().rev() {
                     upper.replace(new, old);
                 }
@@ -290,7 +307,7 @@ fn shorten_tail(plan: &mut SizedPlan<'_>, groups: &mut [Vec<u32>], cap: usize) {
             batch_of[i as usize] = b as u32;
         }
     }
-    let p95 = plan.tail.0.ln();
+    let p95 = plan.measured.0.ln();
     let mut worst: Vec<u32> = groups
         .iter()
         .flatten()
@@ -468,6 +485,23 @@ mod tests {
                 let mut after = before.clone();
                 polish(&shapes, &mut after, 16, &sizing, passes);
                 check(&shapes, &before, &after, 16, &sizing);
+            }
+        }
+    }
+
+    #[test]
+    fn the_upper_tail_and_the_selection_give_the_same_plans() {
+        // Plans large enough that trials cross the tail's floor (rebuilds and undos included).
+        for seed in 0..4 {
+            for sizing in sizings() {
+                for passes in [DISSOLVE, REHOME] {
+                    let (shapes, before) = random_plan(seed, 3000, 32);
+                    let (mut by_tail, mut by_select) = (before.clone(), before.clone());
+                    polish_measuring(&shapes, &mut by_tail, 32, &sizing, passes, true);
+                    polish_measuring(&shapes, &mut by_select, 32, &sizing, passes, false);
+                    assert_eq!(by_tail, by_select, "seed {seed}");
+                    check(&shapes, &before, &by_tail, 32, &sizing);
+                }
             }
         }
     }

@@ -2,6 +2,8 @@ use crate::error::PlanError;
 use crate::options::OptionReader;
 use crate::shape::Shape;
 
+use super::total_order;
+
 pub(super) const OPTIONS: &[&str] = &["key"];
 
 /// What the sorted strategy orders by.
@@ -41,7 +43,10 @@ pub fn sorted_groups(shapes: &[Shape], key: SortKey, custom: &[f64]) -> Vec<Vec<
     let keys: Vec<f64> = match key {
         SortKey::Aspect => shapes.iter().map(|s| s.ln_aspect).collect(),
         SortKey::Area => shapes.iter().map(|s| s.ln_area).collect(),
-        SortKey::Custom => custom.to_vec(),
+        // One key per shape (the planner passes exactly that many); a missing one sorts last.
+        SortKey::Custom => (0..shapes.len())
+            .map(|i| custom.get(i).copied().unwrap_or(f64::NAN))
+            .collect(),
     };
     // Sorted as integers (key bits, then position): the same order as `total_cmp` then input
     // order, at a fraction of the cost of comparing through the key array in wasm.
@@ -52,46 +57,4 @@ pub fn sorted_groups(shapes: &[Shape], key: SortKey, custom: &[f64]) -> Vec<Vec<
         .collect();
     keyed.sort_unstable();
     vec![keyed.into_iter().map(|(_, i)| i).collect()]
-}
-
-/// An integer that orders as [`f64::total_cmp`] orders `x`: negative numbers' bits inverted,
-/// the others' sign bit set.
-pub(crate) fn total_order(x: f64) -> u64 {
-    let bits = x.to_bits();
-    if bits >> 63 == 1 {
-        !bits
-    } else {
-        bits | 1 << 63
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::total_order;
-
-    #[test]
-    fn integer_keys_order_as_total_cmp() {
-        let values = [
-            f64::NEG_INFINITY,
-            -1e300,
-            -2.5,
-            -0.0,
-            0.0,
-            1e-300,
-            0.5,
-            2.5,
-            f64::INFINITY,
-            f64::NAN,
-            -f64::NAN,
-        ];
-        for a in values {
-            for b in values {
-                assert_eq!(
-                    total_order(a).cmp(&total_order(b)),
-                    a.total_cmp(&b),
-                    "{a} {b}"
-                );
-            }
-        }
-    }
 }

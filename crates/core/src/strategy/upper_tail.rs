@@ -1,14 +1,14 @@
 //! The upper tail of a plan's `ln r` values, kept sorted, so that the polish passes' guard reads
 //! the exact p95 and max a trial change would give by merging the changed values into the top
 //! ranks, without a selection over every value per trial (that selection was about a third of
-//! Clustered's planning time at buffer 5,000) and without touching the tail unless the change is
-//! kept.
+//! Clustered's planning time at buffer 5,000). The tail changes only for a change that is kept,
+//! or when the caller rebuilds it. Values are finite (`ln r` of valid shapes).
 
 use std::cmp::Ordering;
 
 /// Every value at or above `floor`, ascending, and how many lie below it. The p95 reads from
-/// `top` while its rank stays at or above `below`; a change that drops too many values below the
-/// floor rebuilds it (rare: the floor sits a margin under the p95).
+/// `top` while its rank stays at or above `below`; when a change would drop it below the floor,
+/// the caller rebuilds the tail (rare: the floor sits a margin under the p95).
 #[derive(Debug, Default)]
 pub(super) struct UpperTail {
     floor: f64,
@@ -49,6 +49,7 @@ pub(super) fn by_selection(values: &mut [f64]) -> (f64, f64) {
 impl UpperTail {
     /// Rebuilds from all values (`scratch` is reordered). Returns the (p95, max) of `r`.
     pub(super) fn rebuild(&mut self, scratch: &mut [f64]) -> (f64, f64) {
+        debug_assert!(scratch.iter().all(|v| v.is_finite()));
         let n = scratch.len();
         self.top.clear();
         if n == 0 {
@@ -251,10 +252,7 @@ mod tests {
                 let read = tail.with_changes(&changes, &mut scratch);
                 let applied = read.is_none();
                 if applied {
-                    // As the guard does: apply, rebuild.
-                    for &(old, new) in &changes {
-                        tail.replace(old, new);
-                    }
+                    // As the guard does: rebuild with the change in it.
                     assert_eq!(tail.rebuild(&mut changed.clone()), expected);
                 } else {
                     assert_eq!(read, Some(expected), "seed {seed}");

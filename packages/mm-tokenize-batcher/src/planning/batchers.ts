@@ -117,7 +117,8 @@ export type Batches<S extends Sample = Sample> = Batch<S>[] & { readonly rejects
 export type StrategyName = 'simple' | 'sorted' | 'clustered' | 'balanced';
 
 /** A plan as it comes back from wasm: flat typed arrays, input indices. Batch `b` is rank
- * `b % worldSize`'s, step `b / worldSize` (one rank: one step per batch). */
+ * `b % worldSize`'s, step `b / worldSize` (one rank: one step per batch). The arrays are views
+ * of one packed array (see `unpackPlan`): copy one before transferring its buffer. */
 export interface WasmPlan {
   worldSize: number;
   order: Uint32Array;
@@ -169,14 +170,9 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
    */
   batch<T extends S>(buffer: readonly T[], shuffle?: ShuffleOptions): Batches<T> {
     const plan = this.plan(buffer, shuffle === undefined ? undefined : shuffleRequest(shuffle));
-    const { order, offsets, heights, widths } = plan;
     const sampleAt = (i: number) => buffer[i] as T;
     const batches: Batch<T>[] = [];
-    for (let b = 0; b + 1 < offsets.length; b++) {
-      const indices: number[] = [];
-      for (let k = offsets[b] as number; k < (offsets[b + 1] as number); k++) indices.push(order[k] as number);
-      batches.push(makeBatch(indices, sampleAt, [heights[b] as number, widths[b] as number]));
-    }
+    for (let b = 0; b + 1 < plan.offsets.length; b++) batches.push(planBatch(plan, b, sampleAt));
     return Object.assign(batches, { rejects: plan.rejects });
   }
 
@@ -279,7 +275,8 @@ export class BalancedBatcher<S extends Sample = Sample> extends Batcher<S, Balan
  * dropped end to end. The arrays returned are views of it.
  */
 function unpackPlan(packed: Uint32Array, rejects: Reject[]): WasmPlan {
-  let at = 9;
+  const arrays = 7;
+  let at = 2 + arrays;
   const take = (k: number) => packed.subarray(at, (at += packed[2 + k] as number));
   const [order, offsets, heights, widths, padding, held, dropped] = [0, 1, 2, 3, 4, 5, 6].map(take) as Uint32Array[];
   return { worldSize: packed[0] as number, empty: packed[1] as number, order: order!, offsets: offsets!, heights: heights!, widths: widths!, padding: padding!, held: held!, dropped: dropped!, rejects };
@@ -293,20 +290,25 @@ export function shuffleRequest(options: ShuffleOptions): BufferRequest {
   return options;
 }
 
-/** A batch of the samples at `indices` (positions in the buffer `sampleAt` reads). */
-export function makeBatch<S extends Sample>(indices: number[], sampleAt: (index: number) => S, resizeSize: [number, number]): Batch<S> {
-  // One pass (batch() shapes every sample of a buffer through here: a per-call cost that counts
-  // at small buffers).
+/**
+ * Batch `b` of a plan, its samples looked up by buffer position. One pass over the batch
+ * (`batch()` shapes every sample of a buffer through here: a per-call cost that counts at small
+ * buffers).
+ */
+export function planBatch<S extends Sample>(plan: WasmPlan, b: number, sampleAt: (index: number) => S): Batch<S> {
+  const indices: number[] = [];
   const samples: S[] = [];
   const images: S['image'][] = [];
   const texts: TextOf<S>[] = [];
-  for (const i of indices) {
+  for (let k = plan.offsets[b] as number; k < (plan.offsets[b + 1] as number); k++) {
+    const i = plan.order[k] as number;
     const sample = sampleAt(i);
+    indices.push(i);
     samples.push(sample);
     images.push(sample.image);
     texts.push(sample.text as TextOf<S>);
   }
-  return { images, texts, samples, indices, resizeSize };
+  return { images, texts, samples, indices, resizeSize: [plan.heights[b] as number, plan.widths[b] as number] };
 }
 
 /** Options as Rust reads them: `undefined` entries dropped, a key function named `'custom'`. */

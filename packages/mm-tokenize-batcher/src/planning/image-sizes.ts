@@ -135,9 +135,8 @@ const NO_FILES: Pick<BufferSizes, 'prefixes' | 'offsets' | 'lengths' | 'position
   positions: new Uint32Array(0),
 };
 
-/** Encoded files as the header reader takes them: first prefixes end to end, lengths, and `more`. */
+/** Encoded files (at least one) as the header reader takes them: first prefixes end to end, lengths, and `more`. */
 function prefixesOf(files: Uint8Array[]): Pick<BufferSizes, 'prefixes' | 'offsets' | 'lengths' | 'more'> {
-  if (files.length === 0) return NO_FILES;
   const first = files.length > 0 ? registry().headerPrefixBytes : 0;
   const offsets = new Uint32Array(files.length + 1);
   files.forEach((f, k) => (offsets[k + 1] = (offsets[k] as number) + Math.min(f.byteLength, first)));

@@ -1,6 +1,6 @@
 // Many ranks, one plan: every rank plans the same buffer and takes its own batches. Planning and
 // dealing happen in Rust in one call (crates/core/src/ranks.rs); this file shapes the result.
-import { makeBatch, type Batch, type Sample, type ShuffleOptions, type WasmPlan } from './batchers.js';
+import { planBatch, type Batch, type Sample, type ShuffleOptions, type WasmPlan } from './batchers.js';
 import { BatcherError, type Reject } from '../shared/errors.js';
 import { isBatcher, type AnyBatcher } from './strategies.js';
 
@@ -52,9 +52,8 @@ export function rankBatches<S extends Sample>(dealt: WasmPlan, rank: number, sam
   const out: RankBatch<S>[] = [];
   const w = dealt.worldSize;
   for (let b = rank; b + 1 < dealt.offsets.length; b += w) {
-    const indices = Array.from(dealt.order.subarray(dealt.offsets[b], dealt.offsets[b + 1]));
     out.push({
-      ...makeBatch(indices, sampleAt, [dealt.heights[b] as number, dealt.widths[b] as number]),
+      ...planBatch(dealt, b, sampleAt),
       step: stepBase + Math.floor(b / w),
       rank,
       padding: dealt.padding[b] as number,
