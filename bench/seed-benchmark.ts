@@ -29,7 +29,6 @@ import { tsBaseline } from './peers/ts-baseline.js';
 import { BATCH_SIZE, BUFFER_SIZES, COUNT, MULTIPLES, SEED, buffers, timed, type PeerBatch, type PeerStrategy } from './protocol.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const WARM_UP_ROUNDS = 5;
 const withPython = !process.argv.includes('--no-python');
 
 type Planner = { batch(buffer: readonly Sample[]): Batch[] };
@@ -59,19 +58,25 @@ const dims = samples.map((s) => s.image);
 const score = (batches: PeerBatch[]) =>
   evaluate(batches.map((b) => ({ images: b.indices.map((i) => dims[i]!), resizeSize: b.resizeSize })), { batchSize: BATCH_SIZE });
 
-// Warm-up: every planner plans the smallest buffers a few times before anything is timed, so the
-// first measured cases do not pay for JIT tiers and wasm start-up (cold, Sorted at buffer 128 came
-// out at 10x its steady cost).
+// Warm-up: every planner (the library's and the TS peers) plans the smallest buffers, and the
+// plans are scored, for WARM_UP_MS before anything is timed. V8 tiers wasm and JS up in the
+// background, late, and re-optimises the package's size reader once `evaluate` has used it too:
+// with a few rounds only, the first cases timed (buffer 128) came out 10-40% slow and up to 2x
+// between processes, and the case timed after the first `evaluate` up to 40% slow.
+const WARM_UP_MS = 300;
+const warmUp = (plan: () => void) => {
+  const start = performance.now();
+  do plan();
+  while (performance.now() - start < WARM_UP_MS);
+};
 for (const multipleOf of MULTIPLES) {
   const parts = buffers(samples, BUFFER_SIZES[0]!);
   const dimParts = buffers(dims, BUFFER_SIZES[0]!);
-  for (let round = 0; round < WARM_UP_ROUNDS; round++) {
-    for (const make of Object.values(LIBRARY)) {
-      const planner = make(multipleOf);
-      for (const p of parts) planner.batch(p.items);
-    }
-    for (const strategy of Object.values(TS_PEERS)) for (const p of dimParts) strategy(p.items, BATCH_SIZE, multipleOf);
+  for (const make of Object.values(LIBRARY)) {
+    const planner = make(multipleOf);
+    warmUp(() => evaluate(parts.flatMap((p) => planner.batch(p.items)), { batchSize: BATCH_SIZE }));
   }
+  for (const strategy of Object.values(TS_PEERS)) warmUp(() => score(dimParts.flatMap((p) => strategy(p.items, BATCH_SIZE, multipleOf))));
 }
 
 const rows: Row[] = [];

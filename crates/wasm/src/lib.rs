@@ -74,8 +74,9 @@ impl<'a> Encoded<'a> {
 /// Plans one buffer in one call: `sides` holds every width, then every height (see
 /// [`widths_and_heights`]); reads the encoded images' headers (`prefixes` laid end to end,
 /// image `k` at `positions[k]`), plans with `strategy`, carries partial batches over and deals to
-/// ranks (`bufferOptions`: `worldSize`, `rank`, `leftover`, `carry`, `maxCarry`). `pinned` marks
-/// samples already carried once. Returns `{ plan, rejects }`: the plan packed by [`packed_plan`],
+/// ranks (`bufferOptions`: `worldSize`, `rank`, `leftover`, `carry`, `maxCarry`). The four
+/// encoded-image arrays are absent when the buffer holds none. `pinned` marks samples already
+/// carried once. Returns `{ plan, rejects }`: the plan packed by [`packed_plan`],
 /// with input indices; batch `b` is rank `b % worldSize`'s, step `b / worldSize`. Throws
 /// `{ code, message, index?, option? }`.
 #[wasm_bindgen(js_name = planBuffer)]
@@ -86,10 +87,10 @@ pub fn plan_buffer(
     buffer_options: JsValue,
     sides: &[f64],
     keys: Option<Box<[f64]>>,
-    prefixes: &[u8],
-    offsets: &[u32],
-    lengths: &[f64],
-    positions: &[u32],
+    prefixes: Option<Box<[u8]>>,
+    offsets: Option<Box<[u32]>>,
+    lengths: Option<Box<[f64]>>,
+    positions: Option<Box<[u32]>>,
     pinned: Option<Box<[u8]>>,
     more: Option<Function>,
 ) -> Result<JsValue, JsValue> {
@@ -98,12 +99,14 @@ pub fn plan_buffer(
     let pinned: Vec<bool> = pinned
         .map(|p| p.iter().map(|&b| b != 0).collect())
         .unwrap_or_default();
-    let encoded = Encoded {
-        prefixes,
-        offsets,
-        lengths,
+    // Absent for a buffer without encoded images (nothing to copy in).
+    let positions = positions.as_deref().unwrap_or(&[]);
+    let encoded = Encoded::new(
+        prefixes.as_deref().unwrap_or(&[]),
+        offsets.as_deref().unwrap_or(&[0]),
+        lengths.as_deref().unwrap_or(&[]),
         more,
-    };
+    );
     let (widths, heights) = widths_and_heights(sides);
     let samples = BufferSamples {
         widths,

@@ -185,6 +185,7 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
     const sizes = bufferSizes(buffer);
     const keys = this.customKeys(buffer, sizes.problems);
     const pins = pinned ? Uint8Array.from(buffer, (_, i) => (pinned(i) ? 1 : 0)) : undefined;
+    const encoded = sizes.positions.length > 0; // else nothing of them crosses
     const { plan: packed, rejects } = callWasmOnBuffer(
       sizes.problems,
       () =>
@@ -194,15 +195,15 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
           request ? wireOptions(request) : undefined,
           sizes.sides,
           keys,
-          sizes.prefixes,
-          sizes.offsets,
-          sizes.lengths,
-          sizes.positions,
+          encoded ? sizes.prefixes : undefined,
+          encoded ? sizes.offsets : undefined,
+          encoded ? sizes.lengths : undefined,
+          encoded ? sizes.positions : undefined,
           pins,
           sizes.more,
         ) as { plan: Uint32Array; rejects: Reject[] },
     );
-    return unpackPlan(packed, withAdapterProblems(rejects, sizes.problems));
+    return unpackPlan(packed, sizes.problems.size > 0 ? withAdapterProblems(rejects, sizes.problems) : rejects);
   }
 
   /** @internal Options as Rust reads them (the stream merges its shuffle options over these). */
