@@ -69,14 +69,19 @@ const warmUp = (plan: () => void) => {
   do plan();
   while (performance.now() - start < WARM_UP_MS);
 };
+// What one timing run does: plan every buffer of the stream (peers' indices made stream-wide).
+const planLibrary = (planner: Planner, parts: { items: Sample[] }[]) => parts.map((p) => planner.batch(p.items));
+const planPeer = (strategy: PeerStrategy, dimParts: { start: number; items: (typeof dims)[number][] }[], multipleOf: number) =>
+  dimParts.flatMap((p) => strategy(p.items, BATCH_SIZE, multipleOf).map((b) => ({ ...b, indices: b.indices.map((i) => i + p.start) })));
+
 for (const multipleOf of MULTIPLES) {
   const parts = buffers(samples, BUFFER_SIZES[0]!);
   const dimParts = buffers(dims, BUFFER_SIZES[0]!);
   for (const make of Object.values(LIBRARY)) {
     const planner = make(multipleOf);
-    warmUp(() => evaluate(parts.flatMap((p) => planner.batch(p.items)), { batchSize: BATCH_SIZE }));
+    warmUp(() => evaluate(planLibrary(planner, parts).flat(), { batchSize: BATCH_SIZE }));
   }
-  for (const strategy of Object.values(TS_PEERS)) warmUp(() => score(dimParts.flatMap((p) => strategy(p.items, BATCH_SIZE, multipleOf))));
+  for (const strategy of Object.values(TS_PEERS)) warmUp(() => score(planPeer(strategy, dimParts, multipleOf)));
 }
 
 const rows: Row[] = [];
@@ -85,14 +90,12 @@ for (const multipleOf of MULTIPLES) {
     const parts = buffers(samples, bufferSize);
     for (const [name, make] of Object.entries(LIBRARY)) {
       const planner = make(multipleOf);
-      const { costUs, result } = timed(RUNS, COUNT, () => parts.map((p) => planner.batch(p.items)));
+      const { costUs, result } = timed(RUNS, COUNT, () => planLibrary(planner, parts));
       rows.push({ name, kind: 'library', multipleOf, bufferSize, costUs, ...evaluate(result.flat(), { batchSize: BATCH_SIZE }) });
     }
     for (const [name, strategy] of Object.entries(TS_PEERS)) {
       const dimParts = buffers(dims, bufferSize);
-      const { costUs, result } = timed(RUNS, COUNT, () =>
-        dimParts.flatMap((p) => strategy(p.items, BATCH_SIZE, multipleOf).map((b) => ({ ...b, indices: b.indices.map((i) => i + p.start) }))),
-      );
+      const { costUs, result } = timed(RUNS, COUNT, () => planPeer(strategy, dimParts, multipleOf));
       rows.push({ name, kind: 'peer', multipleOf, bufferSize, costUs, ...score(result) });
     }
   }

@@ -23,6 +23,7 @@ pub mod max_shapes;
 pub mod metrics;
 pub mod normalize;
 pub mod options;
+mod order;
 pub mod packing;
 pub mod plan;
 pub mod ranks;

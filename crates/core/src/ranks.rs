@@ -30,6 +30,7 @@
 use crate::error::PlanError;
 use crate::max_shapes::batch_waste;
 use crate::options::OptionReader;
+use crate::order::{sort_by_keys, total_order};
 use crate::shape::Shape;
 use crate::sizing::{resize_size, Sizing, SizingScratch};
 
@@ -329,31 +330,6 @@ fn step_sizes(ctx: &DealContext<'_>, steps: &[Step], sizes: &[(u32, u32)]) -> Ve
             }
         })
         .collect()
-}
-
-/// `f64` to `u64` keeping `total_cmp`'s order.
-fn total_order(x: f64) -> u64 {
-    let bits = x.to_bits();
-    if bits >> 63 == 1 {
-        !bits
-    } else {
-        bits | (1 << 63)
-    }
-}
-
-/// Sorts by a key of three `u64`s (unique keys: the order is total). One sort instance for all
-/// the orderings here keeps the wasm small.
-fn sort_by_keys<T: Copy>(items: &mut [T], key: impl Fn(T) -> (u64, u64, u64)) {
-    let mut keyed: Vec<((u64, u64, u64), usize)> = items
-        .iter()
-        .enumerate()
-        .map(|(i, &t)| (key(t), i))
-        .collect();
-    keyed.sort_unstable();
-    let original = items.to_vec();
-    for (slot, (_, i)) in items.iter_mut().zip(keyed) {
-        *slot = original[i];
-    }
 }
 
 #[cfg(test)]

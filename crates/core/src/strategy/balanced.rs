@@ -16,7 +16,7 @@
 //!    a `minFill` of 0.85, k-means plans whose fill reaches `minFill` compete too.
 
 use super::clustered::{kmeans_batches, ClusterOptions, DEFAULT_MAX_ITERATIONS};
-use super::polish::{by_region, polish, Passes};
+use super::polish::{polish, Passes};
 use super::refine::{exact_groups, l1, refine, tail, target};
 use crate::error::PlanError;
 use crate::options::OptionReader;
@@ -82,7 +82,7 @@ pub fn balanced_groups(
     let points: Vec<[f64; 2]> = shapes.iter().map(|s| [s.ln_aspect, s.ln_area]).collect();
     // Full batches of one exact size first (real collections repeat a few sizes heavily): they
     // waste nothing, and they leave the bisection only the samples that need grouping.
-    let (exact, rest, _) = exact_groups(shapes, batch_size);
+    let (exact, rest) = exact_groups(shapes, batch_size);
     // As many batches as `minFill` allows: the spare slots go where samples are sparse.
     let fewest = n.div_ceil(batch_size);
     let count =
@@ -113,9 +113,7 @@ pub fn balanced_groups(
             refine(&points, &mut leaves, batch_size, options.refine_passes);
         }
         groups.extend(leaves.into_iter().filter(|g| !g.is_empty()));
-        by_region(&mut groups, |region| {
-            polish(shapes, region, batch_size, sizing, REHOME)
-        });
+        polish(shapes, &mut groups, batch_size, sizing, REHOME);
         let score = tail(shapes, &groups, sizing, &mut scratch);
         // Ties keep the fuller plan (tried first).
         if best.as_ref().is_none_or(|(b, _)| score < *b) {

@@ -6,7 +6,7 @@ use ndarray::{Array2, ArrayView, Dimension, Ix1};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;
 
-use super::polish::{by_region, polish, Passes};
+use super::polish::{polish, Passes};
 use super::refine::{exact_groups, refine};
 use super::sort_by_shape;
 use crate::error::PlanError;
@@ -97,7 +97,7 @@ pub(super) fn kmeans_batches(
     if n == 0 {
         return Ok(Vec::new());
     }
-    let (mut batches, rest, _) = exact_groups(shapes, batch_size);
+    let (mut batches, rest) = exact_groups(shapes, batch_size);
     if rest.is_empty() {
         return Ok(batches);
     }
@@ -121,9 +121,7 @@ pub(super) fn kmeans_batches(
         dissolve: true,
         rehome: true,
     };
-    by_region(&mut batches, |region| {
-        polish(shapes, region, batch_size, sizing, passes)
-    });
+    polish(shapes, &mut batches, batch_size, sizing, passes);
     Ok(batches)
 }
 

@@ -34,7 +34,7 @@ const REGION: usize = 8192;
 
 /// Runs `pass` on consecutive runs of `groups` holding at most `REGION` samples each (a run is
 /// at least one batch), in order, and puts the results back in order.
-pub(super) fn by_region(groups: &mut Vec<Vec<u32>>, mut pass: impl FnMut(&mut Vec<Vec<u32>>)) {
+fn by_region(groups: &mut Vec<Vec<u32>>, mut pass: impl FnMut(&mut Vec<Vec<u32>>)) {
     let total: usize = groups.iter().map(Vec::len).sum();
     if total <= REGION {
         pass(groups);
@@ -57,6 +57,23 @@ pub(super) fn by_region(groups: &mut Vec<Vec<u32>>, mut pass: impl FnMut(&mut Ve
     *groups = out;
 }
 
+/// Arrays indexed by sample, made once per [`polish`] and lent to each region (a region reads
+/// only the entries of its own samples, after writing them), so that polishing stays linear in
+/// the buffer.
+struct BySample {
+    ln_r: Vec<f64>,
+    batch_of: Vec<u32>,
+}
+
+impl BySample {
+    fn new(n: usize) -> Self {
+        BySample {
+            ln_r: vec![0.0; n],
+            batch_of: vec![u32::MAX; n],
+        }
+    }
+}
+
 /// Which passes [`polish`] runs.
 #[derive(Clone, Copy)]
 pub(super) struct Passes {
@@ -66,7 +83,8 @@ pub(super) struct Passes {
     pub rehome: bool,
 }
 
-/// The `passes`, in that order, over one scoring of the plan; emptied batches are removed.
+/// The `passes`, in that order, over one scoring of the plan, region by region (callers pass
+/// batches in an order where neighbours are alike); emptied batches are removed.
 pub(super) fn polish(
     shapes: &[Shape],
     groups: &mut Vec<Vec<u32>>,
@@ -74,30 +92,44 @@ pub(super) fn polish(
     sizing: &Sizing,
     passes: Passes,
 ) {
-    let upper_tail = groups.iter().map(Vec::len).sum::<usize>() > SELECT_UP_TO;
-    polish_measuring(shapes, groups, cap, sizing, passes, upper_tail);
+    let mut by_sample = BySample::new(shapes.len());
+    by_region(groups, |region| {
+        let upper_tail = region.iter().map(Vec::len).sum::<usize>() > SELECT_UP_TO;
+        polish_region(
+            shapes,
+            region,
+            cap,
+            sizing,
+            passes,
+            upper_tail,
+            &mut by_sample,
+        );
+    });
 }
 
-/// [`polish`], with the trials' p95 read from an upper tail (`upper_tail`) or by selection:
-/// the same plan either way (tested), at different costs.
-fn polish_measuring(
+/// [`polish`] on one region, with the trials' p95 read from an upper tail (`upper_tail`) or by
+/// selection: the same plan either way (tested), at different costs.
+fn polish_region(
     shapes: &[Shape],
     groups: &mut Vec<Vec<u32>>,
     cap: usize,
     sizing: &Sizing,
     passes: Passes,
     upper_tail: bool,
+    by_sample: &mut BySample,
 ) {
     if groups.len() < 2 {
         return;
     }
-    let mut plan = SizedPlan::new(shapes, groups, sizing, upper_tail);
+    let ln_r = std::mem::take(&mut by_sample.ln_r);
+    let mut plan = SizedPlan::new(shapes, groups, sizing, upper_tail, ln_r);
     if passes.dissolve {
         absorb_partial(&mut plan, groups, cap);
     }
     if passes.rehome {
-        shorten_tail(&mut plan, groups, cap);
+        shorten_tail(&mut plan, groups, cap, &mut by_sample.batch_of);
     }
+    by_sample.ln_r = plan.ln_r;
     groups.retain(|g| !g.is_empty());
 }
 
@@ -109,6 +141,7 @@ struct SizedPlan<'a> {
     scratch: SizingScratch,
     sizes: Vec<[f64; 2]>,
     size_index: NearestSizes,
+    /// Indexed by sample (lent by [`polish`]); only the plan's own entries are meaningful.
     ln_r: Vec<f64>,
     /// Every sample in the plan (samples move between batches, never in or out).
     members: Vec<u32>,
@@ -121,6 +154,8 @@ struct SizedPlan<'a> {
     changes: Vec<(f64, f64)>,
     /// The plan's (p95, max) of `r`.
     measured: (f64, f64),
+    /// New sizes of the batches a trial touched (reused across trials).
+    touched_sizes: Vec<(usize, [f64; 2])>,
 }
 
 impl<'a> SizedPlan<'a> {
@@ -129,6 +164,7 @@ impl<'a> SizedPlan<'a> {
         groups: &[Vec<u32>],
         sizing: &'a Sizing,
         keep_upper_tail: bool,
+        ln_r: Vec<f64>,
     ) -> Self {
         let mut plan = SizedPlan {
             shapes,
@@ -136,7 +172,7 @@ impl<'a> SizedPlan<'a> {
             scratch: SizingScratch::default(),
             sizes: Vec::with_capacity(groups.len()),
             size_index: NearestSizes::default(),
-            ln_r: vec![0.0; shapes.len()],
+            ln_r,
             members: groups.iter().flatten().copied().collect(),
             values: Vec::new(),
             upper_tail: keep_upper_tail.then(UpperTail::default),
@@ -144,6 +180,7 @@ impl<'a> SizedPlan<'a> {
             stash: Vec::new(),
             changes: Vec::new(),
             measured: (0.0, 0.0),
+            touched_sizes: Vec::new(),
         };
         for g in groups {
             let size = plan.size_of(g);
@@ -191,7 +228,8 @@ impl<'a> SizedPlan<'a> {
     ) -> bool {
         self.stash.clear();
         self.changes.clear();
-        let mut sizes = Vec::with_capacity(touched.len());
+        let mut sizes = std::mem::take(&mut self.touched_sizes);
+        sizes.clear();
         for &b in touched {
             if groups[b].is_empty() {
                 continue;
@@ -222,10 +260,11 @@ impl<'a> SizedPlan<'a> {
                 }
             }
             self.measured = tail;
-            for (b, size) in sizes {
+            for &(b, size) in &sizes {
                 self.size_index.update(b, self.sizes[b], size);
                 self.sizes[b] = size;
             }
+            self.touched_sizes = sizes;
             true
         } else {
             if let (true, Some(upper)) = (rebuilt, &mut self.upper_tail) {
@@ -236,6 +275,7 @@ impl<'a> SizedPlan<'a> {
             for &(i, r) in self.stash.iter().rev() {
                 self.ln_r[i as usize] = r;
             }
+            self.touched_sizes = sizes;
             false
         }
     }
@@ -266,7 +306,7 @@ fn absorb_partial(plan: &mut SizedPlan<'_>, groups: &mut [Vec<u32>], cap: usize)
         .filter(|&g| groups[g].len() < cap)
         .collect();
     order.sort_by_key(|&g| (groups[g].len(), g));
-    let mut receivers: Vec<usize> = Vec::new();
+    let (mut receivers, mut touched): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
     let mut found = Vec::new();
     for g in order {
         let members = std::mem::take(&mut groups[g]);
@@ -278,7 +318,8 @@ fn absorb_partial(plan: &mut SizedPlan<'_>, groups: &mut [Vec<u32>], cap: usize)
             groups[b].push(p);
             receivers.push(b);
         }
-        let mut touched = receivers.clone();
+        touched.clear();
+        touched.extend_from_slice(&receivers);
         touched.sort_unstable();
         touched.dedup();
         let kept = receivers.len() == members.len() && plan.try_keep(groups, &touched, |_| true);
@@ -296,12 +337,16 @@ fn absorb_partial(plan: &mut SizedPlan<'_>, groups: &mut [Vec<u32>], cap: usize)
 /// size suits it best, into a free slot or in exchange for the member of that batch that suits
 /// the sample's own batch best, where the guard allows it. One outlier in a batch of ordinary
 /// images is sized for the ordinary ones (median sizing); this finds it a better home.
-fn shorten_tail(plan: &mut SizedPlan<'_>, groups: &mut [Vec<u32>], cap: usize) {
+fn shorten_tail(
+    plan: &mut SizedPlan<'_>,
+    groups: &mut [Vec<u32>],
+    cap: usize,
+    batch_of: &mut [u32],
+) {
     // With less than a batch of spare slots only one batch is partial (Balanced's `minFill: 1`)
     // and stays so: exchanges only. (Batches emptied by an earlier pass do not count.)
     let batches = groups.iter().filter(|g| !g.is_empty()).count();
     let moves = batches * cap - plan.members.len() >= cap;
-    let mut batch_of = vec![u32::MAX; plan.shapes.len()];
     for (b, g) in groups.iter().enumerate() {
         for &i in g {
             batch_of[i as usize] = b as u32;
@@ -329,7 +374,7 @@ fn shorten_tail(plan: &mut SizedPlan<'_>, groups: &mut [Vec<u32>], cap: usize) {
         plan.size_index
             .nearest(&plan.sizes, point, HOMES, here - 1e-12, eligible, &mut near);
         for &(_, b) in near.iter() {
-            if rehome(plan, groups, &mut batch_of, o, a, b, cap, moves) {
+            if rehome(plan, groups, batch_of, o, a, b, cap, moves) {
                 break;
             }
         }
@@ -497,8 +542,26 @@ mod tests {
                 for passes in [DISSOLVE, REHOME] {
                     let (shapes, before) = random_plan(seed, 3000, 32);
                     let (mut by_tail, mut by_select) = (before.clone(), before.clone());
-                    polish_measuring(&shapes, &mut by_tail, 32, &sizing, passes, true);
-                    polish_measuring(&shapes, &mut by_select, 32, &sizing, passes, false);
+                    let mut by_sample = BySample::new(shapes.len());
+                    polish_region(
+                        &shapes,
+                        &mut by_tail,
+                        32,
+                        &sizing,
+                        passes,
+                        true,
+                        &mut by_sample,
+                    );
+                    let mut by_sample = BySample::new(shapes.len());
+                    polish_region(
+                        &shapes,
+                        &mut by_select,
+                        32,
+                        &sizing,
+                        passes,
+                        false,
+                        &mut by_sample,
+                    );
                     assert_eq!(by_tail, by_select, "seed {seed}");
                     check(&shapes, &before, &by_tail, 32, &sizing);
                 }

@@ -39,12 +39,8 @@ pub(super) fn tail(
     (lower + (upper - lower) * (at - lo as f64), max)
 }
 
-/// Full batches of samples of one exact size, the positions left over (in input order), and how
-/// many distinct sizes filled those batches.
-pub(super) fn exact_groups(
-    shapes: &[Shape],
-    batch_size: usize,
-) -> (Vec<Vec<u32>>, Vec<u32>, usize) {
+/// Full batches of samples of one exact size, and the positions left over (in input order).
+pub(super) fn exact_groups(shapes: &[Shape], batch_size: usize) -> (Vec<Vec<u32>>, Vec<u32>) {
     // Sizes are positive finite floats, whose bit patterns sort as the numbers do: one integer
     // key per sample (width, height, position) sorts far faster than comparing floats.
     let mut by_size: Vec<(u64, u64, u32)> = shapes
@@ -55,10 +51,8 @@ pub(super) fn exact_groups(
     by_size.sort_unstable();
     let mut full = Vec::new();
     let mut rest = Vec::with_capacity(shapes.len());
-    let mut sizes = 0;
     for run in by_size.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
         let whole = run.len() / batch_size * batch_size;
-        sizes += usize::from(whole > 0);
         full.extend(
             run[..whole]
                 .chunks(batch_size)
@@ -67,7 +61,7 @@ pub(super) fn exact_groups(
         rest.extend(run[whole..].iter().map(|k| k.2));
     }
     rest.sort_unstable();
-    (full, rest, sizes)
+    (full, rest)
 }
 
 /// The batch's median point: (ln aspect, ln area) of its `resizeSize` before rounding.

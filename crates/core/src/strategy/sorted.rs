@@ -2,7 +2,7 @@ use crate::error::PlanError;
 use crate::options::OptionReader;
 use crate::shape::Shape;
 
-use super::total_order;
+use crate::order::{sort_by_keys, total_order};
 
 pub(super) const OPTIONS: &[&str] = &["key"];
 
@@ -39,22 +39,14 @@ pub(super) fn read_key(options: &OptionReader) -> Result<SortKey, PlanError> {
 
 /// One group ordered by the key, ascending; ties keep input order.
 pub fn sorted_groups(shapes: &[Shape], key: SortKey, custom: &[f64]) -> Vec<Vec<u32>> {
-    // ln aspect and ln area order exactly as aspect and area do, and are already computed.
-    let keys: Vec<f64> = match key {
-        SortKey::Aspect => shapes.iter().map(|s| s.ln_aspect).collect(),
-        SortKey::Area => shapes.iter().map(|s| s.ln_area).collect(),
-        // One key per shape (the planner passes exactly that many); a missing one sorts last.
-        SortKey::Custom => (0..shapes.len())
-            .map(|i| custom.get(i).copied().unwrap_or(f64::NAN))
-            .collect(),
+    // ln aspect and ln area order exactly as aspect and area do, and are already computed. A
+    // custom key per shape (the planner passes exactly that many; a missing one sorts last).
+    let key_of = |i: u32| match key {
+        SortKey::Aspect => shapes[i as usize].ln_aspect,
+        SortKey::Area => shapes[i as usize].ln_area,
+        SortKey::Custom => custom.get(i as usize).copied().unwrap_or(f64::NAN),
     };
-    // Sorted as integers (key bits, then position): the same order as `total_cmp` then input
-    // order, at a fraction of the cost of comparing through the key array in wasm.
-    let mut keyed: Vec<(u64, u32)> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, &k)| (total_order(k), i as u32))
-        .collect();
-    keyed.sort_unstable();
-    vec![keyed.into_iter().map(|(_, i)| i).collect()]
+    let mut order: Vec<u32> = (0..shapes.len() as u32).collect();
+    sort_by_keys(&mut order, |i| (total_order(key_of(i)), u64::from(i), 0));
+    vec![order]
 }

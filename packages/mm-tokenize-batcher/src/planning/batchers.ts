@@ -203,7 +203,7 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
           sizes.more,
         ) as { plan: Uint32Array; rejects: Reject[] },
     );
-    return unpackPlan(packed, sizes.problems.size > 0 ? withAdapterProblems(rejects, sizes.problems) : rejects);
+    return unpackPlan(packed, withAdapterProblems(rejects, sizes.problems));
   }
 
   /** @internal Options as Rust reads them (the stream merges its shuffle options over these). */

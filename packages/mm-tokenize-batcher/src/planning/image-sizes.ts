@@ -165,8 +165,8 @@ export function callWasmOnBuffer<T>(problems: ReadonlyMap<number, Reject>, call:
 }
 
 /** Rejects from wasm, with the adapter's own reasons where it had one. */
-export function withAdapterProblems(rejects: readonly Reject[], problems: ReadonlyMap<number, Reject>): Reject[] {
-  return rejects.map((r) => problems.get(r.index) ?? r);
+export function withAdapterProblems(rejects: Reject[], problems: ReadonlyMap<number, Reject>): Reject[] {
+  return problems.size === 0 ? rejects : rejects.map((r) => problems.get(r.index) ?? r);
 }
 
 /**

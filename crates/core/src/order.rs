@@ -1,0 +1,59 @@
+//! Total orders as integer keys: sorting by `(u64, u64, u64)` keys gives the same order as
+//! comparing `f64`s with `total_cmp`, at a fraction of the cost in wasm, and one sort instance for
+//! every ordering of the crate keeps the module small.
+
+/// An integer that orders as [`f64::total_cmp`] orders `x`: negative numbers' bits inverted,
+/// the others' sign bit set.
+pub(crate) fn total_order(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
+}
+
+/// Sorts by a key of three `u64`s (keys must be unique: the order is then total).
+pub(crate) fn sort_by_keys<T: Copy>(items: &mut [T], key: impl Fn(T) -> (u64, u64, u64)) {
+    let mut keyed: Vec<((u64, u64, u64), usize)> = items
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| (key(t), i))
+        .collect();
+    keyed.sort_unstable();
+    let original = items.to_vec();
+    for (slot, (_, i)) in items.iter_mut().zip(keyed) {
+        *slot = original[i];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_keys_order_as_total_cmp() {
+        let values = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -2.5,
+            -0.0,
+            0.0,
+            1e-300,
+            0.5,
+            2.5,
+            f64::INFINITY,
+            f64::NAN,
+            -f64::NAN,
+        ];
+        for a in values {
+            for b in values {
+                assert_eq!(
+                    total_order(a).cmp(&total_order(b)),
+                    a.total_cmp(&b),
+                    "{a} {b}"
+                );
+            }
+        }
+    }
+}
