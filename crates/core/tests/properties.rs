@@ -1,5 +1,7 @@
 //! Properties every plan has, for every strategy and any input.
 
+mod common;
+
 use mm_batcher_core::{
     evaluate, plan, synthetic, OptionMap, OptionValue, Plan, PlanError, PlanOptions, Samples,
     StrategyKind,
@@ -185,6 +187,36 @@ proptest! {
             prop_assert_eq!(p.rejects[0].index, i);
             prop_assert_eq!(p.order.len(), widths.len() - 1);
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Balanced, at any `minFill`, never serves a buffer worse than the recursive median split:
+    /// neither its p95 nor its max resize waste is higher (the split is its floor).
+    #[test]
+    fn balanced_never_serves_worse_than_the_median_split(
+        (widths, heights) in sides(),
+        batch_size in 1usize..40,
+        multiple_of in 1u32..64,
+        min_fill in prop::sample::select(vec![1.0, 0.95, 0.8, 0.6]),
+    ) {
+        prop_assume!(!widths.is_empty());
+        let opts = options(StrategyKind::Balanced, &[
+            ("batchSize", num(batch_size as f64)),
+            ("multipleOf", num(f64::from(multiple_of))),
+            ("minFill", num(min_fill)),
+        ]);
+        let samples = Samples::new(&widths, &heights);
+        let ours = plan(&opts, samples).unwrap();
+        let shapes = common::shapes_of(&widths, &heights);
+        let groups = common::median_split_groups(&shapes, batch_size);
+        let split = common::plan_from_groups(&shapes, &groups, batch_size, multiple_of);
+        let ours = evaluate(samples, &ours, Some(batch_size), None).unwrap().resize_waste;
+        let split = evaluate(samples, &split, Some(batch_size), None).unwrap().resize_waste;
+        prop_assert!(ours.p95 <= split.p95 * (1.0 + 1e-9), "p95 {} > {}", ours.p95, split.p95);
+        prop_assert!(ours.max <= split.max * (1.0 + 1e-9), "max {} > {}", ours.max, split.max);
     }
 }
 

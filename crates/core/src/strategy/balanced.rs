@@ -14,8 +14,12 @@
 //!    one with the least p95 `r` (the SPEC metric, at the sizes `sizing` gives) wins, so a lower
 //!    `minFill` never raises a buffer's p95. With `minFill: 1` only one batch is partial. Below
 //!    a `minFill` of 0.85, k-means plans whose fill reaches `minFill` compete too.
+//! 4. The floor: the recursive median split (`median_split.rs`). No plan whose max `r` exceeds
+//!    the split's may win, and the split itself (refined and polished) competes unless the
+//!    fullest plan already beats it: a buffer's p95 and max of `r` are never above the split's.
 
 use super::clustered::{kmeans_batches, ClusterOptions, DEFAULT_MAX_ITERATIONS};
+use super::median_split::median_split_groups;
 use super::polish::{polish, Passes};
 use super::refine::{exact_groups, l1, refine, tail, target};
 use crate::error::PlanError;
@@ -95,7 +99,27 @@ pub fn balanced_groups(
         .collect();
     counts.dedup();
     let mut scratch = SizingScratch::default();
+    // The floor: the recursive median split, a full plan whose worst case (max `r`) no
+    // candidate may exceed (one outlier among batches of ordinary images can otherwise be served
+    // worse than the plain split serves it). Unless the fullest bisection plan meets it with a
+    // p95 as low as its own, the floor competes itself, refined like the bisection's leaves and
+    // polished (neither raises its p95 or max): Balanced is never worse than the median split in
+    // p95 or max of `r`. (That test reads only the fullest plan, a candidate at every `minFill`,
+    // so the candidates at a lower `minFill` still include those at a higher one.)
+    let mut floor = median_split_groups(shapes, batch_size);
+    let floor_score = tail(shapes, &floor, sizing, &mut scratch);
+    // (A hair of tolerance: one sample's `r` at one size, computed in another order.)
+    let bound = floor_score.1 * (1.0 + 1e-9);
     let mut best: Option<(Tail, Vec<Vec<u32>>)> = None;
+    // Ties keep the plan tried first (the fuller one).
+    let mut consider = |best: &mut Option<(Tail, Vec<Vec<u32>>)>, groups: Vec<Vec<u32>>| {
+        let score = tail(shapes, &groups, sizing, &mut scratch);
+        if score.1 <= bound && best.as_ref().is_none_or(|(b, _)| score < *b) {
+            *best = Some((score, groups));
+        }
+        score
+    };
+    let mut fullest: Option<Tail> = None;
     for batches in counts {
         let mut groups = exact.clone();
         let rest_batches = (batches - groups.len()).min(rest.len());
@@ -114,11 +138,8 @@ pub fn balanced_groups(
         }
         groups.extend(leaves.into_iter().filter(|g| !g.is_empty()));
         polish(shapes, &mut groups, batch_size, sizing, REHOME);
-        let score = tail(shapes, &groups, sizing, &mut scratch);
-        // Ties keep the fuller plan (tried first).
-        if best.as_ref().is_none_or(|(b, _)| score < *b) {
-            best = Some((score, groups));
-        }
+        let score = consider(&mut best, groups);
+        fullest.get_or_insert(score);
     }
     if options.min_fill <= CLUSTER_CANDIDATES_BELOW {
         for factor in CLUSTER_FACTORS {
@@ -134,13 +155,18 @@ pub fn balanced_groups(
             if (n as f64) < options.min_fill * (groups.len() * batch_size) as f64 - 1e-9 {
                 continue; // below minFill
             }
-            let score = tail(shapes, &groups, sizing, &mut scratch);
-            if best.as_ref().is_none_or(|(b, _)| score < *b) {
-                best = Some((score, groups));
-            }
+            consider(&mut best, groups);
         }
     }
-    let groups = best.expect("at least one candidate").1;
+    if fullest.is_none_or(|(p95, max)| max > bound || p95 > floor_score.0) {
+        let mut refined = floor.clone();
+        refine(&points, &mut refined, batch_size, options.refine_passes);
+        polish(shapes, &mut refined, batch_size, sizing, REHOME);
+        consider(&mut best, refined);
+        polish(shapes, &mut floor, batch_size, sizing, REHOME);
+        consider(&mut best, floor);
+    }
+    let groups = best.expect("the floor is always a candidate").1;
 
     let mut keyed: Vec<([f64; 2], Vec<u32>)> = groups
         .into_iter()

@@ -8,6 +8,7 @@
 
 mod balanced;
 mod clustered;
+mod median_split;
 mod nearest_sizes;
 mod polish;
 mod refine;
@@ -17,6 +18,7 @@ mod upper_tail;
 
 pub use balanced::{balanced_groups, BalancedOptions, DEFAULT_MIN_FILL, DEFAULT_REFINE_PASSES};
 pub use clustered::{cluster_groups, ClusterOptions, DEFAULT_MAX_ITERATIONS};
+pub use median_split::median_split_groups;
 pub use simple::simple_groups;
 pub use sorted::{sorted_groups, SortKey};
 

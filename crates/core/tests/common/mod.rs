@@ -1,7 +1,8 @@
 //! Shared by the real-data tests and the `real_data` / `scaling` examples (which include this
 //! file with `#[path]`): the real size lists, a generated realistic mixture, and the two
 //! REFERENCE PEERS of the SPEC's real-data protocol. The peers are yardsticks written for the
-//! benchmark, not library code: a converged k-means and a recursive median split.
+//! benchmark, not library code: a converged k-means and a recursive median split (the crate's
+//! own, which Balanced keeps as its floor).
 #![allow(dead_code)] // each includer uses its own part
 
 use mm_batcher_core::sizing::{resize_size, SizingScratch};
@@ -330,46 +331,10 @@ fn sort_by(members: &mut [u32], key: impl Fn(u32) -> (f64, f64)) {
     });
 }
 
-/// PEER: recursive median split. A set is split at the median of whichever of ln aspect and
-/// ln area spans more, the left part holding a whole number of batches (the count of batches
-/// halved), recursively, until a set fits one batch.
-pub fn median_split_groups(shapes: &[Shape], batch_size: usize) -> Vec<Vec<u32>> {
-    fn split(shapes: &[Shape], members: &mut [u32], batch_size: usize, out: &mut Vec<Vec<u32>>) {
-        if members.len() <= batch_size {
-            if !members.is_empty() {
-                out.push(members.to_vec());
-            }
-            return;
-        }
-        let span = |f: fn(&Shape) -> f64| {
-            let (lo, hi) = members
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |acc, &i| {
-                    let v = f(&shapes[i as usize]);
-                    (acc.0.min(v), acc.1.max(v))
-                });
-            hi - lo
-        };
-        let on_aspect = span(|s| s.ln_aspect) >= span(|s| s.ln_area);
-        sort_by(members, |i| {
-            let s = &shapes[i as usize];
-            if on_aspect {
-                (s.ln_aspect, s.ln_area)
-            } else {
-                (s.ln_area, s.ln_aspect)
-            }
-        });
-        let batches = members.len().div_ceil(batch_size);
-        let cut = batches.div_ceil(2) * batch_size;
-        let (left, right) = members.split_at_mut(cut);
-        split(shapes, left, batch_size, out);
-        split(shapes, right, batch_size, out);
-    }
-    let mut all: Vec<u32> = (0..shapes.len() as u32).collect();
-    let mut out = Vec::new();
-    split(shapes, &mut all, batch_size, &mut out);
-    out
-}
+/// PEER: recursive median split (the crate's own, which Balanced keeps as its floor; the
+/// benchmark's TypeScript peer in `bench/peers/median-split.ts` is an independent copy).
+#[allow(unused_imports)] // each includer uses its own part
+pub use mm_batcher_core::strategy::median_split_groups;
 
 /// PEER: converged k-means. k = ceil(n / batch_size) on standardised (ln aspect, ln area);
 /// `STARTS` k-means++ starts, each run with Lloyd's iterations until no label changes; the run
