@@ -15,8 +15,8 @@
 //!    `minFill` never raises a buffer's p95. With `minFill: 1` only one batch is partial. Below
 //!    a `minFill` of 0.85, k-means plans whose fill reaches `minFill` compete too.
 //! 4. The floor: the recursive median split (`median_split.rs`). No plan whose max `r` exceeds
-//!    the split's may win, and the split itself (refined and polished) competes unless the
-//!    fullest plan already beats it: a buffer's p95 and max of `r` are never above the split's.
+//!    the split's may win, and the split itself (polished) competes unless the fullest plan
+//!    already beats it: a buffer's p95 and max of `r` are never above the split's.
 
 use super::clustered::{kmeans_batches, ClusterOptions, DEFAULT_MAX_ITERATIONS};
 use super::median_split::median_split_groups;
@@ -101,11 +101,12 @@ pub fn balanced_groups(
     let mut scratch = SizingScratch::default();
     // The floor: the recursive median split, a full plan whose worst case (max `r`) no
     // candidate may exceed (one outlier among batches of ordinary images can otherwise be served
-    // worse than the plain split serves it). Unless the fullest bisection plan meets it with a
-    // p95 as low as its own, the floor competes itself, refined like the bisection's leaves and
-    // polished (neither raises its p95 or max): Balanced is never worse than the median split in
-    // p95 or max of `r`. (That test reads only the fullest plan, a candidate at every `minFill`,
-    // so the candidates at a lower `minFill` still include those at a higher one.)
+    // worse than the plain split serves it). Where the fullest bisection plan does not meet it
+    // (a higher max, or a higher p95 than the split's), the split competes itself, polished
+    // (which never raises its p95 or max, so it always qualifies); where the max was the
+    // problem, also refined like the bisection's leaves first. So Balanced is never worse than
+    // the median split in p95 or max of `r`. (Only the fullest plan is read, a candidate at
+    // every `minFill`: the candidates at a lower `minFill` still include those at a higher one.)
     let mut floor = median_split_groups(shapes, batch_size);
     let floor_score = tail(shapes, &floor, sizing, &mut scratch);
     // (A hair of tolerance: one sample's `r` at one size, computed in another order.)
@@ -158,11 +159,14 @@ pub fn balanced_groups(
             consider(&mut best, groups);
         }
     }
-    if fullest.is_none_or(|(p95, max)| max > bound || p95 > floor_score.0) {
+    let (p95, max) = fullest.expect("at least one count");
+    if max > bound {
         let mut refined = floor.clone();
         refine(&points, &mut refined, batch_size, options.refine_passes);
         polish(shapes, &mut refined, batch_size, sizing, REHOME);
         consider(&mut best, refined);
+    }
+    if max > bound || p95 > floor_score.0 {
         polish(shapes, &mut floor, batch_size, sizing, REHOME);
         consider(&mut best, floor);
     }

@@ -4,7 +4,7 @@
 //! partial), and never far off: Balanced keeps it as its floor (see `balanced.rs`), and the
 //! benchmark measures every full-fill plan against it (`bench/peers/median-split.ts`).
 
-use crate::order::{sort_by_keys, total_order};
+use crate::order::total_order;
 use crate::shape::Shape;
 
 /// The groups (sample positions) of the recursive median split, each at most `batch_size`.
@@ -32,17 +32,25 @@ fn split(shapes: &[Shape], members: &mut [u32], batch_size: usize, out: &mut Vec
         hi - lo
     };
     let on_aspect = span(|s| s.ln_aspect) >= span(|s| s.ln_area);
-    // Wider coordinate, then the other, then position: a total, deterministic order.
-    sort_by_keys(members, |i| {
-        let s = &shapes[i as usize];
-        let (first, second) = if on_aspect {
-            (s.ln_aspect, s.ln_area)
-        } else {
-            (s.ln_area, s.ln_aspect)
-        };
-        (total_order(first), total_order(second), u64::from(i))
-    });
+    // The left part: the `cut` first in (wider coordinate, the other, position), a total order.
+    // A selection gives the same sets as a sort (each part's order is its own business).
     let cut = members.len().div_ceil(batch_size).div_ceil(2) * batch_size;
+    let mut keyed: Vec<(u64, u64, u32)> = members
+        .iter()
+        .map(|&i| {
+            let s = &shapes[i as usize];
+            let (first, second) = if on_aspect {
+                (s.ln_aspect, s.ln_area)
+            } else {
+                (s.ln_area, s.ln_aspect)
+            };
+            (total_order(first), total_order(second), i)
+        })
+        .collect();
+    keyed.select_nth_unstable(cut);
+    for (slot, k) in members.iter_mut().zip(&keyed) {
+        *slot = k.2;
+    }
     let (left, right) = members.split_at_mut(cut);
     split(shapes, left, batch_size, out);
     split(shapes, right, batch_size, out);
