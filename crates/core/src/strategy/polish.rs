@@ -17,10 +17,10 @@
 //! most `REGION` and the passes stay linear in the buffer. There the guard holds per region.
 
 use crate::shape::Shape;
-use crate::sizing::{resize_size, Sizing, SizingScratch};
+use crate::sizing::{Sizing, SizingScratch};
 
 use super::nearest_sizes::NearestSizes;
-use super::refine::l1;
+use super::refine::{l1, size_point};
 use super::upper_tail::{by_selection, TrialScratch, UpperTail};
 
 /// Plans up to this many samples read a trial's p95 by one selection over all of them; larger
@@ -200,9 +200,7 @@ impl<'a> SizedPlan<'a> {
     }
 
     fn size_of(&mut self, members: &[u32]) -> [f64; 2] {
-        let (h, w) = resize_size(self.shapes, members, self.sizing, &mut self.scratch);
-        let (h, w) = (f64::from(h).ln(), f64::from(w).ln());
-        [w - h, w + h]
+        size_point(self.shapes, members, self.sizing, &mut self.scratch)
     }
 
     /// (p95, max) of `r` over the plan, as `evaluate` computes them, from every sample's value

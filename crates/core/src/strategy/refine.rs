@@ -6,37 +6,41 @@ use crate::shape::Shape;
 use crate::sizing::Sizing;
 use crate::sizing::{median, resize_size, SizingScratch};
 
+use super::upper_tail::by_selection;
+
 /// Neighbouring batches each batch trades with during refinement.
 const NEIGHBOURS: usize = 6;
 
 /// (p95, max) of `r` over all samples when each group is one batch at the size `sizing` gives
-/// it: the SPEC metric, computed as `evaluate` does.
+/// it: the SPEC metric, as `evaluate` computes it up to rounding (`ln r` is summed here and
+/// exponentiated once, for the p95's two neighbours and the max only).
 pub(super) fn tail(
     shapes: &[Shape],
     groups: &[Vec<u32>],
     sizing: &Sizing,
     scratch: &mut SizingScratch,
 ) -> (f64, f64) {
-    let mut r: Vec<f64> = Vec::with_capacity(shapes.len());
+    let mut ln_r: Vec<f64> = Vec::with_capacity(shapes.len());
     for g in groups {
-        let (h, w) = resize_size(shapes, g, sizing, scratch);
-        let (h, w) = (f64::from(h), f64::from(w));
-        let (la, lp) = (w.ln() - h.ln(), w.ln() + h.ln());
-        r.extend(g.iter().map(|&i| {
+        let size = size_point(shapes, g, sizing, scratch);
+        ln_r.extend(g.iter().map(|&i| {
             let s = &shapes[i as usize];
-            (s.ln_aspect - la).abs().exp() * (lp - s.ln_area).abs().exp()
+            l1([s.ln_aspect, s.ln_area], size)
         }));
     }
-    let at = 0.95 * (r.len() - 1) as f64;
-    let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
-    let (_, &mut upper, above) = r.select_nth_unstable_by(hi, f64::total_cmp);
-    let max = above.iter().copied().fold(upper, f64::max);
-    let lower = if lo == hi {
-        upper
-    } else {
-        r[..hi].iter().copied().fold(f64::NEG_INFINITY, f64::max)
-    };
-    (lower + (upper - lower) * (at - lo as f64), max)
+    by_selection(&mut ln_r)
+}
+
+/// A batch's size (the one `sizing` gives it) as a point in (ln aspect, ln area).
+pub(super) fn size_point(
+    shapes: &[Shape],
+    members: &[u32],
+    sizing: &Sizing,
+    scratch: &mut SizingScratch,
+) -> [f64; 2] {
+    let (h, w) = resize_size(shapes, members, sizing, scratch);
+    let (h, w) = (f64::from(h).ln(), f64::from(w).ln());
+    [w - h, w + h]
 }
 
 /// Full batches of samples of one exact size, and the positions left over (in input order).
