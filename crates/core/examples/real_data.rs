@@ -6,8 +6,8 @@
 //!
 //! Every image is scored with the crate's own `evaluate` (the SPEC metrics). Planning time is
 //! native wall time of `plan` per sample (a proxy for the wasm cost, without boundary crossings).
-//! PEERS (converged k-means, recursive median split) live in `tests/common/mod.rs`: yardsticks,
-//! not library code.
+//! PEERS come through `tests/common/mod.rs`: the converged k-means (a yardstick, not library code)
+//! and the recursive median split (the crate's own, Balanced's floor).
 
 #[path = "../tests/common/mod.rs"]
 mod common;

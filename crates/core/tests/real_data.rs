@@ -211,3 +211,42 @@ fn clustered_matches_converged_kmeans_on_real_data() {
         }
     }
 }
+
+/// Balanced's floor holds on buffers polished region by region (over 8,192 samples), where
+/// polishing alone could raise the p95: p95 and max r never above the median split's.
+#[test]
+fn balanced_never_serves_worse_than_the_median_split_on_large_buffers() {
+    let sizes = common::realistic_mixture(20_000, 2);
+    let widths: Vec<f64> = sizes.iter().map(|s| f64::from(s.1)).collect();
+    let heights: Vec<f64> = sizes.iter().map(|s| f64::from(s.0)).collect();
+    let shapes = shapes_of(&widths, &heights);
+    for min_fill in [1.0, 0.95] {
+        let ours = plan(
+            &options(
+                StrategyKind::Balanced,
+                &[
+                    ("batchSize", 4.0),
+                    ("multipleOf", 28.0),
+                    ("minFill", min_fill),
+                ],
+            ),
+            Samples::new(&widths, &heights),
+        )
+        .unwrap();
+        let split = plan_from_groups(&shapes, &median_split_groups(&shapes, 4), 4, 28);
+        let score = |p: &Plan| evaluate(Samples::new(&widths, &heights), p, Some(4), None).unwrap();
+        let (ours, split) = (score(&ours).resize_waste, score(&split).resize_waste);
+        assert!(
+            ours.p95 <= split.p95 * (1.0 + 1e-9),
+            "minFill {min_fill}: p95 {} > {}",
+            ours.p95,
+            split.p95
+        );
+        assert!(
+            ours.max <= split.max * (1.0 + 1e-9),
+            "minFill {min_fill}: max {} > {}",
+            ours.max,
+            split.max
+        );
+    }
+}

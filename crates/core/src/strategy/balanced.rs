@@ -15,8 +15,8 @@
 //!    `minFill` never raises a buffer's p95. With `minFill: 1` only one batch is partial. Below
 //!    a `minFill` of 0.85, k-means plans whose fill reaches `minFill` compete too.
 //! 4. The floor: the recursive median split (`median_split.rs`). No plan whose max `r` exceeds
-//!    the split's may win, and the split itself (polished) competes unless the fullest plan
-//!    already beats it: a buffer's p95 and max of `r` are never above the split's.
+//!    the split's may win, and the split itself competes unless the fullest plan already beats
+//!    it: a buffer's p95 and max of `r` are never above the split's.
 
 use super::clustered::{kmeans_batches, ClusterOptions, DEFAULT_MAX_ITERATIONS};
 use super::median_split::median_split_groups;
@@ -24,6 +24,7 @@ use super::polish::{polish, Passes};
 use super::refine::{exact_groups, l1, refine, tail, target};
 use crate::error::PlanError;
 use crate::options::OptionReader;
+use crate::order::{select_first, total_order};
 use crate::shape::Shape;
 use crate::sizing::{median, Sizing, SizingScratch};
 
@@ -102,12 +103,12 @@ pub fn balanced_groups(
     // The floor: the recursive median split, a full plan whose worst case (max `r`) no
     // candidate may exceed (one outlier among batches of ordinary images can otherwise be served
     // worse than the plain split serves it). Where the fullest bisection plan does not meet it
-    // (a higher max, or a higher p95 than the split's), the split competes itself, polished
-    // (which never raises its p95 or max, so it always qualifies); where the max was the
-    // problem, also refined like the bisection's leaves first. So Balanced is never worse than
-    // the median split in p95 or max of `r`. (Only the fullest plan is read, a candidate at
-    // every `minFill`: the candidates at a lower `minFill` still include those at a higher one.)
-    let mut floor = median_split_groups(shapes, batch_size);
+    // (a higher max, or a higher p95 than the split's), the split competes itself, as it is and
+    // polished; where the max was the problem, also refined like the bisection's leaves first.
+    // So Balanced is never worse than the median split in p95 or max of `r`. (Only the fullest
+    // plan is read, a candidate at every `minFill`: the candidates at a lower `minFill` still
+    // include those at a higher one.)
+    let floor = median_split_groups(shapes, batch_size);
     let floor_score = tail(shapes, &floor, sizing, &mut scratch);
     // (A hair of tolerance: one sample's `r` at one size, computed in another order.)
     let bound = floor_score.1 * (1.0 + 1e-9);
@@ -167,10 +168,14 @@ pub fn balanced_groups(
         consider(&mut best, refined);
     }
     if max > bound || p95 > floor_score.0 {
-        polish(shapes, &mut floor, batch_size, sizing, REHOME);
+        let mut polished = floor.clone();
+        polish(shapes, &mut polished, batch_size, sizing, REHOME);
+        consider(&mut best, polished);
+        // Polishing never raises the p95 of a plan up to 8,192 samples; larger plans are
+        // polished region by region, where it can rise: the split as it is stays the fallback.
         consider(&mut best, floor);
     }
-    let groups = best.expect("the floor is always a candidate").1;
+    let groups = best.expect("the split itself is always a candidate").1;
 
     let mut keyed: Vec<([f64; 2], Vec<u32>)> = groups
         .into_iter()
@@ -358,29 +363,17 @@ fn sort_on(points: &[[f64; 2]], members: &mut [u32], axis: usize) {
     members.sort_unstable_by(order_on(points, axis));
 }
 
-/// Puts the `cut` smallest members along `axis` first (in no particular order). The keys are
-/// gathered first, so the selection compares contiguous values (far fewer cache misses on large
-/// buffers than looking every point up through its index); the order is `order_on`'s.
+/// Puts the `cut` smallest members along `axis` first (in no particular order), in
+/// `order_on`'s order.
 fn split_on(points: &[[f64; 2]], members: &mut [u32], axis: usize, cut: usize) {
-    if cut == 0 || cut >= members.len() {
-        return;
-    }
     let other = (axis + 1) % AXES;
-    let mut keyed: Vec<(f64, f64, u32)> = members
-        .iter()
-        .map(|&i| {
-            let p = points[i as usize];
-            (project(p, axis), project(p, other), i)
-        })
-        .collect();
-    keyed.select_nth_unstable_by(cut, |a, b| {
-        a.0.total_cmp(&b.0)
-            .then(a.1.total_cmp(&b.1))
-            .then(a.2.cmp(&b.2))
+    select_first(members, cut, |i| {
+        let p = points[i as usize];
+        (
+            total_order(project(p, axis)),
+            total_order(project(p, other)),
+        )
     });
-    for (member, key) in members.iter_mut().zip(&keyed) {
-        *member = key.2;
-    }
 }
 
 /// Members a large set's candidate cuts are scored on (see `bisect`).

@@ -4,7 +4,7 @@
 //! partial), and never far off: Balanced keeps it as its floor (see `balanced.rs`), and the
 //! benchmark measures every full-fill plan against it (`bench/peers/median-split.ts`).
 
-use crate::order::total_order;
+use crate::order::{select_first, total_order};
 use crate::shape::Shape;
 
 /// The groups (sample positions) of the recursive median split, each at most `batch_size`.
@@ -33,24 +33,16 @@ fn split(shapes: &[Shape], members: &mut [u32], batch_size: usize, out: &mut Vec
     };
     let on_aspect = span(|s| s.ln_aspect) >= span(|s| s.ln_area);
     // The left part: the `cut` first in (wider coordinate, the other, position), a total order.
-    // A selection gives the same sets as a sort (each part's order is its own business).
     let cut = members.len().div_ceil(batch_size).div_ceil(2) * batch_size;
-    let mut keyed: Vec<(u64, u64, u32)> = members
-        .iter()
-        .map(|&i| {
-            let s = &shapes[i as usize];
-            let (first, second) = if on_aspect {
-                (s.ln_aspect, s.ln_area)
-            } else {
-                (s.ln_area, s.ln_aspect)
-            };
-            (total_order(first), total_order(second), i)
-        })
-        .collect();
-    keyed.select_nth_unstable(cut);
-    for (slot, k) in members.iter_mut().zip(&keyed) {
-        *slot = k.2;
-    }
+    select_first(members, cut, |i| {
+        let s = &shapes[i as usize];
+        let (first, second) = if on_aspect {
+            (s.ln_aspect, s.ln_area)
+        } else {
+            (s.ln_area, s.ln_aspect)
+        };
+        (total_order(first), total_order(second))
+    });
     let (left, right) = members.split_at_mut(cut);
     split(shapes, left, batch_size, out);
     split(shapes, right, batch_size, out);

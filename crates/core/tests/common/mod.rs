@@ -1,8 +1,8 @@
 //! Shared by the real-data tests and the `real_data` / `scaling` examples (which include this
 //! file with `#[path]`): the real size lists, a generated realistic mixture, and the two
-//! REFERENCE PEERS of the SPEC's real-data protocol. The peers are yardsticks written for the
-//! benchmark, not library code: a converged k-means and a recursive median split (the crate's
-//! own, which Balanced keeps as its floor).
+//! REFERENCE PEERS of the SPEC's real-data protocol: a converged k-means, a yardstick written for
+//! the benchmark (not library code), and the recursive median split (the crate's own, which
+//! Balanced keeps as its floor; the benchmark's TypeScript peer is an independent copy).
 #![allow(dead_code)] // each includer uses its own part
 
 use mm_batcher_core::sizing::{resize_size, SizingScratch};
