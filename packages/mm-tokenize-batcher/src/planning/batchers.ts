@@ -262,7 +262,9 @@ export class ClusteredBatcher<S extends Sample = Sample> extends Batcher<S, Clus
  * Full batches without losing quality: full batches of one exact size first, then balanced
  * bisection of (ln width, ln height) into batches that each hold `batchSize` samples (up to the
  * `minFill` allowance), moves and swaps between neighbouring batches that lower resize waste, and
- * the worst-served images rehomed wherever that raises neither the p95 nor the max. Deterministic.
+ * the worst-served images rehomed wherever that raises neither the p95 nor the max. Per buffer,
+ * never worse than the recursive median split in the p95 or the max of resize waste (the split is
+ * its floor). Deterministic.
  */
 export class BalancedBatcher<S extends Sample = Sample> extends Batcher<S, BalancedBatcherOptions> {
   constructor(options: BalancedBatcherOptions) {
