@@ -241,6 +241,16 @@ impl<'a> SizedPlan<'a> {
             }
             sizes.push((b, size));
         }
+        // A changed value above the plan's max fails the guard whatever the rest: no need to
+        // measure the plan (most rehoming trials end here).
+        let changed_max = self
+            .changes
+            .iter()
+            .fold(f64::NEG_INFINITY, |m, c| m.max(c.1));
+        if changed_max.exp() > self.measured.1 + 1e-12 {
+            self.undo(sizes);
+            return false;
+        }
         // The upper tail is read as the change would leave it, and changed only if the change
         // is kept; when the p95 would fall through its floor, every value is measured instead
         // (the tail rebuilt with the change in it, and undone below if the change is not kept).
@@ -270,12 +280,17 @@ impl<'a> SizedPlan<'a> {
                     upper.replace(new, old);
                 }
             }
-            for &(i, r) in self.stash.iter().rev() {
-                self.ln_r[i as usize] = r;
-            }
-            self.touched_sizes = sizes;
+            self.undo(sizes);
             false
         }
+    }
+
+    /// Puts back the values a trial changed (the trial's `sizes` buffer is kept for reuse).
+    fn undo(&mut self, sizes: Vec<(usize, [f64; 2])>) {
+        for &(i, r) in self.stash.iter().rev() {
+            self.ln_r[i as usize] = r;
+        }
+        self.touched_sizes = sizes;
     }
 
     /// The batch other than `not` whose size suits `point` best (and has room, if `cap` is given).
