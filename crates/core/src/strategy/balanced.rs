@@ -24,7 +24,7 @@ use super::polish::{polish, Passes};
 use super::refine::{exact_groups, l1, refine, tail, target};
 use crate::error::PlanError;
 use crate::options::OptionReader;
-use crate::order::{select_first, total_order};
+use crate::order::{select_first, sort_by_keys, total_order};
 use crate::shape::Shape;
 use crate::sizing::{median, Sizing, SizingScratch};
 
@@ -113,12 +113,15 @@ pub fn balanced_groups(
     // (A hair of tolerance: one sample's `r` at one size, computed in another order.)
     let bound = floor_score.1 * (1.0 + 1e-9);
     let mut best: Option<(Tail, Vec<Vec<u32>>)> = None;
-    // Ties keep the plan tried first (the fuller one).
-    let mut consider = |best: &mut Option<(Tail, Vec<Vec<u32>>)>, groups: Vec<Vec<u32>>| {
-        let score = tail(shapes, &groups, sizing, &mut scratch);
+    // Ties keep the plan offered first (the fuller one).
+    let offer = |best: &mut Option<(Tail, Vec<Vec<u32>>)>, score: Tail, groups: Vec<Vec<u32>>| {
         if score.1 <= bound && best.as_ref().is_none_or(|(b, _)| score < *b) {
             *best = Some((score, groups));
         }
+    };
+    let mut consider = |best: &mut Option<(Tail, Vec<Vec<u32>>)>, groups: Vec<Vec<u32>>| {
+        let score = tail(shapes, &groups, sizing, &mut scratch);
+        offer(best, score, groups);
         score
     };
     let mut fullest: Option<Tail> = None;
@@ -173,7 +176,7 @@ pub fn balanced_groups(
         consider(&mut best, polished);
         // Polishing never raises the p95 of a plan up to 8,192 samples; larger plans are
         // polished region by region, where it can rise: the split as it is stays the fallback.
-        consider(&mut best, floor);
+        offer(&mut best, floor_score, floor);
     }
     let groups = best.expect("the split itself is always a candidate").1;
 
@@ -346,34 +349,30 @@ fn search(
     best.expect("a feasible split exists")
 }
 
-/// The total order along `axis` (then the next axis, then the index): ties never depend on the
-/// input order.
-fn order_on(points: &[[f64; 2]], axis: usize) -> impl Fn(&u32, &u32) -> std::cmp::Ordering + '_ {
+/// The order along `axis`, then the next axis (then the index: ties never depend on the input
+/// order), as integer keys (`order.rs`).
+fn axis_key(points: &[[f64; 2]], axis: usize) -> impl Fn(u32) -> (u64, u64) + '_ {
     let other = (axis + 1) % AXES;
-    move |&a, &b| {
-        let (pa, pb) = (points[a as usize], points[b as usize]);
-        project(pa, axis)
-            .total_cmp(&project(pb, axis))
-            .then(project(pa, other).total_cmp(&project(pb, other)))
-            .then(a.cmp(&b))
-    }
-}
-
-fn sort_on(points: &[[f64; 2]], members: &mut [u32], axis: usize) {
-    members.sort_unstable_by(order_on(points, axis));
-}
-
-/// Puts the `cut` smallest members along `axis` first (in no particular order), in
-/// `order_on`'s order.
-fn split_on(points: &[[f64; 2]], members: &mut [u32], axis: usize, cut: usize) {
-    let other = (axis + 1) % AXES;
-    select_first(members, cut, |i| {
+    move |i| {
         let p = points[i as usize];
         (
             total_order(project(p, axis)),
             total_order(project(p, other)),
         )
+    }
+}
+
+fn sort_on(points: &[[f64; 2]], members: &mut [u32], axis: usize) {
+    let key = axis_key(points, axis);
+    sort_by_keys(members, |i| {
+        let (a, b) = key(i);
+        (a, b, u64::from(i))
     });
+}
+
+/// Puts the `cut` first members along `axis` first (in no particular order).
+fn split_on(points: &[[f64; 2]], members: &mut [u32], axis: usize, cut: usize) {
+    select_first(members, cut, axis_key(points, axis));
 }
 
 /// Members a large set's candidate cuts are scored on (see `bisect`).
