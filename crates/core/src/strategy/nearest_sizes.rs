@@ -1,15 +1,25 @@
-//! Batches' sizes as points in (ln aspect, ln area), ordered by ln aspect, so that the polish
-//! passes find the batches nearest a sample (L1 distance, ties to the lower batch index) without
-//! scanning every batch: a scan outward from the sample's ln aspect stops once the aspect gap
-//! alone exceeds the best distance found. Exact: the same batches as a full scan (that scan was
-//! about 40% of Clustered's planning time at buffer 5,000).
+//! Batches' sizes (or targets) as points in (ln aspect, ln area), bucketed in a grid whose lines
+//! are quantiles of each coordinate, so that the batches nearest a point (L1 distance, ties to
+//! the lower batch index) are found by searching rings of cells outwards until no nearer batch
+//! can remain, rather than by scanning every batch. Exact: the same batches as a full scan,
+//! whatever the spread of the points, and still after points move (the lines stay where they
+//! were drawn; the outer cells reach to infinity). Used by the refinement (each batch's
+//! neighbours) and the polish passes (a home for a sample, sizes changing as samples move).
 
 use super::refine::l1;
 
+/// Points per grid cell, on average, when the grid is drawn.
+const PER_CELL: usize = 4;
+
 #[derive(Debug, Default)]
 pub(super) struct NearestSizes {
-    /// `(ln aspect of the size, batch)`, ascending.
-    order: Vec<(f64, u32)>,
+    /// Cells per axis.
+    side: usize,
+    /// Cell boundaries per axis (`side + 1` values, outer ones infinite).
+    lines: [Vec<f64>; 2],
+    /// The batches in each cell, in no particular order.
+    cells: Vec<Vec<u32>>,
+    cell_of: Vec<u32>,
 }
 
 impl NearestSizes {
@@ -17,31 +27,51 @@ impl NearestSizes {
     /// every query.
     pub(super) fn new(sizes: &[[f64; 2]]) -> Self {
         debug_assert!(sizes.iter().flatten().all(|v| v.is_finite()));
-        let mut order: Vec<(f64, u32)> = sizes
-            .iter()
-            .enumerate()
-            .map(|(b, s)| (s[0], b as u32))
-            .collect();
-        order.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
-        NearestSizes { order }
+        let count = sizes.len();
+        let side = ((count / PER_CELL) as f64).sqrt().ceil().max(1.0) as usize;
+        let lines = [0, 1].map(|axis| {
+            let mut values: Vec<f64> = sizes.iter().map(|t| t[axis]).collect();
+            values.sort_unstable_by(f64::total_cmp);
+            let mut lines: Vec<f64> = (1..side).map(|i| values[i * count / side]).collect();
+            lines.insert(0, f64::NEG_INFINITY);
+            lines.push(f64::INFINITY);
+            lines
+        });
+        let mut grid = NearestSizes {
+            side,
+            lines,
+            cells: vec![Vec::new(); side * side],
+            cell_of: Vec::with_capacity(count),
+        };
+        for (b, &size) in sizes.iter().enumerate() {
+            let c = grid.cell(size);
+            grid.cells[c].push(b as u32);
+            grid.cell_of.push(c as u32);
+        }
+        grid
     }
 
-    fn position(&self, key: (f64, u32)) -> usize {
-        self.order
-            .partition_point(|x| x.0.total_cmp(&key.0).then(x.1.cmp(&key.1)).is_lt())
+    fn index(&self, axis: usize, v: f64) -> usize {
+        // Lines are sorted; the cell is the last line at or below v.
+        self.lines[axis][1..self.side].partition_point(|&l| l <= v)
     }
 
-    /// Batch `b`'s size moves from `old` to `new`.
-    pub(super) fn update(&mut self, b: usize, old: [f64; 2], new: [f64; 2]) {
-        debug_assert!(new[0].is_finite());
-        if old[0] == new[0] {
+    fn cell(&self, t: [f64; 2]) -> usize {
+        self.index(0, t[0]) * self.side + self.index(1, t[1])
+    }
+
+    /// Batch `b`'s size moves to `new`.
+    pub(super) fn update(&mut self, b: usize, new: [f64; 2]) {
+        debug_assert!(new.iter().all(|v| v.is_finite()));
+        let (old, c) = (self.cell_of[b] as usize, self.cell(new));
+        if old == c {
             return;
         }
-        let at = self.position((old[0], b as u32));
-        debug_assert_eq!(self.order.get(at), Some(&(old[0], b as u32)));
-        self.order.remove(at);
-        let at = self.position((new[0], b as u32));
-        self.order.insert(at, (new[0], b as u32));
+        let members = &mut self.cells[old];
+        let at = members.iter().position(|&m| m as usize == b);
+        members.swap_remove(at.expect("a batch is in its cell"));
+        self.cells[c].push(b as u32);
+        self.cell_of[b] = c as u32;
     }
 
     /// The `count` batches nearest `point` (by `(distance, batch)`) among those `eligible`
@@ -56,50 +86,66 @@ impl NearestSizes {
         out: &mut Vec<(f64, usize)>,
     ) {
         out.clear();
-        if count == 0 {
+        if count == 0 || self.side == 0 {
             return;
         }
-        let start = self.order.partition_point(|x| x.0 < point[0]);
-        let (mut left, mut right) = (start, start);
-        // The aspect gap never exceeds the distance (`l1` adds a non-negative term to it).
-        let gap = |k: usize| (point[0] - self.order[k].0).abs();
-        loop {
-            let bound = if out.len() == count {
-                out[count - 1].0.min(below)
-            } else {
-                below
-            };
-            let next_left = (left > 0).then(|| gap(left - 1)).filter(|&g| g <= bound);
-            let next_right = (right < self.order.len())
-                .then(|| gap(right))
-                .filter(|&g| g <= bound);
-            let k = match (next_left, next_right) {
-                (None, None) => break,
-                (Some(l), Some(r)) if l < r => {
-                    left -= 1;
-                    left
+        let side = self.side as isize;
+        let (cx, cy) = (
+            self.index(0, point[0]) as isize,
+            self.index(1, point[1]) as isize,
+        );
+        for ring in 0..side {
+            let (x0, x1, y0, y1) = (cx - ring, cx + ring, cy - ring, cy + ring);
+            for x in x0.max(0)..=x1.min(side - 1) {
+                // Inner columns hold only the ring's top and bottom cells.
+                let step = if x == x0 || x == x1 {
+                    1
+                } else {
+                    (2 * ring).max(1)
+                };
+                let mut y = y0;
+                while y <= y1 {
+                    if (0..side).contains(&y) {
+                        let c = (x * side + y) as usize;
+                        for &b in &self.cells[c] {
+                            let b = b as usize;
+                            if !eligible(b) {
+                                continue;
+                            }
+                            let d = l1(point, sizes[b]);
+                            if d >= below {
+                                continue;
+                            }
+                            let at = out
+                                .partition_point(|&(e, c)| e.total_cmp(&d).then(c.cmp(&b)).is_lt());
+                            if at < count {
+                                out.insert(at, (d, b));
+                                out.truncate(count);
+                            }
+                        }
+                    }
+                    y += step;
                 }
-                (Some(_), None) => {
-                    left -= 1;
-                    left
-                }
-                _ => {
-                    right += 1;
-                    right - 1
-                }
-            };
-            let b = self.order[k].1 as usize;
-            if !eligible(b) {
-                continue;
             }
-            let d = l1(point, sizes[b]);
-            if d >= below {
-                continue;
-            }
-            let at = out.partition_point(|&(e, c)| e.total_cmp(&d).then(c.cmp(&b)).is_lt());
-            if at < count {
-                out.insert(at, (d, b));
-                out.truncate(count);
+            // Anything outside this ring's box is at least `outside` away (along the axis where
+            // it lies beyond the box); a tie might still win on its index, hence the strict test.
+            let gap = |axis: usize, lo: isize, hi: isize, v: f64| {
+                let below = if lo <= 0 {
+                    f64::INFINITY
+                } else {
+                    v - self.lines[axis][lo as usize]
+                };
+                let above = if hi >= side - 1 {
+                    f64::INFINITY
+                } else {
+                    self.lines[axis][hi as usize + 1] - v
+                };
+                below.min(above)
+            };
+            let outside = gap(0, x0, x1, point[0]).min(gap(1, y0, y1, point[1]));
+            let full = out.len() == count && out[count - 1].0 < outside;
+            if full || below <= outside {
+                return;
             }
         }
     }
@@ -145,7 +191,7 @@ mod tests {
             for _ in 0..300 {
                 let b = rng.gen_range(0..n);
                 let new = draw(&mut rng);
-                index.update(b, sizes[b], new);
+                index.update(b, new);
                 sizes[b] = new;
                 let point = draw(&mut rng);
                 let count = rng.gen_range(1..4);

@@ -6,6 +6,7 @@ use crate::shape::Shape;
 use crate::sizing::Sizing;
 use crate::sizing::{median, resize_size, SizingScratch};
 
+use super::nearest_sizes::NearestSizes;
 use super::upper_tail::by_selection;
 
 /// Neighbouring batches each batch trades with during refinement.
@@ -220,144 +221,19 @@ fn swap(
 }
 
 /// Each batch with its `NEIGHBOURS` nearest batches (by target, L1), as ordered unique pairs:
-/// trading with far batches never helps. Targets are bucketed in a grid whose lines are
-/// quantiles of each coordinate, and each batch searches rings of cells outwards until no
-/// nearer batch can remain: near-linear in the number of batches, whatever their spread.
+/// trading with far batches never helps. Near-linear in the number of batches, whatever their
+/// spread (see `NearestSizes`).
 fn neighbour_pairs(targets: &[[f64; 2]]) -> Vec<(usize, usize)> {
     let count = targets.len();
     let k = NEIGHBOURS.min(count - 1);
     let mut pairs = Vec::with_capacity(count * k);
     let mut near: Vec<(f64, usize)> = Vec::new();
-    let by_distance = |x: &(f64, usize), y: &(f64, usize)| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1));
-    if count <= 4 * GRID_CELL {
-        for a in 0..count {
-            near.clear();
-            near.extend(
-                (0..count)
-                    .filter(|&b| b != a)
-                    .map(|b| (l1(targets[a], targets[b]), b)),
-            );
-            near.select_nth_unstable_by(k - 1, by_distance);
-            pairs.extend(near[..k].iter().map(|&(_, b)| (a.min(b), a.max(b))));
-        }
-    } else {
-        let grid = Grid::new(targets);
-        for a in 0..count {
-            grid.nearest(targets, a, k, &mut near);
-            pairs.extend(near[..k].iter().map(|&(_, b)| (a.min(b), a.max(b))));
-        }
+    let grid = NearestSizes::new(targets);
+    for (a, &target) in targets.iter().enumerate() {
+        grid.nearest(targets, target, k, f64::INFINITY, |b| b != a, &mut near);
+        pairs.extend(near.iter().map(|&(_, b)| (a.min(b), a.max(b))));
     }
     pairs.sort_unstable();
     pairs.dedup();
     pairs
-}
-
-/// Targets per grid cell, on average.
-const GRID_CELL: usize = 4;
-
-struct Grid {
-    side: usize,
-    /// Cell boundaries per axis (`side + 1` values, outer ones infinite).
-    lines: [Vec<f64>; 2],
-    /// Members of cell `c` are `order[starts[c]..starts[c + 1]]`.
-    starts: Vec<usize>,
-    order: Vec<usize>,
-}
-
-impl Grid {
-    fn new(targets: &[[f64; 2]]) -> Grid {
-        let count = targets.len();
-        let side = ((count / GRID_CELL) as f64).sqrt().ceil().max(1.0) as usize;
-        let lines = [0, 1].map(|axis| {
-            let mut values: Vec<f64> = targets.iter().map(|t| t[axis]).collect();
-            values.sort_unstable_by(f64::total_cmp);
-            let mut lines: Vec<f64> = (1..side).map(|i| values[i * count / side]).collect();
-            lines.insert(0, f64::NEG_INFINITY);
-            lines.push(f64::INFINITY);
-            lines
-        });
-        let mut grid = Grid {
-            side,
-            lines,
-            starts: Vec::new(),
-            order: Vec::new(),
-        };
-        let cells: Vec<usize> = targets.iter().map(|&t| grid.cell(t)).collect();
-        let mut starts = vec![0usize; side * side + 1];
-        for &c in &cells {
-            starts[c + 1] += 1;
-        }
-        for c in 0..side * side {
-            starts[c + 1] += starts[c];
-        }
-        let mut next = starts.clone();
-        let mut order = vec![0; count];
-        for (i, &c) in cells.iter().enumerate() {
-            order[next[c]] = i;
-            next[c] += 1;
-        }
-        grid.starts = starts;
-        grid.order = order;
-        grid
-    }
-
-    fn index(&self, axis: usize, v: f64) -> usize {
-        // Lines are sorted; the cell is the last line at or below v.
-        self.lines[axis][1..self.side].partition_point(|&l| l <= v)
-    }
-
-    fn cell(&self, t: [f64; 2]) -> usize {
-        self.index(0, t[0]) * self.side + self.index(1, t[1])
-    }
-
-    /// The `k` nearest other targets of `a`, sorted, in `near[..k]`.
-    fn nearest(&self, targets: &[[f64; 2]], a: usize, k: usize, near: &mut Vec<(f64, usize)>) {
-        let t = targets[a];
-        let (cx, cy) = (self.index(0, t[0]), self.index(1, t[1]));
-        near.clear();
-        let side = self.side as isize;
-        for ring in 0..self.side as isize {
-            let (x0, x1, y0, y1) = (
-                cx as isize - ring,
-                cx as isize + ring,
-                cy as isize - ring,
-                cy as isize + ring,
-            );
-            for x in x0.max(0)..=x1.min(side - 1) {
-                for y in y0.max(0)..=y1.min(side - 1) {
-                    if x != x0 && x != x1 && y != y0 && y != y1 {
-                        continue; // inside: an earlier ring
-                    }
-                    let c = x as usize * self.side + y as usize;
-                    for &b in &self.order[self.starts[c]..self.starts[c + 1]] {
-                        if b != a {
-                            near.push((l1(t, targets[b]), b));
-                        }
-                    }
-                }
-            }
-            if near.len() >= k {
-                near.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
-                near.truncate(k);
-                // Anything outside this ring's box is at least this far away.
-                let bound = |axis: usize, lo: isize, hi: isize, v: f64| {
-                    let below = if lo <= 0 {
-                        f64::INFINITY
-                    } else {
-                        v - self.lines[axis][lo as usize]
-                    };
-                    let above = if hi >= side - 1 {
-                        f64::INFINITY
-                    } else {
-                        self.lines[axis][hi as usize + 1] - v
-                    };
-                    below.min(above)
-                };
-                let outside = bound(0, x0, x1, t[0]).min(bound(1, y0, y1, t[1]));
-                if near[k - 1].0 <= outside {
-                    return;
-                }
-            }
-        }
-    }
 }
