@@ -40,6 +40,35 @@ describe('SortedBatcher', () => {
     const keys = batches.flatMap((b) => b.samples.map((s) => s.priority));
     expect(keys).toEqual([...keys].sort((a, b) => a - b));
   });
+
+  it('plans right when a key function plans with the same batcher (sizes are read into a reused array)', () => {
+    type S = (typeof spec)[number];
+    const plain = new SortedBatcher<S>({ batchSize: 16, key: (s) => area(s) });
+    const shape = (batches: Batch<S>[]) => batches.map((b) => [b.indices, b.resizeSize]);
+    const inner = spec.slice(1000, 1300);
+    let depth = 0;
+    let innerPlan: Batch<S>[] = [];
+    const batcher: SortedBatcher<S> = new SortedBatcher<S>({
+      batchSize: 16,
+      key: (s, i) => {
+        // Another buffer planned by this very batcher while the outer call is under way.
+        if (i === 0 && depth++ === 0) innerPlan = batcher.batch(inner);
+        return area(s);
+      },
+    });
+    batcher.batch(spec.slice(0, 1000)); // its array now holds either buffer below
+    depth = 0;
+    const outer = spec.slice(0, 200);
+    expect(shape(batcher.batch(outer))).toEqual(shape(plain.batch(outer)));
+    expect(shape(innerPlan)).toEqual(shape(plain.batch(inner)));
+    // Smaller, then larger buffers than before reuse or grow the array: every size as read.
+    const byArea = new SortedBatcher({ batchSize: 8, key: 'area' });
+    for (const n of [10, 300, 5000, 20000, 7]) {
+      const buffer = seedBenchmarkSamples(n, n);
+      const got = byArea.batch(buffer).flatMap((b) => b.samples.map((s) => area(s as (typeof spec)[number])));
+      expect(got).toEqual(buffer.map(area).sort((a, b) => a - b));
+    }
+  });
 });
 
 describe('ClusteredBatcher', () => {

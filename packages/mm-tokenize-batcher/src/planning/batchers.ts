@@ -151,6 +151,11 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
   /** `batchSize`, or 1 when only a token budget bounds batches. */
   readonly batchSize: number;
   readonly #wireOptions: Record<string, unknown>;
+  /**
+   * Where `plan` reads a buffer's sizes, reused across calls (see `collect`); lent out while a
+   * call plans, so that a key function planning with this batcher meanwhile gets its own.
+   */
+  #room: Float64Array | undefined = new Float64Array(256);
 
   protected constructor(strategy: StrategyName, options: O) {
     if (typeof options !== 'object' || options === null) {
@@ -182,7 +187,20 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
    * samples carried once already.
    */
   plan<T extends S>(buffer: readonly T[], request?: BufferRequest, pinned?: (index: number) => boolean): WasmPlan {
-    const sizes = bufferSizes(buffer);
+    const lent = this.#room;
+    const wanted = Array.isArray(buffer) ? 2 * buffer.length : 0;
+    const room = lent !== undefined && lent.length >= wanted ? lent : new Float64Array(wanted);
+    this.#room = undefined;
+    try {
+      return this.#planWith(room, buffer, request, pinned);
+    } finally {
+      // Large buffers plan for long enough that a new array per call does not count.
+      this.#room = room.length <= ROOM_KEPT ? room : lent;
+    }
+  }
+
+  #planWith<T extends S>(room: Float64Array, buffer: readonly T[], request?: BufferRequest, pinned?: (index: number) => boolean): WasmPlan {
+    const sizes = bufferSizes(buffer, room);
     const keys = this.customKeys(buffer, sizes.problems);
     const pins = pinned ? Uint8Array.from(buffer, (_, i) => (pinned(i) ? 1 : 0)) : undefined;
     const encoded = sizes.positions.length > 0; // else nothing of them crosses
@@ -216,6 +234,9 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
     return undefined;
   }
 }
+
+/** The largest sizes array (two numbers per sample) a batcher keeps between calls. */
+const ROOM_KEPT = 2 * 8192;
 
 /** Contiguous batches in input order (the seed's `SimpleBatcher`). */
 export class SimpleBatcher<S extends Sample = Sample> extends Batcher<S, BatcherOptions> {
