@@ -1,4 +1,4 @@
-use linfa::traits::{Fit, Predict};
+use linfa::traits::Fit;
 use linfa::DatasetBase;
 use linfa_clustering::{KMeans, KMeansInit};
 use linfa_nn::distance::{Distance, L2Dist};
@@ -227,7 +227,7 @@ fn kmeans_cell(
         .map_err(|e| PlanError::Input {
             message: format!("k-means failed: {e}"),
         })?;
-    let labels = model.predict(&data);
+    let labels = nearest_centres(&data, model.centroids());
     let mut groups: Vec<Vec<u32>> = vec![Vec::new(); k];
     for (i, &label) in labels.iter().enumerate() {
         groups[label].push(members[i]);
@@ -237,6 +237,30 @@ fn kmeans_cell(
         sort_by_shape(g, shapes);
     }
     Ok(groups)
+}
+
+/// Each row's nearest centre (the first of equal ones), as linfa's `predict` assigns them: the
+/// same distances compared in the same order, in one loop over flat pairs where `predict` walks
+/// ndarray views for every (row, centre) pair (a sixth of the k-means time).
+fn nearest_centres(data: &Array2<f64>, centres: &Array2<f64>) -> Vec<usize> {
+    let centres: Vec<[f64; 2]> = centres.rows().into_iter().map(|c| [c[0], c[1]]).collect();
+    data.rows()
+        .into_iter()
+        .map(|x| {
+            let d = |c: &[f64; 2]| {
+                let (d0, d1) = (c[0] - x[0], c[1] - x[1]);
+                d0 * d0 + d1 * d1
+            };
+            let mut best = (0, d(&centres[0]));
+            for (k, c) in centres.iter().enumerate().skip(1) {
+                let dk = d(c);
+                if dk < best.1 {
+                    best = (k, dk);
+                }
+            }
+            best.0
+        })
+        .collect()
 }
 
 /// linfa's squared L2 distance with a direct path for points in the plane (every k-means here
@@ -353,6 +377,40 @@ fn plus_plus_centres(records: &Array2<f64>, k: usize, rng: &mut impl Rng) -> Arr
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn nearest_centres_are_linfas_predictions() {
+        use linfa::traits::Predict;
+        for seed in 0..20 {
+            let mut rng = Xoshiro256Plus::seed_from_u64(seed);
+            // Coarse coordinates in even seeds, so that distances tie.
+            let grain = if seed % 2 == 0 { 2.0 } else { 1e9 };
+            let n = rng.gen_range(2..300);
+            let data = Array2::from_shape_fn((n, 2), |_| {
+                (rng.gen::<f64>() * 6.0 * grain).floor() / grain - 3.0
+            });
+            let k = rng.gen_range(1..=n.min(12));
+            // One point repeated in some seeds: every centre lands on it, and every row ties.
+            let data = if seed % 4 == 0 {
+                Array2::from_shape_fn((n, 2), |(_, j)| data[[0, j]])
+            } else {
+                data
+            };
+            let start = plus_plus_centres(&data, k, &mut rng);
+            let model = KMeans::params_with(k, Xoshiro256Plus::seed_from_u64(seed), PlaneL2)
+                .init_method(KMeansInit::Precomputed(start))
+                .n_runs(1)
+                .max_n_iterations(2)
+                .fit(&DatasetBase::from(data.clone()))
+                .expect("a model");
+            let linfa: Vec<usize> = model.predict(&data).to_vec();
+            assert_eq!(
+                nearest_centres(&data, model.centroids()),
+                linfa,
+                "seed {seed}"
+            );
+        }
+    }
 
     #[test]
     fn the_plane_distance_is_linfas_to_the_bit() {
