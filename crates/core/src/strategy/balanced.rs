@@ -253,12 +253,12 @@ fn bisect(
         cuts.insert(1, (m * left_batches / batches).clamp(lowest, highest));
     }
     cuts.dedup();
+    // Each candidate cut needs only the `cut` smallest members along the axis on one side (a
+    // selection, linear), not a full sort: the sets are the same, so the plan is too, and a level
+    // costs O(n) instead of O(n log n) (the whole bisection O(n log n)). Large sets score the
+    // candidates on an evenly spaced sample of their members, which picks the same direction and
+    // share as the whole set (it only ranks three candidates) at a fraction of the cost.
     let mut best: Option<(f64, usize, usize)> = None; // (waste, axis, cut)
-                                                      // Each candidate cut needs only the `cut` smallest members along the axis on one side (a
-                                                      // selection, linear), not a full sort: the sets are the same, so the plan is too, and a level
-                                                      // costs O(n) instead of O(n log n) (the whole bisection O(n log n)). Large sets score the
-                                                      // candidates on an evenly spaced sample of their members, which picks the same direction and
-                                                      // share as the whole set (it only ranks three candidates) at a fraction of the cost.
     let mut scored: Vec<u32> = if m > SAMPLE {
         members.iter().step_by(m / SAMPLE).copied().collect()
     } else {
