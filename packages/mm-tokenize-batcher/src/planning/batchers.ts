@@ -270,8 +270,9 @@ export class SortedBatcher<S extends Sample = Sample> extends Batcher<S, SortedB
 
 /**
  * Full batches of one exact size first, then k-means (k-means++ start) on standardised (ln aspect,
- * ln area), clusters cut into batches; partial batches are dissolved and the worst-served images
- * rehomed wherever that raises neither the p95 nor the max resize waste.
+ * ln area), clusters cut into batches; partial batches are dissolved, the worst-served images
+ * rehomed, and partial batches whose neighbourhood that changed dissolved again, each wherever
+ * that raises neither the p95 nor the max resize waste.
  */
 export class ClusteredBatcher<S extends Sample = Sample> extends Batcher<S, ClusteredBatcherOptions> {
   constructor(options: ClusteredBatcherOptions) {
