@@ -173,41 +173,43 @@ fn balanced_beats_the_median_split_on_real_data() {
 
 /// Golden: at its defaults, Clustered is within 2% of the converged k-means peer's p95 resize
 /// waste (k-means++ starts, Lloyd to convergence, in `common`) at no lower fill, on both real sets
-/// and the generated mixture, at buffers 512, 1024 and the whole set.
+/// and the generated mixture, at buffers 512, 1024 and the whole set, `multipleOf` 1 and 28.
 #[test]
 fn clustered_matches_converged_kmeans_on_real_data() {
     for data in datasets() {
         let (widths, heights) = (data.widths(), data.heights());
         let n = widths.len();
-        for buffer in [512, 1024, n] {
-            if buffer > n {
-                continue;
+        for multiple_of in [1, 28] {
+            for buffer in [512, 1024, n] {
+                if buffer > n {
+                    continue;
+                }
+                let clustered = by_buffer(&widths, &heights, buffer, |w, h| {
+                    let options = options(
+                        StrategyKind::Clustered,
+                        &[("multipleOf", f64::from(multiple_of))],
+                    );
+                    plan(&options, Samples::new(w, h)).unwrap()
+                });
+                let kmeans = by_buffer(&widths, &heights, buffer, |w, h| {
+                    let shapes = shapes_of(w, h);
+                    let groups = common::converged_kmeans_groups(&shapes, 32, 0);
+                    plan_from_groups(&shapes, &groups, 32, multiple_of)
+                });
+                let (ours, peer) = (
+                    score(&widths, &heights, &clustered),
+                    score(&widths, &heights, &kmeans),
+                );
+                assert!(
+                    ours.fill >= peer.fill && ours.resize_waste.p95 <= 1.02 * peer.resize_waste.p95,
+                    "{} buffer {buffer} multipleOf {multiple_of}: Clustered p95 r {} at fill {} vs k-means {} at {}",
+                    data.name,
+                    ours.resize_waste.p95,
+                    ours.fill,
+                    peer.resize_waste.p95,
+                    peer.fill
+                );
             }
-            let clustered = by_buffer(&widths, &heights, buffer, |w, h| {
-                plan(&options(StrategyKind::Clustered, &[]), Samples::new(w, h)).unwrap()
-            });
-            let kmeans = by_buffer(&widths, &heights, buffer, |w, h| {
-                let shapes = shapes_of(w, h);
-                plan_from_groups(
-                    &shapes,
-                    &common::converged_kmeans_groups(&shapes, 32, 0),
-                    32,
-                    1,
-                )
-            });
-            let (ours, peer) = (
-                score(&widths, &heights, &clustered),
-                score(&widths, &heights, &kmeans),
-            );
-            assert!(
-                ours.fill >= peer.fill && ours.resize_waste.p95 <= 1.02 * peer.resize_waste.p95,
-                "{} buffer {buffer}: Clustered p95 r {} at fill {} vs k-means {} at {}",
-                data.name,
-                ours.resize_waste.p95,
-                ours.fill,
-                peer.resize_waste.p95,
-                peer.fill
-            );
         }
     }
 }
