@@ -23,6 +23,12 @@ pub struct Shape {
 impl Shape {
     /// Checks one sample's size and computes its features.
     pub fn new(index: usize, width: f64, height: f64) -> Result<Shape, Reject> {
+        // Nearly every sample passes every check: one test of all of them first (the checks one
+        // by one, each a call, were a tenth of Simple's planning in wasm at buffer 128).
+        let plain = |v: f64| (1.0..=MAX_SIDE).contains(&v) && v.trunc() == v;
+        if plain(width) && plain(height) && width * height <= MAX_IMAGE_PIXELS as f64 {
+            return Ok(Shape::of(width, height));
+        }
         check_side(index, "width", width)?;
         check_side(index, "height", height)?;
         // The shared plausibility limit: no real image to batch is larger (see MAX_IMAGE_PIXELS).
@@ -36,13 +42,17 @@ impl Shape {
                 ),
             });
         }
-        Ok(Shape {
+        Ok(Shape::of(width, height))
+    }
+
+    fn of(width: f64, height: f64) -> Shape {
+        Shape {
             width,
             height,
             // One rounding before the log, so equal ratios (640/480, 1024/768) tie exactly.
             ln_aspect: (width / height).ln(),
             ln_area: (width * height).ln(),
-        })
+        }
     }
 }
 
