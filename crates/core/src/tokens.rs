@@ -105,9 +105,9 @@ pub fn typical_batch_size(shapes: &[Shape], budget: &TokenBudget, sizing: &Sizin
     if shapes.is_empty() {
         return 1;
     }
-    let mut la: Vec<f64> = shapes.iter().map(|s| s.ln_aspect).collect();
-    let mut lp: Vec<f64> = shapes.iter().map(|s| s.ln_area).collect();
-    let (la, lp) = (median(&mut la), median(&mut lp));
+    let keys = &mut Vec::with_capacity(shapes.len());
+    let la = median(shapes.iter().map(|s| s.ln_aspect), keys);
+    let lp = median(shapes.iter().map(|s| s.ln_area), keys);
     let typical = fit_size(((lp - la) / 2.0).exp(), ((lp + la) / 2.0).exp(), sizing);
     (budget.max_tokens / budget.tokens(typical).max(1)).max(1) as usize
 }

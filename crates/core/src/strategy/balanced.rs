@@ -26,7 +26,7 @@ use crate::error::PlanError;
 use crate::options::OptionReader;
 use crate::order::{select_first, sort_by_keys, total_order};
 use crate::shape::Shape;
-use crate::sizing::{median, Sizing, SizingScratch};
+use crate::sizing::{from_key, median, Sizing, SizingScratch};
 
 pub(super) const OPTIONS: &[&str] = &["minFill", "refinePasses"];
 
@@ -201,7 +201,7 @@ pub fn balanced_groups(
 
 #[derive(Default)]
 struct Scratch {
-    values: Vec<f64>,
+    keys: Vec<i64>,
 }
 
 impl Scratch {
@@ -213,11 +213,16 @@ impl Scratch {
         let mut total = 0.0;
         #[allow(clippy::needless_range_loop)] // one pass per coordinate of every point
         for axis in 0..2 {
-            self.values.clear();
-            self.values
-                .extend(members.iter().map(|&i| points[i as usize][axis]));
-            let m = median(&mut self.values);
-            total += self.values.iter().map(|v| (v - m).abs()).sum::<f64>();
+            let m = median(
+                members.iter().map(|&i| points[i as usize][axis]),
+                &mut self.keys,
+            );
+            // In the order the selection left them, as the sum always ran.
+            total += self
+                .keys
+                .iter()
+                .map(|&k| (from_key(k) - m).abs())
+                .sum::<f64>();
         }
         total
     }

@@ -73,16 +73,10 @@ pub(super) fn exact_groups(shapes: &[Shape], batch_size: usize) -> (Vec<Vec<u32>
 pub(super) fn target(points: &[[f64; 2]], members: &[u32]) -> [f64; 2] {
     // Called for every batch of every pass and search candidate: one buffer, reused.
     thread_local! {
-        static VALUES: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+        static KEYS: std::cell::RefCell<Vec<i64>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    VALUES.with_borrow_mut(|values| {
-        let mut t = [0.0; 2];
-        for (axis, t) in t.iter_mut().enumerate() {
-            values.clear();
-            values.extend(members.iter().map(|&i| points[i as usize][axis]));
-            *t = median(values);
-        }
-        t
+    KEYS.with_borrow_mut(|keys| {
+        [0, 1].map(|axis| median(members.iter().map(|&i| points[i as usize][axis]), keys))
     })
 }
 
