@@ -26,7 +26,7 @@ import {
 import { lineChart, type ChartPoint } from './charts.js';
 import { bucketing } from './peers/bucketing.js';
 import { tsBaseline } from './peers/ts-baseline.js';
-import { BATCH_SIZE, BUFFER_SIZES, COUNT, MULTIPLES, SEED, buffers, timed, type PeerBatch, type PeerStrategy } from './protocol.js';
+import { BATCH_SIZE, BUFFER_SIZES, COUNT, MULTIPLES, SEED, buffers, timed, timedInRounds, type PeerBatch, type PeerStrategy } from './protocol.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const withPython = !process.argv.includes('--no-python');
@@ -84,22 +84,27 @@ for (const multipleOf of MULTIPLES) {
   for (const strategy of Object.values(TS_PEERS)) warmUp(() => score(planPeer(strategy, dimParts, multipleOf)));
 }
 
-const rows: Row[] = [];
+// Every (multipleOf, buffer, planner) case, timed in interleaved rounds (see `timedInRounds`).
+const cases: { name: string; kind: Row['kind']; multipleOf: number; bufferSize: number; plan: () => Batch[][] | PeerBatch[] }[] = [];
 for (const multipleOf of MULTIPLES) {
   for (const bufferSize of BUFFER_SIZES) {
     const parts = buffers(samples, bufferSize);
     for (const [name, make] of Object.entries(LIBRARY)) {
       const planner = make(multipleOf);
-      const { costUs, result } = timed(RUNS, COUNT, () => planLibrary(planner, parts));
-      rows.push({ name, kind: 'library', multipleOf, bufferSize, costUs, ...evaluate(result.flat(), { batchSize: BATCH_SIZE }) });
+      cases.push({ name, kind: 'library', multipleOf, bufferSize, plan: () => planLibrary(planner, parts) });
     }
+    const dimParts = buffers(dims, bufferSize);
     for (const [name, strategy] of Object.entries(TS_PEERS)) {
-      const dimParts = buffers(dims, bufferSize);
-      const { costUs, result } = timed(RUNS, COUNT, () => planPeer(strategy, dimParts, multipleOf));
-      rows.push({ name, kind: 'peer', multipleOf, bufferSize, costUs, ...score(result) });
+      cases.push({ name, kind: 'peer', multipleOf, bufferSize, plan: () => planPeer(strategy, dimParts, multipleOf) });
     }
   }
 }
+const timings = timedInRounds(RUNS, COUNT, cases.map((c) => c.plan));
+const rows: Row[] = cases.map(({ name, kind, multipleOf, bufferSize }, i) => {
+  const { costUs, result } = timings[i]!;
+  const metrics = kind === 'library' ? evaluate((result as Batch[][]).flat(), { batchSize: BATCH_SIZE }) : score(result as PeerBatch[]);
+  return { name, kind, multipleOf, bufferSize, costUs, ...metrics };
+});
 
 let pythonVersion: string | undefined;
 if (withPython) {
