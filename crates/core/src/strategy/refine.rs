@@ -102,20 +102,34 @@ pub(super) fn refine(points: &[[f64; 2]], groups: &mut [Vec<u32>], cap: usize, p
     // stays so: lengths never change.
     let spare = count * cap - groups.iter().map(Vec::len).sum::<usize>();
     let moves = spare >= cap;
-    for _ in 0..passes {
-        let targets: Vec<[f64; 2]> = groups.iter().map(|g| target(points, g)).collect();
-        let mut changed = false;
+    // Each pass trades against the targets as the pass begins; only the batches the last pass
+    // changed need theirs again.
+    let mut targets: Vec<[f64; 2]> = groups.iter().map(|g| target(points, g)).collect();
+    let mut changed = vec![false; count];
+    for pass in 0..passes {
+        if pass > 0 {
+            for (b, dirty) in changed.iter_mut().enumerate() {
+                if std::mem::take(dirty) {
+                    targets[b] = target(points, &groups[b]);
+                }
+            }
+        }
+        let mut any = false;
         for (a, b) in neighbour_pairs(&targets) {
             let (ta, tb) = (targets[a], targets[b]);
             // Moves into spare slots first (batch lengths change, the count does not), then
             // pairwise swaps.
+            let mut traded = false;
             if moves {
-                changed |= move_into(points, groups, a, b, ta, tb, cap, &mut gains_a);
-                changed |= move_into(points, groups, b, a, tb, ta, cap, &mut gains_a);
+                traded |= move_into(points, groups, a, b, ta, tb, cap, &mut gains_a);
+                traded |= move_into(points, groups, b, a, tb, ta, cap, &mut gains_a);
             }
-            changed |= swap(points, groups, a, b, ta, tb, &mut gains_a, &mut gains_b);
+            traded |= swap(points, groups, a, b, ta, tb, &mut gains_a, &mut gains_b);
+            if traded {
+                (changed[a], changed[b], any) = (true, true, true);
+            }
         }
-        if !changed {
+        if !any {
             break;
         }
     }
