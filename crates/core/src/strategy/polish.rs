@@ -351,15 +351,36 @@ fn absorb_partial(
     order.sort_by_key(|&g| (groups[g].len(), g));
     let (mut receivers, mut touched): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
     let mut found = Vec::new();
+    // While few batches have room, scanning them finds a sample's receiver faster than the grid,
+    // which visits full batches too (the same receiver: the nearest, ties to the lower index).
+    // The list follows batches as they fill, empty and get their room back.
+    let mut with_room: Vec<usize> = (0..groups.len())
+        .filter(|&b| !groups[b].is_empty() && groups[b].len() < cap)
+        .collect();
+    let scan = with_room.len() <= SCAN_UP_TO;
     for g in order {
         let members = std::mem::take(&mut groups[g]);
         receivers.clear();
         for &p in &members {
-            let Some(b) = plan.nearest(groups, plan.point(p), g, Some(cap), &mut found) else {
+            let point = plan.point(p);
+            let nearest = if scan {
+                with_room
+                    .iter()
+                    .filter(|&&b| b != g)
+                    .map(|&b| (l1(point, plan.sizes[b]), b))
+                    .min_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)))
+                    .map(|(_, b)| b)
+            } else {
+                plan.nearest(groups, point, g, Some(cap), &mut found)
+            };
+            let Some(b) = nearest else {
                 break;
             };
             groups[b].push(p);
             receivers.push(b);
+            if scan && groups[b].len() == cap {
+                with_room.retain(|&x| x != b);
+            }
         }
         touched.clear();
         touched.extend_from_slice(&receivers);
@@ -369,10 +390,15 @@ fn absorb_partial(
         if !kept {
             // Each member was pushed last onto its receiver: undo in reverse.
             for &b in receivers.iter().rev() {
+                if scan && groups[b].len() == cap {
+                    with_room.push(b);
+                }
                 groups[b].pop();
             }
             groups[g] = members;
             refused[g].clone_from(&touched);
+        } else if scan {
+            with_room.retain(|&x| x != g);
         }
     }
     refused
@@ -425,6 +451,9 @@ fn shorten_tail(
         }
     }
 }
+
+/// Most batches with room that dissolving scans rather than searching the grid.
+const SCAN_UP_TO: usize = 64;
 
 /// Batches tried as a new home for each worst-served sample.
 const HOMES: usize = 3;
