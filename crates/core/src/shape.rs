@@ -23,26 +23,14 @@ pub struct Shape {
 impl Shape {
     /// Checks one sample's size and computes its features.
     pub fn new(index: usize, width: f64, height: f64) -> Result<Shape, Reject> {
-        // Nearly every sample passes every check: one test of all of them first (the checks one
-        // by one, each a call, were a tenth of Simple's planning in wasm at buffer 128).
-        let plain = |v: f64| (1.0..=MAX_SIDE).contains(&v) && v.trunc() == v;
-        if plain(width) && plain(height) && width * height <= MAX_IMAGE_PIXELS as f64 {
-            return Ok(Shape::of(width, height));
+        // One test of everything first (nearly every sample passes; the checks one by one, each
+        // a call, were a tenth of Simple's planning in wasm at buffer 128); which check failed is
+        // worked out only for a sample that does not.
+        if whole_side(width) && whole_side(height) && width * height <= MAX_IMAGE_PIXELS as f64 {
+            Ok(Shape::of(width, height))
+        } else {
+            Err(reject(index, width, height))
         }
-        check_side(index, "width", width)?;
-        check_side(index, "height", height)?;
-        // The shared plausibility limit: no real image to batch is larger (see MAX_IMAGE_PIXELS).
-        if width * height > MAX_IMAGE_PIXELS as f64 {
-            return Err(Reject {
-                index,
-                code: ErrorCode::ImageTooLarge,
-                message: format!(
-                    "image is {width} x {height} = {} pixels, above the limit of {MAX_IMAGE_PIXELS} (no real image to batch is larger)",
-                    width * height
-                ),
-            });
-        }
-        Ok(Shape::of(width, height))
     }
 
     fn of(width: f64, height: f64) -> Shape {
@@ -56,32 +44,48 @@ impl Shape {
     }
 }
 
-fn check_side(index: usize, name: &str, value: f64) -> Result<(), Reject> {
-    let problem = if value.is_nan() {
-        Some("is not a number (NaN)".to_string())
-    } else if value.is_infinite() {
-        Some(format!("is {}", show(value)))
-    } else if value <= 0.0 {
-        Some(format!("is {}; it must be at least 1", show(value)))
-    } else if value.fract() != 0.0 {
-        Some(format!(
-            "is {}; it must be a whole number of pixels",
-            show(value)
-        ))
-    } else if value > MAX_SIDE {
-        Some(format!(
-            "is {}; the largest accepted side is 2^31 - 1",
-            show(value)
-        ))
-    } else {
-        None
+/// A side `Shape::new` accepts: a whole number of pixels from 1 to `MAX_SIDE`.
+fn whole_side(value: f64) -> bool {
+    (1.0..=MAX_SIDE).contains(&value) && value.trunc() == value
+}
+
+/// Why `Shape::new` refused a size: the first side that is not whole, else the pixel limit.
+fn reject(index: usize, width: f64, height: f64) -> Reject {
+    let side = [("width", width), ("height", height)]
+        .into_iter()
+        .find(|&(_, v)| !whole_side(v));
+    let (code, message) = match side {
+        Some((name, value)) => (
+            ErrorCode::InvalidDimensions,
+            format!("image {name} {}", side_problem(value)),
+        ),
+        // The shared plausibility limit: no real image to batch is larger (see MAX_IMAGE_PIXELS).
+        None => (
+            ErrorCode::ImageTooLarge,
+            format!(
+                "image is {width} x {height} = {} pixels, above the limit of {MAX_IMAGE_PIXELS} (no real image to batch is larger)",
+                width * height
+            ),
+        ),
     };
-    match problem {
-        None => Ok(()),
-        Some(problem) => Err(Reject {
-            index,
-            code: ErrorCode::InvalidDimensions,
-            message: format!("image {name} {problem}"),
-        }),
+    Reject {
+        index,
+        code,
+        message,
+    }
+}
+
+/// What is wrong with a side that is not whole.
+fn side_problem(value: f64) -> String {
+    if value.is_nan() {
+        "is not a number (NaN)".to_string()
+    } else if value.is_infinite() {
+        format!("is {}", show(value))
+    } else if value <= 0.0 {
+        format!("is {}; it must be at least 1", show(value))
+    } else if value.fract() != 0.0 {
+        format!("is {}; it must be a whole number of pixels", show(value))
+    } else {
+        format!("is {}; the largest accepted side is 2^31 - 1", show(value))
     }
 }
