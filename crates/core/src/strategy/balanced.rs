@@ -21,7 +21,7 @@
 use super::clustered::{kmeans_batches, ClusterOptions, DEFAULT_MAX_ITERATIONS};
 use super::median_split::median_split_groups;
 use super::polish::{polish, Passes};
-use super::refine::{exact_groups, l1, refine, tail, target};
+use super::refine::{exact_groups, l1, refine, tail, target, ExactGroups};
 use crate::error::PlanError;
 use crate::options::OptionReader;
 use crate::order::{select_first, sort_by_keys, total_order};
@@ -87,7 +87,9 @@ pub fn balanced_groups(
     let points: Vec<[f64; 2]> = shapes.iter().map(|s| [s.ln_aspect, s.ln_area]).collect();
     // Full batches of one exact size first (real collections repeat a few sizes heavily): they
     // waste nothing, and they leave the bisection only the samples that need grouping.
-    let (exact, rest) = exact_groups(shapes, batch_size);
+    let ExactGroups {
+        full: exact, rest, ..
+    } = exact_groups(shapes, batch_size);
     // As many batches as `minFill` allows: the spare slots go where samples are sparse.
     let fewest = n.div_ceil(batch_size);
     let count =

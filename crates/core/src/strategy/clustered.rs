@@ -7,7 +7,7 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;
 
 use super::polish::{polish, Passes};
-use super::refine::{exact_groups, refine};
+use super::refine::{exact_groups, refine, ExactGroups};
 use super::sort_by_shape;
 use crate::error::PlanError;
 use crate::options::{OptionReader, MAX_COUNT, MAX_SAFE_INTEGER};
@@ -97,7 +97,11 @@ pub(super) fn kmeans_batches(
     if n == 0 {
         return Ok(Vec::new());
     }
-    let (mut batches, rest) = exact_groups(shapes, batch_size);
+    let ExactGroups {
+        full: mut batches,
+        rest,
+        rest_sizes,
+    } = exact_groups(shapes, batch_size);
     if rest.is_empty() {
         return Ok(batches);
     }
@@ -108,9 +112,24 @@ pub(super) fn kmeans_batches(
     partition(&records, &mut positions, CELL.max(batch_size), &mut cells);
     let mut rng = Xoshiro256Plus::seed_from_u64(options.seed);
     let mut leaves = Vec::new();
+    let one_cell = cells.len() == 1;
     for cell in cells {
         let k = ((wanted as f64 * cell.len() as f64 / rest.len() as f64).round() as usize).max(1);
-        for group in kmeans_cell(shapes, &rest, &records, &cell, k, options, &mut rng)? {
+        // More centres than distinct points leaves k-means nothing to pick from.
+        let distinct = if one_cell {
+            rest_sizes
+        } else {
+            distinct_shapes(shapes, cell.iter().map(|&row| rest[row as usize]))
+        };
+        for group in kmeans_cell(
+            shapes,
+            &rest,
+            &records,
+            &cell,
+            k.min(distinct),
+            options,
+            &mut rng,
+        )? {
             leaves.extend(group.chunks(batch_size).map(<[u32]>::to_vec));
         }
     }
@@ -196,20 +215,19 @@ fn two_means(records: &Array2<f64>, positions: &mut [u32]) -> Option<usize> {
 
 const TWO_MEANS_ITERATIONS: usize = 20;
 
-/// k-means on one cell (`cell` holds rows of `records`; `rest[row]` is the sample). Returns the
-/// clusters as sample positions, each sorted by shape.
+/// k-means with `k` centres (no more than the cell has distinct sizes) on one cell (`cell` holds
+/// rows of `records`; `rest[row]` is the sample). Returns the clusters as sample positions, each
+/// sorted by shape.
 fn kmeans_cell(
     shapes: &[Shape],
     rest: &[u32],
     records: &Array2<f64>,
     cell: &[u32],
-    wanted: usize,
+    k: usize,
     options: &ClusterOptions,
     rng: &mut Xoshiro256Plus,
 ) -> Result<Vec<Vec<u32>>, PlanError> {
     let mut members: Vec<u32> = cell.iter().map(|&row| rest[row as usize]).collect();
-    // More centres than distinct points leaves k-means nothing to pick from.
-    let k = wanted.min(distinct_shapes(shapes, &members));
     if k <= 1 {
         sort_by_shape(&mut members, shapes);
         return Ok(vec![members]);
@@ -324,10 +342,9 @@ fn standardised_features(shapes: &[Shape], members: &[u32]) -> Array2<f64> {
     })
 }
 
-fn distinct_shapes(shapes: &[Shape], members: &[u32]) -> usize {
+fn distinct_shapes(shapes: &[Shape], members: impl Iterator<Item = u32>) -> usize {
     let mut sides: Vec<(u64, u64)> = members
-        .iter()
-        .map(|&i| {
+        .map(|i| {
             (
                 shapes[i as usize].width as u64,
                 shapes[i as usize].height as u64,

@@ -252,23 +252,21 @@ impl<'a> SizedPlan<'a> {
                 continue;
             }
             let size = self.size_of(&groups[b]);
+            let mut changed_max = f64::NEG_INFINITY;
             for &i in &groups[b] {
                 let (old, new) = (self.ln_r[i as usize], l1(self.point(i), size));
                 self.stash.push((i, old));
                 self.changes.push((old, new));
                 self.ln_r[i as usize] = new;
+                changed_max = changed_max.max(new);
             }
             sizes.push((b, size));
-        }
-        // A changed value above the plan's max fails the guard whatever the rest: no need to
-        // measure the plan (most rehoming trials end here).
-        let changed_max = self
-            .changes
-            .iter()
-            .fold(f64::NEG_INFINITY, |m, c| m.max(c.1));
-        if changed_max.exp() > self.measured.1 + 1e-12 {
-            self.undo(sizes);
-            return false;
+            // A changed value above the plan's max fails the guard whatever the rest: no need
+            // to size the other batches or measure the plan (most rehoming trials end here).
+            if changed_max.exp() > self.measured.1 + 1e-12 {
+                self.undo(sizes);
+                return false;
+            }
         }
         // The upper tail is read as the change would leave it, and changed only if the change
         // is kept; when the p95 would fall through its floor, every value is measured instead

@@ -44,29 +44,48 @@ pub(super) fn size_point(
     [w - h, w + h]
 }
 
-/// Full batches of samples of one exact size, and the positions left over (in input order).
-pub(super) fn exact_groups(shapes: &[Shape], batch_size: usize) -> (Vec<Vec<u32>>, Vec<u32>) {
-    // Sizes are positive finite floats, whose bit patterns sort as the numbers do: one integer
-    // key per sample (width, height, position) sorts far faster than comparing floats.
-    let mut by_size: Vec<(u64, u64, u32)> = shapes
+/// Full batches of samples of one exact size, and the samples left over.
+pub(super) struct ExactGroups {
+    pub full: Vec<Vec<u32>>,
+    /// Positions not in a full batch, in input order.
+    pub rest: Vec<u32>,
+    /// Distinct sizes among `rest`.
+    pub rest_sizes: usize,
+}
+
+pub(super) fn exact_groups(shapes: &[Shape], batch_size: usize) -> ExactGroups {
+    // Sides are whole numbers below 2^31 (`Shape::new`): one integer key per sample, width,
+    // height and position packed, sorts far faster than comparing floats or tuples.
+    let mut by_size: Vec<u128> = shapes
         .iter()
         .enumerate()
-        .map(|(i, s)| (s.width.to_bits(), s.height.to_bits(), i as u32))
+        .map(|(i, s)| {
+            let size = ((s.width as u128) << 31) | s.height as u128;
+            (size << 32) | i as u128
+        })
         .collect();
     by_size.sort_unstable();
     let mut full = Vec::new();
-    let mut rest = Vec::with_capacity(shapes.len());
-    for run in by_size.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+    let mut in_full = vec![false; shapes.len()];
+    let mut rest_sizes = 0;
+    for run in by_size.chunk_by(|a, b| a >> 32 == b >> 32) {
         let whole = run.len() / batch_size * batch_size;
-        full.extend(
-            run[..whole]
-                .chunks(batch_size)
-                .map(|c| c.iter().map(|k| k.2).collect()),
-        );
-        rest.extend(run[whole..].iter().map(|k| k.2));
+        for batch in run[..whole].chunks(batch_size) {
+            full.push(batch.iter().map(|&k| k as u32).collect());
+            for &k in batch {
+                in_full[k as u32 as usize] = true;
+            }
+        }
+        rest_sizes += usize::from(whole < run.len());
     }
-    rest.sort_unstable();
-    (full, rest)
+    let rest = (0..shapes.len() as u32)
+        .filter(|&i| !in_full[i as usize])
+        .collect();
+    ExactGroups {
+        full,
+        rest,
+        rest_sizes,
+    }
 }
 
 /// The batch's median point: (ln aspect, ln area) of its `resizeSize` before rounding.
@@ -136,7 +155,7 @@ pub(super) fn refine(points: &[[f64; 2]], groups: &mut [Vec<u32>], cap: usize, p
 }
 
 /// Change in cost of moving each member of `from` (target `tf`) to target `tt`, unsorted;
-/// returns the best (most negative). Callers sort (`by_gain`) only when a trade can pay, which in
+/// returns the best (most negative). Callers sort (`best_gains`) only when a trade can pay, which in
 /// a good plan most pairs of neighbours cannot.
 fn gains(
     points: &[[f64; 2]],
@@ -153,9 +172,20 @@ fn gains(
     out.iter().map(|g| g.0).fold(f64::INFINITY, f64::min)
 }
 
-/// Best gain first (ties by position).
-fn by_gain(gains: &mut [(f64, usize)]) {
-    gains.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+/// Keeps the gains `pays` accepts, at most `limit` of them, best first (ties by position): the
+/// same as the first of all gains sorted, without sorting the many that cannot pay.
+fn best_gains(gains: &mut Vec<(f64, usize)>, pays: impl Fn(f64) -> bool, limit: usize) {
+    let by_gain = |x: &(f64, usize), y: &(f64, usize)| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1));
+    gains.retain(|g| pays(g.0));
+    if gains.len() > limit {
+        if limit == 0 {
+            gains.clear();
+            return;
+        }
+        gains.select_nth_unstable_by(limit - 1, by_gain);
+        gains.truncate(limit);
+    }
+    gains.sort_unstable_by(by_gain);
 }
 
 /// Moves members of batch `a` that suit batch `b` better into `b`'s free slots (never emptying
@@ -178,16 +208,11 @@ fn move_into(
     if gains(points, &groups[a], ta, tb, scratch) >= -1e-12 {
         return false;
     }
-    by_gain(scratch);
-    let take = scratch
-        .iter()
-        .take(room.min(groups[a].len() - 1))
-        .take_while(|g| g.0 < -1e-12)
-        .count();
-    if take == 0 {
+    best_gains(scratch, |g| g < -1e-12, room.min(groups[a].len() - 1));
+    if scratch.is_empty() {
         return false;
     }
-    let mut moving: Vec<usize> = scratch[..take].iter().map(|g| g.1).collect();
+    let mut moving: Vec<usize> = scratch.iter().map(|g| g.1).collect();
     moving.sort_unstable_by(|x, y| y.cmp(x));
     for i in moving {
         let p = groups[a].swap_remove(i);
@@ -208,13 +233,17 @@ fn swap(
     gains_b: &mut Vec<(f64, usize)>,
 ) -> bool {
     // A swap pays only if the best gains of both sides sum below zero.
-    let best =
-        gains(points, &groups[a], ta, tb, gains_a) + gains(points, &groups[b], tb, ta, gains_b);
-    if best >= -1e-12 {
+    let (best_a, best_b) = (
+        gains(points, &groups[a], ta, tb, gains_a),
+        gains(points, &groups[b], tb, ta, gains_b),
+    );
+    if best_a + best_b >= -1e-12 {
         return false;
     }
-    by_gain(gains_a);
-    by_gain(gains_b);
+    // A gain that does not pay even with the other side's best is never reached in the walk
+    // below (sums only grow along it).
+    best_gains(gains_a, |g| g + best_b < -1e-12, usize::MAX);
+    best_gains(gains_b, |g| best_a + g < -1e-12, usize::MAX);
     let mut swapped = false;
     for (&(ga, ia), &(gb, ib)) in gains_a.iter().zip(gains_b.iter()) {
         if ga + gb >= -1e-12 {
@@ -244,4 +273,37 @@ fn neighbour_pairs(targets: &[[f64; 2]]) -> Vec<(usize, usize)> {
     pairs.sort_unstable();
     pairs.dedup();
     pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_groups_set_apart_full_batches_of_one_size() {
+        // (width, height): 640x480 three times, 500x375 four times, 1x1 once.
+        let sizes = [
+            (640, 480),
+            (500, 375),
+            (640, 480),
+            (1, 1),
+            (640, 480),
+            (500, 375),
+            (500, 375),
+            (500, 375),
+        ];
+        let shapes: Vec<Shape> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &(w, h))| Shape::new(i, f64::from(w), f64::from(h)).unwrap())
+            .collect();
+        let groups = exact_groups(&shapes, 2);
+        assert_eq!(groups.full, vec![vec![1, 5], vec![6, 7], vec![0, 2]]);
+        assert_eq!(groups.rest, vec![3, 4]);
+        assert_eq!(groups.rest_sizes, 2);
+        let groups = exact_groups(&shapes, 8);
+        assert!(groups.full.is_empty());
+        assert_eq!(groups.rest, (0..8).collect::<Vec<u32>>());
+        assert_eq!(groups.rest_sizes, 3);
+    }
 }
