@@ -60,7 +60,8 @@ pub(super) fn exact_groups(shapes: &[Shape], batch_size: usize) -> ExactGroups {
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let size = ((s.width as u128) << 31) | s.height as u128;
+            // (Through u64: a float converts to u128 by a software routine.)
+            let size = ((s.width as u64 as u128) << 31) | s.height as u64 as u128;
             (size << 32) | i as u128
         })
         .collect();
@@ -262,7 +263,13 @@ fn swap(
 /// spread (see `NearestSizes`).
 fn neighbour_pairs(targets: &[[f64; 2]]) -> Vec<(usize, usize)> {
     let count = targets.len();
-    let k = NEIGHBOURS.min(count - 1);
+    if count <= NEIGHBOURS + 1 {
+        // Every batch is every other's neighbour.
+        return (0..count)
+            .flat_map(|a| (a + 1..count).map(move |b| (a, b)))
+            .collect();
+    }
+    let k = NEIGHBOURS;
     let mut pairs = Vec::with_capacity(count * k);
     let mut near: Vec<(f64, usize)> = Vec::new();
     let grid = NearestSizes::new(targets);
