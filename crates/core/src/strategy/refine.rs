@@ -116,8 +116,7 @@ pub(super) fn refine(points: &[[f64; 2]], groups: &mut [Vec<u32>], cap: usize, p
     if count < 2 {
         return;
     }
-    let mut gains_a: Vec<(f64, usize)> = Vec::new();
-    let mut gains_b: Vec<(f64, usize)> = Vec::new();
+    let (mut side_a, mut side_b) = (Side::default(), Side::default());
     // With less than a batch of spare slots, only one batch is partial (`minFill: 1`), and
     // stays so: lengths never change.
     let spare = count * cap - groups.iter().map(Vec::len).sum::<usize>();
@@ -140,11 +139,15 @@ pub(super) fn refine(points: &[[f64; 2]], groups: &mut [Vec<u32>], cap: usize, p
             // Moves into spare slots first (batch lengths change, the count does not), then
             // pairwise swaps.
             let mut traded = false;
+            (side_a.best, side_b.best) = (None, None);
             if moves {
-                traded |= move_into(points, groups, a, b, ta, tb, cap, &mut gains_a);
-                traded |= move_into(points, groups, b, a, tb, ta, cap, &mut gains_a);
+                traded |= move_into(points, groups, a, b, ta, tb, cap, &mut side_a);
+                if move_into(points, groups, b, a, tb, ta, cap, &mut side_b) {
+                    traded = true;
+                    side_a.best = None; // `a` gained members
+                }
             }
-            traded |= swap(points, groups, a, b, ta, tb, &mut gains_a, &mut gains_b);
+            traded |= swap(points, groups, a, b, ta, tb, &mut side_a, &mut side_b);
             if traded {
                 (changed[a], changed[b], any) = (true, true, true);
             }
@@ -171,6 +174,22 @@ fn gains(
         (cost(p, tt) - cost(p, tf), i)
     }));
     out.iter().map(|g| g.0).fold(f64::INFINITY, f64::min)
+}
+
+/// One batch's gains toward the other batch of a pair, kept from a move that did not happen to
+/// the swap (the members are the same, so are the gains: each is scored once per pair).
+#[derive(Default)]
+struct Side {
+    gains: Vec<(f64, usize)>,
+    /// The best gain, while `gains` holds every member's, unsorted.
+    best: Option<f64>,
+}
+
+impl Side {
+    fn best(&mut self, points: &[[f64; 2]], members: &[u32], tf: [f64; 2], tt: [f64; 2]) -> f64 {
+        let Side { gains: out, best } = self;
+        *best.get_or_insert_with(|| gains(points, members, tf, tt, out))
+    }
 }
 
 /// Keeps the gains `pays` accepts, at most `limit` of them, best first (ties by position): the
@@ -200,20 +219,22 @@ fn move_into(
     ta: [f64; 2],
     tb: [f64; 2],
     cap: usize,
-    scratch: &mut Vec<(f64, usize)>,
+    side: &mut Side,
 ) -> bool {
     let room = cap.saturating_sub(groups[b].len());
     if room == 0 || groups[a].len() < 2 {
         return false;
     }
-    if gains(points, &groups[a], ta, tb, scratch) >= -1e-12 {
+    if side.best(points, &groups[a], ta, tb) >= -1e-12 {
         return false;
     }
-    best_gains(scratch, |g| g < -1e-12, room.min(groups[a].len() - 1));
-    if scratch.is_empty() {
-        return false;
-    }
-    let mut moving: Vec<usize> = scratch.iter().map(|g| g.1).collect();
+    side.best = None;
+    best_gains(
+        &mut side.gains,
+        |g| g < -1e-12,
+        room.min(groups[a].len() - 1),
+    );
+    let mut moving: Vec<usize> = side.gains.iter().map(|g| g.1).collect();
     moving.sort_unstable_by(|x, y| y.cmp(x));
     for i in moving {
         let p = groups[a].swap_remove(i);
@@ -230,17 +251,18 @@ fn swap(
     b: usize,
     ta: [f64; 2],
     tb: [f64; 2],
-    gains_a: &mut Vec<(f64, usize)>,
-    gains_b: &mut Vec<(f64, usize)>,
+    side_a: &mut Side,
+    side_b: &mut Side,
 ) -> bool {
     // A swap pays only if the best gains of both sides sum below zero.
     let (best_a, best_b) = (
-        gains(points, &groups[a], ta, tb, gains_a),
-        gains(points, &groups[b], tb, ta, gains_b),
+        side_a.best(points, &groups[a], ta, tb),
+        side_b.best(points, &groups[b], tb, ta),
     );
     if best_a + best_b >= -1e-12 {
         return false;
     }
+    let (gains_a, gains_b) = (&mut side_a.gains, &mut side_b.gains);
     // A gain that does not pay even with the other side's best is never reached in the walk
     // below (sums only grow along it).
     best_gains(gains_a, |g| g + best_b < -1e-12, usize::MAX);
