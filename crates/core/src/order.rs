@@ -15,15 +15,10 @@ pub(crate) fn total_order(x: f64) -> u64 {
 
 /// Sorts by a key of three `u64`s (keys must be unique: the order is then total).
 pub(crate) fn sort_by_keys<T: Copy>(items: &mut [T], key: impl Fn(T) -> (u64, u64, u64)) {
-    let mut keyed: Vec<((u64, u64, u64), usize)> = items
-        .iter()
-        .enumerate()
-        .map(|(i, &t)| (key(t), i))
-        .collect();
-    keyed.sort_unstable();
-    let original = items.to_vec();
-    for (slot, (_, i)) in items.iter_mut().zip(keyed) {
-        *slot = original[i];
+    let mut keyed: Vec<((u64, u64, u64), T)> = items.iter().map(|&t| (key(t), t)).collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (slot, (_, t)) in items.iter_mut().zip(keyed) {
+        *slot = t;
     }
 }
 

@@ -54,34 +54,48 @@ pub(super) struct ExactGroups {
 }
 
 pub(super) fn exact_groups(shapes: &[Shape], batch_size: usize) -> ExactGroups {
-    // Sides are whole numbers below 2^31 (`Shape::new`): one integer key per sample, width,
-    // height and position packed, sorts far faster than comparing floats or tuples.
-    let mut by_size: Vec<u128> = shapes
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            // (Through u64: a float converts to u128 by a software routine.)
-            let size = ((s.width as u64 as u128) << 31) | s.height as u64 as u128;
-            (size << 32) | i as u128
-        })
-        .collect();
-    by_size.sort_unstable();
+    // One integer key per sample, its size then its position, sorts far faster than comparing
+    // floats or tuples. Sides are whole numbers below 2^31 (`Shape::new`): in a u128 always, and
+    // in a u64 (half the cost to sort in wasm) while they stay below 2^16, as real images do.
+    let small = |s: &Shape| s.width < 65536.0 && s.height < 65536.0;
+    if shapes.iter().all(small) {
+        let keys = shapes
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ((s.width as u64) << 48) | ((s.height as u64) << 32) | i as u64);
+        group_runs(keys.collect(), shapes.len(), batch_size)
+    } else {
+        // (Through u64: a float converts to u128 by a software routine.)
+        let keys = shapes.iter().enumerate().map(|(i, s)| {
+            ((s.width as u64 as u128) << 63) | ((s.height as u64 as u128) << 32) | i as u128
+        });
+        group_runs(keys.collect(), shapes.len(), batch_size)
+    }
+}
+
+/// [`exact_groups`] from keys that hold a size above their low 32 bits and a position in them.
+fn group_runs<K: Ord + Copy + Into<u128>>(
+    mut keys: Vec<K>,
+    n: usize,
+    batch_size: usize,
+) -> ExactGroups {
+    keys.sort_unstable();
+    let size = |k: &K| (*k).into() >> 32;
+    let position = |k: &K| (*k).into() as u32;
     let mut full = Vec::new();
-    let mut in_full = vec![false; shapes.len()];
+    let mut in_full = vec![false; n];
     let mut rest_sizes = 0;
-    for run in by_size.chunk_by(|a, b| a >> 32 == b >> 32) {
+    for run in keys.chunk_by(|a, b| size(a) == size(b)) {
         let whole = run.len() / batch_size * batch_size;
         for batch in run[..whole].chunks(batch_size) {
-            full.push(batch.iter().map(|&k| k as u32).collect());
-            for &k in batch {
-                in_full[k as u32 as usize] = true;
+            full.push(batch.iter().map(position).collect());
+            for k in batch {
+                in_full[position(k) as usize] = true;
             }
         }
         rest_sizes += usize::from(whole < run.len());
     }
-    let rest = (0..shapes.len() as u32)
-        .filter(|&i| !in_full[i as usize])
-        .collect();
+    let rest = (0..n as u32).filter(|&i| !in_full[i as usize]).collect();
     ExactGroups {
         full,
         rest,
@@ -334,5 +348,20 @@ mod tests {
         assert!(groups.full.is_empty());
         assert_eq!(groups.rest, (0..8).collect::<Vec<u32>>());
         assert_eq!(groups.rest_sizes, 3);
+        // Sides of 2^16 and more take the wide keys: the same groups.
+        let mut wide = shapes.clone();
+        let side = |i: usize, w: f64, h: f64| Shape::new(i, w, h).unwrap();
+        wide.extend([
+            side(8, 70_000.0, 3.0),
+            side(9, 640.0, 480.0),
+            side(10, 70_000.0, 3.0),
+        ]);
+        let groups = exact_groups(&wide, 2);
+        assert_eq!(
+            groups.full,
+            vec![vec![1, 5], vec![6, 7], vec![0, 2], vec![4, 9], vec![8, 10]]
+        );
+        assert_eq!(groups.rest, vec![3]);
+        assert_eq!(groups.rest_sizes, 1);
     }
 }
