@@ -130,7 +130,12 @@ pub(super) fn kmeans_batches(
             options,
             &mut rng,
         )? {
-            leaves.extend(group.chunks(batch_size).map(<[u32]>::to_vec));
+            // Room for a whole batch: refinement and polish move samples into partial ones.
+            leaves.extend(group.chunks(batch_size).map(|chunk| {
+                let mut batch = Vec::with_capacity(batch_size);
+                batch.extend_from_slice(chunk);
+                batch
+            }));
         }
     }
     let points: Vec<[f64; 2]> = shapes.iter().map(|s| [s.ln_aspect, s.ln_area]).collect();
@@ -246,7 +251,11 @@ fn kmeans_cell(
             message: format!("k-means failed: {e}"),
         })?;
     let labels = nearest_centres(&data, model.centroids());
-    let mut groups: Vec<Vec<u32>> = vec![Vec::new(); k];
+    let mut counts = vec![0; k];
+    for &label in &labels {
+        counts[label] += 1;
+    }
+    let mut groups: Vec<Vec<u32>> = counts.into_iter().map(Vec::with_capacity).collect();
     for (i, &label) in labels.iter().enumerate() {
         groups[label].push(members[i]);
     }
