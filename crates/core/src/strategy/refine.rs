@@ -138,17 +138,30 @@ pub(super) fn refine(points: &[[f64; 2]], groups: &mut [Vec<u32>], cap: usize, p
     // Each pass trades against the targets as the pass begins; only the batches the last pass
     // changed need theirs again.
     let mut targets: Vec<[f64; 2]> = groups.iter().map(|g| target(points, g)).collect();
+    // Batches traded in this pass so far, and in the last one.
     let mut changed = vec![false; count];
+    let mut dirty = vec![false; count];
+    let mut last_pairs: Vec<(usize, usize)> = Vec::new();
     for pass in 0..passes {
         if pass > 0 {
-            for (b, dirty) in changed.iter_mut().enumerate() {
-                if std::mem::take(dirty) {
+            std::mem::swap(&mut changed, &mut dirty);
+            changed.fill(false);
+            for (b, &d) in dirty.iter().enumerate() {
+                if d {
                     targets[b] = target(points, &groups[b]);
                 }
             }
         }
         let mut any = false;
-        for (a, b) in neighbour_pairs(&targets) {
+        let pairs = neighbour_pairs(&targets);
+        for &(a, b) in &pairs {
+            // A pair the last pass looked at traded nothing if neither batch changed then, and
+            // would trade nothing again while neither has changed since: the same members
+            // against the same targets give the same gains.
+            let same = |x: usize| !dirty[x] && !changed[x];
+            if pass > 0 && same(a) && same(b) && last_pairs.binary_search(&(a, b)).is_ok() {
+                continue;
+            }
             let (ta, tb) = (targets[a], targets[b]);
             // Moves into spare slots first (batch lengths change, the count does not), then
             // pairwise swaps.
@@ -169,6 +182,7 @@ pub(super) fn refine(points: &[[f64; 2]], groups: &mut [Vec<u32>], cap: usize, p
         if !any {
             break;
         }
+        last_pairs = pairs;
     }
 }
 
