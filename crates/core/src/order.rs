@@ -16,7 +16,7 @@ pub(crate) fn total_order(x: f64) -> u64 {
 /// Sorts by a key of three `u64`s (keys must be unique: the order is then total).
 pub(crate) fn sort_by_keys<T: Copy>(items: &mut [T], key: impl Fn(T) -> (u64, u64, u64)) {
     let mut keyed: Vec<((u64, u64, u64), T)> = items.iter().map(|&t| (key(t), t)).collect();
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    keyed.sort_unstable_by_key(|&(k, _)| k);
     for (slot, (_, t)) in items.iter_mut().zip(keyed) {
         *slot = t;
     }

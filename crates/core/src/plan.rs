@@ -8,7 +8,7 @@ use crate::samples::{Checked, Samples};
 use crate::shape::Shape;
 use crate::shuffle::{ShuffleSpec, SHUFFLE_OPTIONS};
 use crate::sizing::{resize_size, Sizing, SizingScratch, SIZING_OPTIONS};
-use crate::strategy::{GroupInput, Strategy, StrategyKind};
+use crate::strategy::{GroupInput, Grouped, Strategy, StrategyKind};
 use crate::tokens::{
     check_multiple_of_patch, read_patch_size, typical_batch_size, TokenBudget, TokenCutter,
 };
@@ -163,15 +163,16 @@ pub fn plan_batches(options: &PlanOptions, samples: Samples<'_>) -> Result<Plann
     let valid_keys: Vec<f64> = keys
         .map(|k| indices.iter().map(|&i| k[i as usize]).collect())
         .unwrap_or_default();
-    let groups = options.strategy.groups(&GroupInput {
+    let Grouped { groups, sizes } = options.strategy.groups(&GroupInput {
         shapes: &shapes,
         batch_size: options.target_batch_size(&shapes),
         keys: &valid_keys,
         sizing: &options.sizing,
     })?;
-    let (batches, over_budget) = cut_groups(options, &shapes, &groups);
+    let (batches, over_budget, uncut) = cut_groups(options, &shapes, groups);
     reject_over_budget(options, &shapes, &indices, &over_budget, &mut rejects)?;
-    let (batches, sizes) = size_batches(options, &shapes, batches);
+    let known = sizes.filter(|_| uncut);
+    let (batches, sizes) = size_batches(options, &shapes, batches, known);
     Ok(Planned {
         shapes,
         indices,
@@ -203,20 +204,27 @@ fn custom_keys<'a>(
     Ok(Some(keys))
 }
 
-/// Cuts groups into batches: by count, and by tokens where a budget is set. Returns the batches
-/// and the samples too large for the budget alone.
+/// Cuts groups into batches: by count, and by tokens where a budget is set. Returns the batches,
+/// the samples too large for the budget alone, and whether the batches are the groups as given.
 fn cut_groups(
     options: &PlanOptions,
     shapes: &[Shape],
-    groups: &[Vec<u32>],
-) -> (Vec<Vec<u32>>, Vec<u32>) {
+    groups: Vec<Vec<u32>>,
+) -> (Vec<Vec<u32>>, Vec<u32>, bool) {
     let Some(budget) = &options.tokens else {
         let batch_size = options.target_batch_size(shapes);
+        // Groups planned as batches (Clustered's, Balanced's) are already batches.
+        if groups
+            .iter()
+            .all(|g| !g.is_empty() && g.len() <= batch_size)
+        {
+            return (groups, Vec::new(), true);
+        }
         let batches = groups
             .iter()
             .flat_map(|g| g.chunks(batch_size).map(<[u32]>::to_vec))
             .collect();
-        return (batches, Vec::new());
+        return (batches, Vec::new(), false);
     };
     let mut cutter = TokenCutter {
         shapes,
@@ -228,7 +236,7 @@ fn cut_groups(
         over: Vec::new(),
     };
     groups.iter().for_each(|g| cutter.cut(g));
-    (cutter.batches, cutter.over)
+    (cutter.batches, cutter.over, false)
 }
 
 /// Samples that alone exceed the token budget: an error, or rejects with `skipInvalid`.
@@ -264,17 +272,21 @@ fn reject_over_budget(
     Ok(())
 }
 
-/// Each batch's `resizeSize`, then at most `maxShapes` distinct ones.
+/// Each batch's `resizeSize` (`known` where the strategy gave them), then at most `maxShapes`
+/// distinct ones.
 fn size_batches(
     options: &PlanOptions,
     shapes: &[Shape],
     batches: Vec<Vec<u32>>,
+    known: Option<Vec<(u32, u32)>>,
 ) -> (Vec<Vec<u32>>, Vec<(u32, u32)>) {
-    let mut scratch = SizingScratch::default();
-    let sizes: Vec<(u32, u32)> = batches
-        .iter()
-        .map(|b| resize_size(shapes, b, &options.sizing, &mut scratch))
-        .collect();
+    let sizes: Vec<(u32, u32)> = known.unwrap_or_else(|| {
+        let mut scratch = SizingScratch::default();
+        batches
+            .iter()
+            .map(|b| resize_size(shapes, b, &options.sizing, &mut scratch))
+            .collect()
+    });
     match options.max_shapes {
         None => (batches, sizes),
         Some(max_shapes) => limit_shapes(

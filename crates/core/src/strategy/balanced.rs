@@ -22,6 +22,7 @@ use super::clustered::{kmeans_batches, ClusterOptions, DEFAULT_MAX_ITERATIONS};
 use super::median_split::median_split_groups;
 use super::polish::{polish, Passes};
 use super::refine::{exact_groups, l1, refine, tail, target, ExactGroups};
+use super::Grouped;
 use crate::error::PlanError;
 use crate::options::OptionReader;
 use crate::order::{select_first, sort_by_keys, total_order};
@@ -156,7 +157,9 @@ pub fn balanced_groups(
                 seed: 0,
                 max_iterations: DEFAULT_MAX_ITERATIONS,
             };
-            let Ok(groups) = kmeans_batches(shapes, batch_size, &cluster_options, sizing) else {
+            let Ok(Grouped { groups, .. }) =
+                kmeans_batches(shapes, batch_size, &cluster_options, sizing)
+            else {
                 continue;
             };
             if (n as f64) < options.min_fill * (groups.len() * batch_size) as f64 - 1e-9 {

@@ -8,7 +8,7 @@ use rand_xoshiro::Xoshiro256Plus;
 
 use super::polish::{polish, Passes};
 use super::refine::{exact_groups, refine, ExactGroups};
-use super::sort_by_shape;
+use super::{sort_by_shape, Grouped};
 use crate::error::PlanError;
 use crate::options::{OptionReader, MAX_COUNT, MAX_SAFE_INTEGER};
 use crate::shape::Shape;
@@ -63,8 +63,11 @@ pub fn cluster_groups(
     batch_size: usize,
     options: &ClusterOptions,
     sizing: &Sizing,
-) -> Result<Vec<Vec<u32>>, PlanError> {
-    let batches = kmeans_batches(shapes, batch_size, options, sizing)?;
+) -> Result<Grouped, PlanError> {
+    let Grouped {
+        groups: batches,
+        sizes,
+    } = kmeans_batches(shapes, batch_size, options, sizing)?;
     let mut keyed: Vec<(usize, Vec<u32>)> = batches.into_iter().enumerate().collect();
     for (_, b) in &mut keyed {
         sort_by_shape(b, shapes);
@@ -76,7 +79,10 @@ pub fn cluster_groups(
             .then(sa.ln_area.total_cmp(&sb.ln_area))
             .then(ia.cmp(ib))
     });
-    Ok(keyed.into_iter().map(|(_, b)| b).collect())
+    Ok(Grouped {
+        sizes: sizes.map(|sizes| keyed.iter().map(|&(i, _)| sizes[i]).collect()),
+        groups: keyed.into_iter().map(|(_, b)| b).collect(),
+    })
 }
 
 /// The batches of a k-means plan, unordered:
@@ -87,15 +93,21 @@ pub fn cluster_groups(
 /// 4. neighbouring batches trade samples where that lowers `(ln r)^3`;
 /// 5. partial batches are dissolved into batches with room, and the worst-served samples moved,
 ///    where neither lets the p95 or the max of `r` rise (see `polish`).
+///
+/// With the batches, their `resizeSize`s where the polish passes sized them all.
 pub(super) fn kmeans_batches(
     shapes: &[Shape],
     batch_size: usize,
     options: &ClusterOptions,
     sizing: &Sizing,
-) -> Result<Vec<Vec<u32>>, PlanError> {
+) -> Result<Grouped, PlanError> {
     let n = shapes.len();
+    let unsized_groups = |groups| Grouped {
+        groups,
+        sizes: None,
+    };
     if n == 0 {
-        return Ok(Vec::new());
+        return Ok(unsized_groups(Vec::new()));
     }
     let ExactGroups {
         full: mut batches,
@@ -103,7 +115,7 @@ pub(super) fn kmeans_batches(
         rest_sizes,
     } = exact_groups(shapes, batch_size);
     if rest.is_empty() {
-        return Ok(batches);
+        return Ok(unsized_groups(batches));
     }
     let wanted = options.num_clusters.unwrap_or(n.div_ceil(batch_size));
     let records = standardised_features(shapes, &rest);
@@ -145,8 +157,11 @@ pub(super) fn kmeans_batches(
         dissolve: true,
         rehome: true,
     };
-    polish(shapes, &mut batches, batch_size, sizing, passes);
-    Ok(batches)
+    let sizes = polish(shapes, &mut batches, batch_size, sizing, passes);
+    Ok(Grouped {
+        groups: batches,
+        sizes: Some(sizes),
+    })
 }
 
 /// Splits `positions` (rows of `records`) into cells of at most `cap` rows by recursive 2-means

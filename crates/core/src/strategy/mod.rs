@@ -45,6 +45,13 @@ pub enum Strategy {
     Balanced(BalancedOptions),
 }
 
+/// A strategy's groups, and each one's `resizeSize` where the strategy sized them as batches
+/// already (with the `sizing` of its input), so that the plan does not size them again.
+pub struct Grouped {
+    pub groups: Vec<Vec<u32>>,
+    pub sizes: Option<Vec<(u32, u32)>>,
+}
+
 /// What grouping needs besides the strategy's own options.
 pub struct GroupInput<'a> {
     pub shapes: &'a [Shape],
@@ -132,16 +139,25 @@ impl Strategy {
     }
 
     /// Groups of positions into `input.shapes`, each ordered so that neighbours are alike.
-    pub fn groups(&self, input: &GroupInput<'_>) -> Result<Vec<Vec<u32>>, PlanError> {
+    pub fn groups(&self, input: &GroupInput<'_>) -> Result<Grouped, PlanError> {
+        let unsized_groups = |groups| Grouped {
+            groups,
+            sizes: None,
+        };
         Ok(match self {
-            Strategy::Simple => simple_groups(input.shapes.len()),
-            Strategy::Sorted { key } => sorted_groups(input.shapes, *key, input.keys),
+            Strategy::Simple => unsized_groups(simple_groups(input.shapes.len())),
+            Strategy::Sorted { key } => {
+                unsized_groups(sorted_groups(input.shapes, *key, input.keys))
+            }
             Strategy::Clustered(options) => {
                 cluster_groups(input.shapes, input.batch_size, options, input.sizing)?
             }
-            Strategy::Balanced(options) => {
-                balanced_groups(input.shapes, input.batch_size, options, input.sizing)
-            }
+            Strategy::Balanced(options) => unsized_groups(balanced_groups(
+                input.shapes,
+                input.batch_size,
+                options,
+                input.sizing,
+            )),
         })
     }
 }

@@ -18,10 +18,10 @@
 //! most `REGION` and the passes stay linear in the buffer. There the guard holds per region.
 
 use crate::shape::Shape;
-use crate::sizing::{Sizing, SizingScratch};
+use crate::sizing::{resize_size, Sizing, SizingScratch};
 
 use super::nearest_sizes::NearestSizes;
-use super::refine::{l1, size_point};
+use super::refine::{l1, log_point};
 use super::upper_tail::{by_selection, TrialScratch, UpperTail};
 
 /// Plans up to this many samples read a trial's p95 by one selection over all of them; larger
@@ -34,28 +34,33 @@ const SELECT_UP_TO: usize = 1024;
 const REGION: usize = 8192;
 
 /// Runs `pass` on consecutive runs of `groups` holding at most `REGION` samples each (a run is
-/// at least one batch), in order, and puts the results back in order.
-fn by_region(groups: &mut Vec<Vec<u32>>, mut pass: impl FnMut(&mut Vec<Vec<u32>>)) {
+/// at least one batch), in order, and puts the results back in order, with the sizes `pass`
+/// gives each region's batches.
+fn by_region(
+    groups: &mut Vec<Vec<u32>>,
+    mut pass: impl FnMut(&mut Vec<Vec<u32>>) -> Vec<(u32, u32)>,
+) -> Vec<(u32, u32)> {
     let total: usize = groups.iter().map(Vec::len).sum();
     if total <= REGION {
-        pass(groups);
-        return;
+        return pass(groups);
     }
     let mut out = Vec::with_capacity(groups.len());
+    let mut sizes = Vec::with_capacity(groups.len());
     let mut region: Vec<Vec<u32>> = Vec::new();
     let mut held = 0;
     for g in groups.drain(..) {
         if held + g.len() > REGION && !region.is_empty() {
-            pass(&mut region);
+            sizes.extend(pass(&mut region));
             out.append(&mut region);
             held = 0;
         }
         held += g.len();
         region.push(g);
     }
-    pass(&mut region);
+    sizes.extend(pass(&mut region));
     out.append(&mut region);
     *groups = out;
+    sizes
 }
 
 /// Arrays indexed by sample, made once per [`polish`] and lent to each region (a region reads
@@ -85,14 +90,15 @@ pub(super) struct Passes {
 }
 
 /// The `passes`, in that order, over one scoring of the plan, region by region (callers pass
-/// batches in an order where neighbours are alike); emptied batches are removed.
+/// batches in an order where neighbours are alike); emptied batches are removed. Returns each
+/// batch's `resizeSize` (the guard sized them all, so the plan need not again).
 pub(super) fn polish(
     shapes: &[Shape],
     groups: &mut Vec<Vec<u32>>,
     cap: usize,
     sizing: &Sizing,
     passes: Passes,
-) {
+) -> Vec<(u32, u32)> {
     let mut by_sample = BySample::new(shapes.len());
     by_region(groups, |region| {
         let upper_tail = region.iter().map(Vec::len).sum::<usize>() > SELECT_UP_TO;
@@ -104,8 +110,8 @@ pub(super) fn polish(
             passes,
             upper_tail,
             &mut by_sample,
-        );
-    });
+        )
+    })
 }
 
 /// [`polish`] on one region, with the trials' p95 read from an upper tail (`upper_tail`) or by
@@ -118,9 +124,14 @@ fn polish_region(
     passes: Passes,
     upper_tail: bool,
     by_sample: &mut BySample,
-) {
+) -> Vec<(u32, u32)> {
     if groups.len() < 2 {
-        return;
+        let mut scratch = SizingScratch::default();
+        return groups
+            .iter()
+            .filter(|g| !g.is_empty())
+            .map(|g| resize_size(shapes, g, sizing, &mut scratch))
+            .collect();
     }
     let ln_r = std::mem::take(&mut by_sample.ln_r);
     let mut plan = SizedPlan::new(shapes, groups, sizing, upper_tail, ln_r);
@@ -144,7 +155,14 @@ fn polish_region(
         }
     }
     by_sample.ln_r = plan.ln_r;
+    let sizes = groups
+        .iter()
+        .zip(plan.hw)
+        .filter(|(g, _)| !g.is_empty())
+        .map(|(_, hw)| hw)
+        .collect();
     groups.retain(|g| !g.is_empty());
+    sizes
 }
 
 /// A plan with each batch's size (as a point in ln aspect, ln area), each sample's `ln r`, and
@@ -154,6 +172,8 @@ struct SizedPlan<'a> {
     sizing: &'a Sizing,
     scratch: SizingScratch,
     sizes: Vec<[f64; 2]>,
+    /// The same sizes as `(height, width)`.
+    hw: Vec<(u32, u32)>,
     size_index: NearestSizes,
     /// Indexed by sample (lent by [`polish`]); only the plan's own entries are meaningful.
     ln_r: Vec<f64>,
@@ -169,7 +189,7 @@ struct SizedPlan<'a> {
     /// The plan's (p95, max) of `r`.
     measured: (f64, f64),
     /// New sizes of the batches a trial touched (reused across trials).
-    touched_sizes: Vec<(usize, [f64; 2])>,
+    touched_sizes: Vec<(usize, [f64; 2], (u32, u32))>,
     /// Changes kept so far, and per batch the count when a kept change last touched it.
     kept: u64,
     changed_at: Vec<u64>,
@@ -188,6 +208,7 @@ impl<'a> SizedPlan<'a> {
             sizing,
             scratch: SizingScratch::default(),
             sizes: Vec::with_capacity(groups.len()),
+            hw: Vec::with_capacity(groups.len()),
             size_index: NearestSizes::default(),
             ln_r,
             members: groups.iter().flatten().copied().collect(),
@@ -202,7 +223,8 @@ impl<'a> SizedPlan<'a> {
             changed_at: vec![0; groups.len()],
         };
         for g in groups {
-            let size = plan.size_of(g);
+            let (hw, size) = plan.size_of(g);
+            plan.hw.push(hw);
             plan.sizes.push(size);
             for &i in g {
                 plan.ln_r[i as usize] = l1(plan.point(i), size);
@@ -218,8 +240,10 @@ impl<'a> SizedPlan<'a> {
         [s.ln_aspect, s.ln_area]
     }
 
-    fn size_of(&mut self, members: &[u32]) -> [f64; 2] {
-        size_point(self.shapes, members, self.sizing, &mut self.scratch)
+    /// A batch's `(height, width)`, and as a point in (ln aspect, ln area).
+    fn size_of(&mut self, members: &[u32]) -> ((u32, u32), [f64; 2]) {
+        let hw = resize_size(self.shapes, members, self.sizing, &mut self.scratch);
+        (hw, log_point(hw))
     }
 
     /// (p95, max) of `r` over the plan, as `evaluate` computes them, from every sample's value
@@ -251,7 +275,7 @@ impl<'a> SizedPlan<'a> {
             if groups[b].is_empty() {
                 continue;
             }
-            let size = self.size_of(&groups[b]);
+            let (hw, size) = self.size_of(&groups[b]);
             let mut changed_max = f64::NEG_INFINITY;
             for &i in &groups[b] {
                 let (old, new) = (self.ln_r[i as usize], l1(self.point(i), size));
@@ -260,7 +284,7 @@ impl<'a> SizedPlan<'a> {
                 self.ln_r[i as usize] = new;
                 changed_max = changed_max.max(new);
             }
-            sizes.push((b, size));
+            sizes.push((b, size, hw));
             // A changed value above the plan's max fails the guard whatever the rest: no need
             // to size the other batches or measure the plan (most rehoming trials end here).
             if changed_max.exp() > self.measured.1 + 1e-12 {
@@ -289,9 +313,10 @@ impl<'a> SizedPlan<'a> {
             for &b in touched {
                 self.changed_at[b] = self.kept;
             }
-            for &(b, size) in &sizes {
+            for &(b, size, hw) in &sizes {
                 self.size_index.update(b, size);
                 self.sizes[b] = size;
+                self.hw[b] = hw;
             }
             self.touched_sizes = sizes;
             true
@@ -307,7 +332,7 @@ impl<'a> SizedPlan<'a> {
     }
 
     /// Puts back the values a trial changed (the trial's `sizes` buffer is kept for reuse).
-    fn undo(&mut self, sizes: Vec<(usize, [f64; 2])>) {
+    fn undo(&mut self, sizes: Vec<(usize, [f64; 2], (u32, u32))>) {
         for &(i, r) in self.stash.iter().rev() {
             self.ln_r[i as usize] = r;
         }
@@ -356,9 +381,11 @@ fn absorb_partial(
         .filter(|&b| !groups[b].is_empty() && groups[b].len() < cap)
         .collect();
     let scan = with_room.len() <= SCAN_UP_TO;
+    let mut far: Vec<(f64, usize)> = Vec::new();
     for g in order {
         let members = std::mem::take(&mut groups[g]);
         receivers.clear();
+        far.clear();
         for &p in &members {
             let point = plan.point(p);
             let nearest = if scan {
@@ -374,16 +401,22 @@ fn absorb_partial(
             let Some(b) = nearest else {
                 break;
             };
+            far.push((l1(point, plan.sizes[b]), b));
             groups[b].push(p);
             receivers.push(b);
             if scan && groups[b].len() == cap {
                 with_room.retain(|&x| x != b);
             }
         }
+        // Receivers in order of the farthest sample each took: a trial the plan's max refuses
+        // nearly always fails on that batch, and the guard stops sizing at the first that fails.
+        far.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
         touched.clear();
-        touched.extend_from_slice(&receivers);
-        touched.sort_unstable();
-        touched.dedup();
+        for &(_, b) in &far {
+            if !touched.contains(&b) {
+                touched.push(b);
+            }
+        }
         let kept = receivers.len() == members.len() && plan.try_keep(groups, &touched, |_| true);
         if !kept {
             // Each member was pushed last onto its receiver: undo in reverse.

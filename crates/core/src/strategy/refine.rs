@@ -39,7 +39,11 @@ pub(super) fn size_point(
     sizing: &Sizing,
     scratch: &mut SizingScratch,
 ) -> [f64; 2] {
-    let (h, w) = resize_size(shapes, members, sizing, scratch);
+    log_point(resize_size(shapes, members, sizing, scratch))
+}
+
+/// A `(height, width)` as a point in (ln aspect, ln area).
+pub(super) fn log_point((h, w): (u32, u32)) -> [f64; 2] {
     let (h, w) = (f64::from(h).ln(), f64::from(w).ln());
     [w - h, w + h]
 }
