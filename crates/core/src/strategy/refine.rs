@@ -191,8 +191,8 @@ pub(super) fn refine(points: &[[f64; 2]], groups: &mut [Vec<u32>], cap: usize, p
 }
 
 /// Change in cost of moving each member of `from` (target `tf`) to target `tt`, unsorted;
-/// returns the best (most negative). Callers sort (`best_gains`) only when a trade can pay, which in
-/// a good plan most pairs of neighbours cannot.
+/// returns the best (most negative). Callers sort (`best_gains`) only when a trade can pay,
+/// which in a good plan most pairs of neighbours cannot.
 fn gains(
     points: &[[f64; 2]],
     members: &[u32],
