@@ -102,12 +102,8 @@ pub(super) fn kmeans_batches(
     sizing: &Sizing,
 ) -> Result<Grouped, PlanError> {
     let n = shapes.len();
-    let unsized_groups = |groups| Grouped {
-        groups,
-        sizes: None,
-    };
     if n == 0 {
-        return Ok(unsized_groups(Vec::new()));
+        return Ok(Grouped::without_sizes(Vec::new()));
     }
     let ExactGroups {
         full: mut batches,
@@ -115,7 +111,7 @@ pub(super) fn kmeans_batches(
         rest_sizes,
     } = exact_groups(shapes, batch_size);
     if rest.is_empty() {
-        return Ok(unsized_groups(batches));
+        return Ok(Grouped::without_sizes(batches));
     }
     let wanted = options.num_clusters.unwrap_or(n.div_ceil(batch_size));
     let records = standardised_features(shapes, &rest);

@@ -52,6 +52,16 @@ pub struct Grouped {
     pub sizes: Option<Vec<(u32, u32)>>,
 }
 
+impl Grouped {
+    /// Groups the plan sizes itself.
+    pub(super) fn without_sizes(groups: Vec<Vec<u32>>) -> Self {
+        Grouped {
+            groups,
+            sizes: None,
+        }
+    }
+}
+
 /// What grouping needs besides the strategy's own options.
 pub struct GroupInput<'a> {
     pub shapes: &'a [Shape],
@@ -140,19 +150,15 @@ impl Strategy {
 
     /// Groups of positions into `input.shapes`, each ordered so that neighbours are alike.
     pub fn groups(&self, input: &GroupInput<'_>) -> Result<Grouped, PlanError> {
-        let unsized_groups = |groups| Grouped {
-            groups,
-            sizes: None,
-        };
         Ok(match self {
-            Strategy::Simple => unsized_groups(simple_groups(input.shapes.len())),
+            Strategy::Simple => Grouped::without_sizes(simple_groups(input.shapes.len())),
             Strategy::Sorted { key } => {
-                unsized_groups(sorted_groups(input.shapes, *key, input.keys))
+                Grouped::without_sizes(sorted_groups(input.shapes, *key, input.keys))
             }
             Strategy::Clustered(options) => {
                 cluster_groups(input.shapes, input.batch_size, options, input.sizing)?
             }
-            Strategy::Balanced(options) => unsized_groups(balanced_groups(
+            Strategy::Balanced(options) => Grouped::without_sizes(balanced_groups(
                 input.shapes,
                 input.batch_size,
                 options,
