@@ -27,6 +27,20 @@ export function buffers<T>(stream: readonly T[], size: number): { start: number;
 }
 
 /**
+ * Plans with `plan` for `WARM_UP_MS` before anything is timed. V8 tiers wasm and JS up in the
+ * background, late, and re-optimises the package's size reader once `evaluate` has used it too:
+ * with a few rounds only, the first cases timed (buffer 128) came out 10-40% slow and up to 2x
+ * between processes, and the case timed after the first `evaluate` up to 40% slow. (Without it
+ * the real-data suite's first cell read Clustered at 2.4 us per sample, 0.54 in the next.)
+ */
+const WARM_UP_MS = 300;
+export function warmUp(plan: () => void): void {
+  const start = performance.now();
+  do plan();
+  while (performance.now() - start < WARM_UP_MS);
+}
+
+/**
  * Shortest timing sample, in ms. A stream planned faster than this is planned several times per
  * sample (the sample is their mean), so that neither the timer's grain nor one GC pause decides a
  * run: 39 buffers of 128 plan in about 0.4 ms, and single runs of that length put Simple at 128
@@ -67,4 +81,55 @@ export function timedInRounds<T>(runs: number, count: number, cases: (() => T)[]
     times.sort((a, b) => a - b);
     return { costUs: (times[times.length >> 1]! * 1000) / count, result };
   });
+}
+
+/**
+ * The SPEC cost goals: every strategy faster than plain TypeScript and at least 10x faster than
+ * the seed's Python stack, in every cell. A strategy with no twin among the peers (balanced) is
+ * held to the peers' clustered strategy, the seed's own way of grouping by shape.
+ */
+const COST_GOALS = [
+  ['ts-baseline', 1, 'faster than plain TS'],
+  ['python-seed', 10, '10x faster than Python'],
+] as const;
+const twinOf = (name: string) => (['simple', 'sorted', 'clustered'].includes(name) ? name : 'clustered');
+
+/** One cell a cost goal is judged in: its label and each plan's cost (us per sample) by name. */
+export interface CostCell {
+  label: string;
+  costUs: (name: string) => number | undefined;
+}
+
+/**
+ * Judges the cost goals for each of `strategies` over `cells`: one line per (strategy, goal),
+ * either the least ratio or every cell where the goal fails. A goal whose peer did not run in a
+ * cell is not judged there. Returns the lines and the (strategy, goal) pairs that fail.
+ */
+export function costGoals(strategies: readonly string[], cells: readonly CostCell[]): { lines: string[]; failures: string[] } {
+  const lines: string[] = [];
+  const failures: string[] = [];
+  for (const name of strategies) {
+    const twin = twinOf(name);
+    const versus = twin === name ? twin : `${twin} (no ${name} peer)`;
+    for (const [peer, factor, goal] of COST_GOALS) {
+      const misses: string[] = [];
+      let worst = Infinity;
+      for (const cell of cells) {
+        const ours = cell.costUs(name);
+        const other = cell.costUs(`${peer}/${twin}`);
+        if (ours === undefined || other === undefined) continue;
+        const ratio = other / ours;
+        worst = Math.min(worst, ratio);
+        if (ratio <= factor) misses.push(`${cell.label} (${ratio.toFixed(2)}x)`);
+      }
+      if (worst === Infinity) {
+        lines.push(`  ${name.padEnd(10)} ${goal.padEnd(23)} vs ${peer}/${versus}: not measured (${peer} did not run)`);
+        continue;
+      }
+      lines.push(`  ${name.padEnd(10)} ${goal.padEnd(23)} vs ${peer}/${versus}: ${misses.length ? `FAILS at ${misses.join(', ')}` : `holds everywhere (least ${worst.toFixed(1)}x)`}`);
+      if (misses.length) failures.push(`${name} ${goal}: ${misses.join(', ')}`);
+    }
+  }
+  lines.push(failures.length ? `  cost goals fail in ${failures.length} (strategy, goal) pairs, listed above` : '  every measured cost goal holds');
+  return { lines, failures };
 }
