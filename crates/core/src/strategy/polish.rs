@@ -25,10 +25,12 @@ use super::refine::{l1, log_point};
 use super::upper_tail::{by_selection, TrialScratch, UpperTail};
 
 /// Plans up to this many samples read a trial's p95 by one selection over all of them; larger
-/// ones merge the trial's changes into their upper tail. In wasm the selection is cheaper below
-/// about 1,000 samples and the merge above: Clustered at buffer 5,000 plans in 2.2 µs per sample
-/// with the merge, 3.8 with the selection.
-const SELECT_UP_TO: usize = 1024;
+/// ones merge the trial's changes into their upper tail (the same plans either way). On the seed
+/// data the two cost the same up to about 1,000 samples, but on real sets, where more trials get
+/// past the max, the merge is cheaper from 512 on: Clustered on MathVista at 1,000 and COCO at
+/// 1,024 plans 11% faster with it, at 512 2-4% (wasm, interleaved A/B). Selection still wins at
+/// 128, where there is little tail to keep.
+const SELECT_UP_TO: usize = 256;
 
 /// Most samples a pass looks at together (whole plans up to this size).
 const REGION: usize = 8192;
