@@ -20,7 +20,7 @@
 
 use super::clustered::{kmeans_batches, ClusterOptions, DEFAULT_MAX_ITERATIONS};
 use super::median_split::median_split_groups;
-use super::polish::{polish, Passes};
+use super::polish::{polish, Passes, Polished};
 use super::refine::{exact_groups, l1, refine, tail, target, ExactGroups};
 use super::Grouped;
 use crate::error::PlanError;
@@ -80,10 +80,10 @@ pub fn balanced_groups(
     batch_size: usize,
     options: &BalancedOptions,
     sizing: &Sizing,
-) -> Vec<Vec<u32>> {
+) -> Grouped {
     let n = shapes.len();
     if n == 0 {
-        return Vec::new();
+        return Grouped::without_sizes(Vec::new());
     }
     let points: Vec<[f64; 2]> = shapes.iter().map(|s| [s.ln_aspect, s.ln_area]).collect();
     // Full batches of one exact size first (real collections repeat a few sizes heavily): they
@@ -115,17 +115,27 @@ pub fn balanced_groups(
     let floor_score = tail(shapes, &floor, sizing, &mut scratch);
     // (A hair of tolerance: one sample's `r` at one size, computed in another order.)
     let bound = floor_score.1 * (1.0 + 1e-9);
-    let mut best: Option<(Tail, Vec<Vec<u32>>)> = None;
+    let mut best: Option<(Tail, Grouped)> = None;
     // Ties keep the plan offered first (the fuller one).
-    let offer = |best: &mut Option<(Tail, Vec<Vec<u32>>)>, score: Tail, groups: Vec<Vec<u32>>| {
+    let offer = |best: &mut Option<(Tail, Grouped)>, score: Tail, plan: Grouped| {
         if score.1 <= bound && best.as_ref().is_none_or(|(b, _)| score < *b) {
-            *best = Some((score, groups));
+            *best = Some((score, plan));
         }
     };
-    let mut consider = |best: &mut Option<(Tail, Vec<Vec<u32>>)>, groups: Vec<Vec<u32>>| {
-        let score = tail(shapes, &groups, sizing, &mut scratch);
-        offer(best, score, groups);
+    // A polished plan comes with its sizes and, mostly, its tail: it is scored only without.
+    let mut consider = |best: &mut Option<(Tail, Grouped)>, plan: Grouped, known: Option<Tail>| {
+        let score = known.unwrap_or_else(|| tail(shapes, &plan.groups, sizing, &mut scratch));
+        offer(best, score, plan);
         score
+    };
+    let polished = |groups: Vec<Vec<u32>>, result: Polished| {
+        (
+            Grouped {
+                groups,
+                sizes: Some(result.sizes),
+            },
+            result.tail,
+        )
     };
     let mut fullest: Option<Tail> = None;
     for batches in counts {
@@ -145,8 +155,9 @@ pub fn balanced_groups(
             refine(&points, &mut leaves, batch_size, options.refine_passes);
         }
         groups.extend(leaves.into_iter().filter(|g| !g.is_empty()));
-        polish(shapes, &mut groups, batch_size, sizing, REHOME);
-        let score = consider(&mut best, groups);
+        let result = polish(shapes, &mut groups, batch_size, sizing, REHOME);
+        let (plan, known) = polished(groups, result);
+        let score = consider(&mut best, plan, known);
         fullest.get_or_insert(score);
     }
     if options.min_fill <= CLUSTER_CANDIDATES_BELOW {
@@ -157,51 +168,56 @@ pub fn balanced_groups(
                 seed: 0,
                 max_iterations: DEFAULT_MAX_ITERATIONS,
             };
-            let Ok(Grouped { groups, .. }) =
-                kmeans_batches(shapes, batch_size, &cluster_options, sizing)
-            else {
+            let Ok(plan) = kmeans_batches(shapes, batch_size, &cluster_options, sizing) else {
                 continue;
             };
-            if (n as f64) < options.min_fill * (groups.len() * batch_size) as f64 - 1e-9 {
+            if (n as f64) < options.min_fill * (plan.groups.len() * batch_size) as f64 - 1e-9 {
                 continue; // below minFill
             }
-            consider(&mut best, groups);
+            consider(&mut best, plan, None);
         }
     }
     let (p95, max) = fullest.expect("at least one count");
     if max > bound {
         let mut refined = floor.clone();
         refine(&points, &mut refined, batch_size, options.refine_passes);
-        polish(shapes, &mut refined, batch_size, sizing, REHOME);
-        consider(&mut best, refined);
+        let result = polish(shapes, &mut refined, batch_size, sizing, REHOME);
+        let (plan, known) = polished(refined, result);
+        consider(&mut best, plan, known);
     }
     if max > bound || p95 > floor_score.0 {
-        let mut polished = floor.clone();
-        polish(shapes, &mut polished, batch_size, sizing, REHOME);
-        consider(&mut best, polished);
+        let mut split = floor.clone();
+        let result = polish(shapes, &mut split, batch_size, sizing, REHOME);
+        let (plan, known) = polished(split, result);
+        consider(&mut best, plan, known);
         // Polishing never raises the p95 of a plan up to 8,192 samples; larger plans are
         // polished region by region, where it can rise: the split as it is stays the fallback.
-        offer(&mut best, floor_score, floor);
+        offer(&mut best, floor_score, Grouped::without_sizes(floor));
     }
-    let groups = best.expect("the split itself is always a candidate").1;
+    let Grouped { groups, sizes } = best.expect("the split itself is always a candidate").1;
 
-    let mut keyed: Vec<([f64; 2], Vec<u32>)> = groups
+    // Batches ordered by target, each batch's members by position (with their sizes, if known).
+    let mut keyed: Vec<([f64; 2], usize, Vec<u32>)> = groups
         .into_iter()
-        .map(|g| (target(&points, &g), g))
+        .enumerate()
+        .map(|(i, g)| (target(&points, &g), i, g))
         .collect();
     keyed.sort_by(|a, b| {
         a.0[0]
             .total_cmp(&b.0[0])
             .then(a.0[1].total_cmp(&b.0[1]))
-            .then(a.1[0].cmp(&b.1[0]))
+            .then(a.2[0].cmp(&b.2[0]))
     });
-    keyed
-        .into_iter()
-        .map(|(_, mut g)| {
-            g.sort_unstable();
-            g
-        })
-        .collect()
+    Grouped {
+        sizes: sizes.map(|sizes| keyed.iter().map(|&(_, i, _)| sizes[i]).collect()),
+        groups: keyed
+            .into_iter()
+            .map(|(_, _, mut g)| {
+                g.sort_unstable();
+                g
+            })
+            .collect(),
+    }
 }
 
 #[derive(Default)]
@@ -412,7 +428,8 @@ mod tests {
                 refine_passes: 8,
             },
             &Sizing::default(),
-        );
+        )
+        .groups;
         let partial: Vec<usize> = groups.iter().map(Vec::len).filter(|&n| n < 32).collect();
         assert_eq!(partial, vec![1000 % 32]);
         assert_eq!(groups.len(), 32);
@@ -429,7 +446,8 @@ mod tests {
                     refine_passes: 2,
                 },
                 &Sizing::default(),
-            );
+            )
+            .groups;
             let fill = 2000.0 / (groups.len() * 32) as f64;
             assert!(
                 fill >= min_fill && groups.iter().all(|g| !g.is_empty() && g.len() <= 32),
@@ -461,7 +479,8 @@ mod tests {
                 refine_passes: 0,
             },
             &Sizing::default(),
-        );
+        )
+        .groups;
         let refined = balanced_groups(
             &s,
             16,
@@ -470,7 +489,8 @@ mod tests {
                 refine_passes: 8,
             },
             &Sizing::default(),
-        );
+        )
+        .groups;
         assert!(total(&refined) < total(&rough));
     }
 }

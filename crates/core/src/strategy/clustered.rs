@@ -153,7 +153,7 @@ pub(super) fn kmeans_batches(
         dissolve: true,
         rehome: true,
     };
-    let sizes = polish(shapes, &mut batches, batch_size, sizing, passes);
+    let sizes = polish(shapes, &mut batches, batch_size, sizing, passes).sizes;
     Ok(Grouped {
         groups: batches,
         sizes: Some(sizes),

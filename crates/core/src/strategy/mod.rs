@@ -158,12 +158,9 @@ impl Strategy {
             Strategy::Clustered(options) => {
                 cluster_groups(input.shapes, input.batch_size, options, input.sizing)?
             }
-            Strategy::Balanced(options) => Grouped::without_sizes(balanced_groups(
-                input.shapes,
-                input.batch_size,
-                options,
-                input.sizing,
-            )),
+            Strategy::Balanced(options) => {
+                balanced_groups(input.shapes, input.batch_size, options, input.sizing)
+            }
         })
     }
 }

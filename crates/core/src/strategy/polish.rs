@@ -37,11 +37,11 @@ const REGION: usize = 8192;
 
 /// Runs `pass` on consecutive runs of `groups` holding at most `REGION` samples each (a run is
 /// at least one batch), in order, and puts the results back in order, with the sizes `pass`
-/// gives each region's batches.
+/// gives each region's batches (and the plan's tail where it was one region).
 fn by_region(
     groups: &mut Vec<Vec<u32>>,
-    mut pass: impl FnMut(&mut Vec<Vec<u32>>) -> Vec<(u32, u32)>,
-) -> Vec<(u32, u32)> {
+    mut pass: impl FnMut(&mut Vec<Vec<u32>>) -> Polished,
+) -> Polished {
     let total: usize = groups.iter().map(Vec::len).sum();
     if total <= REGION {
         return pass(groups);
@@ -52,17 +52,26 @@ fn by_region(
     let mut held = 0;
     for g in groups.drain(..) {
         if held + g.len() > REGION && !region.is_empty() {
-            sizes.extend(pass(&mut region));
+            sizes.extend(pass(&mut region).sizes);
             out.append(&mut region);
             held = 0;
         }
         held += g.len();
         region.push(g);
     }
-    sizes.extend(pass(&mut region));
+    sizes.extend(pass(&mut region).sizes);
     out.append(&mut region);
     *groups = out;
-    sizes
+    Polished { sizes, tail: None }
+}
+
+/// What [`polish`] knows of the plan it leaves: each batch's `resizeSize` (the guard sized them
+/// all, so the plan need not again) and, where it scored the whole plan at once (one region of
+/// at least two batches), the plan's (p95, max) of `r`, exactly as [`super::refine::tail`]
+/// gives it (tested), so that a caller comparing plans need not score it again.
+pub(super) struct Polished {
+    pub sizes: Vec<(u32, u32)>,
+    pub tail: Option<(f64, f64)>,
 }
 
 /// Arrays indexed by sample, made once per [`polish`] and lent to each region (a region reads
@@ -93,14 +102,14 @@ pub(super) struct Passes {
 
 /// The `passes`, in that order, over one scoring of the plan, region by region (callers pass
 /// batches in an order where neighbours are alike); emptied batches are removed. Returns each
-/// batch's `resizeSize` (the guard sized them all, so the plan need not again).
+/// batch's `resizeSize` and, where it has it, the plan's tail (see [`Polished`]).
 pub(super) fn polish(
     shapes: &[Shape],
     groups: &mut Vec<Vec<u32>>,
     cap: usize,
     sizing: &Sizing,
     passes: Passes,
-) -> Vec<(u32, u32)> {
+) -> Polished {
     let mut by_sample = BySample::new(shapes.len());
     by_region(groups, |region| {
         let upper_tail = region.iter().map(Vec::len).sum::<usize>() > SELECT_UP_TO;
@@ -126,14 +135,17 @@ fn polish_region(
     passes: Passes,
     upper_tail: bool,
     by_sample: &mut BySample,
-) -> Vec<(u32, u32)> {
+) -> Polished {
     if groups.len() < 2 {
         let mut scratch = SizingScratch::default();
-        return groups
-            .iter()
-            .filter(|g| !g.is_empty())
-            .map(|g| resize_size(shapes, g, sizing, &mut scratch))
-            .collect();
+        return Polished {
+            sizes: groups
+                .iter()
+                .filter(|g| !g.is_empty())
+                .map(|g| resize_size(shapes, g, sizing, &mut scratch))
+                .collect(),
+            tail: None,
+        };
     }
     let ln_r = std::mem::take(&mut by_sample.ln_r);
     let mut plan = SizedPlan::new(shapes, groups, sizing, upper_tail, ln_r);
@@ -164,7 +176,10 @@ fn polish_region(
         .map(|(_, hw)| hw)
         .collect();
     groups.retain(|g| !g.is_empty());
-    sizes
+    Polished {
+        sizes,
+        tail: Some(plan.measured),
+    }
 }
 
 /// A plan with each batch's size (as a point in ln aspect, ln area), each sample's `ln r`, and
@@ -628,6 +643,22 @@ mod tests {
         assert!(max_after <= max + 1e-9, "max {max} -> {max_after}");
     }
 
+    /// What `polish` reports is the plan it leaves: each batch's size as the plan would size it,
+    /// and its tail exactly (to the bit) as `tail` scores it.
+    fn reports_the_plan(shapes: &[Shape], groups: &[Vec<u32>], result: &Polished, sizing: &Sizing) {
+        let mut scratch = SizingScratch::default();
+        let sizes: Vec<(u32, u32)> = groups
+            .iter()
+            .map(|g| resize_size(shapes, g, sizing, &mut scratch))
+            .collect();
+        assert_eq!(result.sizes, sizes);
+        let scored = tail(shapes, groups, sizing, &mut scratch);
+        assert_eq!(
+            result.tail.map(|(p95, max)| (p95.to_bits(), max.to_bits())),
+            Some((scored.0.to_bits(), scored.1.to_bits()))
+        );
+    }
+
     /// `pass` on random plans (20 seeds, two sizings): every sample kept once, caps honoured, no
     /// more batches, and neither the p95 nor the max of `r` higher.
     fn never_raises_the_tail(passes: Passes) {
@@ -635,8 +666,9 @@ mod tests {
             for sizing in sizings() {
                 let (shapes, before) = random_plan(seed, 300, 16);
                 let mut after = before.clone();
-                polish(&shapes, &mut after, 16, &sizing, passes);
+                let result = polish(&shapes, &mut after, 16, &sizing, passes);
                 check(&shapes, &before, &after, 16, &sizing);
+                reports_the_plan(&shapes, &after, &result, &sizing);
             }
         }
     }
@@ -650,7 +682,7 @@ mod tests {
                     let (shapes, before) = random_plan(seed, 3000, 32);
                     let (mut by_tail, mut by_select) = (before.clone(), before.clone());
                     let mut by_sample = BySample::new(shapes.len());
-                    polish_region(
+                    let tail_result = polish_region(
                         &shapes,
                         &mut by_tail,
                         32,
@@ -660,7 +692,7 @@ mod tests {
                         &mut by_sample,
                     );
                     let mut by_sample = BySample::new(shapes.len());
-                    polish_region(
+                    let select_result = polish_region(
                         &shapes,
                         &mut by_select,
                         32,
@@ -671,6 +703,8 @@ mod tests {
                     );
                     assert_eq!(by_tail, by_select, "seed {seed}");
                     check(&shapes, &before, &by_tail, 32, &sizing);
+                    reports_the_plan(&shapes, &by_tail, &tail_result, &sizing);
+                    reports_the_plan(&shapes, &by_select, &select_result, &sizing);
                 }
             }
         }
