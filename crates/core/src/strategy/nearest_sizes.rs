@@ -7,6 +7,7 @@
 //! neighbours) and the polish passes (a home for a sample, sizes changing as samples move).
 
 use super::refine::l1;
+use super::upper_tail::bits;
 
 /// Points per grid cell, on average, when the grid is drawn.
 const PER_CELL: usize = 4;
@@ -116,8 +117,7 @@ impl NearestSizes {
                             if d >= below {
                                 continue;
                             }
-                            let at = out
-                                .partition_point(|&(e, c)| e.total_cmp(&d).then(c.cmp(&b)).is_lt());
+                            let at = out.partition_point(|&(e, c)| (bits(e), c) < (bits(d), b));
                             if at < count {
                                 out.insert(at, (d, b));
                                 out.truncate(count);

@@ -17,12 +17,14 @@
 //! samples; callers pass batches in an order where neighbours are alike), so a trial costs at
 //! most `REGION` and the passes stay linear in the buffer. There the guard holds per region.
 
+use std::cmp::Reverse;
+
 use crate::shape::Shape;
 use crate::sizing::{resize_size, Sizing, SizingScratch};
 
 use super::nearest_sizes::NearestSizes;
 use super::refine::{l1, log_point};
-use super::upper_tail::{by_selection, TrialScratch, UpperTail};
+use super::upper_tail::{bits, by_selection, TrialScratch, UpperTail};
 
 /// Plans up to this many samples read a trial's p95 by one selection over all of them; larger
 /// ones merge the trial's changes into their upper tail (the same plans either way). On the seed
@@ -409,8 +411,8 @@ fn absorb_partial(
                 with_room
                     .iter()
                     .filter(|&&b| b != g)
-                    .map(|&b| (l1(point, plan.sizes[b]), b))
-                    .min_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)))
+                    .map(|&b| (bits(l1(point, plan.sizes[b])), b))
+                    .min()
                     .map(|(_, b)| b)
             } else {
                 plan.nearest(groups, point, g, Some(cap), &mut found)
@@ -427,7 +429,7 @@ fn absorb_partial(
         }
         // Receivers in order of the farthest sample each took: a trial the plan's max refuses
         // nearly always fails on that batch, and the guard stops sizing at the first that fails.
-        far.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+        far.sort_unstable_by_key(|&(d, b)| (Reverse(bits(d)), b));
         touched.clear();
         for &(_, b) in &far {
             if !touched.contains(&b) {

@@ -21,11 +21,12 @@ fn p95_and_max(lower: f64, upper: f64, max: f64, at: f64, lo: usize) -> (f64, f6
     (lower + (upper - lower) * (at - lo as f64), max.exp())
 }
 
-/// A value's bits, which order as the values do: every `ln r` here is a sum of absolute values,
-/// so `+0` or more (never `-0`), where the bits of floats order as the floats. Comparing them
-/// costs nothing, where `total_cmp` transforms both sides of every comparison.
+/// A value's bits, which order as the values do: every `ln r` here (and every L1 distance in
+/// the plane) is a sum of absolute values, so `+0` or more (never `-0`), where the bits of
+/// floats order as the floats. Comparing them costs nothing, where `total_cmp` transforms both
+/// sides of every comparison.
 #[inline]
-fn bits(v: f64) -> u64 {
+pub(super) fn bits(v: f64) -> u64 {
     debug_assert!(v.is_sign_positive() && v.is_finite());
     v.to_bits()
 }
