@@ -2,9 +2,10 @@
 
 mod common;
 
+use mm_batcher_core::sizing::{resize_size, SizingScratch};
 use mm_batcher_core::{
     evaluate, plan, synthetic, OptionMap, OptionValue, Plan, PlanError, PlanOptions, Samples,
-    StrategyKind,
+    SizeMode, Sizing, StrategyKind,
 };
 use proptest::prelude::*;
 
@@ -192,6 +193,43 @@ proptest! {
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Every batch's `resizeSize` is the one its own members give under the sizing options, for
+    /// every strategy: Clustered and Balanced hand the plan the sizes their polish passes computed
+    /// (Balanced's reordered with its batches, its k-means candidates' too below `minFill` 0.85),
+    /// and those must be what sizing the batch again would give.
+    #[test]
+    fn every_batch_has_its_own_members_size(
+        (widths, heights) in sides(),
+        batch_size in 1usize..40,
+        multiple_of in 1u32..64,
+        min_fill in prop::sample::select(vec![1.0, 0.95, 0.6]),
+        minimax in any::<bool>(),
+    ) {
+        let shapes = common::shapes_of(&widths, &heights);
+        let sizing = Sizing {
+            mode: if minimax { SizeMode::Minimax } else { SizeMode::Median },
+            multiple_of,
+            ..Sizing::default()
+        };
+        let mode = OptionValue::Text(if minimax { "minimax" } else { "median" }.into());
+        let mut scratch = SizingScratch::default();
+        for kind in [StrategyKind::Simple, StrategyKind::Sorted, StrategyKind::Clustered, StrategyKind::Balanced] {
+            let mut entries = vec![
+                ("batchSize", num(batch_size as f64)),
+                ("multipleOf", num(f64::from(multiple_of))),
+                ("sizing", mode.clone()),
+            ];
+            if kind == StrategyKind::Balanced {
+                entries.push(("minFill", num(min_fill)));
+            }
+            let p = plan(&options(kind, &entries), Samples::new(&widths, &heights)).unwrap();
+            for b in 0..p.batch_count() {
+                let own = resize_size(&shapes, p.batch(b), &sizing, &mut scratch);
+                prop_assert_eq!(p.sizes[b], own, "{:?} batch {}", kind, b);
+            }
+        }
+    }
 
     /// Balanced, at any `minFill`, never serves a buffer worse than the recursive median split:
     /// neither its p95 nor its max resize waste is higher (the split is its floor).

@@ -128,15 +128,6 @@ pub fn balanced_groups(
         offer(best, score, plan);
         score
     };
-    let polished = |groups: Vec<Vec<u32>>, result: Polished| {
-        (
-            Grouped {
-                groups,
-                sizes: Some(result.sizes),
-            },
-            result.tail,
-        )
-    };
     let mut fullest: Option<Tail> = None;
     for batches in counts {
         let mut groups = exact.clone();
@@ -155,8 +146,7 @@ pub fn balanced_groups(
             refine(&points, &mut leaves, batch_size, options.refine_passes);
         }
         groups.extend(leaves.into_iter().filter(|g| !g.is_empty()));
-        let result = polish(shapes, &mut groups, batch_size, sizing, REHOME);
-        let (plan, known) = polished(groups, result);
+        let (plan, known) = polished(shapes, groups, batch_size, sizing);
         let score = consider(&mut best, plan, known);
         fullest.get_or_insert(score);
     }
@@ -168,27 +158,25 @@ pub fn balanced_groups(
                 seed: 0,
                 max_iterations: DEFAULT_MAX_ITERATIONS,
             };
-            let Ok(plan) = kmeans_batches(shapes, batch_size, &cluster_options, sizing) else {
+            let Ok((plan, known)) = kmeans_batches(shapes, batch_size, &cluster_options, sizing)
+            else {
                 continue;
             };
             if (n as f64) < options.min_fill * (plan.groups.len() * batch_size) as f64 - 1e-9 {
                 continue; // below minFill
             }
-            consider(&mut best, plan, None);
+            consider(&mut best, plan, known);
         }
     }
     let (p95, max) = fullest.expect("at least one count");
     if max > bound {
         let mut refined = floor.clone();
         refine(&points, &mut refined, batch_size, options.refine_passes);
-        let result = polish(shapes, &mut refined, batch_size, sizing, REHOME);
-        let (plan, known) = polished(refined, result);
+        let (plan, known) = polished(shapes, refined, batch_size, sizing);
         consider(&mut best, plan, known);
     }
     if max > bound || p95 > floor_score.0 {
-        let mut split = floor.clone();
-        let result = polish(shapes, &mut split, batch_size, sizing, REHOME);
-        let (plan, known) = polished(split, result);
+        let (plan, known) = polished(shapes, floor.clone(), batch_size, sizing);
         consider(&mut best, plan, known);
         // Polishing never raises the p95 of a plan up to 8,192 samples; larger plans are
         // polished region by region, where it can rise: the split as it is stays the fallback.
@@ -218,6 +206,22 @@ pub fn balanced_groups(
             })
             .collect(),
     }
+}
+
+/// `groups` polished with Balanced's passes: the plan with its sizes, and its tail where the
+/// polish measured it (see [`Polished`]).
+fn polished(
+    shapes: &[Shape],
+    mut groups: Vec<Vec<u32>>,
+    batch_size: usize,
+    sizing: &Sizing,
+) -> (Grouped, Option<Tail>) {
+    let Polished { sizes, tail } = polish(shapes, &mut groups, batch_size, sizing, REHOME);
+    let plan = Grouped {
+        groups,
+        sizes: Some(sizes),
+    };
+    (plan, tail)
 }
 
 #[derive(Default)]

@@ -6,7 +6,7 @@ use ndarray::{Array2, ArrayView, Dimension};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;
 
-use super::polish::{polish, Passes};
+use super::polish::{polish, Passes, Polished};
 use super::refine::{exact_groups, refine, ExactGroups};
 use super::{sort_by_shape, Grouped};
 use crate::error::PlanError;
@@ -64,10 +64,13 @@ pub fn cluster_groups(
     options: &ClusterOptions,
     sizing: &Sizing,
 ) -> Result<Grouped, PlanError> {
-    let Grouped {
-        groups: batches,
-        sizes,
-    } = kmeans_batches(shapes, batch_size, options, sizing)?;
+    let (
+        Grouped {
+            groups: batches,
+            sizes,
+        },
+        _,
+    ) = kmeans_batches(shapes, batch_size, options, sizing)?;
     let mut keyed: Vec<(usize, Vec<u32>)> = batches.into_iter().enumerate().collect();
     for (_, b) in &mut keyed {
         sort_by_shape(b, shapes);
@@ -94,16 +97,17 @@ pub fn cluster_groups(
 /// 5. partial batches are dissolved into batches with room, and the worst-served samples moved,
 ///    where neither lets the p95 or the max of `r` rise (see `polish`).
 ///
-/// With the batches, their `resizeSize`s where the polish passes sized them all.
+/// With the batches, their `resizeSize`s where the polish passes sized them all, and the plan's
+/// (p95, max) of `r` where the polish measured it (see [`Polished`]).
 pub(super) fn kmeans_batches(
     shapes: &[Shape],
     batch_size: usize,
     options: &ClusterOptions,
     sizing: &Sizing,
-) -> Result<Grouped, PlanError> {
+) -> Result<(Grouped, Option<(f64, f64)>), PlanError> {
     let n = shapes.len();
     if n == 0 {
-        return Ok(Grouped::without_sizes(Vec::new()));
+        return Ok((Grouped::without_sizes(Vec::new()), None));
     }
     let ExactGroups {
         full: mut batches,
@@ -111,7 +115,7 @@ pub(super) fn kmeans_batches(
         rest_sizes,
     } = exact_groups(shapes, batch_size);
     if rest.is_empty() {
-        return Ok(Grouped::without_sizes(batches));
+        return Ok((Grouped::without_sizes(batches), None));
     }
     let wanted = options.num_clusters.unwrap_or(n.div_ceil(batch_size));
     let records = standardised_features(shapes, &rest);
@@ -153,11 +157,12 @@ pub(super) fn kmeans_batches(
         dissolve: true,
         rehome: true,
     };
-    let sizes = polish(shapes, &mut batches, batch_size, sizing, passes).sizes;
-    Ok(Grouped {
+    let Polished { sizes, tail } = polish(shapes, &mut batches, batch_size, sizing, passes);
+    let plan = Grouped {
         groups: batches,
         sizes: Some(sizes),
-    })
+    };
+    Ok((plan, tail))
 }
 
 /// Splits `positions` (rows of `records`) into cells of at most `cap` rows by recursive 2-means

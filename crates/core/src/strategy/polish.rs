@@ -30,8 +30,9 @@ use super::upper_tail::{bits, by_selection, TrialScratch, UpperTail};
 /// ones merge the trial's changes into their upper tail (the same plans either way). On the seed
 /// data the two cost the same up to about 1,000 samples, but on real sets, where more trials get
 /// past the max, the merge is cheaper from 512 on: Clustered on MathVista at 1,000 and COCO at
-/// 1,024 plans 11% faster with it, at 512 2-4% (wasm, interleaved A/B). Selection still wins at
-/// 128, where there is little tail to keep.
+/// 1,024 plans 11% faster with it, at 512 2-4% (wasm, interleaved A/B). At 256 the two cost the
+/// same on the seed data, and selection wins at 128, where there is little tail to keep (the
+/// sizes between were not measured one by one).
 const SELECT_UP_TO: usize = 256;
 
 /// Most samples a pass looks at together (whole plans up to this size).
@@ -39,7 +40,7 @@ const REGION: usize = 8192;
 
 /// Runs `pass` on consecutive runs of `groups` holding at most `REGION` samples each (a run is
 /// at least one batch), in order, and puts the results back in order, with the sizes `pass`
-/// gives each region's batches (and the plan's tail where it was one region).
+/// gives each region's batches (and the plan's tail where it was one region; see [`Polished`]).
 fn by_region(
     groups: &mut Vec<Vec<u32>>,
     mut pass: impl FnMut(&mut Vec<Vec<u32>>) -> Polished,
@@ -673,6 +674,26 @@ mod tests {
                 reports_the_plan(&shapes, &after, &result, &sizing);
             }
         }
+    }
+
+    #[test]
+    fn no_tail_is_reported_without_one_scoring_of_the_whole_plan() {
+        // One batch: nothing to polish, nothing scored.
+        let (shapes, _) = random_plan(1, 300, 16);
+        let mut one = vec![(0..10).collect::<Vec<u32>>()];
+        let result = polish(&shapes, &mut one, 16, &Sizing::default(), REHOME);
+        assert_eq!(result.tail, None);
+        assert_eq!(result.sizes.len(), 1);
+        // More than a region: each region is scored on its own, the whole plan never.
+        let (shapes, mut groups) = random_plan(2, REGION + 100, 32);
+        let result = polish(&shapes, &mut groups, 32, &Sizing::default(), REHOME);
+        assert_eq!(result.tail, None);
+        let mut scratch = SizingScratch::default();
+        let sizes: Vec<(u32, u32)> = groups
+            .iter()
+            .map(|g| resize_size(&shapes, g, &Sizing::default(), &mut scratch))
+            .collect();
+        assert_eq!(result.sizes, sizes);
     }
 
     #[test]
