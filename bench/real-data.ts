@@ -21,7 +21,7 @@ import { createBatcher, evaluate, strategyNames, type Batch, type Metrics, type 
 import { paretoChart, type ParetoPoint } from './charts.js';
 import { bucketing } from './peers/bucketing.js';
 import { medianSplit } from './peers/median-split.js';
-import { BATCH_SIZE, MULTIPLES, buffers, costGoals, timedInRounds, warmUp, type CostCell, type Dims, type PeerBatch, type PeerStrategy } from './protocol.js';
+import { BATCH_SIZE, MULTIPLES, buffers, costGoals, planPeer, timedInRounds, warmUp, type CostCell, type Dims, type PeerBatch, type PeerStrategy } from './protocol.js';
 import { tsBaseline } from './peers/ts-baseline.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -116,9 +116,6 @@ type Planner = { batch(buffer: readonly Sample[]): Batch[] };
 function planAll(planner: Planner, parts: { items: Sample[] }[]): Batch[] {
   return parts.flatMap((p) => planner.batch(p.items));
 }
-function runPeer(strategy: PeerStrategy, dims: Dims[], bufferSize: number, multipleOf: number): PeerBatch[] {
-  return buffers(dims, bufferSize).flatMap((p) => strategy(p.items, BATCH_SIZE, multipleOf).map((b) => ({ ...b, indices: b.indices.map((i) => i + p.start) })));
-}
 
 // ---- Python peers (each in its own process, set up on first use; skipped with a reason) ----
 const peerStatus: string[] = [
@@ -205,7 +202,8 @@ const library = (multipleOf: number, options: Record<string, number> = {}) => (n
       const planner = library(multipleOf)(name);
       warmUp(() => evaluate(planAll(planner, buffers(samples, size)), { batchSize: BATCH_SIZE }));
     }
-    for (const [, strategy] of TS_PEERS) warmUp(() => scorePeer(data.dims, runPeer(strategy, data.dims, size, multipleOf)));
+    const dimParts = buffers(data.dims, size);
+    for (const [, strategy] of TS_PEERS) warmUp(() => scorePeer(data.dims, planPeer(strategy, dimParts, multipleOf)));
   }
 }
 const cells: Cell[] = [];
@@ -214,12 +212,13 @@ for (const data of datasets) {
   for (const multipleOf of MULTIPLES) {
     for (const bufferSize of bufferSizes(data.dims.length)) {
       const parts = buffers(samples, bufferSize);
+      const dimParts = buffers(data.dims, bufferSize);
       const rows: Row[] = [];
       // The strategies at their defaults and the TS peers, timed in interleaved rounds.
       const planners = strategyNames.map((name) => library(multipleOf)(name));
       const timings = timedInRounds<Batch[] | PeerBatch[]>(RUNS, data.dims.length, [
         ...planners.map((planner) => () => planAll(planner, parts)),
-        ...TS_PEERS.map(([, strategy]) => () => runPeer(strategy, data.dims, bufferSize, multipleOf)),
+        ...TS_PEERS.map(([, strategy]) => () => planPeer(strategy, dimParts, multipleOf)),
       ]);
       strategyNames.forEach((name, i) => {
         const { costUs, result } = timings[i]!;
@@ -342,14 +341,15 @@ const costCells: CostCell[] = realCells.map((c) => ({
   label: `${c.dataset} ${c.bufferSize} m${c.multipleOf}`,
   costUs: (name: string) => c.rows.find((r) => r.name === name)?.costUs,
 }));
-console.log(`\n## Cost on real data: us per sample (median of ${RUNS} interleaved runs), and the ratio of the peer's cost to ours\n`);
-const costHeader = ['data', 'buffer', 'mult', ...strategyNames, 'ts-baseline clustered', 'python-seed clustered'];
-console.log(`| ${costHeader.join(' | ')} |`);
-console.log(`|---|${costHeader.slice(1).map(() => '---:').join('|')}|`);
+console.log(
+  `\n## Cost on real data: us per sample (library and plain TS: median of ${RUNS} interleaved runs; Python: median of ${RUNS} runs in its own process)\n`,
+);
+const costColumns = [...strategyNames, 'ts-baseline/simple', 'ts-baseline/sorted', 'ts-baseline/clustered', 'python-seed/simple', 'python-seed/sorted', 'python-seed/clustered'];
+console.log(`| data | buffer | mult | ${costColumns.join(' | ')} |`);
+console.log(`|---|---:|---:|${costColumns.map(() => '---:').join('|')}|`);
 for (const c of realCells) {
   const cost = (name: string) => c.rows.find((r) => r.name === name)?.costUs;
-  const cellText = (x?: number) => (x === undefined ? 'n/a' : f(x));
-  console.log(`| ${c.dataset} | ${c.bufferSize} | ${c.multipleOf} | ${[...strategyNames, 'ts-baseline/clustered', 'python-seed/clustered'].map((n) => cellText(cost(n))).join(' | ')} |`);
+  console.log(`| ${c.dataset} | ${c.bufferSize} | ${c.multipleOf} | ${costColumns.map((n) => (cost(n) === undefined ? 'n/a' : f(cost(n)!))).join(' | ')} |`);
 }
 console.log(`\nCost goals on the real sets (faster than plain TS; >= 10x faster than the Python seed stack), ${realCells.length} cells:`);
 const cost = costGoals(strategyNames, costCells);

@@ -26,7 +26,7 @@ import {
 import { lineChart, type ChartPoint } from './charts.js';
 import { bucketing } from './peers/bucketing.js';
 import { tsBaseline } from './peers/ts-baseline.js';
-import { BATCH_SIZE, BUFFER_SIZES, COUNT, MULTIPLES, SEED, buffers, costGoals, timed, timedInRounds, warmUp, type CostCell, type PeerBatch, type PeerStrategy } from './protocol.js';
+import { BATCH_SIZE, BUFFER_SIZES, COUNT, MULTIPLES, SEED, buffers, costGoals, planPeer, timed, timedInRounds, warmUp, type CostCell, type PeerBatch, type PeerStrategy } from './protocol.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const withPython = !process.argv.includes('--no-python');
@@ -60,8 +60,6 @@ const score = (batches: PeerBatch[]) =>
 
 // What one timing run does: plan every buffer of the stream (peers' indices made stream-wide).
 const planLibrary = (planner: Planner, parts: { items: Sample[] }[]) => parts.map((p) => planner.batch(p.items));
-const planPeer = (strategy: PeerStrategy, dimParts: { start: number; items: (typeof dims)[number][] }[], multipleOf: number) =>
-  dimParts.flatMap((p) => strategy(p.items, BATCH_SIZE, multipleOf).map((b) => ({ ...b, indices: b.indices.map((i) => i + p.start) })));
 
 // Warm-up (see `warmUp`): every planner, the library's and the TS peers, plans the smallest
 // buffers and the plans are scored, before anything is timed.
