@@ -1,4 +1,5 @@
 // The SPEC seed-benchmark protocol, shared by the benchmark and its peers.
+import { evaluate } from 'mm-tokenize-batcher';
 export const COUNT = 5000;
 export const SEED = 0;
 export const BATCH_SIZE = 32;
@@ -24,6 +25,11 @@ export function buffers<T>(stream: readonly T[], size: number): { start: number;
   const out: { start: number; items: T[] }[] = [];
   for (let start = 0; start < stream.length; start += size) out.push({ start, items: stream.slice(start, start + size) });
   return out;
+}
+
+/** A peer's plan scored by the library's `evaluate` (the SPEC metrics), `dims` the stream's sizes. */
+export function scorePeer(dims: Dims[], batches: PeerBatch[]) {
+  return evaluate(batches.map((b) => ({ images: b.indices.map((i) => dims[i]!), resizeSize: b.resizeSize })), { batchSize: BATCH_SIZE });
 }
 
 /**

@@ -21,7 +21,7 @@ import { createBatcher, evaluate, strategyNames, type Batch, type Metrics, type 
 import { paretoChart, type ParetoPoint } from './charts.js';
 import { bucketing } from './peers/bucketing.js';
 import { medianSplit } from './peers/median-split.js';
-import { BATCH_SIZE, MULTIPLES, buffers, costGoals, planPeer, timedInRounds, warmUp, type CostCell, type Dims, type PeerBatch, type PeerStrategy } from './protocol.js';
+import { BATCH_SIZE, MULTIPLES, buffers, costGoals, planPeer, scorePeer, timedInRounds, warmUp, type CostCell, type Dims, type PeerBatch, type PeerStrategy } from './protocol.js';
 import { tsBaseline } from './peers/ts-baseline.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -109,8 +109,6 @@ const toRow = (name: string, kind: Kind, metrics: Metrics, extra: Partial<Row> =
   d: metrics.distortion,
   m: metrics.scaleMismatch,
 });
-const scorePeer = (dims: Dims[], batches: PeerBatch[]) =>
-  evaluate(batches.map((b) => ({ images: b.indices.map((i) => dims[i]!), resizeSize: b.resizeSize })), { batchSize: BATCH_SIZE });
 
 type Planner = { batch(buffer: readonly Sample[]): Batch[] };
 function planAll(planner: Planner, parts: { items: Sample[] }[]): Batch[] {

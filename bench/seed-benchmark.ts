@@ -26,7 +26,7 @@ import {
 import { lineChart, type ChartPoint } from './charts.js';
 import { bucketing } from './peers/bucketing.js';
 import { tsBaseline } from './peers/ts-baseline.js';
-import { BATCH_SIZE, BUFFER_SIZES, COUNT, MULTIPLES, SEED, buffers, costGoals, planPeer, timed, timedInRounds, warmUp, type CostCell, type PeerBatch, type PeerStrategy } from './protocol.js';
+import { BATCH_SIZE, BUFFER_SIZES, COUNT, MULTIPLES, SEED, buffers, costGoals, planPeer, scorePeer, timed, timedInRounds, warmUp, type CostCell, type PeerBatch, type PeerStrategy } from './protocol.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const withPython = !process.argv.includes('--no-python');
@@ -55,8 +55,7 @@ interface Row extends Metrics {
 
 const samples = seedBenchmarkSamples(COUNT, SEED);
 const dims = samples.map((s) => s.image);
-const score = (batches: PeerBatch[]) =>
-  evaluate(batches.map((b) => ({ images: b.indices.map((i) => dims[i]!), resizeSize: b.resizeSize })), { batchSize: BATCH_SIZE });
+const score = (batches: PeerBatch[]) => scorePeer(dims, batches);
 
 // What one timing run does: plan every buffer of the stream (peers' indices made stream-wide).
 const planLibrary = (planner: Planner, parts: { items: Sample[] }[]) => parts.map((p) => planner.batch(p.items));

@@ -144,6 +144,7 @@ pub fn limit_shapes(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sizing::resize_sizes;
     use crate::synthetic::seed_benchmark_sizes;
 
     #[test]
@@ -155,11 +156,7 @@ mod tests {
             .collect();
         let batches: Vec<Vec<u32>> = (0..20).map(|b| (b * 32..(b + 1) * 32).collect()).collect();
         let sizing = Sizing::default();
-        let mut scratch = SizingScratch::default();
-        let own: Vec<(u32, u32)> = batches
-            .iter()
-            .map(|b| resize_size(&shapes, b, &sizing, &mut scratch))
-            .collect();
+        let own = resize_sizes(&shapes, &batches, &sizing);
         for max in [1, 3, 8] {
             let (new_batches, sizes) = limit_shapes(
                 &shapes,

@@ -13,6 +13,16 @@ pub(crate) fn total_order(x: f64) -> u64 {
     }
 }
 
+/// An integer that orders as a value `v` that is never negative: its bits. Every `ln r` of a
+/// plan and every L1 distance in the plane is a sum of absolute values, so `+0` or more (never
+/// `-0`), where the bits of floats order as the floats; comparing them costs nothing, where
+/// [`f64::total_cmp`] (or [`total_order`]) transforms both sides of every comparison.
+#[inline]
+pub(crate) fn nonnegative_order(v: f64) -> u64 {
+    debug_assert!(v.is_sign_positive() && v.is_finite());
+    v.to_bits()
+}
+
 /// Sorts by a key of three `u64`s (keys must be unique: the order is then total).
 pub(crate) fn sort_by_keys<T: Copy>(items: &mut [T], key: impl Fn(T) -> (u64, u64, u64)) {
     let mut keyed: Vec<((u64, u64, u64), T)> = items.iter().map(|&t| (key(t), t)).collect();

@@ -7,7 +7,7 @@ use crate::options::{OptionMap, OptionReader, MAX_COUNT};
 use crate::samples::{Checked, Samples};
 use crate::shape::Shape;
 use crate::shuffle::{ShuffleSpec, SHUFFLE_OPTIONS};
-use crate::sizing::{resize_size, Sizing, SizingScratch, SIZING_OPTIONS};
+use crate::sizing::{resize_size, resize_sizes, Sizing, SizingScratch, SIZING_OPTIONS};
 use crate::strategy::{GroupInput, Grouped, Strategy, StrategyKind};
 use crate::tokens::{
     check_multiple_of_patch, read_patch_size, typical_batch_size, TokenBudget, TokenCutter,
@@ -280,13 +280,7 @@ fn size_batches(
     batches: Vec<Vec<u32>>,
     known: Option<Vec<(u32, u32)>>,
 ) -> (Vec<Vec<u32>>, Vec<(u32, u32)>) {
-    let sizes: Vec<(u32, u32)> = known.unwrap_or_else(|| {
-        let mut scratch = SizingScratch::default();
-        batches
-            .iter()
-            .map(|b| resize_size(shapes, b, &options.sizing, &mut scratch))
-            .collect()
-    });
+    let sizes = known.unwrap_or_else(|| resize_sizes(shapes, &batches, &options.sizing));
     match options.max_shapes {
         None => (batches, sizes),
         Some(max_shapes) => limit_shapes(

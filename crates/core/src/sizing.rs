@@ -132,6 +132,19 @@ pub fn resize_size(
     fit_size(((lp - la) / 2.0).exp(), ((lp + la) / 2.0).exp(), sizing)
 }
 
+/// [`resize_size`] of each batch, in order.
+pub fn resize_sizes<'a>(
+    shapes: &[Shape],
+    batches: impl IntoIterator<Item = &'a Vec<u32>>,
+    sizing: &Sizing,
+) -> Vec<(u32, u32)> {
+    let mut scratch = SizingScratch::default();
+    batches
+        .into_iter()
+        .map(|b| resize_size(shapes, b, sizing, &mut scratch))
+        .collect()
+}
+
 /// Scales a real `(height, width)` into `[minPixels, maxPixels]`, keeping its aspect, then rounds
 /// each side to the nearest multiple of `multipleOf` (at least one multiple). Rounding can step
 /// outside the bounds; the closing corrections move one side by whole multiples to get back in.

@@ -182,30 +182,22 @@ pub fn balanced_groups(
         // polished region by region, where it can rise: the split as it is stays the fallback.
         offer(&mut best, floor_score, Grouped::without_sizes(floor));
     }
-    let Grouped { groups, sizes } = best.expect("the split itself is always a candidate").1;
+    let plan = best.expect("the split itself is always a candidate").1;
 
-    // Batches ordered by target, each batch's members by position (with their sizes, if known).
-    let mut keyed: Vec<([f64; 2], usize, Vec<u32>)> = groups
-        .into_iter()
-        .enumerate()
-        .map(|(i, g)| (target(&points, &g), i, g))
-        .collect();
-    keyed.sort_by(|a, b| {
-        a.0[0]
-            .total_cmp(&b.0[0])
-            .then(a.0[1].total_cmp(&b.0[1]))
-            .then(a.2[0].cmp(&b.2[0]))
+    // Batches ordered by target, each batch's members by position.
+    let targets: Vec<[f64; 2]> = plan.groups.iter().map(|g| target(&points, g)).collect();
+    let mut order: Vec<usize> = (0..plan.groups.len()).collect();
+    order.sort_by(|&a, &b| {
+        targets[a][0]
+            .total_cmp(&targets[b][0])
+            .then(targets[a][1].total_cmp(&targets[b][1]))
+            .then(plan.groups[a][0].cmp(&plan.groups[b][0]))
     });
-    Grouped {
-        sizes: sizes.map(|sizes| keyed.iter().map(|&(_, i, _)| sizes[i]).collect()),
-        groups: keyed
-            .into_iter()
-            .map(|(_, _, mut g)| {
-                g.sort_unstable();
-                g
-            })
-            .collect(),
+    let mut plan = plan.reordered(&order);
+    for g in &mut plan.groups {
+        g.sort_unstable();
     }
+    plan
 }
 
 /// `groups` polished with Balanced's passes: the plan with its sizes, and its tail where the

@@ -64,28 +64,20 @@ pub fn cluster_groups(
     options: &ClusterOptions,
     sizing: &Sizing,
 ) -> Result<Grouped, PlanError> {
-    let (
-        Grouped {
-            groups: batches,
-            sizes,
-        },
-        _,
-    ) = kmeans_batches(shapes, batch_size, options, sizing)?;
-    let mut keyed: Vec<(usize, Vec<u32>)> = batches.into_iter().enumerate().collect();
-    for (_, b) in &mut keyed {
+    let (mut plan, _) = kmeans_batches(shapes, batch_size, options, sizing)?;
+    for b in &mut plan.groups {
         sort_by_shape(b, shapes);
     }
-    keyed.sort_by(|(ia, a), (ib, b)| {
-        let (sa, sb) = (&shapes[a[0] as usize], &shapes[b[0] as usize]);
+    let first = |b: usize| &shapes[plan.groups[b][0] as usize];
+    let mut order: Vec<usize> = (0..plan.groups.len()).collect();
+    order.sort_by(|&ia, &ib| {
+        let (sa, sb) = (first(ia), first(ib));
         sa.ln_aspect
             .total_cmp(&sb.ln_aspect)
             .then(sa.ln_area.total_cmp(&sb.ln_area))
-            .then(ia.cmp(ib))
+            .then(ia.cmp(&ib))
     });
-    Ok(Grouped {
-        sizes: sizes.map(|sizes| keyed.iter().map(|&(i, _)| sizes[i]).collect()),
-        groups: keyed.into_iter().map(|(_, b)| b).collect(),
-    })
+    Ok(plan.reordered(&order))
 }
 
 /// The batches of a k-means plan, unordered:

@@ -60,6 +60,20 @@ impl Grouped {
             sizes: None,
         }
     }
+
+    /// The groups, with their sizes if known, in `order` (indices of the current groups).
+    pub(super) fn reordered(mut self, order: &[usize]) -> Self {
+        debug_assert_eq!(order.len(), self.groups.len());
+        Grouped {
+            sizes: self
+                .sizes
+                .map(|sizes| order.iter().map(|&i| sizes[i]).collect()),
+            groups: order
+                .iter()
+                .map(|&i| std::mem::take(&mut self.groups[i]))
+                .collect(),
+        }
+    }
 }
 
 /// What grouping needs besides the strategy's own options.

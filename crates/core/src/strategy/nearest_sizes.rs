@@ -6,8 +6,9 @@
 //! were drawn; the outer cells reach to infinity). Used by the refinement (each batch's
 //! neighbours) and the polish passes (a home for a sample, sizes changing as samples move).
 
+use crate::order::nonnegative_order;
+
 use super::refine::l1;
-use super::upper_tail::bits;
 
 /// Points per grid cell, on average, when the grid is drawn.
 const PER_CELL: usize = 4;
@@ -117,7 +118,9 @@ impl NearestSizes {
                             if d >= below {
                                 continue;
                             }
-                            let at = out.partition_point(|&(e, c)| (bits(e), c) < (bits(d), b));
+                            let at = out.partition_point(|&(e, c)| {
+                                (nonnegative_order(e), c) < (nonnegative_order(d), b)
+                            });
                             if at < count {
                                 out.insert(at, (d, b));
                                 out.truncate(count);

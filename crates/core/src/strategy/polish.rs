@@ -19,12 +19,13 @@
 
 use std::cmp::Reverse;
 
+use crate::order::nonnegative_order;
 use crate::shape::Shape;
-use crate::sizing::{resize_size, Sizing, SizingScratch};
+use crate::sizing::{resize_size, resize_sizes, Sizing, SizingScratch};
 
 use super::nearest_sizes::NearestSizes;
 use super::refine::{l1, log_point};
-use super::upper_tail::{bits, by_selection, TrialScratch, UpperTail};
+use super::upper_tail::{by_selection, TrialScratch, UpperTail};
 
 /// Plans up to this many samples read a trial's p95 by one selection over all of them; larger
 /// ones merge the trial's changes into their upper tail (the same plans either way). On the seed
@@ -140,13 +141,8 @@ fn polish_region(
     by_sample: &mut BySample,
 ) -> Polished {
     if groups.len() < 2 {
-        let mut scratch = SizingScratch::default();
         return Polished {
-            sizes: groups
-                .iter()
-                .filter(|g| !g.is_empty())
-                .map(|g| resize_size(shapes, g, sizing, &mut scratch))
-                .collect(),
+            sizes: resize_sizes(shapes, groups.iter().filter(|g| !g.is_empty()), sizing),
             tail: None,
         };
     }
@@ -412,7 +408,7 @@ fn absorb_partial(
                 with_room
                     .iter()
                     .filter(|&&b| b != g)
-                    .map(|&b| (bits(l1(point, plan.sizes[b])), b))
+                    .map(|&b| (nonnegative_order(l1(point, plan.sizes[b])), b))
                     .min()
                     .map(|(_, b)| b)
             } else {
@@ -430,7 +426,7 @@ fn absorb_partial(
         }
         // Receivers in order of the farthest sample each took: a trial the plan's max refuses
         // nearly always fails on that batch, and the guard stops sizing at the first that fails.
-        far.sort_unstable_by_key(|&(d, b)| (Reverse(bits(d)), b));
+        far.sort_unstable_by_key(|&(d, b)| (Reverse(nonnegative_order(d)), b));
         touched.clear();
         for &(_, b) in &far {
             if !touched.contains(&b) {
@@ -649,13 +645,8 @@ mod tests {
     /// What `polish` reports is the plan it leaves: each batch's size as the plan would size it,
     /// and its tail exactly (to the bit) as `tail` scores it.
     fn reports_the_plan(shapes: &[Shape], groups: &[Vec<u32>], result: &Polished, sizing: &Sizing) {
-        let mut scratch = SizingScratch::default();
-        let sizes: Vec<(u32, u32)> = groups
-            .iter()
-            .map(|g| resize_size(shapes, g, sizing, &mut scratch))
-            .collect();
-        assert_eq!(result.sizes, sizes);
-        let scored = tail(shapes, groups, sizing, &mut scratch);
+        assert_eq!(result.sizes, resize_sizes(shapes, groups, sizing));
+        let scored = tail(shapes, groups, sizing, &mut SizingScratch::default());
         assert_eq!(
             result.tail.map(|(p95, max)| (p95.to_bits(), max.to_bits())),
             Some((scored.0.to_bits(), scored.1.to_bits()))
@@ -688,12 +679,10 @@ mod tests {
         let (shapes, mut groups) = random_plan(2, REGION + 100, 32);
         let result = polish(&shapes, &mut groups, 32, &Sizing::default(), REHOME);
         assert_eq!(result.tail, None);
-        let mut scratch = SizingScratch::default();
-        let sizes: Vec<(u32, u32)> = groups
-            .iter()
-            .map(|g| resize_size(&shapes, g, &Sizing::default(), &mut scratch))
-            .collect();
-        assert_eq!(result.sizes, sizes);
+        assert_eq!(
+            result.sizes,
+            resize_sizes(&shapes, &groups, &Sizing::default())
+        );
     }
 
     #[test]

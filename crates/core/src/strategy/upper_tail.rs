@@ -4,6 +4,8 @@
 //! Clustered's planning time at buffer 5,000). The tail changes only for a change that is kept,
 //! or when the caller rebuilds it. Values are finite and not negative (`ln r` of valid shapes).
 
+use crate::order::nonnegative_order;
+
 /// Every value at or above `floor`, ascending, and how many lie below it. The p95 reads from
 /// `top` while its rank stays at or above `below`; when a change would drop it below the floor,
 /// the caller rebuilds the tail (rare: the floor sits a margin under the p95).
@@ -21,16 +23,6 @@ fn p95_and_max(lower: f64, upper: f64, max: f64, at: f64, lo: usize) -> (f64, f6
     (lower + (upper - lower) * (at - lo as f64), max.exp())
 }
 
-/// A value's bits, which order as the values do: every `ln r` here (and every L1 distance in
-/// the plane) is a sum of absolute values, so `+0` or more (never `-0`), where the bits of
-/// floats order as the floats. Comparing them costs nothing, where `total_cmp` transforms both
-/// sides of every comparison.
-#[inline]
-pub(super) fn bits(v: f64) -> u64 {
-    debug_assert!(v.is_sign_positive() && v.is_finite());
-    v.to_bits()
-}
-
 /// Ranks (ascending, 0-based) of the p95's two neighbours among `n` values, and its position.
 fn p95_ranks(n: usize) -> (f64, usize, usize) {
     let at = 0.95 * (n - 1) as f64;
@@ -44,7 +36,8 @@ pub(super) fn by_selection(values: &mut [f64]) -> (f64, f64) {
         return (1.0, 1.0);
     }
     let (at, lo, hi) = p95_ranks(n);
-    let (below, &mut upper, above) = values.select_nth_unstable_by_key(hi, |v| bits(*v));
+    let (below, &mut upper, above) =
+        values.select_nth_unstable_by_key(hi, |v| nonnegative_order(*v));
     let max = above.iter().copied().fold(upper, f64::max);
     let lower = if lo == hi {
         upper
@@ -68,11 +61,15 @@ impl UpperTail {
         let (at, lo, hi) = p95_ranks(n);
         // A margin of ranks under the p95, so that most trials never reach the floor.
         let cut = lo.saturating_sub(n / 20 + 8);
-        let (_, &mut floor, _) = scratch.select_nth_unstable_by_key(cut, |v| bits(*v));
+        let (_, &mut floor, _) = scratch.select_nth_unstable_by_key(cut, |v| nonnegative_order(*v));
         self.floor = floor;
-        self.top
-            .extend(scratch.iter().copied().filter(|&v| bits(v) >= bits(floor)));
-        self.top.sort_unstable_by_key(|&v| bits(v));
+        self.top.extend(
+            scratch
+                .iter()
+                .copied()
+                .filter(|&v| nonnegative_order(v) >= nonnegative_order(floor)),
+        );
+        self.top.sort_unstable_by_key(|&v| nonnegative_order(v));
         self.below = n - self.top.len();
         let at_rank = |r: usize| self.top[r - self.below];
         p95_and_max(
@@ -87,7 +84,7 @@ impl UpperTail {
     /// One value changes from `old` to `new`.
     #[inline]
     pub(super) fn replace(&mut self, old: f64, new: f64) {
-        let low = |v: f64| bits(v) < bits(self.floor);
+        let low = |v: f64| nonnegative_order(v) < nonnegative_order(self.floor);
         match (low(old), low(new)) {
             // Most values of a trial stay under the floor: nothing to move.
             (true, true) => {}
@@ -107,13 +104,17 @@ impl UpperTail {
     }
 
     fn remove(&mut self, old: f64) {
-        let at = self.top.partition_point(|&v| bits(v) < bits(old));
-        debug_assert!(bits(self.top[at]) == bits(old));
+        let at = self
+            .top
+            .partition_point(|&v| nonnegative_order(v) < nonnegative_order(old));
+        debug_assert!(nonnegative_order(self.top[at]) == nonnegative_order(old));
         self.top.remove(at);
     }
 
     fn insert(&mut self, new: f64) {
-        let at = self.top.partition_point(|&v| bits(v) < bits(new));
+        let at = self
+            .top
+            .partition_point(|&v| nonnegative_order(v) < nonnegative_order(new));
         self.top.insert(at, new);
     }
 
@@ -131,7 +132,7 @@ impl UpperTail {
         changes: &[(f64, f64)],
         scratch: &mut TrialScratch,
     ) -> Option<(f64, f64)> {
-        let low = |v: f64| bits(v) < bits(self.floor);
+        let low = |v: f64| nonnegative_order(v) < nonnegative_order(self.floor);
         let n = self.below + self.top.len();
         if n == 0 {
             return Some((1.0, 1.0));
@@ -156,7 +157,7 @@ impl UpperTail {
         if lo < below {
             return None;
         }
-        let descending = |&v: &f64| std::cmp::Reverse(bits(v));
+        let descending = |&v: &f64| std::cmp::Reverse(nonnegative_order(v));
         olds.sort_unstable_by_key(descending);
         news.sort_unstable_by_key(descending);
         // Walk the changed tail from its largest value down to rank `lo`: the kept values of
@@ -164,13 +165,16 @@ impl UpperTail {
         let (mut t, mut o, mut w) = (self.top.len(), 0, 0);
         let (mut max, mut upper) = (f64::NAN, f64::NAN);
         for rank in (lo..n).rev() {
-            while t > 0 && o < olds.len() && bits(self.top[t - 1]) == bits(olds[o]) {
+            while t > 0
+                && o < olds.len()
+                && nonnegative_order(self.top[t - 1]) == nonnegative_order(olds[o])
+            {
                 t -= 1;
                 o += 1;
             }
             let kept = (t > 0).then(|| self.top[t - 1]);
             let value = match (kept, news.get(w)) {
-                (Some(k), Some(&v)) if bits(k) < bits(v) => {
+                (Some(k), Some(&v)) if nonnegative_order(k) < nonnegative_order(v) => {
                     w += 1;
                     v
                 }
