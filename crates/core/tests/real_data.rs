@@ -171,6 +171,39 @@ fn balanced_beats_the_median_split_on_real_data() {
     }
 }
 
+/// A photo the bisection serves worse than the median split serves any (an outlier among the
+/// batches it could join) no longer hands its buffer to the split: on every COCO buffer of 512,
+/// Balanced keeps to the split's max and stays below its p95. (Before the fullest plan took the
+/// split's batches around such photos, two of these buffers fell back to the split, at its p95.)
+#[test]
+fn an_outlier_does_not_hand_its_buffer_to_the_median_split() {
+    let coco = datasets().into_iter().next().expect("COCO first");
+    let (widths, heights) = (coco.widths(), coco.heights());
+    for first in (0..widths.len()).step_by(512) {
+        let last = (first + 512).min(widths.len());
+        let (w, h) = (&widths[first..last], &heights[first..last]);
+        let ours = plan(&options(StrategyKind::Balanced, &[]), Samples::new(w, h)).unwrap();
+        let shapes = shapes_of(w, h);
+        let split = plan_from_groups(&shapes, &median_split_groups(&shapes, 32), 32, 1);
+        let (ours, split) = (
+            score(w, h, &ours).resize_waste,
+            score(w, h, &split).resize_waste,
+        );
+        assert!(
+            ours.max <= split.max * (1.0 + 1e-9),
+            "buffer at {first}: max r {} > the split's {}",
+            ours.max,
+            split.max
+        );
+        assert!(
+            ours.p95 < 0.99 * split.p95,
+            "buffer at {first}: p95 r {} vs the split's {}",
+            ours.p95,
+            split.p95
+        );
+    }
+}
+
 /// Golden: at its defaults, Clustered is within 2% of the converged k-means peer's p95 resize
 /// waste (k-means++ starts, Lloyd to convergence, in `common`) at no lower fill, on both real sets
 /// and the generated mixture, at buffers 512, 1024 and the whole set, `multipleOf` 1 and 28.
