@@ -109,12 +109,13 @@ pub fn balanced_groups(
     // candidate may exceed (one outlier among batches of ordinary images can otherwise be served
     // worse than the plain split serves it). Where the fullest bisection plan exceeds it, the
     // plan is repaired: the split's batches around those outliers replace the batches they were
-    // in (see `with_split_batches`). Where the fullest plan, or its repair, does not meet the
-    // floor well (a higher max, or a p95 not clearly under the split's), the split competes
-    // itself, as it is and polished; where the max was the problem, also refined like the
-    // bisection's leaves first. So Balanced is never worse than the median split in p95 or max
-    // of `r`. (Only the fullest plan is read, a candidate at every `minFill`: the candidates at a
-    // lower `minFill` still include those at a higher one.)
+    // in (see `with_split_batches`). Unless the repair meets the floor well (the split's max at
+    // most, and a p95 at most `SPLIT_NEEDED_ABOVE` times the split's), or the fullest plan meets
+    // it as it is (the split's max and p95 at most), the split competes itself, as it is and
+    // polished; where the max was the problem, also refined like the bisection's leaves first.
+    // So Balanced is never worse than the median split in p95 or max of `r`. (Only the fullest
+    // plan is read, and repaired, a candidate at every `minFill`: the candidates at a lower
+    // `minFill` still include those at a higher one.)
     let floor = median_split_groups(shapes, batch_size);
     let floor_score = tail(shapes, &floor, sizing, &mut scratch);
     // (A hair of tolerance: one sample's `r` at one size, computed in another order.)
@@ -244,8 +245,8 @@ const SPLIT_NEEDED_ABOVE: f64 = 0.9;
 /// split batches it with its own neighbours, cutting at medians down to single batches. Those
 /// batches of the split are taken whole, the plan's batches they draw samples from are cut again
 /// (bisection, then refinement) from what is left of them, and the other batches stay: the
-/// number of batches does not grow. `None` where the taken batches outnumber the batches they
-/// draw from.
+/// number of batches does not grow. `None` where what is left cannot fit (not reached: the plan
+/// has as many free slots as the split).
 fn with_split_batches(
     points: &[[f64; 2]],
     plan: &Grouped,
@@ -271,16 +272,36 @@ fn with_split_batches(
     for &i in taken.iter().copied().flatten() {
         marked[i as usize] = true;
     }
-    let drawn_from: Vec<bool> = plan
+    let mut drawn_from: Vec<bool> = plan
         .groups
         .iter()
         .map(|g| g.iter().any(|&i| marked[i as usize]))
         .collect();
-    let room = drawn_from
-        .iter()
-        .filter(|&&d| d)
-        .count()
-        .checked_sub(taken.len())?;
+    // Where the split's one partial batch is taken, what is left of the batches drawn from can
+    // outgrow the batches left to hold it: batches of the plan with free slots are drawn from
+    // too, the emptiest first. (Without this the repair gave up in about a fifth of the buffers
+    // that needed it, all of them with a partial last batch.)
+    let taken_samples: usize = taken.iter().map(|g| g.len()).sum();
+    let (mut drawn, mut held) = (0usize, 0usize);
+    for (g, _) in plan.groups.iter().zip(&drawn_from).filter(|&(_, &d)| d) {
+        drawn += 1;
+        held += g.len();
+    }
+    let mut with_room: Vec<usize> = (0..plan.groups.len())
+        .filter(|&b| !drawn_from[b] && plan.groups[b].len() < batch_size)
+        .collect();
+    with_room.sort_by_key(|&b| (plan.groups[b].len(), b));
+    let mut with_room = with_room.into_iter();
+    let room = loop {
+        let room = drawn.checked_sub(taken.len())?;
+        if held - taken_samples <= room * batch_size {
+            break room;
+        }
+        let b = with_room.next()?;
+        drawn_from[b] = true;
+        drawn += 1;
+        held += plan.groups[b].len();
+    };
     let mut left: Vec<u32> = plan
         .groups
         .iter()
@@ -289,13 +310,17 @@ fn with_split_batches(
         .flat_map(|(g, _)| g.iter().copied())
         .filter(|&i| !marked[i as usize])
         .collect();
-    if left.len() > room * batch_size {
-        return None;
-    }
     let mut leaves = Vec::with_capacity(room);
     if !left.is_empty() {
         let count = room.min(left.len());
-        bisect(points, &mut left, count, batch_size, &mut leaves, &mut Scratch::default());
+        bisect(
+            points,
+            &mut left,
+            count,
+            batch_size,
+            &mut leaves,
+            &mut Scratch::default(),
+        );
         refine(points, &mut leaves, batch_size, refine_passes);
     }
     let mut groups: Vec<Vec<u32>> = plan
@@ -522,6 +547,60 @@ mod tests {
             .enumerate()
             .map(|(i, &(h, w))| Shape::new(i, f64::from(w), f64::from(h)).unwrap())
             .collect()
+    }
+
+    /// Four panoramas among 96 photos: the split batches them alone, in its one partial batch.
+    /// A plan that holds them in two full batches, its free slots in a third, is repaired (the
+    /// third drawn from too) with no more batches: the panoramas together, every sample once,
+    /// no batch over 32. (Without drawing from the third, what is left did not fit.)
+    #[test]
+    fn outliers_in_the_splits_partial_batch_are_batched_together() {
+        let mut all = shapes(96);
+        all.extend((96..100).map(|i| Shape::new(i, 4000.0, 500.0).unwrap()));
+        let points: Vec<[f64; 2]> = all.iter().map(|s| [s.ln_aspect, s.ln_area]).collect();
+        let panoramas: Vec<u32> = (96..100).collect();
+        let floor = median_split_groups(&all, 32);
+        assert!(
+            floor.contains(&panoramas),
+            "the split's partial batch: {floor:?}"
+        );
+        // The split's photo batches, two panoramas swapped into each of two of them for two
+        // photos, which make the plan's last batch (its 28 free slots).
+        let mut groups: Vec<Vec<u32>> =
+            floor.iter().filter(|g| **g != panoramas).cloned().collect();
+        let mut last = Vec::new();
+        for (b, pair) in [(0, [96, 97]), (1, [98, 99])] {
+            let at = groups[b].len() - 2;
+            last.extend(groups[b].drain(at..));
+            groups[b].extend(pair);
+        }
+        groups.push(last);
+        let sizing = Sizing::default();
+        let plan = Grouped {
+            sizes: Some(crate::sizing::resize_sizes(&all, &groups, &sizing)),
+            groups,
+        };
+        // A bound only the panoramas exceed, so that only the split's partial batch is taken.
+        let r = |i: u32, b: usize| {
+            let size = log_point(plan.sizes.as_ref().unwrap()[b]);
+            l1(points[i as usize], size).exp()
+        };
+        let served = |pick: &dyn Fn(u32) -> bool| {
+            (0..4)
+                .flat_map(|b| plan.groups[b].iter().map(move |&i| (i, b)))
+                .filter(|&(i, _)| pick(i))
+                .map(|(i, b)| r(i, b))
+                .collect::<Vec<f64>>()
+        };
+        let bound = served(&|i| i < 96).into_iter().fold(0.0, f64::max);
+        assert!(served(&|i| i >= 96).iter().all(|&x| x > bound));
+        let repaired = with_split_batches(&points, &plan, &floor, bound, 32, 4)
+            .expect("what is left fits once the batch with free slots is drawn from too");
+        assert!(repaired.len() <= 4 && repaired.iter().all(|g| !g.is_empty() && g.len() <= 32));
+        let mut seen: Vec<u32> = repaired.iter().flatten().copied().collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..100).collect::<Vec<u32>>());
+        assert!(repaired.contains(&panoramas));
     }
 
     #[test]
