@@ -46,6 +46,47 @@ fn sides() -> impl Strategy<Value = (Vec<f64>, Vec<f64>)> {
     })
 }
 
+/// Buffers as photo collections are: a few common sizes, repeated exactly or nearly, and up to
+/// 15% outliers (panoramas, strips) that no batch of photos suits, the case where Balanced
+/// batches outliers as the median split does.
+fn photos_with_outliers() -> impl Strategy<Value = (Vec<f64>, Vec<f64>)> {
+    const COMMON: [(u32, u32); 6] = [
+        (640, 480),
+        (480, 640),
+        (500, 375),
+        (1024, 768),
+        (1920, 1080),
+        (612, 612),
+    ];
+    let photo = (0..COMMON.len(), prop::bool::ANY, 0.85f64..1.15).prop_map(|(k, exact, jitter)| {
+        let (w, h) = COMMON[k];
+        if exact {
+            (w, h)
+        } else {
+            let scale = |side: u32| (f64::from(side) * jitter).round().max(1.0) as u32;
+            (scale(w), h)
+        }
+    });
+    let outlier = (500u32..6000, 20u32..400, prop::bool::ANY).prop_map(|(long, short, wide)| {
+        if wide {
+            (long, short)
+        } else {
+            (short, long)
+        }
+    });
+    (0u32..16).prop_flat_map(move |outliers_in_100| {
+        let sample = prop_oneof![
+            (100 - outliers_in_100) => photo.clone(),
+            outliers_in_100.max(1) => outlier.clone(),
+        ];
+        prop::collection::vec(sample, 1..300).prop_map(|v| {
+            let widths = v.iter().map(|p| f64::from(p.0)).collect();
+            let heights = v.iter().map(|p| f64::from(p.1)).collect();
+            (widths, heights)
+        })
+    })
+}
+
 fn check_partition(plan: &Plan, n: usize, batch_size: usize) {
     let mut seen = vec![0u32; n];
     for b in 0..plan.batch_count() {
@@ -235,7 +276,7 @@ proptest! {
     /// neither its p95 nor its max resize waste is higher (the split is its floor).
     #[test]
     fn balanced_never_serves_worse_than_the_median_split(
-        (widths, heights) in sides(),
+        (widths, heights) in prop_oneof![sides(), photos_with_outliers()],
         batch_size in 1usize..40,
         multiple_of in 1u32..64,
         min_fill in prop::sample::select(vec![1.0, 0.95, 0.8, 0.6]),
@@ -255,6 +296,28 @@ proptest! {
         let split = evaluate(samples, &split, Some(batch_size), None).unwrap().resize_waste;
         prop_assert!(ours.p95 <= split.p95 * (1.0 + 1e-9), "p95 {} > {}", ours.p95, split.p95);
         prop_assert!(ours.max <= split.max * (1.0 + 1e-9), "max {} > {}", ours.max, split.max);
+    }
+
+    /// A lower `minFill` never gives a buffer a higher p95 resize waste, outliers or not.
+    #[test]
+    fn lower_min_fill_never_raises_a_buffers_p95(
+        (widths, heights) in prop_oneof![sides(), photos_with_outliers()],
+        batch_size in 1usize..40,
+        multiple_of in prop::sample::select(vec![1u32, 28]),
+    ) {
+        let samples = Samples::new(&widths, &heights);
+        let mut last = f64::INFINITY;
+        for min_fill in [1.0, 0.95, 0.9, 0.8, 0.6] {
+            let opts = options(StrategyKind::Balanced, &[
+                ("batchSize", num(batch_size as f64)),
+                ("multipleOf", num(f64::from(multiple_of))),
+                ("minFill", num(min_fill)),
+            ]);
+            let p = plan(&opts, samples).unwrap();
+            let p95 = evaluate(samples, &p, Some(batch_size), None).unwrap().resize_waste.p95;
+            prop_assert!(p95 <= last * (1.0 + 1e-9), "minFill {}: p95 {} > {}", min_fill, p95, last);
+            last = p95;
+        }
     }
 }
 
