@@ -127,13 +127,9 @@ pub fn balanced_groups(
             *best = Some((score, plan));
         }
     };
-    // A polished plan comes with its sizes and, mostly, its tail: it is scored only without.
-    let mut score = |plan: &Grouped, known: Option<Tail>| {
-        known.unwrap_or_else(|| tail(shapes, &plan.groups, sizing, &mut scratch))
-    };
     let mut fullest: Option<Tail> = None;
-    // The fullest plan, kept where it serves a sample worse than the floor allows.
-    let mut to_repair: Option<Grouped> = None;
+    // The fullest plan's repair, where it serves a sample worse than the floor allows.
+    let mut repair: Option<Vec<Vec<u32>>> = None;
     for batches in counts {
         let mut groups = exact.clone();
         let rest_batches = (batches - groups.len()).min(rest.len());
@@ -151,12 +147,18 @@ pub fn balanced_groups(
             refine(&points, &mut leaves, batch_size, options.refine_passes);
         }
         groups.extend(leaves.into_iter().filter(|g| !g.is_empty()));
-        let (plan, known) = polished(shapes, groups, batch_size, sizing);
-        let tail = score(&plan, known);
+        let (plan, tail) = polished(shapes, groups, batch_size, sizing, &mut scratch);
         if fullest.is_none() {
             fullest = Some(tail);
             if tail.1 > bound {
-                to_repair = Some(plan.clone());
+                repair = with_split_batches(
+                    &points,
+                    &plan,
+                    &floor,
+                    bound,
+                    batch_size,
+                    options.refine_passes,
+                );
             }
         }
         offer(&mut best, tail, plan);
@@ -176,27 +178,16 @@ pub fn balanced_groups(
             if (n as f64) < options.min_fill * (plan.groups.len() * batch_size) as f64 - 1e-9 {
                 continue; // below minFill
             }
-            let tail = score(&plan, known);
-            offer(&mut best, tail, plan);
+            let scored = known.unwrap_or_else(|| tail(shapes, &plan.groups, sizing, &mut scratch));
+            offer(&mut best, scored, plan);
         }
     }
-    let repaired = to_repair
-        .and_then(|plan| {
-            with_split_batches(
-                &points,
-                &plan,
-                &floor,
-                bound,
-                batch_size,
-                options.refine_passes,
-            )
-        })
-        .map(|groups| {
-            let (plan, known) = polished(shapes, groups, batch_size, sizing);
-            let tail = score(&plan, known);
-            offer(&mut best, tail, plan);
-            tail
-        });
+    // Offered after the k-means candidates, as the fallback plans are (ties keep the first).
+    let repaired = repair.map(|groups| {
+        let (plan, tail) = polished(shapes, groups, batch_size, sizing, &mut scratch);
+        offer(&mut best, tail, plan);
+        tail
+    });
     let (p95, max) = match repaired {
         Some(tail) if tail.1 <= bound && tail.0 <= SPLIT_NEEDED_ABOVE * floor_score.0 => tail,
         _ => fullest.expect("at least one count"),
@@ -204,13 +195,11 @@ pub fn balanced_groups(
     if max > bound {
         let mut refined = floor.clone();
         refine(&points, &mut refined, batch_size, options.refine_passes);
-        let (plan, known) = polished(shapes, refined, batch_size, sizing);
-        let tail = score(&plan, known);
+        let (plan, tail) = polished(shapes, refined, batch_size, sizing, &mut scratch);
         offer(&mut best, tail, plan);
     }
     if max > bound || p95 > floor_score.0 {
-        let (plan, known) = polished(shapes, floor.clone(), batch_size, sizing);
-        let tail = score(&plan, known);
+        let (plan, tail) = polished(shapes, floor.clone(), batch_size, sizing, &mut scratch);
         offer(&mut best, tail, plan);
         // Polishing never raises the p95 of a plan up to 8,192 samples; larger plans are
         // polished region by region, where it can rise: the split as it is stays the fallback.
@@ -268,6 +257,7 @@ fn with_split_batches(
         .iter()
         .filter(|g| g.iter().any(|&i| marked[i as usize]))
         .collect();
+    // From here on, `marked` holds the members of the taken batches.
     marked.fill(false);
     for &i in taken.iter().copied().flatten() {
         marked[i as usize] = true;
@@ -335,20 +325,22 @@ fn with_split_batches(
     Some(groups)
 }
 
-/// `groups` polished with Balanced's passes: the plan with its sizes, and its tail where the
-/// polish measured it (see [`Polished`]).
+/// `groups` polished with Balanced's passes: the plan with its sizes, and its (p95, max) of `r`,
+/// as the polish measured it or, where it did not (see [`Polished`]), scored here.
 fn polished(
     shapes: &[Shape],
     mut groups: Vec<Vec<u32>>,
     batch_size: usize,
     sizing: &Sizing,
-) -> (Grouped, Option<Tail>) {
-    let Polished { sizes, tail } = polish(shapes, &mut groups, batch_size, sizing, REHOME);
+    scratch: &mut SizingScratch,
+) -> (Grouped, Tail) {
+    let Polished { sizes, tail: known } = polish(shapes, &mut groups, batch_size, sizing, REHOME);
+    let scored = known.unwrap_or_else(|| tail(shapes, &groups, sizing, scratch));
     let plan = Grouped {
         groups,
         sizes: Some(sizes),
     };
-    (plan, tail)
+    (plan, scored)
 }
 
 #[derive(Default)]
@@ -538,6 +530,7 @@ const SAMPLE: usize = 4096;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sizing::resize_sizes;
     use crate::strategy::refine::cost;
     use crate::synthetic::seed_benchmark_sizes;
 
@@ -577,7 +570,7 @@ mod tests {
         groups.push(last);
         let sizing = Sizing::default();
         let plan = Grouped {
-            sizes: Some(crate::sizing::resize_sizes(&all, &groups, &sizing)),
+            sizes: Some(resize_sizes(&all, &groups, &sizing)),
             groups,
         };
         // A bound only the panoramas exceed, so that only the split's partial batch is taken.

@@ -47,7 +47,6 @@ pub enum Strategy {
 
 /// A strategy's groups, and each one's `resizeSize` where the strategy sized them as batches
 /// already (with the `sizing` of its input), so that the plan does not size them again.
-#[derive(Clone)]
 pub struct Grouped {
     pub groups: Vec<Vec<u32>>,
     pub sizes: Option<Vec<(u32, u32)>>,
