@@ -2,7 +2,7 @@
 //! (or error code) must be what `expected.json` records, which for every file both references
 //! decode is the size Pillow and sharp give. Prefixes never contradict the whole file.
 
-use mm_batcher_core::{read_header, HeaderError, MAX_IMAGE_PIXELS};
+use mm_batcher_formats::{read_header, HeaderError, MAX_IMAGE_PIXELS};
 use serde_json::Value;
 use std::path::PathBuf;
 
