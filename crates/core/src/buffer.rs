@@ -1,119 +1,15 @@
 //! One buffer, one call: everything a binding asks of the planner for a buffer happens here, so
-//! it crosses into wasm once: encoded images' headers are read, the buffer is planned, partial
-//! batches are carried over, and the batches are dealt to ranks.
-//!
-//! Encoded images arrive as prefixes (the first [`HEADER_PREFIX_PASSES`]`[0]` bytes of each
-//! file). When a header lies further in (a JPEG with a large EXIF block), the planner asks the
-//! caller for a longer prefix through `more`, pass by pass, without returning.
+//! it crosses into wasm once: the buffer is planned, partial batches are carried over, and the
+//! batches are dealt to ranks. (Encoded images' sizes are read before, by the header ladder of
+//! `mm-batcher-formats`; their failures arrive as known rejects.)
 
 use crate::carry::{hold_partial, CarryOptions, CARRY_OPTIONS};
 use crate::error::{PlanError, Reject};
-use crate::header::{read_header, HeaderError, HeaderInfo};
 use crate::options::{OptionMap, OptionReader, MAX_SAFE_INTEGER};
 use crate::plan::{plan_batches, PlanOptions, Planned};
 use crate::ranks::{deal, DealContext, Dealt, RankOptions, RANK_OPTIONS};
 use crate::samples::Samples;
 use crate::shuffle::{permutation, Purpose, Shuffle, ShuffleSpec, SHUFFLE_OPTIONS};
-
-/// Bytes of each file read for its header, pass by pass. Almost every size lies in the first
-/// 2 KiB (PNG, GIF, BMP, WebP: under 32 bytes; JPEG: after its tables); a JPEG with metadata
-/// first (EXIF with its thumbnail, an ICC profile: typically 3 to 60 KiB) needs the second pass;
-/// a few (large ICC profiles, Photoshop blocks) the third; only beyond that the whole file
-/// (`usize::MAX`). The 64 KiB rung matters for URLs, where every byte asked for crosses the network
-/// (bench/url-sizes.mjs: 60 KiB per image with a 256 KiB second rung, under 20 KiB with this one).
-/// The only ladder of the library: the TS package, the URL and file readers and the CLI read it here.
-pub const HEADER_PREFIX_PASSES: [usize; 4] = [2 * 1024, 64 * 1024, 256 * 1024, usize::MAX];
-
-/// Encoded images laid end to end: image `k` is `bytes[offsets[k]..offsets[k + 1]]`, a prefix of
-/// a file `lengths[k]` bytes long.
-#[derive(Debug, Clone, Copy)]
-pub struct EncodedPrefixes<'a> {
-    pub bytes: &'a [u8],
-    pub offsets: &'a [u32],
-    pub lengths: &'a [f64],
-}
-
-impl EncodedPrefixes<'_> {
-    pub fn len(&self) -> usize {
-        self.offsets.len().saturating_sub(1).min(self.lengths.len())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    fn prefix(&self, k: usize) -> &[u8] {
-        let (a, b) = (self.offsets[k] as usize, self.offsets[k + 1] as usize);
-        self.bytes.get(a..b.max(a)).unwrap_or(&[])
-    }
-}
-
-/// Asks the caller for the first `limit` bytes of encoded image `k` (all of it for `usize::MAX`);
-/// `None` when it cannot give more.
-pub type MoreBytes<'m> = &'m mut dyn FnMut(usize, usize) -> Option<Vec<u8>>;
-
-/// Reads every encoded image's header, growing a prefix only while its header lies beyond it.
-pub fn read_headers(
-    images: EncodedPrefixes<'_>,
-    more: MoreBytes<'_>,
-) -> Vec<Result<HeaderInfo, HeaderError>> {
-    (0..images.len())
-        .map(|k| {
-            let length = images.lengths[k];
-            let first = images.prefix(k);
-            let mut result = read_header(first, first.len() as f64 >= length);
-            let mut have = first.len();
-            while matches!(result, Err(HeaderError::NeedMore { .. })) {
-                let Some(limit) = next_prefix(have) else {
-                    break;
-                };
-                let Some(bytes) = more(k, limit) else { break };
-                // Fewer bytes than asked for: the file ended there.
-                result = read_header(&bytes, bytes.len() as f64 >= length || bytes.len() < limit);
-                have = bytes.len().max(have + 1);
-            }
-            result
-        })
-        .collect()
-}
-
-/// The prefix to ask for once the first `have` bytes (the first pass, or a later one) did not
-/// hold a header: the next pass of [`HEADER_PREFIX_PASSES`] beyond `have` (`usize::MAX`: the whole
-/// file).
-pub fn next_prefix(have: usize) -> Option<usize> {
-    HEADER_PREFIX_PASSES[1..]
-        .iter()
-        .copied()
-        .find(|&limit| limit > have)
-}
-
-/// One pass of header reading for callers that cannot be called back (reading is asynchronous:
-/// URLs through `fetch`): each image's header, or the longer prefix it needs.
-#[derive(Debug, Clone, PartialEq)]
-pub enum HeaderPass {
-    Read(Result<HeaderInfo, HeaderError>),
-    /// Ask again with the first `limit` bytes (`usize::MAX`: the whole file).
-    More(usize),
-}
-
-/// Reads every image's header from the bytes given, the same ladder as [`read_headers`], but
-/// instead of calling back reports the prefix each image still needs. A prefix shorter than its
-/// image's length that still cuts the header asks for the next pass; a whole file never does.
-pub fn read_header_pass(images: EncodedPrefixes<'_>) -> Vec<HeaderPass> {
-    (0..images.len())
-        .map(|k| {
-            let bytes = images.prefix(k);
-            let complete = bytes.len() as f64 >= images.lengths[k];
-            let result = read_header(bytes, complete);
-            match (&result, next_prefix(bytes.len())) {
-                (Err(HeaderError::NeedMore { .. }), Some(limit)) if !complete => {
-                    HeaderPass::More(limit)
-                }
-                _ => HeaderPass::Read(result),
-            }
-        })
-        .collect()
-}
 
 /// What one buffer asks for besides the plan.
 #[derive(Debug, Clone, Default)]
@@ -154,15 +50,13 @@ impl BufferOptions {
     }
 }
 
-/// A buffer's samples: sizes known to the binding, plus encoded images whose headers are read
-/// here (`positions[k]` is encoded image `k`'s index in the buffer; its width and height are
-/// ignored), and the samples carried once already (never carried again).
+/// A buffer's samples: their sizes, the problems found before planning (unreadable headers, as
+/// rejects by ascending index), and the samples carried once already (never carried again).
 pub struct BufferSamples<'a> {
     pub widths: &'a [f64],
     pub heights: &'a [f64],
     pub keys: Option<&'a [f64]>,
-    pub encoded: EncodedPrefixes<'a>,
-    pub positions: &'a [u32],
+    pub known: &'a [Reject],
     pub pinned: &'a [bool],
 }
 
@@ -173,19 +67,13 @@ pub struct BufferPlan {
     pub rejects: Vec<Reject>,
 }
 
-/// Reads headers, plans, carries over and deals one buffer. Positions in the result (`order`,
+/// Plans, carries over and deals one buffer. Positions in the result (`order`,
 /// `held`, `dropped`) are input indices.
 pub fn plan_buffer(
     options: &PlanOptions,
     buffer_options: &BufferOptions,
     samples: BufferSamples<'_>,
-    more: MoreBytes<'_>,
 ) -> Result<BufferPlan, PlanError> {
-    if samples.positions.len() != samples.encoded.len() {
-        return Err(PlanError::Input {
-            message: "encoded images and their positions differ in count".into(),
-        });
-    }
     if let Some(ranks) = &buffer_options.ranks {
         if ranks.world_size > 1 && options.tokens.is_some() {
             return Err(PlanError::option(
@@ -195,27 +83,13 @@ pub fn plan_buffer(
         }
     }
     let shuffle = buffer_options.shuffle.over(options.shuffle).resolve()?;
-    // Only encoded images need their sizes filled in (a copy); sized samples are planned as given.
-    let resolved;
-    let (widths, heights, known): (&[f64], &[f64], &[Reject]) = if samples.encoded.is_empty() {
-        (samples.widths, samples.heights, &[])
-    } else {
-        resolved = resolve_sizes(
-            samples.widths,
-            samples.heights,
-            samples.encoded,
-            samples.positions,
-            more,
-        );
-        (&resolved.0, &resolved.1, &resolved.2)
-    };
     let planned = plan_batches(
         options,
         Samples {
-            widths,
-            heights,
+            widths: samples.widths,
+            heights: samples.heights,
             keys: samples.keys,
-            known,
+            known: samples.known,
         },
     )?;
     let mut plan = carry_and_deal(options, buffer_options, samples.pinned, planned);
@@ -228,40 +102,6 @@ pub fn plan_buffer(
         plan.dealt.reorder_steps(&order);
     }
     Ok(plan)
-}
-
-/// Widths and heights with the encoded images' headers filled in (image `k` at index
-/// `positions[k]`), and the unreadable ones as rejects (ascending index).
-pub fn resolve_sizes(
-    widths: &[f64],
-    heights: &[f64],
-    encoded: EncodedPrefixes<'_>,
-    positions: &[u32],
-    more: MoreBytes<'_>,
-) -> (Vec<f64>, Vec<f64>, Vec<Reject>) {
-    let mut widths = widths.to_vec();
-    let mut heights = heights.to_vec();
-    let mut known = Vec::new();
-    for (k, result) in read_headers(encoded, more).into_iter().enumerate() {
-        let Some(&i) = positions.get(k) else { break };
-        let i = i as usize;
-        let (Some(w), Some(h)) = (widths.get_mut(i), heights.get_mut(i)) else {
-            continue;
-        };
-        match result {
-            Ok(info) => (*w, *h) = (f64::from(info.width), f64::from(info.height)),
-            Err(e) => {
-                (*w, *h) = (f64::NAN, f64::NAN);
-                known.push(Reject {
-                    index: i,
-                    code: e.code(),
-                    message: e.to_string(),
-                });
-            }
-        }
-    }
-    known.sort_by_key(|r| r.index);
-    (widths, heights, known)
 }
 
 fn carry_and_deal(
@@ -433,59 +273,6 @@ impl StreamOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::header::ImageFormat;
-
-    /// An uncompressed 24-bit BMP of `w x h` (black), whole.
-    fn bmp(w: u32, h: u32) -> Vec<u8> {
-        let row = (w * 3).div_ceil(4) * 4;
-        let size = 54 + row * h;
-        let mut v = b"BM".to_vec();
-        v.extend_from_slice(&size.to_le_bytes());
-        v.extend_from_slice(&[0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0]);
-        v.extend_from_slice(&w.to_le_bytes());
-        v.extend_from_slice(&h.to_le_bytes());
-        v.extend_from_slice(&[1, 0, 24, 0, 0, 0, 0, 0]);
-        v.extend_from_slice(&(row * h).to_le_bytes());
-        v.extend_from_slice(&[0; 16]);
-        v.resize(size as usize, 0);
-        v
-    }
-
-    #[test]
-    fn prefixes_grow_only_when_the_header_lies_further_in() {
-        let a = bmp(10, 20);
-        // A BMP cut before its size: a prefix of a longer file.
-        let b = bmp(30, 40);
-        let mut all = a.clone();
-        all.extend_from_slice(&b[..12]);
-        let offsets = [0, a.len() as u32, (a.len() + 12) as u32];
-        let lengths = [a.len() as f64, b.len() as f64];
-        let images = EncodedPrefixes {
-            bytes: &all,
-            offsets: &offsets,
-            lengths: &lengths,
-        };
-        let mut asked = Vec::new();
-        let mut more = |k: usize, limit: usize| {
-            asked.push((k, limit));
-            Some(b[..limit.min(b.len())].to_vec())
-        };
-        let r = read_headers(images, &mut more);
-        assert_eq!(r[0].as_ref().unwrap().width, 10);
-        assert_eq!(
-            (r[1].as_ref().unwrap().width, r[1].as_ref().unwrap().height),
-            (30, 40)
-        );
-        assert_eq!(asked, vec![(1, HEADER_PREFIX_PASSES[1])]);
-        // Without more bytes, the prefix stays a prefix.
-        let r = read_headers(images, &mut |_, _| None);
-        assert_eq!(
-            r[1],
-            Err(HeaderError::NeedMore {
-                format: ImageFormat::Bmp
-            })
-        );
-    }
 
     fn shuffled_plan(
         n: usize,
@@ -513,20 +300,14 @@ mod tests {
             },
             buffer_index,
         };
-        let none = EncodedPrefixes {
-            bytes: &[],
-            offsets: &[0],
-            lengths: &[],
-        };
         let samples = BufferSamples {
             widths: &widths,
             heights: &heights,
             keys: None,
-            encoded: none,
-            positions: &[],
+            known: &[],
             pinned: &[],
         };
-        plan_buffer(&options, &buffer_options, samples, &mut |_, _| None)
+        plan_buffer(&options, &buffer_options, samples)
             .unwrap()
             .dealt
     }
@@ -610,46 +391,5 @@ mod tests {
         );
         entries.remove("shuffle");
         assert!(PlanOptions::parse(crate::StrategyKind::Simple, &entries).is_err());
-    }
-
-    #[test]
-    fn header_passes_report_the_prefix_they_need() {
-        let b = bmp(30, 40);
-        let offsets = [0u32, 12];
-        let lengths = [b.len() as f64];
-        let cut = EncodedPrefixes {
-            bytes: &b[..12],
-            offsets: &offsets,
-            lengths: &lengths,
-        };
-        assert_eq!(
-            read_header_pass(cut),
-            vec![HeaderPass::More(HEADER_PREFIX_PASSES[1])]
-        );
-        // The whole file, cut: no more to ask for.
-        let whole = [12.0];
-        let ended = EncodedPrefixes {
-            lengths: &whole,
-            ..cut
-        };
-        assert!(matches!(
-            read_header_pass(ended)[0],
-            HeaderPass::Read(Err(_))
-        ));
-        let full_offsets = [0u32, b.len() as u32];
-        let full = EncodedPrefixes {
-            bytes: &b,
-            offsets: &full_offsets,
-            lengths: &lengths,
-        };
-        assert!(
-            matches!(&read_header_pass(full)[0], HeaderPass::Read(Ok(info)) if info.width == 30)
-        );
-        assert_eq!(
-            next_prefix(HEADER_PREFIX_PASSES[1]),
-            Some(HEADER_PREFIX_PASSES[2])
-        );
-        assert_eq!(next_prefix(HEADER_PREFIX_PASSES[2]), Some(usize::MAX));
-        assert_eq!(next_prefix(usize::MAX), None);
     }
 }

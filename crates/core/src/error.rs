@@ -3,6 +3,10 @@
 
 use std::fmt;
 
+use mm_batcher_formats::{HeaderCode, HeaderError, ImageFormat};
+
+use crate::options::OptionError;
+
 /// Stable, machine-readable error codes: every code that crosses into a binding, from planning
 /// and from imaging alike. The TypeScript package's `ErrorCode` union holds the same strings (a
 /// test checks it against [`ErrorCode::ALL`]), plus `NOT_INITIALIZED`, which only JS can raise.
@@ -70,33 +74,75 @@ impl fmt::Display for ErrorCode {
     }
 }
 
-/// A problem with one sample. With `skipInvalid` it becomes an entry of the plan's rejects;
-/// otherwise the first one (lowest index) is the error.
+impl From<HeaderCode> for ErrorCode {
+    fn from(code: HeaderCode) -> Self {
+        match code {
+            HeaderCode::Unsupported => ErrorCode::UnsupportedImage,
+            HeaderCode::Invalid => ErrorCode::InvalidImage,
+            HeaderCode::TooLarge => ErrorCode::ImageTooLarge,
+        }
+    }
+}
+
+/// A problem with one sample, as fields: where (`index`), what (`code`), the image's format when
+/// known, and the facts (`detail`, without the sample or the format). Each binding composes its
+/// message once, at its own edge ("sample 3: JPEG: ...", "stream sample 1030: ...", a file's
+/// path in the CLI). With `skipInvalid` it becomes an entry of the plan's rejects; otherwise the
+/// first one (lowest index) is the error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reject {
     pub index: usize,
     pub code: ErrorCode,
-    pub message: String,
+    pub format: Option<ImageFormat>,
+    pub detail: String,
+}
+
+impl Reject {
+    pub fn new(index: usize, code: ErrorCode, detail: impl Into<String>) -> Self {
+        Reject {
+            index,
+            code,
+            format: None,
+            detail: detail.into(),
+        }
+    }
+
+    /// Sample `index`'s header could not give a size.
+    pub fn header(index: usize, error: &HeaderError) -> Self {
+        Reject {
+            index,
+            code: error.code().into(),
+            format: error.format(),
+            detail: error.detail(),
+        }
+    }
+}
+
+/// `FORMAT: detail`, or the detail alone (what follows "sample N: " in a message).
+impl fmt::Display for Reject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.format {
+            Some(format) => write!(f, "{format}: {}", self.detail),
+            None => f.write_str(&self.detail),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlanError {
-    Option { option: String, message: String },
+    Option(OptionError),
     Sample(Reject),
     Input { message: String },
 }
 
 impl PlanError {
     pub fn option(option: &str, message: impl Into<String>) -> Self {
-        PlanError::Option {
-            option: option.to_string(),
-            message: message.into(),
-        }
+        PlanError::Option(OptionError::new(option, message))
     }
 
     pub fn code(&self) -> ErrorCode {
         match self {
-            PlanError::Option { .. } => ErrorCode::InvalidOption,
+            PlanError::Option(_) => ErrorCode::InvalidOption,
             PlanError::Sample(reject) => reject.code,
             PlanError::Input { .. } => ErrorCode::InvalidInput,
         }
@@ -113,11 +159,33 @@ impl PlanError {
 impl fmt::Display for PlanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PlanError::Option { option, message } => write!(f, "option `{option}` {message}"),
-            PlanError::Sample(r) => write!(f, "sample {}: {}", r.index, r.message),
+            PlanError::Option(e) => e.fmt(f),
+            PlanError::Sample(r) => write!(f, "sample {}: {r}", r.index),
             PlanError::Input { message } => write!(f, "{message}"),
         }
     }
 }
 
 impl std::error::Error for PlanError {}
+
+impl From<OptionError> for PlanError {
+    fn from(e: OptionError) -> Self {
+        PlanError::Option(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_codes_are_the_wire_codes() {
+        for code in [
+            HeaderCode::Unsupported,
+            HeaderCode::Invalid,
+            HeaderCode::TooLarge,
+        ] {
+            assert_eq!(ErrorCode::from(code).as_str(), code.as_str());
+        }
+    }
+}

@@ -18,7 +18,6 @@
 pub mod buffer;
 pub mod carry;
 pub mod error;
-pub mod header;
 pub mod max_shapes;
 pub mod metrics;
 pub mod normalize;
@@ -37,16 +36,16 @@ pub mod strategy;
 pub mod synthetic;
 pub mod tokens;
 
-pub use buffer::{plan_buffer, BufferOptions, BufferPlan, BufferSamples, EncodedPrefixes};
+pub use buffer::{plan_buffer, BufferOptions, BufferPlan, BufferSamples};
 pub use error::{ErrorCode, PlanError, Reject};
-pub use header::{
-    read_header, HeaderError, HeaderInfo, ImageFormat, MAX_HEADER_SIDE, MAX_IMAGE_PIXELS,
-};
 pub use metrics::{evaluate, Metrics, Summary};
+/// Header reading (sizes from encoded bytes) is its own crate; planning re-exports it.
+pub use mm_batcher_formats as formats;
+pub use mm_batcher_formats::{read_header, HeaderError, HeaderInfo, ImageFormat, Limits};
 pub use options::{OptionMap, OptionReader, OptionValue};
 pub use plan::{plan, Plan, PlanOptions};
 pub use samples::Samples;
-pub use shape::{Shape, MAX_SIDE};
+pub use shape::Shape;
 pub use sizing::{SizeMode, Sizing};
 pub use strategy::{BalancedOptions, SortKey, Strategy, StrategyKind};
 pub use tokens::TokenBudget;

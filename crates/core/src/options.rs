@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use crate::error::PlanError;
+use std::fmt;
 
 /// One option value as a binding received it. Bindings drop `undefined` entries before this.
 #[derive(Debug, Clone)]
@@ -109,6 +109,32 @@ impl OptionValue {
 
 pub type OptionMap = BTreeMap<String, OptionValue>;
 
+/// An option the caller got wrong: which one, and what it accepts. Every options object of the
+/// library (planning's and imaging's) reports this; planning wraps it in `PlanError::Option`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptionError {
+    pub option: String,
+    pub message: String,
+}
+
+impl OptionError {
+    pub fn new(option: &str, message: impl Into<String>) -> Self {
+        OptionError {
+            option: option.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// "option `name` must be ..."
+impl fmt::Display for OptionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "option `{}` {}", self.option, self.message)
+    }
+}
+
+impl std::error::Error for OptionError {}
+
 /// JavaScript's `Number.MAX_SAFE_INTEGER`: the largest count a JS number holds exactly.
 pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 /// Largest count of samples, batches or shapes (`2^31 - 1`).
@@ -125,13 +151,13 @@ pub struct OptionReader<'a> {
 impl<'a> OptionReader<'a> {
     /// `known` lists the accepted names (in groups, as they are declared); `what` says whose
     /// options they are, for the message ("of this strategy", "of toTensor").
-    pub fn new(entries: &'a OptionMap, known: &[&[&str]], what: &str) -> Result<Self, PlanError> {
+    pub fn new(entries: &'a OptionMap, known: &[&[&str]], what: &str) -> Result<Self, OptionError> {
         let is_known = |name: &str| known.iter().any(|group| group.contains(&name));
         if let Some(unknown) = entries.keys().find(|k| !is_known(k)) {
             let mut names: Vec<&str> = known.iter().flat_map(|g| g.iter().copied()).collect();
             names.sort_unstable();
             names.dedup();
-            return Err(PlanError::option(
+            return Err(OptionError::new(
                 unknown,
                 format!(
                     "is not an option {what}; known options: {}",
@@ -152,12 +178,12 @@ impl<'a> OptionReader<'a> {
     }
 
     /// A whole number in `min..=max`.
-    pub fn integer(&self, name: &str, min: f64, max: f64) -> Result<Option<f64>, PlanError> {
+    pub fn integer(&self, name: &str, min: f64, max: f64) -> Result<Option<f64>, OptionError> {
         let Some(n) = self.number(name)? else {
             return Ok(None);
         };
         if n.fract() != 0.0 || n < min || n > max {
-            return Err(PlanError::option(
+            return Err(OptionError::new(
                 name,
                 format!(
                     "must be a whole number {}, got {}",
@@ -174,13 +200,13 @@ impl<'a> OptionReader<'a> {
     /// square is the smallest area any image is resized to: 1024 (one megapixel at the least,
     /// about Qwen2-VL's whole `maxPixels`) is far above real patch x merge sizes (14 to 64, 448
     /// for tiles), and a larger one would blow a 1x1 image up to more than a million pixels.
-    pub fn multiple(&self, name: &str) -> Result<Option<u32>, PlanError> {
+    pub fn multiple(&self, name: &str) -> Result<Option<u32>, OptionError> {
         let Some(n) = self.number(name)? else {
             return Ok(None);
         };
         if n.fract() == 0.0 && n > MAX_MULTIPLE_OF {
             let (max, n) = (show(MAX_MULTIPLE_OF), show(n));
-            return Err(PlanError::option(
+            return Err(OptionError::new(
                 name,
                 format!(
                     "must be a whole number from 1 to {max}, got {n}: every side is at least one \
@@ -192,12 +218,12 @@ impl<'a> OptionReader<'a> {
     }
 
     /// A number in (0, 1].
-    pub fn fraction(&self, name: &str) -> Result<Option<f64>, PlanError> {
+    pub fn fraction(&self, name: &str) -> Result<Option<f64>, OptionError> {
         let Some(x) = self.number(name)? else {
             return Ok(None);
         };
         if !(x > 0.0 && x <= 1.0) {
-            return Err(PlanError::option(
+            return Err(OptionError::new(
                 name,
                 format!("must be above 0 and at most 1, got {}", show(x)),
             ));
@@ -205,7 +231,7 @@ impl<'a> OptionReader<'a> {
         Ok(Some(x))
     }
 
-    pub fn boolean(&self, name: &str) -> Result<Option<bool>, PlanError> {
+    pub fn boolean(&self, name: &str) -> Result<Option<bool>, OptionError> {
         match self.entries.get(name) {
             None => Ok(None),
             Some(OptionValue::Bool(b)) => Ok(Some(*b)),
@@ -218,7 +244,7 @@ impl<'a> OptionReader<'a> {
         &self,
         name: &str,
         choices: &[(&str, T)],
-    ) -> Result<Option<T>, PlanError> {
+    ) -> Result<Option<T>, OptionError> {
         let Some(value) = self.entries.get(name) else {
             return Ok(None);
         };
@@ -229,8 +255,8 @@ impl<'a> OptionReader<'a> {
                 .iter()
                 .find(|(n, _)| n == t)
                 .map(|&(_, v)| Some(v))
-                .ok_or_else(|| PlanError::option(name, format!("must be {expected}, got {t:?}"))),
-            other => Err(PlanError::option(
+                .ok_or_else(|| OptionError::new(name, format!("must be {expected}, got {t:?}"))),
+            other => Err(OptionError::new(
                 name,
                 format!("must be {expected}, got {}", other.type_name()),
             )),
@@ -243,14 +269,14 @@ impl<'a> OptionReader<'a> {
         name: &str,
         what: &str,
         ok: impl Fn(f64) -> bool,
-    ) -> Result<Option<[f64; 3]>, PlanError> {
+    ) -> Result<Option<[f64; 3]>, OptionError> {
         let values: Vec<f64> = match self.entries.get(name) {
             None => return Ok(None),
             Some(OptionValue::Number(x)) => vec![*x; 3],
             Some(OptionValue::List(v)) if v.len() == 1 => vec![v[0]; 3],
             Some(OptionValue::List(v)) if v.len() == 3 => v.clone(),
             Some(OptionValue::List(v)) => {
-                return Err(PlanError::option(
+                return Err(OptionError::new(
                     name,
                     format!("must hold 1 or 3 numbers (R, G, B), got {}", v.len()),
                 ))
@@ -258,7 +284,7 @@ impl<'a> OptionReader<'a> {
             Some(other) => return Err(self.type_error(name, "a number or [r, g, b]", other)),
         };
         if let Some(bad) = values.iter().find(|&&x| !ok(x)) {
-            return Err(PlanError::option(
+            return Err(OptionError::new(
                 name,
                 format!("must hold {what}, got {}", show(*bad)),
             ));
@@ -267,7 +293,7 @@ impl<'a> OptionReader<'a> {
     }
 
     /// A list of numbers of any length.
-    pub fn list(&self, name: &str) -> Result<Option<&'a [f64]>, PlanError> {
+    pub fn list(&self, name: &str) -> Result<Option<&'a [f64]>, OptionError> {
         match self.entries.get(name) {
             None => Ok(None),
             Some(OptionValue::List(v)) => Ok(Some(v)),
@@ -275,11 +301,11 @@ impl<'a> OptionReader<'a> {
         }
     }
 
-    fn number(&self, name: &str) -> Result<Option<f64>, PlanError> {
+    fn number(&self, name: &str) -> Result<Option<f64>, OptionError> {
         match self.entries.get(name) {
             None => Ok(None),
             Some(OptionValue::Number(n)) if n.is_finite() => Ok(Some(*n)),
-            Some(OptionValue::Number(n)) => Err(PlanError::option(
+            Some(OptionValue::Number(n)) => Err(OptionError::new(
                 name,
                 format!("must be a finite number, got {}", show(*n)),
             )),
@@ -287,12 +313,12 @@ impl<'a> OptionReader<'a> {
         }
     }
 
-    fn type_error(&self, name: &str, expected: &str, got: &OptionValue) -> PlanError {
+    fn type_error(&self, name: &str, expected: &str, got: &OptionValue) -> OptionError {
         let shown = match got {
             OptionValue::Text(t) => format!("the string {t:?}"),
             other => other.type_name().to_string(),
         };
-        PlanError::option(name, format!("must be {expected}, got {shown}"))
+        OptionError::new(name, format!("must be {expected}, got {shown}"))
     }
 }
 
@@ -378,7 +404,7 @@ mod tests {
         ]);
         let r = OptionReader::new(&m, &[&["multipleOf", "patchSize", "factor"]], "").unwrap();
         let e = r.multiple("multipleOf").unwrap_err();
-        assert!(matches!(&e, PlanError::Option { option, .. } if option == "multipleOf"));
+        assert_eq!(e.option, "multipleOf");
         assert_eq!(
             e.to_string(),
             "option `multipleOf` must be a whole number from 1 to 1024, got 65536: every side is at \

@@ -92,14 +92,14 @@ pub fn pack(options: &PackOptions, samples: Samples<'_>) -> Result<Packing, Plan
         let size = fit_size(shape.height, shape.width, &options.sizing);
         let tokens = budget.tokens(size);
         if tokens > budget.max_tokens {
-            rejects.push(Reject {
-                index: index as usize,
-                code: ErrorCode::OverTokenBudget,
-                message: format!(
+            rejects.push(Reject::new(
+                index as usize,
+                ErrorCode::OverTokenBudget,
+                format!(
                     "needs {tokens} tokens at {}x{}, above maxTokens {}; lower maxPixels",
                     size.0, size.1, budget.max_tokens
                 ),
-            });
+            ));
         } else {
             items.push((index, size, tokens));
         }

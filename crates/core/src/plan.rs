@@ -253,14 +253,16 @@ fn reject_over_budget(
     let mut scratch = SizingScratch::default();
     let mut over: Vec<Reject> = over_budget
         .iter()
-        .map(|&p| Reject {
-            index: indices[p as usize] as usize,
-            code: ErrorCode::OverTokenBudget,
-            message: format!(
-                "needs {} tokens at its own size, above maxTokens {}; lower maxPixels",
-                budget.tokens(resize_size(shapes, &[p], &options.sizing, &mut scratch)),
-                budget.max_tokens
-            ),
+        .map(|&p| {
+            Reject::new(
+                indices[p as usize] as usize,
+                ErrorCode::OverTokenBudget,
+                format!(
+                    "needs {} tokens at its own size, above maxTokens {}; lower maxPixels",
+                    budget.tokens(resize_size(shapes, &[p], &options.sizing, &mut scratch)),
+                    budget.max_tokens
+                ),
+            )
         })
         .collect();
     over.sort_by_key(|r| r.index);

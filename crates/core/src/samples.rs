@@ -61,12 +61,12 @@ impl<'a> Samples<'a> {
             }
             let key_problem = self.keys.and_then(|keys| {
                 let k = keys[i];
-                (!k.is_finite()).then(|| Reject {
-                    index: i,
-                    code: ErrorCode::InvalidKey,
-                    message: format!(
-                        "sort key is {k}; the key function must return a finite number"
-                    ),
+                (!k.is_finite()).then(|| {
+                    Reject::new(
+                        i,
+                        ErrorCode::InvalidKey,
+                        format!("sort key is {k}; the key function must return a finite number"),
+                    )
                 })
             });
             match Shape::new(i, w, h) {

@@ -2,12 +2,12 @@
 //! metrics.
 
 use crate::error::{ErrorCode, Reject};
-use crate::header::MAX_IMAGE_PIXELS;
 use crate::options::show;
+use mm_batcher_formats::{MAX_IMAGE_PIXELS, MAX_SIDE};
 
-/// Largest accepted side, in pixels. Sides are carried as `u32` and products as `f64`, so
-/// anything up to here is exact; real images are far smaller.
-pub const MAX_SIDE: f64 = 2_147_483_647.0; // 2^31 - 1
+/// Largest accepted side, in pixels: the headers' own bound ([`mm_batcher_formats::Limits`]).
+/// Sides are carried as `u32` and products as `f64`, so anything up to here is exact.
+const MAX_PLANNED_SIDE: f64 = MAX_SIDE as f64;
 
 /// The shape of one image, with the logs every strategy works in.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,9 +44,9 @@ impl Shape {
     }
 }
 
-/// A side `Shape::new` accepts: a whole number of pixels from 1 to `MAX_SIDE`.
+/// A side `Shape::new` accepts: a whole number of pixels from 1 to the side limit.
 fn whole_side(value: f64) -> bool {
-    (1.0..=MAX_SIDE).contains(&value) && value.trunc() == value
+    (1.0..=MAX_PLANNED_SIDE).contains(&value) && value.trunc() == value
 }
 
 /// Why `Shape::new` refused a size: the first side that is not whole, else the pixel limit.
@@ -68,11 +68,7 @@ fn reject(index: usize, width: f64, height: f64) -> Reject {
             ),
         ),
     };
-    Reject {
-        index,
-        code,
-        message,
-    }
+    Reject::new(index, code, message)
 }
 
 /// What is wrong with a side that is not whole.

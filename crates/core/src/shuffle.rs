@@ -238,7 +238,7 @@ mod tests {
             ..ShuffleSpec::default()
         };
         assert!(
-            matches!(seed_only.resolve(), Err(PlanError::Option { option, .. }) if option == "shuffleSeed")
+            matches!(seed_only.resolve(), Err(PlanError::Option(e)) if e.option == "shuffleSeed")
         );
     }
 }

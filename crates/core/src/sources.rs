@@ -1,7 +1,6 @@
 //! Options of the readers that take sizes from file paths and URLs (`imageSizesFromFiles`,
 //! `imageSizesFromUrls`). The reading itself is the binding's (file system, `fetch`); the header
-//! ladder is [`crate::buffer::HEADER_PREFIX_PASSES`], read pass by pass with
-//! [`crate::buffer::read_header_pass`].
+//! ladder is [`mm_batcher_formats::ladder`], read pass by pass with its `header_pass`.
 
 use crate::error::PlanError;
 use crate::options::{OptionMap, OptionReader};

@@ -5,16 +5,16 @@
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-pub const MIN_SIDE: u32 = 224;
-pub const MAX_SIDE: u32 = 1024;
+/// The protocol's sides: every height and width is drawn from these integers.
+pub const SEED_SIDES: std::ops::RangeInclusive<u32> = 224..=1024;
 
 /// `count` sizes as `(height, width)` pairs.
 pub fn seed_benchmark_sizes(count: usize, seed: u64) -> Vec<(u32, u32)> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     (0..count)
         .map(|_| {
-            let height = rng.gen_range(MIN_SIDE..=MAX_SIDE);
-            let width = rng.gen_range(MIN_SIDE..=MAX_SIDE);
+            let height = rng.gen_range(SEED_SIDES);
+            let width = rng.gen_range(SEED_SIDES);
             (height, width)
         })
         .collect()

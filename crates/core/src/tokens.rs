@@ -44,7 +44,7 @@ impl TokenBudget {
 
 /// `patchSize` alone (sides default to whole patches even without a budget).
 pub fn read_patch_size(options: &OptionReader) -> Result<Option<u32>, PlanError> {
-    options.multiple("patchSize")
+    Ok(options.multiple("patchSize")?)
 }
 
 /// Refuses a `multipleOf` that is not whole patches.

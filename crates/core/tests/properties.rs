@@ -32,7 +32,7 @@ fn sides() -> impl Strategy<Value = (Vec<f64>, Vec<f64>)> {
     // is valid), and repeats (k-means on duplicates).
     let side = prop_oneof![8 => 1u32..4096, 1 => Just(1u32), 1 => 1u32..=2_147_483_647];
     prop::collection::vec((side.clone(), side), 0..300).prop_map(|v| {
-        let limit = mm_batcher_core::MAX_IMAGE_PIXELS as f64;
+        let limit = mm_batcher_core::formats::MAX_IMAGE_PIXELS as f64;
         let widths = v
             .iter()
             .map(|p| {
@@ -471,7 +471,7 @@ fn option_errors_name_the_option() {
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect();
         match PlanOptions::parse(kind, &map) {
-            Err(PlanError::Option { option, .. }) => assert_eq!(option, name),
+            Err(PlanError::Option(e)) => assert_eq!(e.option, name),
             other => panic!("{entries:?}: expected an error on {name}, got {other:?}"),
         }
     }

@@ -25,8 +25,10 @@ fn sides() -> impl Strategy<Value = (Vec<f64>, Vec<f64>)> {
             // Within the pixel limit (MAX_IMAGE_PIXELS): larger sizes are refused by planning.
             v.iter()
                 .map(|p| {
-                    f64::from(p.0)
-                        .min((mm_batcher_core::MAX_IMAGE_PIXELS as f64 / f64::from(p.1)).floor())
+                    f64::from(p.0).min(
+                        (mm_batcher_core::formats::MAX_IMAGE_PIXELS as f64 / f64::from(p.1))
+                            .floor(),
+                    )
                 })
                 .collect(),
             v.iter().map(|p| f64::from(p.1)).collect(),

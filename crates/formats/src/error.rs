@@ -51,6 +51,12 @@ impl HeaderCode {
     }
 }
 
+impl fmt::Display for HeaderCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl HeaderError {
     pub fn code(&self) -> HeaderCode {
         match self {

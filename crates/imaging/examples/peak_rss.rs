@@ -68,7 +68,7 @@ fn main() {
     let peak_alloc = PEAK.load(Ordering::Relaxed) - base;
     let what = match &outcome {
         Ok(d) => format!("decoded {} x {}", d.width, d.height),
-        Err(f) => format!("{}: {}", f.code, f.cause),
+        Err(f) => format!("{}: {}", f.reject.code, f.reject),
     };
     println!(
         "{}: {} bytes; {what}; peak allocation during the call {} KiB; peak RSS {before} KiB -> {after} KiB (+{} KiB)",

@@ -129,7 +129,7 @@ fn main() {
             rel.clone(),
             serde_json::json!({
                 "header": outcome_json(header.as_ref().map(|h| (h.width, h.height)).map_err(|e| (e.code().as_str(), e.to_string()))),
-                "decode": outcome_json(decoded.as_ref().map(|d| (d.width, d.height)).map_err(|e| (e.code.as_str(), e.cause.clone()))),
+                "decode": outcome_json(decoded.as_ref().map(|d| (d.width, d.height)).map_err(|e| (e.reject.code.as_str(), e.reject.to_string()))),
             }),
         );
         let ok = |e: &&serde_json::Value| e.get("load").and_then(|l| l.as_str()) == Some("ok");
@@ -163,7 +163,10 @@ fn main() {
                 notes.push(format!("valid, header refused: {} {e}", e.code()));
             } else if let Err(e) = &decoded {
                 row.valid_refused += 1;
-                notes.push(format!("valid, decode refused: {} {}", e.code, e.cause));
+                notes.push(format!(
+                    "valid, decode refused: {} {}",
+                    e.reject.code, e.reject
+                ));
             }
         }
         if damaged && decoded.is_ok() {
@@ -185,7 +188,7 @@ fn main() {
         } else if list && !valid && !damaged {
             let ours = match &decoded {
                 Ok(_) => "decoded".to_string(),
-                Err(e) => format!("{} {}", e.code, e.cause),
+                Err(e) => format!("{} {}", e.reject.code, e.reject),
             };
             println!("{format}\t{rel}\tdisputed; ours: {ours}");
         }

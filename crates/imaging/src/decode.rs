@@ -4,15 +4,16 @@
 use crate::{ImageFailure, Sample, Source};
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageReader, Limits, RgbImage};
-use mm_batcher_core::header::{self, signature_hex, Layout};
-use mm_batcher_core::{ErrorCode, HeaderError, ImageFormat};
+use mm_batcher_core::formats::{implausibly_short, inspect, jpeg, Details, HeaderError};
+use mm_batcher_core::{ErrorCode, ImageFormat, Reject};
 use std::io::{Cursor, ErrorKind};
 use std::num::NonZeroU64;
 
 /// Size and format of a decoded image; the pixels are in the caller's buffer (RGB8, row-major).
+/// `format` is `None` for raw RGBA pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decoded {
-    pub format: &'static str,
+    pub format: Option<ImageFormat>,
     pub width: u32,
     pub height: u32,
 }
@@ -26,12 +27,14 @@ pub fn decode(
     max_input_pixels: u64,
     rgb: &mut Vec<u8>,
 ) -> Result<Decoded, ImageFailure> {
-    let failure = |code: ErrorCode, format: &'static str, cause: String| ImageFailure {
+    let failure = |code: ErrorCode, format: Option<ImageFormat>, detail: String| ImageFailure {
         position,
-        index: sample.index,
-        code,
-        format,
-        cause,
+        reject: Reject {
+            index: sample.index,
+            code,
+            format,
+            detail,
+        },
     };
     rgb.clear();
     match sample.source {
@@ -40,21 +43,20 @@ pub fn decode(
             width,
             height,
         } => {
-            const F: &str = "RGBA pixels";
             if width == 0 || height == 0 {
                 return Err(failure(
                     ErrorCode::InvalidImage,
-                    F,
-                    format!("zero-sized image ({width} x {height})"),
+                    None,
+                    format!("RGBA pixels: zero-sized image ({width} x {height})"),
                 ));
             }
             let need = width as u64 * height as u64 * 4;
             if data.len() as u64 != need {
                 return Err(failure(
                     ErrorCode::InvalidImage,
-                    F,
+                    None,
                     format!(
-                        "pixel data holds {} bytes, but a {width} x {height} RGBA image needs {need}",
+                        "RGBA pixels: the data holds {} bytes, but a {width} x {height} RGBA image needs {need}",
                         data.len()
                     ),
                 ));
@@ -64,30 +66,20 @@ pub fn decode(
                 rgb.extend_from_slice(&px[..3]);
             }
             Ok(Decoded {
-                format: F,
+                format: None,
                 width,
                 height,
             })
         }
         Source::Encoded(bytes) => {
-            let Some(format) = ImageFormat::sniff(bytes) else {
-                return Err(failure(
-                    ErrorCode::UnsupportedImage,
-                    "unknown",
-                    format!(
-                        "unsupported format: the bytes start with {}, which is none of PNG, JPEG, WebP, GIF or BMP",
-                        signature_hex(bytes)
-                    ),
-                ));
-            };
-            let name = format.as_str();
-            decode_encoded(bytes, format, max_input_pixels, rgb)
+            let format = ImageFormat::sniff(bytes);
+            decode_encoded(bytes, max_input_pixels, rgb)
                 .map(|(width, height)| Decoded {
-                    format: name,
+                    format,
                     width,
                     height,
                 })
-                .map_err(|(code, cause)| failure(code, name, cause))
+                .map_err(|(code, detail)| failure(code, format, detail))
         }
     }
 }
@@ -103,25 +95,28 @@ fn invalid(cause: impl Into<String>) -> Fail {
 /// a BMP's RLE stream), then decodes. Returns the upright size; pixels are in `rgb`.
 fn decode_encoded(
     bytes: &[u8],
-    format: ImageFormat,
     max_input_pixels: u64,
     rgb: &mut Vec<u8>,
 ) -> Result<(u32, u32), Fail> {
-    let found = match header::inspect(bytes, true) {
-        Ok(found) => found,
-        Err(HeaderError::ZeroSized { width, height, .. }) => {
-            return Err(invalid(format!("zero-sized image ({width} x {height})")))
+    // A format without a decoder here is refused as such, whatever state its header is in.
+    let unknown = || HeaderError::Unsupported { format: None };
+    let format = ImageFormat::sniff(bytes).ok_or_else(unknown);
+    let codec = match format.map(|f| (f, codec(f))) {
+        Ok((format, None)) => {
+            let detail = if format.sizes_readable() {
+                "decoding is not supported (this package decodes PNG, JPEG, WebP, GIF and BMP); its size is read for planning".to_string()
+            } else {
+                HeaderError::Unsupported {
+                    format: Some(format),
+                }
+                .detail()
+            };
+            return Err((ErrorCode::UnsupportedImage, detail));
         }
-        Err(HeaderError::Truncated { length, .. }) => {
-            return Err(invalid(format!(
-                "truncated, the file ends after {length} bytes, inside its header"
-            )))
-        }
-        Err(HeaderError::Corrupt { cause, .. }) => {
-            return Err(invalid(format!("corrupt header ({cause})")))
-        }
-        Err(e) => return Err((e.code(), e.to_string())),
+        Ok((_, Some(codec))) => codec,
+        Err(e) => return Err((e.code().into(), e.detail())),
     };
+    let found = inspect(bytes, true).map_err(|e: HeaderError| (e.code().into(), e.detail()))?;
     let info = found.info;
     if info.width as u64 * info.height as u64 > max_input_pixels {
         return Err((
@@ -129,7 +124,7 @@ fn decode_encoded(
             too_large(info.width, info.height, max_input_pixels),
         ));
     }
-    if let Some(cause) = header::implausibly_short(bytes, &found) {
+    if let Some(cause) = implausibly_short(bytes, &found) {
         return Err(invalid(cause));
     }
     // Stored (pre-orientation) size: what the decoder must produce.
@@ -139,15 +134,15 @@ fn decode_encoded(
         (info.width, info.height)
     };
     let mut ends_inside_scan = false;
-    match found.layout {
-        Layout::Png { cgbi: true, .. } => {
+    match found.details {
+        Details::Png { cgbi: true, .. } => {
             return Err((
                 ErrorCode::UnsupportedImage,
                 "unsupported variant: Apple CgBI PNG (iOS-optimised: raw deflate data and premultiplied BGRA, which standard PNG decoders refuse)".into(),
             ))
         }
-        Layout::Jpeg { sof } => {
-            if let Some(variant) = header::jpeg_variant_name(sof) {
+        Details::Jpeg { sof } => {
+            if let Some(variant) = jpeg::variant_name(sof) {
                 return Err((
                     ErrorCode::UnsupportedImage,
                     format!("unsupported variant: {variant}"),
@@ -155,13 +150,13 @@ fn decode_encoded(
             }
             ends_inside_scan = jpeg_scans_hold_their_blocks(bytes)?;
         }
-        Layout::Webp => {
+        Details::Webp => {
             if let Some(cause) = webp_truncation(bytes) {
                 return Err(invalid(cause));
             }
         }
-        Layout::Gif { .. } => gif_frames_fit(bytes, max_input_pixels)?,
-        Layout::Bmp {
+        Details::Gif { .. } => gif_frames_fit(bytes, max_input_pixels)?,
+        Details::Bmp {
             pixel_offset,
             bits_per_pixel,
             compression,
@@ -171,10 +166,10 @@ fn decode_encoded(
         }
         _ => {}
     }
-    let (w, h) = match format {
+    let (w, h) = match info.format {
         ImageFormat::Jpeg => decode_jpeg(bytes, ends_inside_scan, rgb)?,
         ImageFormat::Gif => decode_gif(bytes, sw, sh, max_input_pixels, rgb)?,
-        _ => decode_with_image(bytes, format, max_input_pixels, rgb)?,
+        _ => decode_with_image(bytes, codec, max_input_pixels, rgb)?,
     };
     if (w, h) != (sw, sh) {
         return Err(invalid(format!(
@@ -250,16 +245,16 @@ fn os2_v2_as_windows(bytes: &[u8]) -> Option<Vec<u8>> {
 /// PNG, WebP, BMP through the `image` crate, with its allocation limit.
 fn decode_with_image(
     bytes: &[u8],
-    format: ImageFormat,
+    codec: image::ImageFormat,
     max_input_pixels: u64,
     rgb: &mut Vec<u8>,
 ) -> Result<(u32, u32), Fail> {
-    let rewritten = match format {
-        ImageFormat::Bmp => os2_v2_as_windows(bytes),
+    let rewritten = match codec {
+        image::ImageFormat::Bmp => os2_v2_as_windows(bytes),
         _ => None,
     };
     let bytes = rewritten.as_deref().unwrap_or(bytes);
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), codec(format));
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), codec);
     let mut limits = Limits::default();
     // Decoders' own allocations: output (up to 8 bytes per pixel for 16-bit RGBA) plus slack.
     limits.max_alloc = Some(max_input_pixels.saturating_mul(8).saturating_add(64 << 20));
@@ -646,13 +641,15 @@ fn bmp_rle_check(
     Ok(())
 }
 
-fn codec(format: ImageFormat) -> image::ImageFormat {
+/// The decoder of a format, where this package has one (AVIF and HEIC: sizes only).
+pub fn codec(format: ImageFormat) -> Option<image::ImageFormat> {
     match format {
-        ImageFormat::Png => image::ImageFormat::Png,
-        ImageFormat::Jpeg => image::ImageFormat::Jpeg,
-        ImageFormat::Webp => image::ImageFormat::WebP,
-        ImageFormat::Gif => image::ImageFormat::Gif,
-        ImageFormat::Bmp => image::ImageFormat::Bmp,
+        ImageFormat::Png => Some(image::ImageFormat::Png),
+        ImageFormat::Jpeg => Some(image::ImageFormat::Jpeg),
+        ImageFormat::Webp => Some(image::ImageFormat::WebP),
+        ImageFormat::Gif => Some(image::ImageFormat::Gif),
+        ImageFormat::Bmp => Some(image::ImageFormat::Bmp),
+        _ => None,
     }
 }
 

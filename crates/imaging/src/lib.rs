@@ -24,10 +24,10 @@ mod layout;
 mod tensor_options;
 
 pub use decode::{decode, Decoded};
-pub use layout::{layout, Layout};
+pub use layout::{layout, Placement};
 pub use mm_batcher_core::normalize::{Normalize, NORMALIZE_PRESETS};
 pub use mm_batcher_core::ImageFormat;
-pub use mm_batcher_core::{ErrorCode, PlanError};
+pub use mm_batcher_core::{ErrorCode, PlanError, Reject};
 pub use tensor_options::{
     Dtype, Filter, Mode, TensorSpec, DEFAULT_MAX_INPUT_PIXELS, MAX_BATCH_BYTES, TENSOR_OPTIONS,
 };
@@ -56,33 +56,19 @@ pub struct Sample<'a> {
     pub source: Source<'a>,
 }
 
-/// Why one image could not be turned into tensor rows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why one image could not be turned into tensor rows: where it sits in the batch, and the
+/// reject (buffer index, `UNSUPPORTED_IMAGE`, `INVALID_IMAGE` or `IMAGE_TOO_LARGE`, the format
+/// where known, the detail) as planning reports it.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ImageFailure {
     /// Position in the batch (the order of `samples`).
     pub position: usize,
-    /// Position in the caller's buffer (`Sample::index`).
-    pub index: usize,
-    /// `UnsupportedImage`, `InvalidImage` or `ImageTooLarge`.
-    pub code: ErrorCode,
-    /// `PNG`, `JPEG`, `WebP`, `GIF`, `BMP`, `RGBA pixels`, or `unknown`.
-    pub format: &'static str,
-    pub cause: String,
+    pub reject: Reject,
 }
 
 impl fmt::Display for ImageFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.format == "unknown" {
-            write!(f, "sample {}: {}", self.index, self.cause.trim_end())
-        } else {
-            write!(
-                f,
-                "sample {}: {}: {}",
-                self.index,
-                self.format,
-                self.cause.trim_end()
-            )
-        }
+        write!(f, "sample {}: {}", self.reject.index, self.reject)
     }
 }
 
@@ -201,12 +187,13 @@ fn allocate_tensor(samples: &[Sample<'_>], spec: &TensorSpec) -> Result<TensorDa
     if !reserved {
         return Err(ImageFailure {
             position: 0,
-            index: samples.first().map_or(0, |s| s.index),
-            code: ErrorCode::ImageTooLarge,
-            format: "batch",
-            cause: format!(
-                "the batch tensor ({} bytes) cannot be allocated (limit {MAX_BATCH_BYTES} bytes)",
-                spec.tensor_bytes(samples.len())
+            reject: Reject::new(
+                samples.first().map_or(0, |s| s.index),
+                ErrorCode::ImageTooLarge,
+                format!(
+                    "the batch tensor ({} bytes) cannot be allocated (limit {MAX_BATCH_BYTES} bytes)",
+                    spec.tensor_bytes(samples.len())
+                ),
             ),
         });
     }
@@ -286,12 +273,14 @@ fn resize_one<'s>(
     rgb_buffer: &mut Vec<u8>,
 ) -> Result<(&'s [u8], [u32; 4]), ImageFailure> {
     let decoded = decode(position, sample, spec.max_input_pixels, rgb_buffer)?;
-    let fail = |cause: String| ImageFailure {
+    let fail = |detail: String| ImageFailure {
         position,
-        index: sample.index,
-        code: ErrorCode::InvalidImage,
-        format: decoded.format,
-        cause,
+        reject: Reject {
+            index: sample.index,
+            code: ErrorCode::InvalidImage,
+            format: decoded.format,
+            detail,
+        },
     };
     let l = layout(
         decoded.width,
@@ -362,12 +351,14 @@ pub fn decode_batch(
             if total > MAX_BATCH_BYTES || out.data.try_reserve(buffer.len()).is_err() {
                 return Err(ImageFailure {
                     position,
-                    index: sample.index,
-                    code: ErrorCode::ImageTooLarge,
-                    format: d.format,
-                    cause: format!(
-                        "the batch's decoded pixels would reach {total} bytes, above the {MAX_BATCH_BYTES}-byte limit of one batch; use smaller batches or a lower maxInputPixels"
-                    ),
+                    reject: Reject {
+                        index: sample.index,
+                        code: ErrorCode::ImageTooLarge,
+                        format: d.format,
+                        detail: format!(
+                            "the batch's decoded pixels would reach {total} bytes, above the {MAX_BATCH_BYTES}-byte limit of one batch; use smaller batches or a lower maxInputPixels"
+                        ),
+                    },
                 });
             }
             Ok(d)

@@ -3,15 +3,15 @@
 //! `resizeSize` when the caller gave none) and shapes what comes back.
 
 use mm_batcher_core::normalize::{Normalize, NORMALIZE_PRESETS};
+use mm_batcher_core::options::OptionError;
 use mm_batcher_core::options::{OptionMap, OptionReader, OptionValue};
-use mm_batcher_core::PlanError;
 
-/// Default decompression-bomb limit: the shared [`mm_batcher_core::MAX_IMAGE_PIXELS`]
+/// Default decompression-bomb limit: the shared [`mm_batcher_core::formats::MAX_IMAGE_PIXELS`]
 /// (89,478,485 pixels, Pillow's own default; see there for the reasoning), the same limit header
 /// reading and planning apply, so an image that plans also decodes by default.
-pub const DEFAULT_MAX_INPUT_PIXELS: u64 = mm_batcher_core::MAX_IMAGE_PIXELS;
+pub const DEFAULT_MAX_INPUT_PIXELS: u64 = mm_batcher_core::formats::MAX_IMAGE_PIXELS;
 /// Largest side of the output canvas.
-pub const MAX_SIDE: u32 = 16_384;
+pub const MAX_CANVAS_SIDE: u32 = 16_384;
 /// Largest batch tensor, and largest batch of decoded pixels (the TF.js path): 1 GiB. wasm32 has
 /// 4 GiB of memory at most, and running out of it is a trap, so this is checked before allocating.
 pub const MAX_BATCH_BYTES: u64 = 1 << 30;
@@ -131,7 +131,7 @@ impl TensorSpec {
     }
 
     /// Reads `toTensor`'s options (names as in TypeScript). Unknown names are refused.
-    pub fn parse(entries: &OptionMap) -> Result<TensorSpec, PlanError> {
+    pub fn parse(entries: &OptionMap) -> Result<TensorSpec, OptionError> {
         let options = OptionReader::new(entries, &[TENSOR_OPTIONS], "of toTensor")?;
         let (height, width) = read_size(&options)?;
         let mut spec = TensorSpec::new(height, width);
@@ -162,7 +162,7 @@ impl TensorSpec {
         }
         if let Some(normalize) = read_normalize(entries)? {
             if spec.dtype == Dtype::U8 {
-                return Err(PlanError::option(
+                return Err(OptionError::new(
                     "normalize",
                     "applies to dtype 'float32' only; uint8 holds the pixels as they are",
                 ));
@@ -177,10 +177,10 @@ impl TensorSpec {
         if let Some(m) = options.integer("maxInputPixels", 1.0, MAX_INPUT_PIXELS_LIMIT)? {
             spec.max_input_pixels = m as u64;
         }
-        if let Some(patch) = options.integer("patchSize", 1.0, f64::from(MAX_SIDE))? {
+        if let Some(patch) = options.integer("patchSize", 1.0, f64::from(MAX_CANVAS_SIDE))? {
             let patch = patch as u32;
             if height % patch != 0 || width % patch != 0 {
-                return Err(PlanError::option(
+                return Err(OptionError::new(
                     "patchSize",
                     format!("{patch} does not divide the size [{height}, {width}]; plan with multipleOf: {patch} (or a multiple)"),
                 ));
@@ -206,10 +206,10 @@ impl TensorSpec {
     }
 
     /// Refuses a batch whose tensor would exceed [`MAX_BATCH_BYTES`].
-    pub fn check_batch(&self, n: usize) -> Result<(), PlanError> {
+    pub fn check_batch(&self, n: usize) -> Result<(), OptionError> {
         let bytes = self.tensor_bytes(n);
         if bytes > MAX_BATCH_BYTES {
-            return Err(PlanError::option(
+            return Err(OptionError::new(
                 "size",
                 format!(
                     "gives a tensor of {bytes} bytes for {n} images of {} x {}, above the 1 GiB limit of one batch; use smaller batches or sizes",
@@ -230,25 +230,26 @@ impl TensorSpec {
     }
 }
 
-/// `size`: `[height, width]`, each a whole number from 1 to [`MAX_SIDE`].
-fn read_size(options: &OptionReader) -> Result<(u32, u32), PlanError> {
+/// `size`: `[height, width]`, each a whole number from 1 to [`MAX_CANVAS_SIDE`].
+fn read_size(options: &OptionReader) -> Result<(u32, u32), OptionError> {
     let size = options.list("size")?.ok_or_else(|| {
-        PlanError::option(
+        OptionError::new(
             "size",
             "is required: [height, width] (or a batch with a resizeSize)",
         )
     })?;
-    let side =
-        |v: f64| (v.fract() == 0.0 && (1.0..=f64::from(MAX_SIDE)).contains(&v)).then_some(v as u32);
+    let side = |v: f64| {
+        (v.fract() == 0.0 && (1.0..=f64::from(MAX_CANVAS_SIDE)).contains(&v)).then_some(v as u32)
+    };
     match size {
         [h, w] => match (side(*h), side(*w)) {
             (Some(h), Some(w)) => Ok((h, w)),
-            _ => Err(PlanError::option(
+            _ => Err(OptionError::new(
                 "size",
-                format!("must hold two whole numbers from 1 to {MAX_SIDE}, got [{h}, {w}]"),
+                format!("must hold two whole numbers from 1 to {MAX_CANVAS_SIDE}, got [{h}, {w}]"),
             )),
         },
-        other => Err(PlanError::option(
+        other => Err(OptionError::new(
             "size",
             format!("must be [height, width], got {} numbers", other.len()),
         )),
@@ -256,7 +257,7 @@ fn read_size(options: &OptionReader) -> Result<(u32, u32), PlanError> {
 }
 
 /// `normalize`: a preset name or `{ mean, std }` (one or three numbers each).
-fn read_normalize(entries: &OptionMap) -> Result<Option<Normalize>, PlanError> {
+fn read_normalize(entries: &OptionMap) -> Result<Option<Normalize>, OptionError> {
     let names: Vec<String> = NORMALIZE_PRESETS
         .iter()
         .map(|(n, _)| format!("{n:?}"))
@@ -269,7 +270,7 @@ fn read_normalize(entries: &OptionMap) -> Result<Option<Normalize>, PlanError> {
             .find(|(n, _)| n == name)
             .map(|&(_, preset)| Some(preset))
             .ok_or_else(|| {
-                PlanError::option("normalize", format!("must be {expected}, got {name:?}"))
+                OptionError::new("normalize", format!("must be {expected}, got {name:?}"))
             }),
         Some(OptionValue::Map(fields)) => {
             let own = OptionReader::new(fields, &[&["mean", "std"]], "of normalize")?;
@@ -279,16 +280,10 @@ fn read_normalize(entries: &OptionMap) -> Result<Option<Normalize>, PlanError> {
                     v.is_finite() && v > 0.0
                 })?,
             ) else {
-                return Err(PlanError::option(
-                    "normalize",
-                    "needs both `mean` and `std`",
-                ));
+                return Err(OptionError::new("normalize", "needs both `mean` and `std`"));
             };
             Ok(Some(Normalize { mean, std }))
         }
-        Some(_) => Err(PlanError::option(
-            "normalize",
-            format!("must be {expected}"),
-        )),
+        Some(_) => Err(OptionError::new("normalize", format!("must be {expected}"))),
     }
 }

@@ -278,13 +278,13 @@ fn bad_input_gives_clear_failures_and_skip_keeps_the_rest() {
     let by_index = |i: usize| {
         out.failures
             .iter()
-            .find(|f| f.index == i)
+            .find(|f| f.reject.index == i)
             .unwrap_or_else(|| panic!("no failure for {i}"))
     };
-    assert_eq!(by_index(11).format, "PNG");
-    assert_eq!(by_index(12).code, ErrorCode::InvalidImage);
-    assert_eq!(by_index(13).code, ErrorCode::UnsupportedImage);
-    assert_eq!(by_index(14).code, ErrorCode::ImageTooLarge);
+    assert_eq!(by_index(11).reject.format, Some(ImageFormat::Png));
+    assert_eq!(by_index(12).reject.code, ErrorCode::InvalidImage);
+    assert_eq!(by_index(13).reject.code, ErrorCode::UnsupportedImage);
+    assert_eq!(by_index(14).reject.code, ErrorCode::ImageTooLarge);
     assert!(
         by_index(14).to_string().contains("maxInputPixels"),
         "{}",
@@ -295,10 +295,11 @@ fn bad_input_gives_clear_failures_and_skip_keeps_the_rest() {
         "{}",
         by_index(15)
     );
-    assert!(by_index(16).cause.contains("zero-sized"));
+    assert!(by_index(16).reject.detail.contains("zero-sized"));
     for f in &out.failures {
         assert!(
-            f.to_string().starts_with(&format!("sample {}: ", f.index)),
+            f.to_string()
+                .starts_with(&format!("sample {}: ", f.reject.index)),
             "{f}"
         );
     }
@@ -307,11 +308,11 @@ fn bad_input_gives_clear_failures_and_skip_keeps_the_rest() {
         let whole = encode(&gradient(64, 64), f);
         let cut = &whole[..whole.len() * 2 / 3];
         let e = batch_tensor(&[enc(3, cut)], &spec, false).unwrap_err();
-        assert!(e.cause.contains("truncated"), "{f:?}: {e}");
+        assert!(e.reject.detail.contains("truncated"), "{f:?}: {e}");
     }
     // Without skip the first failure is the error.
     let err = batch_tensor(&samples, &spec, false).unwrap_err();
-    assert_eq!(err.index, 11);
+    assert_eq!(err.reject.index, 11);
 }
 
 #[test]
@@ -352,7 +353,7 @@ fn options_are_validated() {
     assert!(TensorSpec::parse(&options(r#"{"size": [8, 8]}"#)).is_ok());
     let bad = |json: &str, option: &str| {
         let e = TensorSpec::parse(&options(json)).unwrap_err();
-        assert_eq!(e.code(), ErrorCode::InvalidOption, "{json}");
+        assert_eq!(e.option, option, "{json}");
         assert!(
             e.to_string().starts_with(&format!("option `{option}`")),
             "{json}: {e}"
@@ -409,7 +410,10 @@ fn options_are_validated() {
         },
     };
     let e = batch_tensor(&[one; 5], &big, true).unwrap_err();
-    assert_eq!((e.code, e.index), (ErrorCode::ImageTooLarge, 3));
+    assert_eq!(
+        (e.reject.code, e.reject.index),
+        (ErrorCode::ImageTooLarge, 3)
+    );
 }
 
 fn crc32(data: &[u8]) -> u32 {

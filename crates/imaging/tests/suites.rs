@@ -2,7 +2,7 @@
 //! the decoded size equals the size header reading gives and the references give, and every
 //! refused file gets the recorded code. Plus the bomb guards of issues 11 and 13.
 
-use mm_batcher_core::{read_header, MAX_IMAGE_PIXELS};
+use mm_batcher_core::formats::{read_header, MAX_IMAGE_PIXELS};
 use mm_batcher_imaging::{decode, Sample, Source, DEFAULT_MAX_INPUT_PIXELS};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -22,7 +22,8 @@ fn run(bytes: &[u8], max: u64) -> Result<(u32, u32), (String, String)> {
             assert_eq!(rgb.len() as u64, d.width as u64 * d.height as u64 * 3);
             (d.width, d.height)
         })
-        .map_err(|f| (f.code.to_string(), f.cause))
+        // The code, and the reject as "FORMAT: detail".
+        .map_err(|f| (f.reject.code.to_string(), f.reject.to_string()))
 }
 
 #[test]
@@ -56,14 +57,24 @@ fn every_fixture_decodes_as_expected() {
                 (Err((code, _)), Some(c)) => c.as_str() == Some(code.as_str()),
                 _ => false,
             };
-            // Header and decoder never disagree on a file both accept.
-            if let (Ok((w, h)), Ok(info)) = (&got, read_header(&bytes, true)) {
-                if (info.width, info.height) != (*w, *h) {
+            // Header and decoder never disagree on a file both accept; a file whose size is read
+            // but whose decoding is refused (AVIF, HEIC, unsupported variants) names its format.
+            match (&got, read_header(&bytes, true)) {
+                (Ok((w, h)), Ok(info)) if (info.width, info.height) != (*w, *h) => {
                     failures.push(format!(
                         "{name}: header {}x{} decode {w}x{h}",
                         info.width, info.height
-                    ));
+                    ))
                 }
+                (Err((code, reason)), Ok(info))
+                    if code == "UNSUPPORTED_IMAGE" && !reason.contains(info.format.as_str()) =>
+                {
+                    failures.push(format!(
+                        "{name}: refused without naming {}: {reason}",
+                        info.format
+                    ))
+                }
+                _ => {}
             }
             if !ok {
                 failures.push(format!(

@@ -7,7 +7,7 @@
 //! `widths[i] x heights[i]` when `kinds[i] == 1`. `indices[i]` is its position in the user's buffer.
 
 use js_sys::{Array, Float32Array, Float64Array, Object, Reflect, Uint32Array, Uint8Array};
-use mm_batcher_core::{OptionMap, PlanError};
+use mm_batcher_core::options::{OptionError, OptionMap, OptionReader};
 use mm_batcher_imaging::{self as imaging, ImageFailure, Sample, Source, TensorData, TensorSpec};
 use wasm_bindgen::prelude::*;
 
@@ -26,7 +26,7 @@ pub fn batch_tensor(
 ) -> Result<JsValue, JsValue> {
     let spec = read_spec(options)?;
     let samples = samples(bytes, offsets, kinds, widths, heights, indices)?;
-    spec.check_batch(samples.len()).map_err(plan_error)?;
+    spec.check_batch(samples.len()).map_err(option_error)?;
     let out = imaging::batch_tensor(&samples, &spec, spec.skip_invalid).map_err(failure_error)?;
     let result = Object::new();
     match &out.data {
@@ -142,14 +142,13 @@ pub fn verify_images(
         OptionMap::new()
     } else {
         serde_wasm_bindgen::from_value(options)
-            .map_err(|_| plan_error(PlanError::option("options", "must be a plain object")))?
+            .map_err(|_| option_error(OptionError::new("options", "must be a plain object")))?
     };
-    let reader =
-        mm_batcher_core::OptionReader::new(&entries, &[&["maxInputPixels"]], "of verifyImages")
-            .map_err(plan_error)?;
+    let reader = OptionReader::new(&entries, &[&["maxInputPixels"]], "of verifyImages")
+        .map_err(option_error)?;
     let max_input_pixels = reader
         .integer("maxInputPixels", 1.0, 1_099_511_627_776.0)
-        .map_err(plan_error)?
+        .map_err(option_error)?
         .map_or(imaging::DEFAULT_MAX_INPUT_PIXELS, |m| m as u64);
     let samples = samples(bytes, offsets, kinds, widths, heights, indices)?;
     Ok(failures(&imaging::verify(&samples, max_input_pixels)))
@@ -157,8 +156,8 @@ pub fn verify_images(
 
 fn read_spec(options: JsValue) -> Result<TensorSpec, JsValue> {
     let entries: OptionMap = serde_wasm_bindgen::from_value(options)
-        .map_err(|_| plan_error(PlanError::option("options", "must be a plain object")))?;
-    TensorSpec::parse(&entries).map_err(plan_error)
+        .map_err(|_| option_error(OptionError::new("options", "must be a plain object")))?;
+    TensorSpec::parse(&entries).map_err(option_error)
 }
 
 fn spec_object(spec: &TensorSpec) -> Object {
@@ -229,13 +228,16 @@ fn positions(kept: &[usize]) -> Uint32Array {
     Uint32Array::from(v.as_slice())
 }
 
+/// `{ index, position, code, format?, detail }`: the TS side composes the message.
 fn failure_object(f: &ImageFailure) -> Object {
     let o = Object::new();
-    set(&o, "code", &f.code.as_str().into());
-    set(&o, "message", &f.to_string().into());
-    set(&o, "index", &(f.index as f64).into());
+    set(&o, "index", &(f.reject.index as f64).into());
     set(&o, "position", &(f.position as f64).into());
-    set(&o, "format", &f.format.into());
+    set(&o, "code", &f.reject.code.as_str().into());
+    if let Some(format) = f.reject.format {
+        set(&o, "format", &format.as_str().into());
+    }
+    set(&o, "detail", &f.reject.detail.as_str().into());
     o
 }
 
@@ -247,13 +249,11 @@ fn failure_error(f: ImageFailure) -> JsValue {
     failure_object(&f).into()
 }
 
-fn plan_error(e: PlanError) -> JsValue {
+fn option_error(e: OptionError) -> JsValue {
     let o = Object::new();
-    set(&o, "code", &e.code().as_str().into());
+    set(&o, "code", &"INVALID_OPTION".into());
     set(&o, "message", &e.to_string().into());
-    if let PlanError::Option { option, .. } = &e {
-        set(&o, "option", &option.into());
-    }
+    set(&o, "option", &e.option.as_str().into());
     o.into()
 }
 

@@ -2,12 +2,11 @@
 //! Every rule (options, defaults, checks) lives in the core; this file only converts. Each export
 //! is one crossing and leaves nothing allocated for JS to free.
 
-use js_sys::{Array, Float64Array, Function, Object, Reflect, Uint32Array, Uint8Array};
-use mm_batcher_core::buffer::{
-    self, BufferOptions, BufferSamples, EncodedPrefixes, HeaderPass, StreamOptions,
-    HEADER_PREFIX_PASSES, STREAM_OPTIONS,
-};
+use js_sys::{Array, Float64Array, Object, Reflect, Uint32Array};
+use mm_batcher_core::buffer::{BufferOptions, BufferSamples, StreamOptions, STREAM_OPTIONS};
 use mm_batcher_core::carry::CarryOptions;
+use mm_batcher_core::formats::ladder::{self, EncodedPrefixes, HeaderPass, HEADER_PREFIX_PASSES};
+use mm_batcher_core::formats::FORMATS;
 use mm_batcher_core::metrics::{read_resize_sizes, EvaluateOptions};
 use mm_batcher_core::normalize::NORMALIZE_PRESETS;
 use mm_batcher_core::packing::PackOptions;
@@ -22,107 +21,37 @@ use mm_batcher_core::{
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
-/// The encoded images of a buffer, as JS lays them out: prefixes end to end, file lengths, their
-/// positions in the buffer, and `more(k, limit)` giving a longer prefix of image `k`.
-struct Encoded<'a> {
-    prefixes: &'a [u8],
-    offsets: &'a [u32],
-    lengths: &'a [f64],
-    more: Option<Function>,
-}
-
-impl<'a> Encoded<'a> {
-    fn new(
-        prefixes: &'a [u8],
-        offsets: &'a [u32],
-        lengths: &'a [f64],
-        more: Option<Function>,
-    ) -> Self {
-        Encoded {
-            prefixes,
-            offsets,
-            lengths,
-            more,
-        }
-    }
-
-    fn prefixes(&self) -> EncodedPrefixes<'_> {
-        EncodedPrefixes {
-            bytes: self.prefixes,
-            offsets: self.offsets,
-            lengths: self.lengths,
-        }
-    }
-
-    /// Calls back into JS for a longer prefix (the planner stays inside this one call).
-    fn more_bytes(&self) -> impl FnMut(usize, usize) -> Option<Vec<u8>> + '_ {
-        move |k, limit| {
-            let more = self.more.as_ref()?;
-            let limit = if limit == usize::MAX {
-                f64::INFINITY
-            } else {
-                limit as f64
-            };
-            let bytes = more
-                .call2(&JsValue::NULL, &(k as f64).into(), &limit.into())
-                .ok()?;
-            bytes.dyn_into::<Uint8Array>().ok().map(|b| b.to_vec())
-        }
-    }
-}
-
 /// Plans one buffer in one call: `sides` holds every width, then every height (see
-/// [`widths_and_heights`]); reads the encoded images' headers (`prefixes` laid end to end,
-/// image `k` at `positions[k]`), plans with `strategy`, carries partial batches over and deals to
-/// ranks (`bufferOptions`: `worldSize`, `rank`, `leftover`, `carry`, `maxCarry`). The four
-/// encoded-image arrays are absent when the buffer holds none. `pinned` marks samples already
-/// carried once. Returns `{ plan, rejects }`: the plan packed by [`packed_plan`],
-/// with input indices; batch `b` is rank `b % worldSize`'s, step `b / worldSize`. Throws
-/// `{ code, message, index?, option? }`.
+/// [`widths_and_heights`]; encoded images' sizes were read before, by `readHeaderPass`, and a
+/// sample whose size the binding could not read is NaN); plans with `strategy`, carries partial
+/// batches over and deals to ranks (`bufferOptions`: `worldSize`, `rank`, `leftover`, `carry`,
+/// `maxCarry`, shuffle options). `pinned` marks samples already carried once. Returns
+/// `{ plan, rejects }`: the plan packed by [`packed_plan`], with input indices (batch `b` is rank
+/// `b % worldSize`'s, step `b / worldSize`), and rejects as [`reject_object`]s. Throws
+/// `{ code, message, index?, option?, format?, detail? }`.
 #[wasm_bindgen(js_name = planBuffer)]
-#[allow(clippy::too_many_arguments)]
 pub fn plan_buffer(
     strategy: &str,
     options: JsValue,
     buffer_options: JsValue,
     sides: &[f64],
     keys: Option<Box<[f64]>>,
-    prefixes: Option<Box<[u8]>>,
-    offsets: Option<Box<[u32]>>,
-    lengths: Option<Box<[f64]>>,
-    positions: Option<Box<[u32]>>,
     pinned: Option<Box<[u8]>>,
-    more: Option<Function>,
 ) -> Result<JsValue, JsValue> {
     let options = cached_plan_options(strategy, options)?;
     let buffer_options = read_buffer_options(buffer_options)?;
     let pinned: Vec<bool> = pinned
         .map(|p| p.iter().map(|&b| b != 0).collect())
         .unwrap_or_default();
-    // Absent for a buffer without encoded images (nothing to copy in).
-    let positions = positions.as_deref().unwrap_or(&[]);
-    let encoded = Encoded::new(
-        prefixes.as_deref().unwrap_or(&[]),
-        offsets.as_deref().unwrap_or(&[0]),
-        lengths.as_deref().unwrap_or(&[]),
-        more,
-    );
     let (widths, heights) = widths_and_heights(sides);
     let samples = BufferSamples {
         widths,
         heights,
         keys: keys.as_deref(),
-        encoded: encoded.prefixes(),
-        positions,
+        known: &[],
         pinned: &pinned,
     };
-    let planned = core::plan_buffer(
-        &options,
-        &buffer_options,
-        samples,
-        &mut encoded.more_bytes(),
-    )
-    .map_err(to_js_error)?;
+    let planned = core::plan_buffer(&options, &buffer_options, samples).map_err(to_js_error)?;
     let out = Object::new();
     set(
         &out,
@@ -138,23 +67,6 @@ pub fn plan_buffer(
 /// the counts unequal, which planning reports as an input error.
 fn widths_and_heights(sides: &[f64]) -> (&[f64], &[f64]) {
     sides.split_at(sides.len() / 2)
-}
-
-/// Widths and heights from `sides`, with the encoded images' headers read in (see
-/// `buffer::resolve_sizes`), and the unreadable ones as rejects.
-fn resolve_sides(
-    sides: &[f64],
-    encoded: &Encoded<'_>,
-    positions: &[u32],
-) -> (Vec<f64>, Vec<f64>, Vec<Reject>) {
-    let (widths, heights) = widths_and_heights(sides);
-    buffer::resolve_sizes(
-        widths,
-        heights,
-        encoded.prefixes(),
-        positions,
-        &mut encoded.more_bytes(),
-    )
 }
 
 /// A dealt plan as one `u32` array, so the result crosses as one typed array: a header
@@ -184,51 +96,13 @@ fn packed_plan(dealt: &Dealt) -> Vec<u32> {
     out
 }
 
-/// Reads the sizes of encoded images in one call (the prefix ladder as in `planBuffer`). Returns
-/// `{ widths, heights, codes, messages }`: NaN sizes and a code and message where unreadable.
-#[wasm_bindgen(js_name = readImageSizes)]
-pub fn read_image_sizes(
-    prefixes: &[u8],
-    offsets: &[u32],
-    lengths: &[f64],
-    more: Option<Function>,
-) -> JsValue {
-    let encoded = Encoded {
-        prefixes,
-        offsets,
-        lengths,
-        more,
-    };
-    let results = buffer::read_headers(encoded.prefixes(), &mut encoded.more_bytes());
-    let n = results.len();
-    let (mut widths, mut heights) = (vec![f64::NAN; n], vec![f64::NAN; n]);
-    let (codes, messages) = (Array::new(), Array::new());
-    for (k, result) in results.iter().enumerate() {
-        match result {
-            Ok(info) => {
-                widths[k] = f64::from(info.width);
-                heights[k] = f64::from(info.height);
-                codes.push(&JsValue::UNDEFINED);
-                messages.push(&JsValue::UNDEFINED);
-            }
-            Err(e) => {
-                codes.push(&e.code().as_str().into());
-                messages.push(&e.to_string().into());
-            }
-        }
-    }
-    let out = Object::new();
-    set(&out, "widths", &Float64Array::from(widths.as_slice()));
-    set(&out, "heights", &Float64Array::from(heights.as_slice()));
-    set(&out, "codes", &codes);
-    set(&out, "messages", &messages);
-    out.into()
-}
-
-/// One pass of header reading without calling back (for asynchronous readers: URLs). Returns
-/// `{ widths, heights, codes, messages, more }`: where `more[k]` is above 0, image `k`'s header lies
-/// beyond the bytes given: read its first `more[k]` bytes (`Infinity`: all of it) and ask again.
-/// The ladder is the one `planBuffer` climbs.
+/// The one entry point of header reading: one pass of the prefix ladder over every image given
+/// (`prefixes` end to end, image `k` at `offsets[k]..offsets[k + 1]`, a prefix of a file
+/// `lengths[k]` bytes long, `Infinity` when unknown). Returns `{ widths, heights, more, failures }`:
+/// where `more[k]` is above 0, image `k`'s header lies beyond the bytes given: read its first
+/// `more[k]` bytes (`Infinity`: all of it) and ask again; `failures` lists the unreadable ones as
+/// `{ index: k, code, format?, detail }` (NaN sizes). Every caller drives the same ladder: bytes
+/// in memory, files, URLs, the CLI.
 #[wasm_bindgen(js_name = readHeaderPass)]
 pub fn read_header_pass(prefixes: &[u8], offsets: &[u32], lengths: &[f64]) -> JsValue {
     let images = EncodedPrefixes {
@@ -236,37 +110,37 @@ pub fn read_header_pass(prefixes: &[u8], offsets: &[u32], lengths: &[f64]) -> Js
         offsets,
         lengths,
     };
-    let passes = buffer::read_header_pass(images);
+    let passes = ladder::header_pass(images);
     let n = passes.len();
     let (mut widths, mut heights, mut more) = (vec![f64::NAN; n], vec![f64::NAN; n], vec![0.0; n]);
-    let (codes, messages) = (Array::new(), Array::new());
+    let failures = Array::new();
     for (k, pass) in passes.iter().enumerate() {
-        let (code, message) = match pass {
-            HeaderPass::More(limit) => {
-                more[k] = if *limit == usize::MAX {
-                    f64::INFINITY
-                } else {
-                    *limit as f64
-                };
-                (JsValue::UNDEFINED, JsValue::UNDEFINED)
-            }
+        match pass {
+            HeaderPass::More(limit) => more[k] = wire_limit(*limit),
             HeaderPass::Read(Ok(info)) => {
                 widths[k] = f64::from(info.width);
                 heights[k] = f64::from(info.height);
-                (JsValue::UNDEFINED, JsValue::UNDEFINED)
             }
-            HeaderPass::Read(Err(e)) => (e.code().as_str().into(), e.to_string().into()),
-        };
-        codes.push(&code);
-        messages.push(&message);
+            HeaderPass::Read(Err(e)) => {
+                failures.push(&reject_object(&Reject::header(k, e)));
+            }
+        }
     }
     let out = Object::new();
     set(&out, "widths", &Float64Array::from(widths.as_slice()));
     set(&out, "heights", &Float64Array::from(heights.as_slice()));
-    set(&out, "codes", &codes);
-    set(&out, "messages", &messages);
     set(&out, "more", &Float64Array::from(more.as_slice()));
+    set(&out, "failures", &failures);
     out.into()
+}
+
+/// A prefix length for JS: `usize::MAX` (the whole file) is `Infinity`.
+fn wire_limit(limit: usize) -> f64 {
+    if limit == usize::MAX {
+        f64::INFINITY
+    } else {
+        limit as f64
+    }
 }
 
 /// Options of `imageSizesFromFiles` (`kind` "files") or `imageSizesFromUrls` ("urls"), read with
@@ -370,7 +244,7 @@ pub fn stream_options(
 
 /// The registry, for the bindings' own tables: `{ strategies: [{ name, options, sizing }],
 /// commonOptions, streamOptions, errorCodes, normalize: { name: { mean, std } },
-/// headerPrefixBytes }`.
+/// headerPrefixBytes, formats: [{ name, sizes }] }`.
 #[wasm_bindgen]
 pub fn registry() -> JsValue {
     let strategies: Array = StrategyKind::ALL
@@ -417,21 +291,25 @@ pub fn registry() -> JsValue {
         "headerPrefixBytes",
         &(HEADER_PREFIX_PASSES[0] as f64).into(),
     );
+    let formats: Array = FORMATS
+        .iter()
+        .map(|row| {
+            let o = Object::new();
+            set(&o, "name", &row.format.as_str().into());
+            set(&o, "sizes", &row.format.sizes_readable().into());
+            JsValue::from(o)
+        })
+        .collect();
+    set(&out, "formats", &formats);
     out.into()
 }
 
-/// SPEC metrics for batches given as flat arrays: image sizes (`sides` and encoded images as in
-/// `planBuffer`), batch `b` holding images `offsets[b]..offsets[b + 1]`, resized to
-/// `(sizeHeights[b], sizeWidths[b])`. `options`: `{ batchSize?, maxTokens?, patchSize? }`.
+/// SPEC metrics for batches given as flat arrays: image sizes (`sides` as in `planBuffer`), batch
+/// `b` holding images `offsets[b]..offsets[b + 1]`, resized to `(sizeHeights[b], sizeWidths[b])`.
+/// `options`: `{ batchSize?, maxTokens?, patchSize? }`.
 #[wasm_bindgen]
-#[allow(clippy::too_many_arguments)]
 pub fn evaluate(
     sides: &[f64],
-    prefixes: &[u8],
-    prefix_offsets: &[u32],
-    lengths: &[f64],
-    positions: &[u32],
-    more: Option<Function>,
     offsets: Vec<u32>,
     size_heights: &[f64],
     size_widths: &[f64],
@@ -439,11 +317,7 @@ pub fn evaluate(
 ) -> Result<JsValue, JsValue> {
     let options = EvaluateOptions::parse(&option_map(options)?).map_err(to_js_error)?;
     let sizes = read_resize_sizes(size_heights, size_widths).map_err(to_js_error)?;
-    let encoded = Encoded::new(prefixes, prefix_offsets, lengths, more);
-    let (widths, heights, known) = resolve_sides(sides, &encoded, positions);
-    if let Some(first) = known.into_iter().next() {
-        return Err(to_js_error(PlanError::Sample(first)));
-    }
+    let (widths, heights) = widths_and_heights(sides);
     let plan = Plan {
         order: (0..widths.len() as u32).collect(),
         offsets,
@@ -451,7 +325,7 @@ pub fn evaluate(
         rejects: Vec::new(),
     };
     let metrics = core::evaluate(
-        Samples::new(&widths, &heights),
+        Samples::new(widths, heights),
         &plan,
         options.batch_size,
         options.budget.as_ref(),
@@ -460,29 +334,14 @@ pub fn evaluate(
     serde_wasm_bindgen::to_value(&metrics).map_err(|e| JsValue::from_str(&e.to_string()))
 }
 
-/// Packs images at their own sizes into token budgets (`sides` and encoded images as in
-/// `planBuffer`).
-/// Returns `{ order, offsets, heights,
-/// widths, tokens, padding, rejects }`: pack `p` holds `order[offsets[p]..offsets[p + 1]]`, and
-/// the per-image arrays follow `order`.
+/// Packs images at their own sizes into token budgets (`sides` as in `planBuffer`). Returns
+/// `{ order, offsets, heights, widths, tokens, padding, rejects }`: pack `p` holds
+/// `order[offsets[p]..offsets[p + 1]]`, and the per-image arrays follow `order`.
 #[wasm_bindgen]
-#[allow(clippy::too_many_arguments)]
-pub fn pack(
-    options: JsValue,
-    sides: &[f64],
-    prefixes: &[u8],
-    prefix_offsets: &[u32],
-    lengths: &[f64],
-    positions: &[u32],
-    more: Option<Function>,
-) -> Result<JsValue, JsValue> {
+pub fn pack(options: JsValue, sides: &[f64]) -> Result<JsValue, JsValue> {
     let options = PackOptions::parse(&option_map(options)?).map_err(to_js_error)?;
-    let encoded = Encoded::new(prefixes, prefix_offsets, lengths, more);
-    let (widths, heights, known) = resolve_sides(sides, &encoded, positions);
-    let samples = Samples {
-        known: &known,
-        ..Samples::new(&widths, &heights)
-    };
+    let (widths, heights) = widths_and_heights(sides);
+    let samples = Samples::new(widths, heights);
     let packing = core::packing::pack(&options, samples).map_err(to_js_error)?;
     let (size_heights, size_widths): (Vec<u32>, Vec<u32>) = packing.sizes.iter().copied().unzip();
     let tokens: Vec<f64> = packing.tokens.iter().map(|&t| t as f64).collect();
@@ -572,29 +431,38 @@ fn option_map(value: JsValue) -> Result<OptionMap, JsValue> {
         .map_err(|_| to_js_error(PlanError::option("options", "must be a plain object")))
 }
 
+/// A thrown error: `{ code, message }`, plus the fields that locate it: `option` for an option,
+/// and for one sample its reject's fields (`index`, `format`, `detail`), from which the TS side
+/// composes the message its caller reads (the stream names the stream sample).
 fn to_js_error(error: PlanError) -> JsValue {
-    let out = Object::new();
+    let out = match &error {
+        PlanError::Sample(reject) => reject_object(reject),
+        _ => Object::new(),
+    };
     set(&out, "code", &error.code().as_str().into());
     set(&out, "message", &error.to_string().into());
-    match &error {
-        PlanError::Sample(reject) => set(&out, "index", &(reject.index as f64).into()),
-        PlanError::Option { option, .. } => set(&out, "option", &option.into()),
-        PlanError::Input { .. } => {}
+    if let PlanError::Option(e) = &error {
+        set(&out, "option", &e.option.as_str().into());
     }
     out.into()
 }
 
+/// A reject as fields: `{ index, code, format?, detail }` (no message: each caller composes its
+/// own, naming the sample its way).
+fn reject_object(reject: &Reject) -> Object {
+    let out = Object::new();
+    set(&out, "index", &(reject.index as f64).into());
+    set(&out, "code", &reject.code.as_str().into());
+    if let Some(format) = reject.format {
+        set(&out, "format", &format.as_str().into());
+    }
+    set(&out, "detail", &reject.detail.as_str().into());
+    out
+}
+
 fn rejects(list: &[Reject]) -> Array {
     list.iter()
-        .map(|reject| {
-            let out = Object::new();
-            set(&out, "index", &(reject.index as f64).into());
-            set(&out, "code", &reject.code.as_str().into());
-            // Prefixed as a thrown error's message is (and imaging's rejects are).
-            let message = format!("sample {}: {}", reject.index, reject.message);
-            set(&out, "message", &message.into());
-            JsValue::from(out)
-        })
+        .map(|r| JsValue::from(reject_object(r)))
         .collect()
 }
 
