@@ -5,8 +5,8 @@
 //! codecs; one signature table ([`FORMATS`]); one [`Limits`].
 //!
 //! [`read_header`] names the format and reads width and height, and for JPEG the EXIF
-//! orientation (for AVIF and HEIC, `irot`), so the size it returns is the size the image has once
-//! shown upright (orientations 5-8 swap the sides). The parsers follow the decoders of
+//! orientation (for AVIF and HEIC, the container's `clap` crop and `irot` rotation), so the size
+//! it returns is the size the image has once shown upright (orientations 5-8 swap the sides). The parsers follow the decoders of
 //! `mm-batcher-imaging`: a test runs every fixture of `test/fixtures/suites` through both and
 //! requires the same size.
 //!
@@ -51,7 +51,8 @@ pub struct HeaderInfo {
     /// Height once shown upright (orientation applied).
     pub height: u32,
     /// EXIF-style orientation 1-8 (1 when absent). For AVIF and HEIC the size already holds the
-    /// container's rotation, so this stays 1.
+    /// container's crop and rotation (applied in their order, which no orientation could say), so
+    /// this stays 1.
     pub orientation: u8,
 }
 

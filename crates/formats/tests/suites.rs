@@ -1,6 +1,7 @@
 //! Header reading on every file of the curated public suites (`test/fixtures/suites/*`): the size
 //! (or error code) must be what `expected.json` records, which for every file both references
-//! decode is the size Pillow and sharp give. Prefixes never contradict the whole file.
+//! decode is the size Pillow and sharp give (for AVIF and HEIC, the size libheif shows: see the
+//! folder's README). Prefixes never contradict the whole file.
 
 use mm_batcher_formats::{read_header, HeaderError, MAX_IMAGE_PIXELS};
 use serde_json::Value;
@@ -121,6 +122,76 @@ fn issue_11_cases() {
         (1800, 1200),
         "EXIF 6 swaps"
     );
+}
+
+/// AVIF and HEIC as decoders show them (issue 23): rotation, mirror, crop, a phone's grid, cuts.
+#[test]
+fn avif_heic_cases() {
+    use mm_batcher_formats::ladder::{header_pass, EncodedPrefixes, HeaderPass};
+    use mm_batcher_formats::ImageFormat::{Avif, Heic};
+    let bytes = |rel: &str| std::fs::read(suites().join(rel)).unwrap();
+    let read = |rel: &str| {
+        read_header(&bytes(rel), true)
+            .map(|i| (i.format, i.width, i.height))
+            .unwrap_or_else(|e| panic!("{rel}: {e}"))
+    };
+    let kimono = "link-u-avif-sample-images/kimono";
+    assert_eq!(
+        read(&format!("{kimono}.rotate90.avif")),
+        (Avif, 722, 1024),
+        "irot 3"
+    );
+    assert_eq!(
+        read(&format!("{kimono}.mirror-vertical.rotate270.crop.avif")),
+        (Avif, 385, 330),
+        "clap, then irot 1, then imir"
+    );
+    assert_eq!(
+        read("libavif/clap_irot_imir_non_essential.avif"),
+        (Avif, 10, 8)
+    );
+    assert_eq!(
+        read("image-size/sample.heic"),
+        (Heic, 123, 456),
+        "clap by -1/2"
+    );
+    assert_eq!(
+        read("libavif/draw_points_idat_metasize0.avif"),
+        (Avif, 33, 11),
+        "meta of size 0"
+    );
+    // An iPhone 8 Plus photo cut after its `meta`: a grid of 4032 x 3024 turned by irot 3. Its
+    // first 2 KiB do not hold `meta`, so the ladder asks for the next rung.
+    let iphone = bytes("pillow-heif/arrow_cut6000.heic");
+    assert_eq!(read("pillow-heif/arrow_cut6000.heic"), (Heic, 3024, 4032));
+    let offsets = [0u32, 2048];
+    let unknown = [f64::INFINITY];
+    let prefix = EncodedPrefixes {
+        bytes: &iphone[..2048],
+        offsets: &offsets,
+        lengths: &unknown,
+    };
+    assert_eq!(header_pass(prefix), vec![HeaderPass::More(64 * 1024)]);
+    // Cut inside `meta`: every prefix asks for more, the whole file is truncated.
+    for rel in [
+        "pillow-heif/arrow_cut2000.heic",
+        "libavif/clap_irot_imir_non_essential_cut300.avif",
+    ] {
+        let cut = bytes(rel);
+        for n in (20..cut.len()).step_by(7) {
+            assert!(
+                matches!(
+                    read_header(&cut[..n], false),
+                    Err(HeaderError::NeedMore { .. })
+                ),
+                "{rel} prefix {n}"
+            );
+        }
+        assert!(
+            matches!(read_header(&cut, true), Err(HeaderError::Truncated { .. })),
+            "{rel}"
+        );
+    }
 }
 
 #[test]
