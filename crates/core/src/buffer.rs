@@ -4,6 +4,7 @@
 //! `mm-batcher-formats`; their failures arrive as known rejects.)
 
 use crate::carry::{hold_partial, CarryOptions, CARRY_OPTIONS};
+use crate::defaults;
 use crate::error::{PlanError, Reject};
 use crate::options::{OptionMap, OptionReader, MAX_SAFE_INTEGER};
 use crate::plan::{plan_batches, PlanOptions, Planned};
@@ -193,7 +194,6 @@ pub struct StreamOptions {
     pub shuffle_buffer: usize,
 }
 
-pub const DEFAULT_BUFFER_SIZE: usize = 1024;
 const MAX_BUFFER_SIZE: f64 = 16_777_216.0;
 
 impl StreamOptions {
@@ -214,8 +214,8 @@ impl StreamOptions {
         )?;
         let buffer_size = options
             .integer("bufferSize", 1.0, MAX_BUFFER_SIZE)?
-            .map_or(DEFAULT_BUFFER_SIZE, |b| b as usize);
-        let carry = match options.boolean("carry")?.unwrap_or(false) {
+            .map_or(defaults::BUFFER_SIZE, |b| b as usize);
+        let carry = match options.boolean("carry")?.unwrap_or(defaults::CARRY) {
             false if options.has("maxCarry") => {
                 return Err(PlanError::option(
                     "maxCarry",
@@ -253,7 +253,7 @@ impl StreamOptions {
             .resolve()?;
         let shuffle_buffer = options
             .integer("shuffleBuffer", 0.0, MAX_BUFFER_SIZE)?
-            .map_or(0, |n| n as usize);
+            .map_or(defaults::SHUFFLE_BUFFER, |n| n as usize);
         if shuffle_buffer > 0 && shuffle.is_none() {
             return Err(PlanError::option(
                 "shuffleBuffer",

@@ -17,6 +17,7 @@
 
 pub mod buffer;
 pub mod carry;
+pub mod defaults;
 pub mod error;
 pub mod max_shapes;
 pub mod metrics;

@@ -52,7 +52,9 @@ impl PackOptions {
             budget,
             sizing,
             algorithm,
-            skip_invalid: options.boolean("skipInvalid")?.unwrap_or(false),
+            skip_invalid: options
+                .boolean("skipInvalid")?
+                .unwrap_or(crate::defaults::SKIP_INVALID),
         })
     }
 }

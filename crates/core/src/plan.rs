@@ -1,6 +1,7 @@
 //! Planning one buffer: check samples, group them with the chosen strategy, cut groups into
 //! batches and size each batch.
 
+use crate::defaults;
 use crate::error::{ErrorCode, PlanError, Reject};
 use crate::max_shapes::limit_shapes;
 use crate::options::{OptionMap, OptionReader, MAX_COUNT};
@@ -64,7 +65,11 @@ impl PlanOptions {
         }
         // With a patch size, sides default to whole patches, and must be whole patches.
         let patch = read_patch_size(&options)?;
-        let sizing = Sizing::read(&options, kind.default_sizing(), patch.unwrap_or(1))?;
+        let sizing = Sizing::read(
+            &options,
+            kind.default_sizing(),
+            patch.unwrap_or(defaults::MULTIPLE_OF),
+        )?;
         check_multiple_of_patch(sizing.multiple_of, patch)?;
         let shuffle = ShuffleSpec::read(&options)?;
         shuffle.resolve()?;
@@ -76,7 +81,9 @@ impl PlanOptions {
                 .map(|k| k as usize),
             strategy: kind.read_options(&options)?,
             sizing,
-            skip_invalid: options.boolean("skipInvalid")?.unwrap_or(false),
+            skip_invalid: options
+                .boolean("skipInvalid")?
+                .unwrap_or(defaults::SKIP_INVALID),
             shuffle,
         })
     }

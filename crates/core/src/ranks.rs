@@ -27,6 +27,7 @@
 //!
 //! Carry-over of partial batches between buffers is its own concept: see `carry`.
 
+use crate::defaults;
 use crate::error::PlanError;
 use crate::max_shapes::batch_waste;
 use crate::options::OptionReader;
@@ -64,8 +65,12 @@ impl RankOptions {
     }
 
     pub fn read(options: &OptionReader) -> Result<Self, PlanError> {
-        let world_size = options.integer("worldSize", 1.0, MAX_WORLD)?.unwrap_or(1.0) as usize;
-        let rank = options.integer("rank", 0.0, MAX_WORLD)?.unwrap_or(0.0) as usize;
+        let world_size = options
+            .integer("worldSize", 1.0, MAX_WORLD)?
+            .map_or(defaults::WORLD_SIZE, |w| w as usize);
+        let rank = options
+            .integer("rank", 0.0, MAX_WORLD)?
+            .map_or(defaults::RANK, |r| r as usize);
         if rank >= world_size {
             return Err(PlanError::option(
                 "rank",

@@ -68,8 +68,8 @@ impl ShuffleSpec {
     pub fn resolve(self) -> Result<Option<Shuffle>, PlanError> {
         match self.enabled {
             Some(true) => Ok(Some(Shuffle {
-                seed: self.seed.unwrap_or(0),
-                epoch: self.epoch.unwrap_or(0),
+                seed: self.seed.unwrap_or(crate::defaults::SHUFFLE_SEED),
+                epoch: self.epoch.unwrap_or(crate::defaults::EPOCH),
             })),
             Some(false) => Ok(None),
             None => {

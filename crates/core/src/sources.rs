@@ -2,6 +2,7 @@
 //! `imageSizesFromUrls`). The reading itself is the binding's (file system, `fetch`); the header
 //! ladder is [`mm_batcher_formats::ladder`], read pass by pass with its `header_pass`.
 
+use crate::defaults;
 use crate::error::PlanError;
 use crate::options::{OptionMap, OptionReader};
 
@@ -38,15 +39,15 @@ impl SourceOptions {
         let concurrency = options.integer("concurrency", 1.0, MAX_CONCURRENCY)?;
         Ok(match kind {
             SourceKind::Files => SourceOptions {
-                concurrency: concurrency.map_or(32, |c| c as usize),
+                concurrency: concurrency.map_or(defaults::FILE_CONCURRENCY, |c| c as usize),
                 timeout_ms: None,
             },
             SourceKind::Urls => SourceOptions {
-                concurrency: concurrency.map_or(16, |c| c as usize),
+                concurrency: concurrency.map_or(defaults::URL_CONCURRENCY, |c| c as usize),
                 timeout_ms: Some(
                     options
                         .integer("timeoutMs", 1.0, MAX_TIMEOUT_MS)?
-                        .unwrap_or(30_000.0),
+                        .unwrap_or(defaults::URL_TIMEOUT_MS),
                 ),
             },
         })

@@ -11,6 +11,8 @@ pub enum HeaderError {
     NeedMore { format: ImageFormat },
     /// A format the package recognises but does not read (`Some`), or no known signature.
     Unsupported { format: Option<ImageFormat> },
+    /// No bytes at all (an empty file).
+    Empty,
     /// The whole file was given and it ends before its size could be read.
     Truncated { format: ImageFormat, length: usize },
     /// The header is malformed.
@@ -60,7 +62,7 @@ impl fmt::Display for HeaderCode {
 impl HeaderError {
     pub fn code(&self) -> HeaderCode {
         match self {
-            HeaderError::Unsupported { .. } => HeaderCode::Unsupported,
+            HeaderError::Unsupported { .. } | HeaderError::Empty => HeaderCode::Unsupported,
             HeaderError::TooLarge { .. } => HeaderCode::TooLarge,
             _ => HeaderCode::Invalid,
         }
@@ -70,6 +72,7 @@ impl HeaderError {
     pub fn format(&self) -> Option<ImageFormat> {
         match self {
             HeaderError::Unsupported { format } => *format,
+            HeaderError::Empty => None,
             HeaderError::NeedMore { format }
             | HeaderError::Truncated { format, .. }
             | HeaderError::Corrupt { format, .. }
@@ -82,14 +85,15 @@ impl HeaderError {
     pub fn detail(&self) -> String {
         match self {
             HeaderError::NeedMore { .. } => "header: its size lies beyond the bytes given".into(),
-            HeaderError::Unsupported { format: Some(f) } => format!(
-                "{f} is not a format this package reads (sizes: {})",
+            HeaderError::Unsupported { format: Some(_) } => format!(
+                "not a format this package reads (sizes: {})",
                 ImageFormat::readable_list()
             ),
             HeaderError::Unsupported { format: None } => format!(
                 "not an image: the bytes match no known format's signature (sizes are read from {})",
                 ImageFormat::readable_list()
             ),
+            HeaderError::Empty => "empty: there are no bytes to read".into(),
             HeaderError::Truncated { length, .. } => {
                 format!("header truncated: the file ends after {length} bytes, before its size")
             }
@@ -109,7 +113,7 @@ impl HeaderError {
 impl fmt::Display for HeaderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            HeaderError::Unsupported { .. } => f.write_str(&self.detail()),
+            HeaderError::Empty => f.write_str(&self.detail()),
             _ => match self.format() {
                 Some(format) => write!(f, "{format}: {}", self.detail()),
                 None => f.write_str(&self.detail()),

@@ -125,6 +125,9 @@ pub fn read_header(bytes: &[u8], complete: bool) -> Result<HeaderInfo, HeaderErr
 
 /// Reads the header without the pixel limit (the decoder applies its own `maxInputPixels`).
 pub fn inspect(bytes: &[u8], complete: bool) -> Result<Inspection, HeaderError> {
+    if bytes.is_empty() && complete {
+        return Err(HeaderError::Empty);
+    }
     let Some(format) = ImageFormat::sniff(bytes) else {
         if !complete {
             // Too few bytes to tell (WebP needs 12, AVIF and HEIC their `ftyp` box).

@@ -29,7 +29,8 @@ pub use mm_batcher_core::normalize::{Normalize, NORMALIZE_PRESETS};
 pub use mm_batcher_core::ImageFormat;
 pub use mm_batcher_core::{ErrorCode, PlanError, Reject};
 pub use tensor_options::{
-    Dtype, Filter, Mode, TensorSpec, DEFAULT_MAX_INPUT_PIXELS, MAX_BATCH_BYTES, TENSOR_OPTIONS,
+    tensor_defaults, Dtype, Filter, Mode, TensorSpec, DEFAULT_MAX_INPUT_PIXELS, MAX_BATCH_BYTES,
+    TENSOR_OPTIONS,
 };
 
 use fast_image_resize::images::{Image, ImageRef};

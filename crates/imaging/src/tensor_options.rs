@@ -2,6 +2,7 @@
 //! The TypeScript package passes the user's object through (adding `size` from the batch's
 //! `resizeSize` when the caller gave none) and shapes what comes back.
 
+use mm_batcher_core::defaults::{DefaultValue, OptionDefault, RuleText};
 use mm_batcher_core::normalize::{Normalize, NORMALIZE_PRESETS};
 use mm_batcher_core::options::OptionError;
 use mm_batcher_core::options::{OptionMap, OptionReader, OptionValue};
@@ -30,6 +31,42 @@ pub const TENSOR_OPTIONS: &[&str] = &[
     "maxInputPixels",
     "skipInvalid",
 ];
+
+/// `toTensor`'s defaults as the registry states them (`tensorDefaults().defaults`), read off
+/// [`TensorSpec::new`], the one place they are set. `size` defaults to the batch's `resizeSize`.
+pub fn tensor_defaults() -> Vec<OptionDefault> {
+    let spec = TensorSpec::new(1, 1);
+    let preset = NORMALIZE_PRESETS
+        .iter()
+        .find(|(_, n)| *n == spec.normalize)
+        .map_or("custom", |(name, _)| name);
+    let row = |option, value| OptionDefault {
+        scope: "toTensor",
+        option,
+        value,
+    };
+    vec![
+        row(
+            "size",
+            DefaultValue::Rule(RuleText {
+                rule: "the batch's resizeSize",
+            }),
+        ),
+        row("mode", DefaultValue::Choice(spec.mode.as_str())),
+        row("filter", DefaultValue::Choice(spec.filter.as_str())),
+        row("dtype", DefaultValue::Choice(spec.dtype.as_str())),
+        row("normalize", DefaultValue::Choice(preset)),
+        row(
+            "padValue",
+            DefaultValue::Number(f64::from(spec.pad_value[0])),
+        ),
+        row(
+            "maxInputPixels",
+            DefaultValue::Number(spec.max_input_pixels as f64),
+        ),
+        row("skipInvalid", DefaultValue::Bool(spec.skip_invalid)),
+    ]
+}
 
 /// `mode`: how an image fills the canvas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -95,7 +95,8 @@ pub fn decode_for_resize(
 }
 
 /// `toTensor`'s defaults and named normalisations, from the one table in Rust:
-/// `{ maxInputPixels, maxBatchBytes, options, normalize: { name: { mean, std } } }`.
+/// `{ maxInputPixels, maxBatchBytes, options, normalize: { name: { mean, std } }, defaults }`
+/// (`defaults`: `[{ scope: "toTensor", option, value }]`, as planning's registry lists its own).
 #[wasm_bindgen(js_name = tensorDefaults)]
 pub fn tensor_defaults() -> JsValue {
     let out = Object::new();
@@ -123,6 +124,9 @@ pub fn tensor_defaults() -> JsValue {
         set(&normalize, name, &o);
     }
     set(&out, "normalize", &normalize);
+    let defaults =
+        serde_wasm_bindgen::to_value(&imaging::tensor_defaults()).unwrap_or(JsValue::NULL);
+    set(&out, "defaults", &defaults);
     out.into()
 }
 

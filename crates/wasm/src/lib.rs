@@ -5,6 +5,7 @@
 use js_sys::{Array, Float64Array, Object, Reflect, Uint32Array};
 use mm_batcher_core::buffer::{BufferOptions, BufferSamples, StreamOptions, STREAM_OPTIONS};
 use mm_batcher_core::carry::CarryOptions;
+use mm_batcher_core::defaults::DEFAULTS;
 use mm_batcher_core::formats::ladder::{self, EncodedPrefixes, HeaderPass, HEADER_PREFIX_PASSES};
 use mm_batcher_core::formats::FORMATS;
 use mm_batcher_core::metrics::{read_resize_sizes, EvaluateOptions};
@@ -244,7 +245,8 @@ pub fn stream_options(
 
 /// The registry, for the bindings' own tables: `{ strategies: [{ name, options, sizing }],
 /// commonOptions, streamOptions, errorCodes, normalize: { name: { mean, std } },
-/// headerPrefixBytes, formats: [{ name, sizes }] }`.
+/// headerPrefixBytes, formats: [{ name, sizes }], defaults: [{ scope, option, value }] }`
+/// (`defaults`: `mm_batcher_core::defaults::DEFAULTS`).
 #[wasm_bindgen]
 pub fn registry() -> JsValue {
     let strategies: Array = StrategyKind::ALL
@@ -301,6 +303,8 @@ pub fn registry() -> JsValue {
         })
         .collect();
     set(&out, "formats", &formats);
+    let defaults = serde_wasm_bindgen::to_value(DEFAULTS).unwrap_or(JsValue::NULL);
+    set(&out, "defaults", &defaults);
     out.into()
 }
 

@@ -69,7 +69,8 @@ describe('mm-tokenize-batcher plan (a real process on a folder of generated imag
     expect(summary.filesFound).toBe(IMAGES.length + BROKEN.length);
     expect(summary.skipped.count).toBe(1);
     expect(summary.rejects.map((r: { path: string }) => r.path.slice(root.length + 1)).sort()).toEqual([...BROKEN].sort());
-    expect(summary.rejects.find((r: { path: string }) => r.path.endsWith('tiff-named.png')).reason).toBe('UNSUPPORTED_IMAGE: not an image (unknown signature): none of PNG, JPEG, WebP, GIF or BMP');
+    // A known format is named (never its bytes, on any path).
+    expect(summary.rejects.find((r: { path: string }) => r.path.endsWith('tiff-named.png')).reason).toBe('UNSUPPORTED_IMAGE: TIFF: not a format this package reads (sizes: PNG, JPEG, WebP, GIF, BMP, AVIF or HEIC)');
     expect(summary.batches).toBeGreaterThanOrEqual(Math.ceil(IMAGES.length / 4));
     expect(summary.fill).toBeCloseTo(IMAGES.length / (summary.batches * 4), 10);
     for (const key of ['distortion', 'scaleMismatch', 'resizeWaste']) {
@@ -148,8 +149,8 @@ describe('mm-tokenize-batcher plan (a real process on a folder of generated imag
     expect(stdout).toMatch(/distortion d/);
     expect(stdout).toMatch(/scale mismatch m/);
     expect(stdout).toMatch(/rejects \(5\):\n/);
-    expect(stdout).toContain(`${join(root, 'broken.png')}: UNSUPPORTED_IMAGE: not an image (unknown signature)`);
-    expect(stdout).toContain(`${join(root, 'nested/empty.gif')}: empty file`);
+    expect(stdout).toContain(`${join(root, 'broken.png')}: UNSUPPORTED_IMAGE: not an image: the bytes match no known format's signature`);
+    expect(stdout).toContain(`${join(root, 'nested/empty.gif')}: UNSUPPORTED_IMAGE: empty: there are no bytes to read`);
     expect(stdout).toMatch(/skipped 1 files with other extensions/);
   });
 
@@ -276,7 +277,7 @@ describe('hostile folders', () => {
     const followed = await json(d, '--follow-symlinks');
     expect(followed.images).toBe(2); // x.png and elsewhere/photo.png
     const secret = followed.rejects.find((r: { path: string }) => r.path === join(d, 'secret.png'));
-    expect(secret.reason).toBe('UNSUPPORTED_IMAGE: not an image (unknown signature): none of PNG, JPEG, WebP, GIF or BMP');
+    expect(secret.reason).toBe("UNSUPPORTED_IMAGE: not an image: the bytes match no known format's signature (sizes are read from PNG, JPEG, WebP, GIF, BMP, AVIF or HEIC)");
     // No byte of the file, in hex or otherwise.
     const hex = Buffer.from('root:$6$').toString('hex').match(/../g)!.join(' ');
     for (const text of [JSON.stringify(followed), (await plan('plan', d, '--follow-symlinks', '--all-files')).stdout]) {

@@ -57,7 +57,7 @@ const badSamples: [string, unknown, string, RegExp][] = [
   ['no image', { text: 'hi' }, 'MISSING_IMAGE', /sample 3: sample has no `image`/],
   ['a null sample', null, 'MISSING_IMAGE', /sample 3: sample is null/],
   ['an image that is a string', { image: 'cat.png' }, 'UNSUPPORTED_IMAGE', /sample 3: image is a string/],
-  ['bytes of no known format', { image: new Uint8Array(8) }, 'UNSUPPORTED_IMAGE', /sample 3: unsupported format: the bytes start with `00 00/],
+  ['bytes of no known format', { image: new Uint8Array(8) }, 'UNSUPPORTED_IMAGE', /^sample 3: not an image: the bytes match no known format's signature/],
   ['width 0', { image: { width: 0, height: 10 } }, 'INVALID_DIMENSIONS', /sample 3: image width is 0/],
   ['negative height', { image: { width: 10, height: -5 } }, 'INVALID_DIMENSIONS', /sample 3: image height is -5/],
   ['NaN width', { image: { width: Number.NaN, height: 10 } }, 'INVALID_DIMENSIONS', /sample 3: image width is not a number/],

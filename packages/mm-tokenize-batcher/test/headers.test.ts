@@ -74,15 +74,16 @@ describe('unreadable headers', () => {
   zeroPng.writeUInt32BE(0, 16); // width 0
   zeroPng.writeUInt32BE(crc32(zeroPng.subarray(12, 29)), 29); // a consistent IHDR (its checksum is checked)
   const cases = [
-    ['truncated PNG', good.subarray(0, 20), 'INVALID_IMAGE', /sample 1: PNG header: truncated, the file ends after 20 bytes/],
-    ['truncated JPEG', jpeg.subarray(0, 100), 'INVALID_IMAGE', /sample 1: JPEG header: truncated/],
-    ['corrupt JPEG', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x00, 0x00, 0x12, 0x34, 0x56]), 'INVALID_IMAGE', /sample 1: JPEG header: (corrupt|truncated)/],
-    ['unsupported (TIFF)', Buffer.from('II*\0\x08\0\0\0'), 'UNSUPPORTED_IMAGE', /sample 1: unsupported format: the bytes start with `49 49 2a 00/],
-    ['empty', new Uint8Array(0), 'UNSUPPORTED_IMAGE', /sample 1: unsupported format: the bytes start with nothing/],
-    ['zero-sized PNG', zeroPng, 'INVALID_IMAGE', /sample 1: PNG header: zero-sized image \(0 x 100\)/],
+    ['truncated PNG', good.subarray(0, 20), 'INVALID_IMAGE', 'PNG', /^sample 1: PNG: header truncated: the file ends after 20 bytes/],
+    ['truncated JPEG', jpeg.subarray(0, 100), 'INVALID_IMAGE', 'JPEG', /^sample 1: JPEG: header truncated/],
+    ['corrupt JPEG', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x00, 0x00, 0x12, 0x34, 0x56]), 'INVALID_IMAGE', 'JPEG', /^sample 1: JPEG: (corrupt header|header truncated)/],
+    // A known format the package does not read is named; its bytes are never quoted.
+    ['unsupported (TIFF)', Buffer.from('II*\0\x08\0\0\0'), 'UNSUPPORTED_IMAGE', 'TIFF', /^sample 1: TIFF: not a format this package reads \(sizes: PNG, JPEG, WebP, GIF, BMP, AVIF or HEIC\)$/],
+    ['empty', new Uint8Array(0), 'UNSUPPORTED_IMAGE', undefined, /^sample 1: empty: there are no bytes to read$/],
+    ['zero-sized PNG', zeroPng, 'INVALID_IMAGE', 'PNG', /^sample 1: PNG: zero-sized image \(0 x 100\)$/],
   ] as const;
 
-  it.each(cases)('%s: throws with index, format and cause', (_label, image, code, message) => {
+  it.each(cases)('%s: throws with index, format and cause', (_label, image, code, format, message) => {
     const buffer = [{ image: good }, { image }, { image: good }];
     let error: unknown;
     try {
@@ -91,13 +92,16 @@ describe('unreadable headers', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(BatcherError);
-    expect(error).toMatchObject({ code, index: 1 });
+    expect(error).toMatchObject({ code, index: 1, format });
     expect((error as Error).message).toMatch(message);
+    // The fields compose the message: "sample 1: FORMAT: detail".
+    const { detail } = error as BatcherError;
+    expect((error as Error).message).toBe(`sample 1: ${format ? `${format}: ` : ''}${detail}`);
   });
 
-  it.each(cases)('%s: with skipInvalid, a reject and the rest planned', (_label, image, code) => {
+  it.each(cases)('%s: with skipInvalid, a reject and the rest planned', (_label, image, code, format) => {
     const batches = new SimpleBatcher({ batchSize: 2, skipInvalid: true }).batch([{ image: good }, { image }, { image: good }]);
-    expect(batches.rejects).toEqual([expect.objectContaining({ index: 1, code })]);
+    expect(batches.rejects).toEqual([expect.objectContaining({ index: 1, code, format })]);
     expect(batches.flatMap((b) => b.indices)).toEqual([0, 2]);
   });
 });

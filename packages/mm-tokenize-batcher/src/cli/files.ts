@@ -1,12 +1,10 @@
-// Finding image files and reading their sizes from the headers (no pixels are decoded).
-import { fstatSync, readSync } from 'node:fs';
-import { open, readdir, realpath, stat } from 'node:fs/promises';
+// Finding image files (their sizes are read by the library's imageSizesFromFiles: see plan.ts).
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
-import { headerPrefixBytes, readHeaderSizes } from 'mm-tokenize-batcher';
 import { glob } from 'tinyglobby';
 
-/** SPEC's formats: PNG, JPEG, WebP, GIF and BMP. */
-export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp']);
+/** Extensions of the formats whose sizes are read: PNG, JPEG, WebP, GIF, BMP, AVIF and HEIC (HEIF). */
+export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp', '.avif', '.heic', '.heif']);
 
 export interface Found {
   /** Files to read, each once, in a stable order (sorted paths, depth first). */
@@ -139,71 +137,7 @@ export async function findFiles(targets: readonly string[], options: WalkOptions
   return found;
 }
 
-export type SizeOrProblem = { width: number; height: number } | { reason: string };
-
-/**
- * The pixel size of the image file at `path`, read from its header: its first
- * `headerPrefixBytes()` bytes, and more (read synchronously from the still-open file) only when
- * the library's reader asks for them (a JPEG with large metadata first). The ladder of prefix
- * sizes and the reader are the library's own (in wasm), as for the batchers' encoded images.
- */
-export async function readImageSize(path: string): Promise<SizeOrProblem> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    return { reason: reason(error) };
-  }
-  try {
-    // No stat: a short read tells the file's end.
-    const want = headerPrefixBytes();
-    const first = new Uint8Array(want);
-    const { bytesRead } = await handle.read(first, 0, want, 0);
-    if (bytesRead === 0) return { reason: 'empty file' };
-    const fd = handle.fd;
-    const more = (_k: number, limit: number) => {
-      const size = Number.isFinite(limit) ? limit : fstatSync(fd).size;
-      const bytes = new Uint8Array(size);
-      return bytes.subarray(0, readSync(fd, bytes, 0, size, 0));
-    };
-    const [size] = readHeaderSizes([first.subarray(0, bytesRead)], [bytesRead < want ? bytesRead : Infinity], more);
-    if (size && 'width' in size) return { width: size.width, height: size.height };
-    return { reason: headerProblem(size?.code, size?.message) };
-  } catch (error) {
-    return { reason: reason(error) };
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Reads sizes with up to `concurrency` files open at once, yielding in input order. */
-export async function* readSizes(paths: readonly string[], concurrency: number): AsyncGenerator<[string, SizeOrProblem]> {
-  const pending: Promise<SizeOrProblem>[] = [];
-  let next = 0;
-  while (next < paths.length && pending.length < concurrency) pending.push(readImageSize(paths[next++]!));
-  for (let i = 0; i < paths.length; i++) {
-    const result = await pending.shift()!;
-    if (next < paths.length) pending.push(readImageSize(paths[next++]!));
-    yield [paths[i]!, result];
-  }
-}
-
+/** A file system error as Node words it: its code first ("ENOENT: no such file or directory, ..."). */
 function reason(error: unknown): string {
-  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
-    return `${error.code}: ${String((error as { message?: unknown }).message ?? '').replace(/^\w+: /, '')}`;
-  }
   return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * A header error as the CLI shows it: never any of the file's bytes (the library's message for
- * an unknown signature quotes the first bytes, which for a file that is not an image could be
- * anything, a secret included).
- */
-export function headerProblem(code: string | undefined, message: string | undefined): string {
-  if (code === 'UNSUPPORTED_IMAGE' && message?.startsWith('unsupported format')) {
-    return 'UNSUPPORTED_IMAGE: not an image (unknown signature): none of PNG, JPEG, WebP, GIF or BMP';
-  }
-  const text = (message ?? 'unreadable header').replace(/`(?:[0-9a-f]{2}(?: [0-9a-f]{2})*)`/gi, '(bytes not shown)');
-  return `${code ?? 'UNREADABLE'}: ${text}`;
 }

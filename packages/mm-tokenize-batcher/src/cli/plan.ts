@@ -4,8 +4,8 @@ import { open, rename, rm, stat } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Writable } from 'node:stream';
-import { batchStream, evaluate, imageSizesFromUrls, type Metrics, type StrategyName, type StreamOptions } from 'mm-tokenize-batcher';
-import { findFiles, readSizes } from './files.js';
+import { batchStream, describeReject, evaluate, imageSizesFromFiles, imageSizesFromUrls, type Metrics, type StrategyName, type StreamOptions } from 'mm-tokenize-batcher';
+import { findFiles } from './files.js';
 import { progress } from './progress.js';
 
 export interface PlanFlags {
@@ -82,8 +82,8 @@ export async function readUrlList(file: string): Promise<string[]> {
     .filter((line) => line !== '' && !line.startsWith('#'));
 }
 
-/** URLs sized per call of `imageSizesFromUrls`: bounds memory and lets planning start early. */
-const URL_CHUNK = 1024;
+/** Files or URLs sized per call of the library's reader: bounds memory and lets planning start early. */
+const CHUNK = 512;
 
 /**
  * How a file is named in the JSON Lines: relative to the plan file's folder (the working
@@ -181,38 +181,33 @@ async function planInto(flags: PlanFlags, signal: AbortSignal, out: Awaited<Retu
   // does not decode is a reject and is not planned.
   const verify = flags.verify ? await fileVerifier() : undefined;
   let verifySeconds = 0;
-  // Headers are read as the planner pulls: the stream's backpressure bounds what is in flight.
+  // Headers are read as the planner pulls (the stream's backpressure bounds what is in flight),
+  // by the library's own readers: the one header ladder for folders and --urls alike.
+  const readChunk = urls
+    ? (chunk: string[]) => imageSizesFromUrls(chunk, { concurrency: flags.concurrency, signal, ...(flags.timeoutMs ? { timeoutMs: flags.timeoutMs } : {}) })
+    : (chunk: string[]) => imageSizesFromFiles(chunk, { concurrency: flags.concurrency, signal });
   async function* samples(): AsyncGenerator<FileSample> {
-    if (urls) {
-      // --urls: each URL's header through HTTP Range requests (the library's imageSizesFromUrls).
-      for (let at = 0; at < urls.length; at += URL_CHUNK) {
-        const sizes = await imageSizesFromUrls(urls.slice(at, at + URL_CHUNK), { concurrency: flags.concurrency, signal, ...(flags.timeoutMs ? { timeoutMs: flags.timeoutMs } : {}) });
-        for (const entry of sizes) {
-          bar.tick(++done);
-          if ('code' in entry) rejects.push({ path: entry.url, reason: `${entry.code}: ${entry.message}` });
-          else yield { image: { width: entry.width, height: entry.height }, path: entry.url };
-        }
-      }
-      readSeconds = (performance.now() - readStart) / 1000;
-      return;
-    }
-    for await (const [path, size] of readSizes(found.files, flags.concurrency)) {
-      done++;
-      bar.tick(done);
-      if ('reason' in size) {
-        rejects.push({ path, reason: size.reason });
-        continue;
-      }
-      if (verify) {
-        const started = performance.now();
-        const problem = await verify(path);
-        verifySeconds += (performance.now() - started) / 1000;
-        if (problem) {
-          rejects.push({ path, reason: problem });
+    for (let at = 0; at < found.files.length; at += CHUNK) {
+      const chunk = found.files.slice(at, at + CHUNK);
+      const sizes = await readChunk(chunk);
+      for (const [j, entry] of sizes.entries()) {
+        bar.tick(++done);
+        const path = chunk[j]!;
+        if ('code' in entry) {
+          rejects.push({ path, reason: `${entry.code}: ${entry.message}` });
           continue;
         }
+        if (verify) {
+          const started = performance.now();
+          const problem = await verify(path);
+          verifySeconds += (performance.now() - started) / 1000;
+          if (problem) {
+            rejects.push({ path, reason: problem });
+            continue;
+          }
+        }
+        yield { image: { width: entry.width, height: entry.height }, path };
       }
-      yield { image: { width: size.width, height: size.height }, path };
     }
     readSeconds = (performance.now() - readStart) / 1000;
   }
@@ -258,7 +253,7 @@ async function planInto(flags: PlanFlags, signal: AbortSignal, out: Awaited<Retu
   } finally {
     bar.end();
   }
-  const allRejects = rejects.concat(stream.rejects.map((r) => ({ path: r.sample.path, reason: r.message })));
+  const allRejects = rejects.concat(stream.rejects.map((r) => ({ path: r.sample.path, reason: `${r.code}: ${describeReject(r)}` })));
   const dropped = stream.dropped.map((d) => d.sample.path);
   if (complete && out) {
     // The last line: what is not in any batch. Its presence also tells a reader the plan is whole.
@@ -350,6 +345,6 @@ async function fileVerifier(): Promise<(path: string) => Promise<string | undefi
   const { readFile } = await import('node:fs/promises');
   return async (path) => {
     const [problem] = verifyImages([await readFile(path)]);
-    return problem ? `${problem.code}: ${problem.message.replace(/^sample 0: /, '')}` : undefined;
+    return problem ? `${problem.code}: ${describeReject(problem)}` : undefined;
   };
 }

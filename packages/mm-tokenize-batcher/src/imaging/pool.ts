@@ -7,7 +7,7 @@
 // images packed end to end into one fresh buffer), whose buffers are transferred, not copied; the
 // caller's own images are never detached (samples are reused epoch after epoch). What comes back:
 // the tensor, its data's buffer transferred.
-import { BatcherError, type ErrorCode } from '../shared/errors.js';
+import { BatcherError, type BatcherErrorDetails, type ErrorCode } from '../shared/errors.js';
 import { pullFrom } from '../shared/pull.js';
 import { prepareBatch, preparedBuffers, type BatchTensor, type PreparedBatch, type TensorBatchInput, type TensorOptions } from './tensor.js';
 
@@ -63,22 +63,18 @@ export type WorkerReply =
   | { type: 'tensor'; id: number; tensor: BatchTensor }
   | { type: 'error'; id: number; error: WireError };
 
-/** An error as it crosses between threads (a `BatcherError` keeps its code, index and option). */
-export interface WireError {
+/** An error as it crosses between threads (a `BatcherError` keeps its code and its fields). */
+export interface WireError extends BatcherErrorDetails {
   name: string;
   message: string;
   code?: ErrorCode;
-  index?: number;
-  option?: string;
   stack?: string;
 }
 
 export function errorToWire(error: unknown): WireError {
   if (error instanceof BatcherError) {
-    const wire: WireError = { name: error.name, message: error.message, code: error.code };
-    if (error.index !== undefined) wire.index = error.index;
-    if (error.option !== undefined) wire.option = error.option;
-    return wire;
+    const { name, message, code, index, option, format, detail } = error;
+    return Object.fromEntries(Object.entries({ name, message, code, index, option, format, detail }).filter(([, v]) => v !== undefined)) as unknown as WireError;
   }
   if (error instanceof Error) return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
   return { name: 'Error', message: String(error) };
@@ -86,10 +82,8 @@ export function errorToWire(error: unknown): WireError {
 
 function errorFromWire(wire: WireError): Error {
   if (wire.code) {
-    const details: { index?: number; option?: string } = {};
-    if (wire.index !== undefined) details.index = wire.index;
-    if (wire.option !== undefined) details.option = wire.option;
-    return new BatcherError(wire.code, wire.message, details);
+    const { index, option, format, detail } = wire;
+    return new BatcherError(wire.code, wire.message, { index, option, format, detail });
   }
   // Not a BatcherError: a trap in the imaging module (a bug in this library) or the like.
   const error = new Error(`imaging worker: ${wire.name}: ${wire.message}`);
@@ -155,7 +149,7 @@ export class ImagingPool {
       this.#slots.push(slot);
       handle.listen(
         (message) => this.#onMessage(slot, message),
-        (error) => this.#fail(new BatcherError('WORKER_FAILED', `an imaging worker failed: ${describe(error)}`, { cause: error })),
+        (error) => this.#fail(new BatcherError('WORKER_FAILED', `an imaging worker failed: ${describeError(error)}`, { cause: error })),
       );
       handle.post({ type: 'init', wasm: options.wasm } satisfies WorkerRequest, []);
     }
@@ -296,7 +290,7 @@ export class ImagingPool {
   }
 }
 
-function describe(error: unknown): string {
+function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (typeof error === 'object' && error !== null && 'message' in error) return String((error as { message: unknown }).message);
   return String(error);

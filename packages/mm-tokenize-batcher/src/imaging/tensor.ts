@@ -1,6 +1,6 @@
 // Batch tensors: decode + resize + pack ONE batch per call, inside the imaging wasm module.
 // Everything returned is a plain JS typed array (copied out of wasm), so there is nothing to free.
-import { BatcherError, callWasm, type ErrorCode, type Reject } from '../shared/errors.js';
+import { BatcherError, callWasm, composeReject, rejectError, sampleSubject, type Reject, type RejectFields } from '../shared/errors.js';
 import { pullFrom, type Pull } from '../shared/pull.js';
 import { asBytes, isBytes } from '../shared/bytes.js';
 import { imaging } from './wasm.js';
@@ -23,11 +23,11 @@ export type NormalizePreset = 'clip' | 'siglip' | 'imagenet' | 'none';
 export interface TensorOptions {
   /** `[height, width]` of the tensor. Default: the batch's `resizeSize`. */
   size?: readonly [height: number, width: number];
-  /** `'stretch'` (default) fills the canvas; `'letterbox'` keeps the aspect and pads; `'crop'` covers and centre-crops. */
+  /** `'stretch'` fills the canvas; `'letterbox'` keeps the aspect and pads; `'crop'` covers and centre-crops. Default `'stretch'`. */
   mode?: 'stretch' | 'letterbox' | 'crop';
   /** Resampling filter. Default `'bilinear'`; `'bicubic'` is Catmull-Rom. */
   filter?: 'bilinear' | 'bicubic' | 'lanczos3';
-  /** `'float32'` (default): NCHW, normalised. `'uint8'`: NHWC RGB pixels as they are. */
+  /** `'float32'`: NCHW, normalised. `'uint8'`: NHWC RGB pixels as they are. Default `'float32'`. */
   dtype?: 'float32' | 'uint8';
   /** float32 only: `(pixel / 255 - mean) / std` per channel. A preset or your own values. Default `'none'` (values in [0, 1]). */
   normalize?: NormalizePreset | { mean: readonly number[]; std: readonly number[] };
@@ -35,7 +35,7 @@ export interface TensorOptions {
   padValue?: number | readonly [number, number, number];
   /** Patch size of the vision encoder: adds `patchGrid`; the size must be a multiple of it. */
   patchSize?: number;
-  /** Refuse images with more pixels than this, before decoding. Default 50,000,000. */
+  /** Refuse images with more pixels than this, before decoding. Default 89,478,485 (Pillow's `MAX_IMAGE_PIXELS`, and the planning limit). */
   maxInputPixels?: number;
   /** Leave unreadable images out (listed in `rejects`) instead of throwing. Default false. */
   skipInvalid?: boolean;
@@ -104,7 +104,7 @@ export interface PackedImages {
   heights: Uint32Array;
   indices: Uint32Array;
   /** Images JS already knows are unusable (wrong kind), by position. */
-  problems: { position: number; index: number; code: ErrorCode; message: string }[];
+  problems: (RejectFields & { position: number })[];
 }
 
 /** The six arrays every imaging wasm call takes first, in order. */
@@ -125,7 +125,7 @@ export function packImages(images: readonly unknown[], indices: readonly number[
     if (isTensor3d(image)) {
       const converted = tensorToRgba(image);
       if (typeof converted === 'string') {
-        problems.push({ position, index, code: 'INVALID_IMAGE', message: `sample ${index}: TF.js tensor: ${converted}` });
+        problems.push({ position, index, code: 'INVALID_IMAGE', detail: `TF.js tensor: ${converted}` });
         return;
       }
       image = converted;
@@ -139,7 +139,7 @@ export function packImages(images: readonly unknown[], indices: readonly number[
       const dim = (v: number) => (Number.isInteger(v) && v >= 0 && v <= 0xffffffff ? v : -1);
       const [w, h] = [dim(image.width), dim(image.height)];
       if (w < 0 || h < 0) {
-        problems.push({ position, index, code: 'INVALID_IMAGE', message: `sample ${index}: RGBA pixels: width and height must be whole numbers, got ${image.width} x ${image.height}` });
+        problems.push({ position, index, code: 'INVALID_IMAGE', detail: `RGBA pixels: width and height must be whole numbers, got ${image.width} x ${image.height}` });
         return;
       }
       parts.push(new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength));
@@ -152,7 +152,7 @@ export function packImages(images: readonly unknown[], indices: readonly number[
         position,
         index,
         code: image === undefined || image === null ? 'MISSING_IMAGE' : 'UNSUPPORTED_IMAGE',
-        message: `sample ${index}: image is ${what}; toTensor takes encoded bytes (Uint8Array, Buffer, ArrayBuffer), RGBA pixels { data, width, height } (for an HTMLImageElement or canvas, pass getImageData()) or a TF.js Tensor3D`,
+        detail: `image is ${what}; toTensor takes encoded bytes (Uint8Array, Buffer, ArrayBuffer), RGBA pixels { data, width, height } (for an HTMLImageElement or canvas, pass getImageData()) or a TF.js Tensor3D`,
       });
       return;
     }
@@ -207,23 +207,20 @@ function isRaw(image: unknown): image is RawImage {
   return (o.data instanceof Uint8Array || o.data instanceof Uint8ClampedArray) && typeof o.width === 'number' && typeof o.height === 'number';
 }
 
-interface WasmFailure {
-  code: ErrorCode;
-  message: string;
-  index: number;
-  position: number;
-  format: string;
-}
+/** An image the imaging module could not use: its reject's fields and its position in the batch. */
+export type WasmFailure = RejectFields & { position: number };
 
-/** Throws the first JS-side problem unless skipping; returns the problems as rejects. */
-export function jsProblems(packed: PackedImages, skip: boolean): Reject[] {
+/** Throws the first JS-side problem unless skipping; returns the problems as reject fields. */
+export function jsProblems(packed: PackedImages, skip: boolean): RejectFields[] {
   const first = packed.problems[0];
-  if (first && !skip) throw new BatcherError(first.code, first.message, { index: first.index });
-  return packed.problems.map(({ index, code, message }) => ({ index, code, message }));
+  if (first && !skip) throw rejectError(first, sampleSubject(first.index));
+  return packed.problems.map(({ position: _position, ...fields }) => fields);
 }
 
-export function mergeRejects(js: Reject[], wasm: WasmFailure[]): Reject[] {
-  return [...js, ...wasm.map(({ index, code, message }) => ({ index, code, message }))].sort((a, b) => a.index - b.index);
+/** The batch's rejects, JS's and wasm's, by buffer index, each with its message. */
+export function mergeRejects(js: readonly RejectFields[], wasm: readonly WasmFailure[]): Reject[] {
+  const all = [...js, ...wasm.map(({ position: _position, ...fields }) => fields)].sort((a, b) => a.index - b.index);
+  return all.map((r) => composeReject(r, sampleSubject(r.index)));
 }
 
 /** Per kept image, `[x, y, width, height]` from 4 numbers each. */
@@ -244,7 +241,7 @@ export function boxes(flat: ArrayLike<number>, count: number, stride = 4, at = 0
 export interface PreparedBatch {
   wire: Record<string, unknown>;
   packed: Omit<PackedImages, 'problems'>;
-  rejects: Reject[];
+  rejects: RejectFields[];
 }
 
 export function prepareBatch(batch: TensorBatchInput, options: TensorOptions = {}): PreparedBatch {

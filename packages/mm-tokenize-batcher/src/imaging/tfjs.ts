@@ -11,6 +11,7 @@ import {
   packedArgs,
   wireTensorOptions,
   type PatchGrid,
+  type WasmFailure,
   type TensorBatchInput,
   type TensorOptions,
 } from './tensor.js';
@@ -156,7 +157,7 @@ interface DecodedForResize {
   layouts: Float64Array;
   kept: Uint32Array;
   patchGrid?: PatchGrid;
-  failures: { code: never; message: string; index: number; position: number; format: string }[];
+  failures: WasmFailure[];
 }
 
 /** Each decoded image resized into its content box and padded to the canvas: `[n, H, W, 3]` float32 (call inside `tf.tidy`). */

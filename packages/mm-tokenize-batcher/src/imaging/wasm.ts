@@ -1,5 +1,6 @@
 // Holds the imaging module (codecs + SIMD resizer), a second .wasm loaded only by the
 // `mm-tokenize-batcher/imaging` entry, so planning-only users never download it.
+import type { OptionDefault } from '../shared/defaults.js';
 import initAsync, { initSync as initFromModule, type InitInput, type InitOutput } from '../../wasm/mm_imaging.js';
 import * as bindings from '../../wasm/mm_imaging.js';
 import { BatcherError } from '../shared/errors.js';
@@ -68,6 +69,8 @@ export interface TensorDefaults {
   options: string[];
   /** Per-channel (R, G, B) mean and std of each `normalize` preset, on pixels scaled to [0, 1]. */
   normalize: Record<'clip' | 'siglip' | 'imagenet' | 'none', { mean: number[]; std: number[] }>;
+  /** Every default of `toTensor`, as Rust sets it (the same shape as `optionDefaults()`). */
+  defaults: OptionDefault[];
 }
 
 let defaults: TensorDefaults | undefined;

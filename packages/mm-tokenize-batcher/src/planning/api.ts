@@ -18,8 +18,9 @@ export {
 } from './batchers.js';
 export { strategies, strategyNames, createBatcher, type AnyBatcher, type StrategyOptionsByName } from './strategies.js';
 export { evaluate, type Metrics, type Summary, type EvaluatedBatch, type EvaluateOptions } from './evaluate.js';
-export { BatcherError, ERROR_CODES, JS_ONLY_ERROR_CODES, type ErrorCode, type Reject } from '../shared/errors.js';
-export { registeredStrategies, rustErrorCodes, type RegisteredStrategy } from './wasm.js';
+export { BatcherError, ERROR_CODES, JS_ONLY_ERROR_CODES, IMAGE_FORMATS, describeReject, type ErrorCode, type ImageFormatName, type Reject, type RejectFields } from '../shared/errors.js';
+export { registeredStrategies, rustErrorCodes, registeredFormats, optionDefaults, type RegisteredStrategy } from './wasm.js';
+export type { OptionDefault } from '../shared/defaults.js';
 export { TokenPacker, type TokenPackerOptions, type Pack, type Packs } from './packing.js';
 export type { ImageLike } from './image-sizes.js';
 export { seedBenchmarkSamples } from './synthetic.js';
@@ -50,7 +51,8 @@ export {
   type PresetName,
   type SmartResizeOptions,
 } from './presets.js';
-export { imageSizes, readHeaderSizes, headerPrefixBytes, type SizeResult as ImageSizeResult } from './image-sizes.js';
+export { imageSizes, type SizeResult as ImageSizeResult } from './image-sizes.js';
+export { headerPrefixBytes } from '../headers/ladder.js';
 export {
   imageSizesFromUrls,
   type UrlSizesOptions,
@@ -58,4 +60,4 @@ export {
   type UrlReject,
   type UrlSizes,
   type FetchLike,
-} from '../sources/urls.js';
+} from '../headers/urls.js';

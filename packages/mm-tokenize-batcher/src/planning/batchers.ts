@@ -1,5 +1,5 @@
-import { BatcherError, callWasm, type Reject } from '../shared/errors.js';
-import { bufferSizes, callWasmOnBuffer, withAdapterProblems, type ImageLike } from './image-sizes.js';
+import { BatcherError, callWasm, rejectError, sampleSubject, type Reject, type RejectFields } from '../shared/errors.js';
+import { bufferSizes, callWasmOnBuffer, composeRejects, withAdapterProblems, type ImageLike } from './image-sizes.js';
 import { wasm } from './wasm.js';
 
 /**
@@ -37,7 +37,7 @@ export interface BatcherOptions extends ShuffleOptions {
    * fed. Batches then vary in length; `batchSize`, if given too, still caps them.
    */
   maxTokens?: number;
-  /** Patch side in pixels; sides of `resizeSize` are whole patches. Default `multipleOf` is this. */
+  /** Patch side in pixels; sides of `resizeSize` are whole patches (`multipleOf` defaults to it). */
   patchSize?: number;
   /**
    * Most distinct `resizeSize` values in one plan (compiled models pay for every new input
@@ -56,6 +56,7 @@ export interface BatcherOptions extends ShuffleOptions {
    * batch's extent in ln width and ln height, the least worst resize waste (on real data it about
    * halves max r and raises p95 r; see the README, *Quality on real data*). `'smart-resize'`: the median target rounded to whole pixels, then Qwen2-VL's
    * `smart_resize` with `factor = multipleOf` and the pixel bounds (see the `qwen2-vl` preset).
+   * Default `'median'`.
    */
   sizing?: 'median' | 'minimax' | 'smart-resize';
   /** Leave invalid samples out and list them in `batches.rejects` instead of throwing. Default false. */
@@ -65,7 +66,7 @@ export interface BatcherOptions extends ShuffleOptions {
 export type SortKey<S> = 'aspect' | 'area' | ((sample: S, index: number) => number);
 
 export interface SortedBatcherOptions<S = Sample> extends BatcherOptions {
-  /** Width / height (`'aspect'`, the default), width * height (`'area'`), or your own number. */
+  /** Width / height (`'aspect'`), width * height (`'area'`), or your own number. Default `'aspect'`. */
   key?: SortKey<S>;
 }
 
@@ -118,7 +119,8 @@ export type StrategyName = 'simple' | 'sorted' | 'clustered' | 'balanced';
 
 /** A plan as it comes back from wasm: flat typed arrays, input indices. Batch `b` is rank
  * `b % worldSize`'s, step `b / worldSize` (one rank: one step per batch). The arrays are views
- * of one packed array (see `unpackPlan`): copy one before transferring its buffer. */
+ * of one packed array (see `unpackPlan`): copy one before transferring its buffer. Rejects are
+ * fields; the caller composes their messages (it knows how its samples are named). */
 export interface WasmPlan {
   worldSize: number;
   order: Uint32Array;
@@ -129,7 +131,7 @@ export interface WasmPlan {
   held: Uint32Array;
   dropped: Uint32Array;
   empty: number;
-  rejects: Reject[];
+  rejects: RejectFields[];
 }
 
 /** What one buffer asks for besides the plan: ranks, carry-over and shuffle (see the README). */
@@ -178,7 +180,7 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
     const sampleAt = (i: number) => buffer[i] as T;
     const batches: Batch<T>[] = [];
     for (let b = 0; b + 1 < plan.offsets.length; b++) batches.push(planBatch(plan, b, sampleAt));
-    return Object.assign(batches, { rejects: plan.rejects });
+    return Object.assign(batches, { rejects: composeRejects(plan.rejects) });
   }
 
   /**
@@ -203,23 +205,13 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
     const sizes = bufferSizes(buffer, room);
     const keys = this.customKeys(buffer, sizes.problems);
     const pins = pinned ? Uint8Array.from(buffer, (_, i) => (pinned(i) ? 1 : 0)) : undefined;
-    const encoded = sizes.positions.length > 0; // else nothing of them crosses
     const { plan: packed, rejects } = callWasmOnBuffer(
       sizes.problems,
       () =>
-        wasm().planBuffer(
-          this.strategy,
-          this.#wireOptions,
-          request ? wireOptions(request) : undefined,
-          sizes.sides,
-          keys,
-          encoded ? sizes.prefixes : undefined,
-          encoded ? sizes.offsets : undefined,
-          encoded ? sizes.lengths : undefined,
-          encoded ? sizes.positions : undefined,
-          pins,
-          sizes.more,
-        ) as { plan: Uint32Array; rejects: Reject[] },
+        wasm().planBuffer(this.strategy, this.#wireOptions, request ? wireOptions(request) : undefined, sizes.sides, keys, pins) as {
+          plan: Uint32Array;
+          rejects: RejectFields[];
+        },
     );
     return unpackPlan(packed, withAdapterProblems(rejects, sizes.problems));
   }
@@ -230,7 +222,7 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
   }
 
   /** Only the sorted strategy with a key function has per-sample keys. */
-  protected customKeys(_buffer: readonly S[], _skip: ReadonlyMap<number, Reject>): Float64Array | undefined {
+  protected customKeys(_buffer: readonly S[], _skip: ReadonlyMap<number, RejectFields>): Float64Array | undefined {
     return undefined;
   }
 }
@@ -251,7 +243,7 @@ export class SortedBatcher<S extends Sample = Sample> extends Batcher<S, SortedB
     super('sorted', options);
   }
 
-  protected override customKeys(buffer: readonly S[], skip: ReadonlyMap<number, Reject>): Float64Array | undefined {
+  protected override customKeys(buffer: readonly S[], skip: ReadonlyMap<number, RejectFields>): Float64Array | undefined {
     const key = this.options.key;
     if (typeof key !== 'function') return undefined;
     const keys = new Float64Array(buffer.length);
@@ -261,7 +253,7 @@ export class SortedBatcher<S extends Sample = Sample> extends Batcher<S, SortedB
         const value = key(buffer[i] as S, i);
         keys[i] = typeof value === 'number' ? value : Number.NaN;
       } catch (cause) {
-        throw new BatcherError('INVALID_KEY', `sample ${i}: the key function threw`, { index: i, cause });
+        throw rejectError({ index: i, code: 'INVALID_KEY', detail: 'the key function threw' }, sampleSubject(i), cause);
       }
     }
     return keys;
@@ -299,7 +291,7 @@ export class BalancedBatcher<S extends Sample = Sample> extends Batcher<S, Balan
  * `[worldSize, empty, seven lengths]`, then order, offsets, heights, widths, padding, held and
  * dropped end to end. The arrays returned are views of it.
  */
-function unpackPlan(packed: Uint32Array, rejects: Reject[]): WasmPlan {
+function unpackPlan(packed: Uint32Array, rejects: RejectFields[]): WasmPlan {
   const arrays = 7;
   let at = 2 + arrays;
   const take = (k: number) => packed.subarray(at, (at += packed[2 + k] as number));

@@ -42,20 +42,19 @@ export interface EvaluateOptions {
   patchSize?: number;
 }
 
+/** Images of `evaluate` are named by their position across all the batches given. */
+const imageSubject = (index: number) => `image ${index}`;
+
 /** Scores batches (from any batcher, or built by hand) with the SPEC metrics. One wasm call. */
 export function evaluate(batches: readonly EvaluatedBatch[], options: EvaluateOptions = {}): Metrics {
   if (!Array.isArray(batches) || !batches.every((b) => typeof b === 'object' && b !== null && Array.isArray(b.images) && Array.isArray(b.resizeSize))) {
     throw new BatcherError('INVALID_INPUT', 'evaluate takes an array of batches, each with `images` and `resizeSize` (what a batcher returns)');
   }
   const images = batches.flatMap((b) => b.images);
-  const sizes = collectSizes(images, (i) => `image ${i}`);
+  const sizes = collectSizes(images);
   const offsets = new Uint32Array(batches.length + 1);
   batches.forEach((b, k) => (offsets[k + 1] = (offsets[k] as number) + b.images.length));
   const sizeHeights = Float64Array.from(batches, (b) => Number(b.resizeSize[0]));
   const sizeWidths = Float64Array.from(batches, (b) => Number(b.resizeSize[1]));
-  return callWasmOnBuffer(
-    sizes.problems,
-    () =>
-      wasm().evaluate(sizes.sides, sizes.prefixes, sizes.offsets, sizes.lengths, sizes.positions, sizes.more, offsets, sizeHeights, sizeWidths, wireOptions(options ?? {})) as Metrics,
-  );
+  return callWasmOnBuffer(sizes.problems, () => wasm().evaluate(sizes.sides, offsets, sizeHeights, sizeWidths, wireOptions(options ?? {})) as Metrics, imageSubject);
 }

@@ -1,5 +1,5 @@
-import { BatcherError, callWasm, type Reject } from '../shared/errors.js';
-import { bufferSizes, callWasmOnBuffer, withAdapterProblems } from './image-sizes.js';
+import { BatcherError, callWasm, type Reject, type RejectFields } from '../shared/errors.js';
+import { bufferSizes, callWasmOnBuffer, composeRejects, withAdapterProblems } from './image-sizes.js';
 import type { Sample } from './batchers.js';
 import { wireOptions } from './batchers.js';
 import { wasm } from './wasm.js';
@@ -13,8 +13,9 @@ export interface TokenPackerOptions {
   multipleOf?: number;
   minPixels?: number;
   maxPixels?: number;
-  /** `'first-fit-decreasing'` (default) or `'next-fit'` (input order, for comparison). */
+  /** `'first-fit-decreasing'` or `'next-fit'` (input order, for comparison). Default `'first-fit-decreasing'`. */
   algorithm?: 'first-fit-decreasing' | 'next-fit';
+  /** Leave images too large for the budget out (listed in `rejects`) instead of throwing. Default false. */
   skipInvalid?: boolean;
 }
 
@@ -42,7 +43,7 @@ interface WasmPacking {
   widths: Uint32Array;
   tokens: Float64Array;
   padding: number;
-  rejects: Reject[];
+  rejects: RejectFields[];
 }
 
 /**
@@ -61,17 +62,13 @@ export class TokenPacker<S extends Sample = Sample> {
     this.options = Object.freeze({ ...options });
     this.#wireOptions = wireOptions(options);
     // Fail on bad options now, not at the first buffer.
-    const none = new Float64Array(0);
-    callWasm(() => wasm().pack(this.#wireOptions, none, new Uint8Array(0), new Uint32Array(1), none, new Uint32Array(0), undefined));
+    callWasm(() => wasm().pack(this.#wireOptions, new Float64Array(0)));
   }
 
   pack(buffer: readonly S[]): Packs<S> {
     const sizes = bufferSizes(buffer);
     const { problems } = sizes;
-    const packed = callWasmOnBuffer(
-      problems,
-      () => wasm().pack(this.#wireOptions, sizes.sides, sizes.prefixes, sizes.offsets, sizes.lengths, sizes.positions, sizes.more) as WasmPacking,
-    );
+    const packed = callWasmOnBuffer(problems, () => wasm().pack(this.#wireOptions, sizes.sides) as WasmPacking);
     const packs: Pack<S>[] = [];
     for (let p = 0; p + 1 < packed.offsets.length; p++) {
       const [from, to] = [packed.offsets[p]!, packed.offsets[p + 1]!];
@@ -85,6 +82,6 @@ export class TokenPacker<S extends Sample = Sample> {
         usedTokens: tokens.reduce((a, b) => a + b, 0),
       });
     }
-    return Object.assign(packs, { rejects: withAdapterProblems(packed.rejects, problems), padding: packed.padding });
+    return Object.assign(packs, { rejects: composeRejects(withAdapterProblems(packed.rejects, problems)), padding: packed.padding });
   }
 }

@@ -2,6 +2,7 @@
 // dealing happen in Rust in one call (crates/core/src/ranks.rs); this file shapes the result.
 import { planBatch, type Batch, type Sample, type ShuffleOptions, type WasmPlan } from './batchers.js';
 import { BatcherError, type Reject } from '../shared/errors.js';
+import { composeRejects } from './image-sizes.js';
 import { isBatcher, type AnyBatcher } from './strategies.js';
 
 export type { AnyBatcher } from './strategies.js';
@@ -22,6 +23,7 @@ export interface RankOptions extends ShuffleOptions {
   worldSize: number;
   /** This rank, in `0 .. worldSize - 1`. */
   rank: number;
+  /** What happens to the last batches when their count is not a multiple of `worldSize`. Default `'split'`. */
   leftover?: Leftover;
 }
 
@@ -78,7 +80,7 @@ export function batchForRank<T extends S, S extends Sample = Sample>(batcher: An
   const dealt = batcher.plan(buffer, { worldSize, rank, leftover, shuffle, shuffleSeed, epoch });
   const batches = rankBatches<T>(dealt, rank ?? 0, (i) => buffer[i] as T);
   return Object.assign(batches, {
-    rejects: dealt.rejects,
+    rejects: composeRejects(dealt.rejects),
     steps: dealt.offsets.length > 1 ? (dealt.offsets.length - 1) / dealt.worldSize : 0,
     dropped: Array.from(dealt.dropped),
     held: Array.from(dealt.held),

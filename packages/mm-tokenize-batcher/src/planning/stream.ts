@@ -2,7 +2,7 @@
 // Options are read in Rust; planning, carry-over and rank dealing happen in Rust in one call per
 // buffer; this file only pulls, buffers and hands batches out.
 import { type Batch, type Sample, type ShuffleOptions } from './batchers.js';
-import { BatcherError, callWasm, type Reject } from '../shared/errors.js';
+import { BatcherError, callWasm, composeReject, rejectError, type Reject } from '../shared/errors.js';
 import { pullFrom, type Pull } from '../shared/pull.js';
 import { rankBatches, type Leftover } from './ranks.js';
 import { createBatcher, isBatcher, type AnyBatcher, type StrategyOptionsByName } from './strategies.js';
@@ -18,7 +18,7 @@ export type StrategyOptions<S extends Sample = Sample> = {
 export interface StreamOptions<S extends Sample = Sample> extends ShuffleOptions {
   /** The batcher that plans each buffer. Or give `strategy` and its options instead. */
   batcher?: AnyBatcher<S>;
-  /** Samples planned together; the stream never holds more (default 1024). */
+  /** Samples planned together; the stream never holds more. Default 1024. */
   bufferSize?: number;
   /**
    * Hold a buffer's partial batches (fewer than `batchSize` samples) back and plan their samples
@@ -88,8 +88,8 @@ export interface StreamStats {
   peakBuffered: number;
 }
 
-/** A message without the buffer-relative "sample N: " its planner gave it. */
-const withoutIndex = (message: string) => message.replace(/^sample \d+: /, '');
+/** How the stream names a sample in messages: by its position in the whole stream. */
+const streamSubject = (index: number) => `stream sample ${index}`;
 
 /** Options only JavaScript reads: the rest are read in Rust (stream options and, with `strategy`, the strategy's). */
 const JS_ONLY = new Set(['batcher', 'strategy', 'onReject', 'signal']);
@@ -406,16 +406,17 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
         (i) => entries[i]!.carried,
       );
     } catch (error) {
-      if (error instanceof BatcherError && error.index !== undefined) {
+      if (error instanceof BatcherError && error.index !== undefined && error.detail !== undefined) {
+        const { code, format, detail } = error;
         const at = entries[error.index]!.index;
-        throw new BatcherError(error.code, `stream sample ${at}: ${withoutIndex(error.message)}`, { index: at, option: error.option, cause: error });
+        throw rejectError({ index: at, code, format, detail }, streamSubject(at), error);
       }
       throw error;
     }
     for (const r of planned.rejects) {
       const entry = entries[r.index]!;
       this.stats.rejects++;
-      const reject: StreamReject<S> = { ...r, index: entry.index, message: `stream sample ${entry.index}: ${withoutIndex(r.message)}`, sample: entry.sample };
+      const reject: StreamReject<S> = { ...composeReject({ ...r, index: entry.index }, streamSubject(entry.index)), sample: entry.sample };
       if (this.#options.onReject) this.#options.onReject(reject);
       else this.rejects.push(reject);
     }

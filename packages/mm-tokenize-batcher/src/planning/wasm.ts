@@ -2,6 +2,7 @@
 // in how they obtain the wasm bytes; everything else reaches the exports through `wasm()`.
 import initAsync, { initSync as initFromModule, type InitInput } from '../../wasm/mm_batcher.js';
 import * as bindings from '../../wasm/mm_batcher.js';
+import type { OptionDefault } from '../shared/defaults.js';
 import { BatcherError } from '../shared/errors.js';
 
 let ready = false;
@@ -43,6 +44,9 @@ export interface Registry {
   errorCodes: string[];
   normalize: Record<string, { mean: number[]; std: number[] }>;
   headerPrefixBytes: number;
+  /** Every format recognised by signature, and whether its size is read. */
+  formats: { name: string; sizes: boolean }[];
+  defaults: OptionDefault[];
 }
 
 let cached: Registry | undefined;
@@ -68,4 +72,18 @@ export function registeredStrategies(): RegisteredStrategy[] {
 /** Every error code Rust reports (the TS `ERROR_CODES` adds only `JS_ONLY_ERROR_CODES`). */
 export function rustErrorCodes(): string[] {
   return [...registry().errorCodes];
+}
+
+/** Every format the header reader recognises, from the Rust signature table (crates/formats/src/format.rs). */
+export function registeredFormats(): { name: string; sizes: boolean }[] {
+  return registry().formats.map((f) => ({ ...f }));
+}
+
+/**
+ * Every default of planning, streaming, ranks, header reading, `smartResize` and the limits, from
+ * the Rust table (crates/core/src/defaults.rs), the one place they are set. `toTensor`'s are in
+ * `tensorDefaults().defaults` (mm-tokenize-batcher/imaging).
+ */
+export function optionDefaults(): OptionDefault[] {
+  return registry().defaults.map((d) => ({ ...d }));
 }

@@ -41,11 +41,24 @@ export const JS_ONLY_ERROR_CODES = ['NOT_INITIALIZED', 'UNSUPPORTED_RUNTIME', 'W
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/**
+ * The formats the package recognises by signature (the Rust registry's `formats`; a test checks
+ * the two lists agree). Sizes are read for PNG, JPEG, WebP, GIF, BMP, AVIF and HEIC; pixels are
+ * decoded for the first five. The others are only named when refused.
+ */
+export const IMAGE_FORMATS = ['PNG', 'JPEG', 'WebP', 'GIF', 'BMP', 'AVIF', 'HEIC', 'TIFF', 'JPEG XL', 'JPEG 2000', 'ICO', 'PSD', 'QOI', 'OpenEXR', 'PDF'] as const;
+
+export type ImageFormatName = (typeof IMAGE_FORMATS)[number];
+
 export interface BatcherErrorDetails {
   /** Position of the offending sample in the buffer, when one sample is at fault. */
   index?: number;
   /** Name of the offending option, for `INVALID_OPTION`. */
   option?: string;
+  /** The sample's image format, where known. */
+  format?: ImageFormatName;
+  /** What is wrong with the sample, without the sample or the format (the message has both). */
+  detail?: string;
   cause?: unknown;
 }
 
@@ -55,42 +68,83 @@ export class BatcherError extends Error {
   readonly code: ErrorCode;
   readonly index?: number;
   readonly option?: string;
+  readonly format?: ImageFormatName;
+  readonly detail?: string;
 
   constructor(code: ErrorCode, message: string, details: BatcherErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;
     if (details.index !== undefined) this.index = details.index;
     if (details.option !== undefined) this.option = details.option;
+    if (details.format !== undefined) this.format = details.format;
+    if (details.detail !== undefined) this.detail = details.detail;
   }
 }
 
-/** A sample left out of the plan because the caller asked to skip invalid input. */
-export interface Reject {
+/** What is wrong with one sample, as fields (what Rust reports; no message yet). */
+export interface RejectFields {
   index: number;
   code: ErrorCode;
-  message: string;
-}
-
-interface WasmErrorShape {
-  code: ErrorCode;
-  message: string;
-  index?: number;
-  option?: string;
-}
-
-function isWasmError(value: unknown): value is WasmErrorShape {
-  return typeof value === 'object' && value !== null && 'code' in value && 'message' in value;
+  /** The image's format, where known (an unreadable JPEG says `JPEG`; bytes of no known format say nothing). */
+  format?: ImageFormatName;
+  /** What is wrong, without the sample or the format. */
+  detail: string;
 }
 
 /**
- * Runs a call into wasm and turns the error objects Rust throws into `BatcherError`s. Anything
- * else (a wasm trap) is a bug in this library and propagates unchanged.
+ * A sample left out because the caller asked to skip invalid input: its fields, and `message`,
+ * which names the sample as the call that reported it knows it ("sample 3: JPEG: truncated ...",
+ * "stream sample 1030: ...").
  */
-export function callWasm<T>(call: () => T): T {
+export interface Reject extends RejectFields {
+  message: string;
+}
+
+/** `FORMAT: detail`, or the detail alone: what a message says after naming its sample or file. */
+export function describeReject(fields: { format?: string; detail: string }): string {
+  return fields.format === undefined ? fields.detail : `${fields.format}: ${fields.detail}`;
+}
+
+/** The one place a reject's message is composed: `subject` names the sample ("sample 3"). */
+export function composeReject(fields: RejectFields, subject: string): Reject {
+  return { ...fields, message: `${subject}: ${describeReject(fields)}` };
+}
+
+/** A reject thrown: the same message, the fields kept on the error. */
+export function rejectError(fields: RejectFields, subject: string, cause?: unknown): BatcherError {
+  const { index, code, format, detail } = fields;
+  return new BatcherError(code, composeReject(fields, subject).message, { index, format, detail, cause });
+}
+
+/** How a buffer's samples are named in messages, by index. */
+export const sampleSubject = (index: number) => `sample ${index}`;
+
+interface WasmErrorShape {
+  code: ErrorCode;
+  /** Absent where the fields say it all (a sample's reject: the message is composed here). */
+  message?: string;
+  index?: number;
+  option?: string;
+  format?: ImageFormatName;
+  detail?: string;
+}
+
+function isWasmError(value: unknown): value is WasmErrorShape {
+  return typeof value === 'object' && value !== null && 'code' in value && ('message' in value || 'detail' in value);
+}
+
+/**
+ * Runs a call into wasm and turns the error objects Rust throws into `BatcherError`s; an error
+ * about one sample gets its message here, naming the sample with `subject`. Anything else (a
+ * wasm trap) is a bug in this library and propagates unchanged.
+ */
+export function callWasm<T>(call: () => T, subject: (index: number) => string = sampleSubject): T {
   try {
     return call();
   } catch (error) {
     if (!isWasmError(error)) throw error;
-    throw new BatcherError(error.code, error.message, { index: error.index, option: error.option });
+    const { code, index, option, format, detail } = error;
+    if (index !== undefined && detail !== undefined) throw rejectError({ index, code, format, detail }, subject(index));
+    throw new BatcherError(code, error.message ?? '', { index, option });
   }
 }

@@ -10,4 +10,4 @@ export async function init(): Promise<void> {}
 
 export * from '../api.js';
 // Node, Bun and Deno only (the other entries never import node:fs).
-export { imageSizesFromFiles, type FileSizesOptions, type FileSize, type FileReject, type FileSizes } from '../../sources/files.js';
+export { imageSizesFromFiles, type FileSizesOptions, type FileSize, type FileReject, type FileSizes } from '../../headers/files.js';

@@ -1,11 +1,10 @@
-// Sizes of images that live elsewhere (files, URLs), read asynchronously pass by pass: every
-// source's first `headerPrefixBytes()` bytes, then one call into wasm (`readHeaderPass`) reads all
-// the headers and says which images need a longer prefix (the one ladder, in Rust:
-// crates/core/src/buffer.rs HEADER_PREFIX_PASSES); only those are read again. This file holds the
-// passes, the concurrency limit and aborting; files.ts and urls.ts only read bytes.
-import { BatcherError, callWasm, type ErrorCode } from '../shared/errors.js';
-import { headerPrefixBytes } from '../planning/image-sizes.js';
+// Sizes of images that live elsewhere (files, URLs), read asynchronously: the ladder's requests
+// (ladder.ts) are read with at most `concurrency` reads in flight, then one pass reads every
+// header given; only the images whose header lies further in are read again. This file holds
+// the concurrency limit and aborting; files.ts and urls.ts only read bytes.
+import { BatcherError, callWasm, describeReject, type ErrorCode, type RejectFields } from '../shared/errors.js';
 import { wasm } from '../planning/wasm.js';
+import { HeaderLadder, type HeaderResult } from './ladder.js';
 
 /** What reading one source gave: its first bytes (up to the limit asked), and its length if known. */
 export interface Prefix {
@@ -29,12 +28,34 @@ export class SourceFailure extends Error {
 /** Reads the first `limit` bytes (`Infinity`: all) of source `k`, given the `have` bytes read before. */
 export type ReadPrefix = (k: number, limit: number, have: Uint8Array | undefined, signal: AbortSignal) => Promise<Prefix>;
 
-export interface PassResult {
-  width?: number;
-  height?: number;
-  code?: ErrorCode;
-  message?: string;
-  bytesRead: number;
+/** A source's header outcome, and the bytes read for it in all passes. */
+export type SourceResult = HeaderResult & { bytesRead: number };
+
+/** A source that could not be sized: its fields, `message` (`FORMAT: detail`), and the bytes read. */
+export type SourceReject = RejectFields & { message: string; bytesRead: number };
+
+/** A source's entry: its size (upright), or its reject; `name` is `path` or `url`. */
+export type SourceEntries<N extends string> = ((Record<N, string> & { width: number; height: number; bytesRead: number }) | (Record<N, string> & SourceReject))[];
+
+/**
+ * One entry per source, in order, named by `key` (`path` or `url`): `{ width, height }` (so
+ * `{ image: entry }` is a sample) or the reject; plus the rejects alone and the bytes read in all.
+ */
+export function sourceEntries<N extends string>(results: readonly SourceResult[], key: N, names: readonly string[]) {
+  type Reject = Record<N, string> & SourceReject;
+  const rejects: Reject[] = [];
+  let bytesRead = 0;
+  const entries = results.map((r, index) => {
+    const named = { [key]: names[index] } as Record<N, string>;
+    bytesRead += r.bytesRead;
+    if ('code' in r) {
+      const reject = { index, ...named, ...r, message: describeReject(r) } as Reject;
+      rejects.push(reject);
+      return reject;
+    }
+    return { ...named, width: r.width, height: r.height, bytesRead: r.bytesRead };
+  });
+  return Object.assign(entries as SourceEntries<N>, { rejects: rejects as readonly Reject[], bytesRead });
 }
 
 /** JS-only options (the rest is read in Rust: `sourceOptions`). */
@@ -60,11 +81,11 @@ export function readSourceOptions(kind: 'files' | 'urls', options: object | unde
  * with one result per source; rejects only when `signal` aborts (with its reason; reads in flight
  * are aborted too).
  */
-export async function readSizesInPasses(count: number, read: ReadPrefix, concurrency: number, signal?: AbortSignal): Promise<PassResult[]> {
+export async function readSizesInPasses(count: number, read: ReadPrefix, concurrency: number, signal?: AbortSignal): Promise<SourceResult[]> {
   if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-  const results: PassResult[] = Array.from({ length: count }, () => ({ bytesRead: 0 }));
+  const ladder = new HeaderLadder(count);
+  const bytesRead = new Array<number>(count).fill(0);
   const have: (Uint8Array | undefined)[] = new Array(count);
-  const lengths = new Float64Array(count).fill(Infinity);
   // One controller per read in flight (one abort listener each, however many run at once);
   // aborting `signal` aborts them all.
   const inner = new AbortController();
@@ -76,74 +97,33 @@ export async function readSizesInPasses(count: number, read: ReadPrefix, concurr
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    let pending = Array.from({ length: count }, (_, k) => k);
-    let limits = pending.map(() => headerPrefixBytes());
-    while (pending.length > 0) {
-      const readOk: number[] = [];
-      await forEachLimited(pending.length, concurrency, inner.signal, async (p) => {
-        const k = pending[p]!;
-        const limit = limits[p]!;
+    for (let requests = ladder.takeRequests(); requests.length > 0; requests = ladder.takeRequests()) {
+      await forEachLimited(requests.length, concurrency, inner.signal, async (r) => {
+        const { k, limit } = requests[r]!;
         const own = new AbortController();
         reads.add(own);
         try {
           const prefix = await read(k, limit, have[k], own.signal);
-          results[k]!.bytesRead += prefix.transferred;
+          bytesRead[k]! += prefix.transferred;
           have[k] = prefix.bytes;
           // Fewer bytes than asked for: the source ended there.
-          lengths[k] = prefix.bytes.byteLength < limit ? prefix.bytes.byteLength : prefix.length;
-          readOk.push(k);
+          ladder.give(k, prefix.bytes, prefix.bytes.byteLength < limit ? prefix.bytes.byteLength : prefix.length);
         } catch (error) {
           if (inner.signal.aborted) throw inner.signal.reason;
           const failure = error instanceof SourceFailure ? error : new SourceFailure('READ_FAILED', String((error as Error)?.message ?? error));
-          results[k]!.code = failure.code;
-          results[k]!.message = failure.message;
+          ladder.fail(k, { code: failure.code, detail: failure.message });
         } finally {
           reads.delete(own);
         }
       });
-      readOk.sort((a, b) => a - b);
-      const pass = headerPass(readOk.map((k) => have[k]!), readOk.map((k) => lengths[k]!));
-      const next: number[] = [];
-      const nextLimits: number[] = [];
-      readOk.forEach((k, j) => {
-        const more = pass.more[j]!;
-        if (more > 0) {
-          next.push(k);
-          nextLimits.push(more);
-          return;
-        }
-        const code = pass.codes[j];
-        if (code) {
-          results[k]!.code = code;
-          results[k]!.message = pass.messages[j]!;
-        } else {
-          results[k]!.width = pass.widths[j]!;
-          results[k]!.height = pass.heights[j]!;
-        }
-        have[k] = undefined; // done with its bytes
-      });
-      pending = next;
-      limits = nextLimits;
+      ladder.pass();
+      // Done with the bytes of every source whose header is read.
+      for (const { k } of requests) if (ladder.results[k] !== undefined) have[k] = undefined;
     }
-    return results;
+    return ladder.results.map((r, k) => ({ ...(r as HeaderResult), bytesRead: bytesRead[k]! }));
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
-}
-
-/** One pass over the prefixes read, in one call into wasm. */
-function headerPass(prefixes: Uint8Array[], lengths: number[]) {
-  const offsets = new Uint32Array(prefixes.length + 1);
-  prefixes.forEach((p, k) => (offsets[k + 1] = (offsets[k] as number) + p.byteLength));
-  const bytes = new Uint8Array(offsets[prefixes.length] as number);
-  prefixes.forEach((p, k) => bytes.set(p, offsets[k]));
-  return wasm().readHeaderPass(bytes, offsets, Float64Array.from(lengths)) as {
-    widths: Float64Array;
-    heights: Float64Array;
-    codes: (ErrorCode | undefined)[];
-    messages: (string | undefined)[];
-    more: Float64Array;
-  };
 }
 
 /** Runs `task(0 .. count - 1)`, at most `limit` at once; stops starting tasks once `signal` aborts. */

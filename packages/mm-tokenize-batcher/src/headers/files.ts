@@ -2,8 +2,8 @@
 // browser and workerd bundles never import `node:fs`. Each file's first `headerPrefixBytes()`
 // bytes, then a longer prefix only for the rare header that lies further in (the one ladder, in Rust).
 import { open } from 'node:fs/promises';
-import { BatcherError, type ErrorCode } from '../shared/errors.js';
-import { readSizesInPasses, readSourceOptions, SourceFailure, type Prefix } from './passes.js';
+import { BatcherError } from '../shared/errors.js';
+import { readSizesInPasses, readSourceOptions, sourceEntries, SourceFailure, type Prefix, type SourceReject } from './sources.js';
 
 export interface FileSizesOptions {
   /** Most files open at once. Default 32. */
@@ -21,13 +21,12 @@ export interface FileSize {
   bytesRead: number;
 }
 
-/** A file that could not be sized: `READ_FAILED` (no such file, a directory, no permission) or a header problem. */
-export interface FileReject {
-  index: number;
+/**
+ * A file that could not be sized: `READ_FAILED` (no such file, a directory, no permission) or a
+ * header problem, with its `format` where known, the `detail`, and `message` (`FORMAT: detail`).
+ */
+export interface FileReject extends SourceReject {
   path: string;
-  code: ErrorCode;
-  message: string;
-  bytesRead: number;
 }
 
 /** One entry per path, in order, plus the failures alone and the bytes read in all. */
@@ -35,26 +34,14 @@ export type FileSizes = (FileSize | FileReject)[] & { readonly rejects: readonly
 
 /**
  * Reads the pixel size of each image file from its first bytes (usually 2 KiB). Never throws for
- * one file: a failure becomes that file's entry `{ index, path, code, message }`, also listed in
+ * one file: a failure becomes that file's entry `{ index, path, code, format?, detail, message }`, also listed in
  * `rejects`. Entries with a size are `{ width, height }` objects, so `{ image: entry }` is a sample.
  */
 export async function imageSizesFromFiles(paths: readonly (string | URL)[], options: FileSizesOptions = {}): Promise<FileSizes> {
   if (!Array.isArray(paths)) throw new BatcherError('INVALID_INPUT', `imageSizesFromFiles takes an array of paths, got ${paths === null ? 'null' : typeof paths}`);
   const { concurrency, signal } = readSourceOptions('files', options);
   const results = await readSizesInPasses(paths.length, (k, limit, have) => readFile(paths[k]!, limit, have), concurrency, signal);
-  const rejects: FileReject[] = [];
-  let bytesRead = 0;
-  const entries = results.map((r, index): FileSize | FileReject => {
-    const path = String(paths[index]);
-    bytesRead += r.bytesRead;
-    if (r.code) {
-      const reject = { index, path, code: r.code, message: r.message ?? '', bytesRead: r.bytesRead };
-      rejects.push(reject);
-      return reject;
-    }
-    return { path, width: r.width!, height: r.height!, bytesRead: r.bytesRead };
-  });
-  return Object.assign(entries, { rejects, bytesRead });
+  return sourceEntries(results, 'path', paths.map(String));
 }
 
 /** The first `limit` bytes of the file (reading only those after `have`), and its length. */

@@ -3,8 +3,8 @@
 // (`Range: bytes=0-2047`), then, only for the rare header that lies further in, the next prefix of
 // the ladder (`Range: bytes=2048-65535`, then up to 256 KiB, then the rest). A server that ignores `Range` (200 with the
 // whole file) is read only until the prefix is in, then the body is cancelled.
-import { BatcherError, type ErrorCode } from '../shared/errors.js';
-import { readSizesInPasses, readSourceOptions, SourceFailure, type Prefix } from './passes.js';
+import { BatcherError } from '../shared/errors.js';
+import { readSizesInPasses, readSourceOptions, sourceEntries, SourceFailure, type Prefix, type SourceReject } from './sources.js';
 
 /** The `fetch` the reader calls: the global one by default. */
 export type FetchLike = (input: string, init: { headers: Record<string, string>; signal: AbortSignal }) => Promise<Response>;
@@ -30,12 +30,8 @@ export interface UrlSize {
 }
 
 /** A URL that could not be sized: `READ_FAILED` (HTTP status, network), `TIMEOUT`, or a header problem (`INVALID_IMAGE`, `UNSUPPORTED_IMAGE`, ...). */
-export interface UrlReject {
-  index: number;
+export interface UrlReject extends SourceReject {
   url: string;
-  code: ErrorCode;
-  message: string;
-  bytesRead: number;
 }
 
 /** One entry per URL, in order, plus the failures alone and the bytes received in all. */
@@ -44,7 +40,7 @@ export type UrlSizes = (UrlSize | UrlReject)[] & { readonly rejects: readonly Ur
 /**
  * Reads the pixel size of each image at `urls` from its first bytes with HTTP Range requests
  * (usually 2 KiB per image, one request). Never throws for one URL: a failure becomes that URL's
- * entry `{ index, url, code, message }`, also listed in `rejects`. Entries with a size are
+ * entry `{ index, url, code, format?, detail, message }`, also listed in `rejects`. Entries with a size are
  * `{ width, height }` objects, so `{ image: entry }` is a sample the batchers plan.
  */
 export async function imageSizesFromUrls(urls: readonly (string | URL)[], options: UrlSizesOptions = {}): Promise<UrlSizes> {
@@ -54,19 +50,7 @@ export async function imageSizesFromUrls(urls: readonly (string | URL)[], option
   if (typeof fetchImpl !== 'function') throw new BatcherError('INVALID_OPTION', 'option `fetch` must be a function', { option: 'fetch' });
   const list = urls.map((u) => String(u));
   const results = await readSizesInPasses(list.length, (k, limit, have, abort) => readUrl(fetchImpl, list[k]!, limit, have, abort, timeoutMs), concurrency, signal);
-  const rejects: UrlReject[] = [];
-  let bytesRead = 0;
-  const entries = results.map((r, index): UrlSize | UrlReject => {
-    const url = list[index]!;
-    bytesRead += r.bytesRead;
-    if (r.code) {
-      const reject = { index, url, code: r.code, message: r.message ?? '', bytesRead: r.bytesRead };
-      rejects.push(reject);
-      return reject;
-    }
-    return { url, width: r.width!, height: r.height!, bytesRead: r.bytesRead };
-  });
-  return Object.assign(entries, { rejects, bytesRead });
+  return sourceEntries(results, 'url', list);
 }
 
 /** The first `limit` bytes of `url`, asking only for the bytes after `have`. */
