@@ -1,7 +1,8 @@
 // Benchmark (not a test): headers read per second by the CLI (`mm-tokenize-batcher plan`) on a
 // folder of 10,000 generated image files (PNG, JPEG, WebP, GIF and a few BMP; sides uniform in
 // 224..1024, in nested folders of 500). Files are made once into bench/results/tmp/headers-10000
-// (kept for later runs) and read with a warm page cache. Writes bench/results/cli-headers.json.
+// (kept for later runs) and read with a warm page cache. Writes bench/results/cli-headers.json and
+// its report (cli-headers.md: reports/).
 //
 //   node cli-headers.mjs [--count 10000] [--runs 3]
 import { execFileSync } from 'node:child_process';
@@ -79,3 +80,11 @@ writeFileSync(
   join(here, 'results/cli-headers.json'),
   `${JSON.stringify({ count, runs, node: process.version, cache: 'warm', strategy: 'clustered (default)', results }, null, 2)}\n`,
 );
+await writeReport('cli-headers');
+
+/** Writes bench/results/NAME.md from the JSON just written (the renderers are TypeScript: reports/). */
+async function writeReport(name) {
+  const { tsImport } = await import('tsx/esm/api');
+  const reports = await tsImport('./reports/index.ts', import.meta.url);
+  reports.writeReport(name);
+}

@@ -10,8 +10,8 @@
 // k-means (numpy, own small cached venv) and the Python seed stack (fastkmeans; left out by
 // --no-python). Planning cost is timed for the strategies and the TS peers in interleaved rounds
 // after a warm-up, and the SPEC cost goals are judged on the real sets' cells as on the seed
-// data. Writes bench/results/real-data.json and one Pareto chart (fill against p95 r) per
-// dataset and buffer, multipleOf 28.
+// data. Writes bench/results/real-data.json, one Pareto chart (fill against p95 r) per dataset
+// and buffer, multipleOf 28, and the report (real-data.md, from the JSON: reports/real-data.ts).
 //
 //   tsx real-data.ts [--no-python] [--no-kmeans]
 import { execFileSync } from 'node:child_process';
@@ -19,6 +19,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createBatcher, evaluate, strategyNames, type Batch, type Metrics, type Sample } from 'mm-tokenize-batcher';
 import { paretoChart, type ParetoPoint } from './charts.js';
+import { writeReport } from './reports/index.js';
 import { bucketing } from './peers/bucketing.js';
 import { medianSplit } from './peers/median-split.js';
 import { BATCH_SIZE, MULTIPLES, buffers, costGoals, planPeer, scorePeer, timedInRounds, warmUp, type CostCell, type Dims, type PeerBatch, type PeerStrategy } from './protocol.js';
@@ -398,3 +399,4 @@ for (const c of cells.filter((c) => c.multipleOf === CHART_MULTIPLE)) {
   charts.push(file);
 }
 console.log(`\nwritten: bench/results/real-data.json, ${charts.map((c) => `bench/results/${c}`).join(', ')}`);
+writeReport('real-data');

@@ -6,7 +6,7 @@
 // images to the same sizes. Peers: this package's wasm path, sharp (libvips, concurrency 1),
 // jimp, and TF.js (cpu and wasm backends; decoding in this package's wasm, resize and normalise as
 // TF.js ops). Also: reading 10,000 headers (planning from bytes) against decoding them.
-// Writes bench/results/resize-benchmark.json.
+// Writes bench/results/resize-benchmark.json and the report (resize-benchmark.md: reports/).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import os from 'node:os';
@@ -18,6 +18,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { SimpleBatcher, SortedBatcher, seedBenchmarkSamples, type Batch } from 'mm-tokenize-batcher';
 import { tensorDefaults, toTensor, toTfTensor } from 'mm-tokenize-batcher/imaging';
+import { writeReport } from './reports/index.js';
 
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 48); // half JPEG, half PNG
 const JIMP_IMAGES = Number(process.env.BENCH_JIMP_IMAGES ?? 16); // jimp is slow: a subset
@@ -167,6 +168,7 @@ async function main(): Promise<void> {
   };
   writeFileSync(new URL('./results/resize-benchmark.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
   console.log('\nwrote bench/results/resize-benchmark.json');
+  writeReport('resize-benchmark');
 }
 
 await main();

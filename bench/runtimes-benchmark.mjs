@@ -1,7 +1,8 @@
 // Cross-runtime benchmark (not a test): planning cost per sample, SPEC protocol at buffer 5000
 // (seedBenchmarkSamples(5000, 0), batch size 32), for each strategy in Node, Bun, Deno, workerd
 // and Chromium (main thread and a Web Worker), with the package installed from its packed
-// tarball. Prints a table with ratios to Node and writes bench/results/runtimes-benchmark.json.
+// tarball. Prints a table with ratios to Node and writes bench/results/runtimes-benchmark.json and
+// its report (runtimes-benchmark.md: reports/).
 // SPEC goal: every runtime within 1.5x of Node.
 //
 //   bash scripts/bench-runtimes.sh   (fresh machine), or pnpm bench:runtimes once set up
@@ -112,3 +113,11 @@ writeFileSync(
   join(here, 'results/runtimes-benchmark.json'),
   JSON.stringify({ protocol: { count: COUNT, seed: 0, batchSize: 32, buffer: COUNT }, versions: info, results }, null, 2) + '\n',
 );
+await writeReport('runtimes-benchmark');
+
+/** Writes bench/results/NAME.md from the JSON just written (the renderers are TypeScript: reports/). */
+async function writeReport(name) {
+  const { tsImport } = await import('tsx/esm/api');
+  const reports = await tsImport('./reports/index.ts', import.meta.url);
+  reports.writeReport(name);
+}

@@ -2,10 +2,12 @@
 // 5,000 to 1,000,000, planned once per strategy (and TokenPacker) through the package, as users
 // call it: seconds, µs per sample, the ratio of µs per sample to the same strategy's at 5,000 (the
 // goal: at most 3), p95 resize waste and fill, and the process's peak RSS so far. Run by the main
-// job after the real-data suite; `--max N` stops at N samples.
+// job after the real-data suite; `--max N` stops at N samples. Writes bench/results/scaling.json and
+// the report (scaling.md, from the JSON: reports/scaling.ts), except with `--only`.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TokenPacker, createBatcher, evaluate, seedBenchmarkSamples, strategyNames, type Sample } from 'mm-tokenize-batcher';
+import { writeReport } from './reports/index.js';
 
 const argv = process.argv.slice(2);
 const max = argv.includes('--max') ? Number(argv[argv.indexOf('--max') + 1]) : 1_000_000;
@@ -91,5 +93,8 @@ for (const [planner, run] of planners.filter(([name]) => only === undefined || n
 }
 const out = fileURLToPath(new URL('./results/scaling.json', import.meta.url));
 mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
-if (only === undefined) writeFileSync(out, JSON.stringify({ node: process.version, rows }, null, 1) + '\n');
-console.log(`wrote ${out}`);
+if (only === undefined) {
+  writeFileSync(out, JSON.stringify({ node: process.version, rows }, null, 1) + '\n');
+  console.log(`wrote ${out}`);
+  writeReport('scaling');
+}

@@ -3,7 +3,8 @@
 // buffer planned on its own, multipleOf 1 and 28. The library's strategies run next to peers:
 // the seed's own Python stack (separate process), the same strategies in plain TypeScript, and
 // aspect-ratio bucketing. Every row is scored by the library's `evaluate`.
-// Writes bench/results/seed-benchmark.json and charts (SVG); prints a table with ratios.
+// Writes bench/results/seed-benchmark.json, charts (SVG) and the report (seed-benchmark.md, from
+// the JSON: reports/seed-benchmark.ts); prints a table with ratios.
 //
 //   tsx seed-benchmark.ts [--no-python]
 import { execFileSync } from 'node:child_process';
@@ -24,6 +25,7 @@ import {
   type Sample,
 } from 'mm-tokenize-batcher';
 import { lineChart, type ChartPoint } from './charts.js';
+import { writeReport } from './reports/index.js';
 import { bucketing } from './peers/bucketing.js';
 import { tsBaseline } from './peers/ts-baseline.js';
 import { BATCH_SIZE, BUFFER_SIZES, COUNT, MULTIPLES, SEED, buffers, costGoals, planPeer, scorePeer, timed, timedInRounds, warmUp, type CostCell, type PeerBatch, type PeerStrategy } from './protocol.js';
@@ -215,3 +217,4 @@ for (const multipleOf of MULTIPLES) {
   }
 }
 console.log('\nwritten: bench/results/seed-benchmark.json, bench/results/{cost,p95-waste,fill}-m{1,28}.svg');
+writeReport('seed-benchmark');

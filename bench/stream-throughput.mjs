@@ -1,7 +1,7 @@
 // Benchmark (not a test): the stream's throughput on a million dimension-only samples, generated
 // on the fly by an async generator (never held), batch size 32. Per strategy, buffer size and
 // carry: samples per second, fill, and heap growth after forced GCs (bounded memory).
-// Writes bench/results/stream-throughput.json.
+// Writes bench/results/stream-throughput.json and its report (stream-throughput.md: reports/).
 //
 //   node --expose-gc stream-throughput.mjs [--count 1000000]
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -74,3 +74,11 @@ for (const [strategy, bufferSize, carry] of configs) {
 }
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(join(here, 'results/stream-throughput.json'), `${JSON.stringify({ count, batchSize: 32, node: process.version, rows }, null, 2)}\n`);
+await writeReport('stream-throughput');
+
+/** Writes bench/results/NAME.md from the JSON just written (the renderers are TypeScript: reports/). */
+async function writeReport(name) {
+  const { tsImport } = await import('tsx/esm/api');
+  const reports = await tsImport('./reports/index.ts', import.meta.url);
+  reports.writeReport(name);
+}

@@ -9,7 +9,8 @@
 // and by one that ignores it (both libraries read both).
 //
 //   node url-sizes.mjs [--count 300] [--concurrency 16] [--runs 5]
-// Writes bench/results/url-sizes.json. `pnpm bench:url-sizes` from the repo root.
+// Writes bench/results/url-sizes.json and its report (url-sizes.md: reports/). `pnpm bench:url-sizes`
+// from the repo root.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,3 +139,11 @@ const out = {
 };
 writeFileSync(join(here, 'results/url-sizes.json'), JSON.stringify(out, null, 2) + '\n');
 console.log('wrote bench/results/url-sizes.json');
+await writeReport('url-sizes');
+
+/** Writes bench/results/NAME.md from the JSON just written (the renderers are TypeScript: reports/). */
+async function writeReport(name) {
+  const { tsImport } = await import('tsx/esm/api');
+  const reports = await tsImport('./reports/index.ts', import.meta.url);
+  reports.writeReport(name);
+}

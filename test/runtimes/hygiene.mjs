@@ -45,7 +45,7 @@ check('tarball contents', () => {
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n').map((f) => f.replace(/^package\//, ''));
     // imaging/package.json: `mm-tokenize-batcher/imaging` for resolvers that ignore `exports`
     // (TypeScript's node10 resolution, old bundlers and Jest); it points into dist/.
-    // examples/python/batch_sampler.py: turns a CLI plan into a PyTorch batch_sampler (README, CLI).
+    // examples/python/batch_sampler.py: turns a CLI plan into a PyTorch batch_sampler (docs/cli.md).
     const allowed = /^(package\.json|imaging\/package\.json|README\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts)|dist\/mm_(batcher|imaging)_bg\.wasm|examples\/python\/batch_sampler\.py)$/;
     const extra = files.filter((f) => !allowed.test(f));
     if (extra.length) throw new Error(`unexpected files in the tarball: ${extra.join(', ')}`);

@@ -1,6 +1,7 @@
 // The CLI's plan as other programs read it: paths relative to the plan file (or absolute), each
 // file's own size, a rejects record last, a warning without --preset / --multiple-of, the Python
-// batch_sampler snippet (run with python3 on a plan the CLI wrote), and --urls (a local HTTP server).
+// batch_sampler snippet (run with python3 on a plan the CLI wrote; docs/cli.md shows it), and --urls
+// (a local HTTP server).
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ import { FIXTURES, photo } from './helpers.js';
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const sampler = fileURLToPath(new URL('../examples/python/batch_sampler.py', import.meta.url));
-const readme = fileURLToPath(new URL('../../../README.md', import.meta.url));
+const cliDoc = fileURLToPath(new URL('../../../docs/cli.md', import.meta.url));
 const base = mkdtempSync(join(tmpdir(), 'mmtb-cli-output-'));
 const data = join(base, 'data');
 const plans = join(base, 'plans');
@@ -125,10 +126,10 @@ print(json.dumps({"len": len(s), "epochs": epochs, "lists": s.index_lists}))
     expect(error.stderr).toMatch(/no rejects record at the end: the plan is incomplete/);
   });
 
-  it('the README shows the snippet as it is in examples/python/batch_sampler.py', () => {
+  it('docs/cli.md shows the snippet as it is in examples/python/batch_sampler.py', () => {
     const code = readFileSync(sampler, 'utf8');
     const body = code.slice(code.indexOf('import json'), code.indexOf('\n\nif __name__'));
-    expect(readFileSync(readme, 'utf8')).toContain(body);
+    expect(readFileSync(cliDoc, 'utf8')).toContain(body);
   });
 });
 
