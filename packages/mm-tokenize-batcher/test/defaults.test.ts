@@ -36,6 +36,12 @@ const SCOPES: Record<string, string[]> = {
  */
 const JS_ONLY = new Set(['ImagingPoolOptions.workers', 'ImagingPoolOptions.wasm', 'ImagingPoolOptions.workerUrl', 'MapOptions.prefetch', 'UrlSizesOptions.fetch', 'TfTensorOptions.tf', 'PresetFromConfigOptions.name']);
 
+/** Pages with option tables that state defaults, and the table scopes of their options. */
+const DOC_TABLES: Record<string, string[]> = {
+  'options.md': ['batcher', 'sorted', 'clustered', 'balanced'],
+  'imaging.md': ['toTensor'],
+};
+
 interface Documented {
   where: string;
   /** The table row this property is documented against, if any. */
@@ -74,7 +80,9 @@ function documentedProperties(files: string[]): Documented[] {
 function statedDefault(doc: string): number | boolean | string | undefined {
   const at = doc.search(/\bDefault\b:?\s*/);
   if (at < 0) return undefined;
-  const rest = doc.slice(at).replace(/^Default:?\s*/, '');
+  let rest = doc.slice(at).replace(/^Default:?\s*/, '');
+  // A number or boolean in code font reads as itself: `1`, `false`, `89,478,485`.
+  rest = rest.replace(/^`(-?\d[\d,]*(?:\.\d+)?|true|false)`/, '$1');
   const number = /^-?\d[\d,]*(\.\d+)?(\s*\*\s*\d[\d,]*)*/.exec(rest);
   if (number) return number[0].split('*').reduce((product, n) => product * Number(n.replace(/,/g, '').trim()), 1);
   if (/^(true|false)\b/.test(rest)) return rest.startsWith('true');
@@ -120,6 +128,29 @@ describe('documented defaults', () => {
     expect(statedDefault('Default false.')).toBe(false);
     expect(statedDefault('Default `floor(bufferSize / 2)`.')).toBe('floor(bufferSize / 2)');
     expect(statedDefault("Slots per batch. Default: the largest batch's length.")).toBe("the largest batch's length");
+  });
+
+  it('every default column of the docs\' option tables is the value the Rust table holds', () => {
+    const wrong: string[] = [];
+    for (const [page, scopes] of Object.entries(DOC_TABLES)) {
+      const text = readFileSync(new URL(`../../../docs/${page}`, import.meta.url), 'utf8');
+      let column = -1;
+      for (const line of text.split('\n')) {
+        if (!line.startsWith('|')) {
+          column = -1;
+          continue;
+        }
+        const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+        if (cells[0] === 'option') column = cells.indexOf('default');
+        const option = /^`(\w+)`$/.exec(cells[0] ?? '')?.[1];
+        if (column < 0 || !option) continue;
+        const row = scopes.map((scope) => table.find((r) => r.scope === scope && r.option === option)).find((r) => r !== undefined);
+        if (!row) continue;
+        const stated = statedDefault(`Default ${(cells[column] ?? '').replace(/(\d)_(?=\d)/g, '$1,')}`);
+        if (stated !== expected(row.value)) wrong.push(`docs/${page}, ${option}: states ${JSON.stringify(stated)}, the table holds ${JSON.stringify(expected(row.value))}`);
+      }
+    }
+    expect(wrong).toEqual([]);
   });
 
   it('docs/defaults.md is the table as generated (pnpm --filter mm-tokenize-batcher docs:defaults)', () => {

@@ -6,11 +6,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   ERROR_CODES,
+  IMAGE_FORMATS,
+  imageSizes,
   JS_ONLY_ERROR_CODES,
   batchForRank,
   batchStream,
   createBatcher,
   registeredStrategies,
+  registeredFormats,
   rustErrorCodes,
   seedBenchmarkSamples,
   strategies,
@@ -69,5 +72,25 @@ describe('error codes', () => {
   it('TypeScript knows every code Rust reports, and adds only the JS-only codes', () => {
     const jsOnly: readonly string[] = JS_ONLY_ERROR_CODES;
     expect([...ERROR_CODES].filter((c) => !jsOnly.includes(c)).sort()).toEqual(rustErrorCodes().sort());
+  });
+});
+
+describe('image formats', () => {
+  it('TypeScript names every format of the Rust signature table, in its order', () => {
+    expect(registeredFormats().map((f) => f.name)).toEqual([...IMAGE_FORMATS]);
+    expect(registeredFormats().filter((f) => f.sizes).map((f) => f.name)).toEqual(['PNG', 'JPEG', 'WebP', 'GIF', 'BMP', 'AVIF', 'HEIC']);
+  });
+
+  it('bytes of a known format the package does not read are named, never quoted', () => {
+    const signatures: [string, Uint8Array][] = [
+      ['TIFF', new TextEncoder().encode('MM\0*\0\0\0\x08 secret')],
+      ['PDF', new TextEncoder().encode('%PDF-1.7 secret')],
+      ['JPEG XL', new Uint8Array([0xff, 0x0a, 0x73, 0x65, 0x63])],
+    ];
+    for (const [name, bytes] of signatures) {
+      const [size] = imageSizes([bytes]);
+      expect(size).toMatchObject({ code: 'UNSUPPORTED_IMAGE', format: name });
+      expect(JSON.stringify(size)).not.toMatch(/secret|73 65 63/);
+    }
   });
 });

@@ -39,7 +39,7 @@ plan
       --world-size N      data-parallel ranks (default: 1); the plan printed is --rank's
       --rank N            this rank, 0 .. world-size - 1 (default: 0)
       --leftover MODE     split | pad | drop: batches left over when their count is not a
-                          multiple of world-size (default: split; see README)
+                          multiple of world-size (default: split; see docs/ranks.md)
       --urls FILE         plan images at URLs instead: FILE holds one URL a line (blank lines
                           and lines starting with # are skipped; - reads stdin); each size is
                           read from the image's first bytes with HTTP Range requests; a URL that

@@ -13,7 +13,7 @@ export interface Sample {
 }
 
 /**
- * Shuffled epochs (README, "Shuffled epochs"): the order of the plan's steps (one batch each with
+ * Shuffled epochs (docs/shuffle.md): the order of the plan's steps (one batch each with
  * one rank) is a seeded permutation, different per epoch and the same in every runtime. Which
  * samples share a batch does not change. Accepted by every batcher, by one `batch` call (over the
  * batcher's), by `batchForRank` and by `batchStream`.
@@ -54,7 +54,7 @@ export interface BatcherOptions extends ShuffleOptions {
    * The real size a batch aims at before bounds and rounding. `'median'`: medians of ln aspect and
    * ln area, the least mean resize waste (every strategy's default). `'minimax'`: the centre of the
    * batch's extent in ln width and ln height, the least worst resize waste (on real data it about
-   * halves max r and raises p95 r; see the README, *Quality on real data*). `'smart-resize'`: the median target rounded to whole pixels, then Qwen2-VL's
+   * halves max r and raises p95 r; see docs/strategies.md and bench/results/real-data.md). `'smart-resize'`: the median target rounded to whole pixels, then Qwen2-VL's
    * `smart_resize` with `factor = multipleOf` and the pixel bounds (see the `qwen2-vl` preset).
    * Default `'median'`.
    */
@@ -78,7 +78,7 @@ export interface ClusteredBatcherOptions extends BatcherOptions {
   numClusters?: number;
   /** Seed of the k-means++ start. Same seed, same batches, in every runtime. Default 0. */
   seed?: number;
-  /** Cap on Lloyd iterations of k-means. Default 5 (10 changes p95 resize waste by -1.3% to +3.2%; see README). */
+  /** Cap on Lloyd iterations of k-means. Default 5 (10 changes p95 resize waste by -1.3% to +3.2%; see docs/strategies.md). */
   maxIterations?: number;
 }
 
@@ -134,7 +134,7 @@ export interface WasmPlan {
   rejects: RejectFields[];
 }
 
-/** What one buffer asks for besides the plan: ranks, carry-over and shuffle (see the README). */
+/** What one buffer asks for besides the plan: ranks, carry-over and shuffle (docs/ranks.md, docs/streaming.md, docs/shuffle.md). */
 export interface BufferRequest extends ShuffleOptions {
   worldSize?: number;
   rank?: number;

@@ -1,6 +1,6 @@
 // Model presets: the resolution rules of common vision encoders, as batcher options, with the
 // normalisation each expects (plain data, for the imaging module or your own pipeline).
-// Values and their sources are documented in the README ("Model presets").
+// Values and their sources are documented in docs/presets.md.
 import { BatcherError, callWasm } from '../shared/errors.js';
 import { registry, wasm } from './wasm.js';
 

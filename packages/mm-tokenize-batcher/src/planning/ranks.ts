@@ -9,7 +9,7 @@ export type { AnyBatcher } from './strategies.js';
 
 /**
  * What happens to the batches left over when their count is not a multiple of `worldSize`
- * (README, "Many ranks"): `'split'` (default) re-cuts their samples into one more step;
+ * (docs/ranks.md): `'split'` (default) re-cuts their samples into one more step;
  * `'pad'` does the same and fills a batch that would be empty with one repeated sample (counted in
  * `padding`); `'drop'` leaves them out and lists them in `dropped`; `'hold'` lists them in `held`
  * for you to plan with your next buffer.
