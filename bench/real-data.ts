@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { createBatcher, evaluate, strategyNames, type Batch, type Metrics, type Sample } from 'mm-tokenize-batcher';
 import { paretoChart, type ParetoPoint } from './charts.js';
 import { writeReport } from './reports/index.js';
+import type { RealDataCell, RealDataRow } from './reports/real-data.js';
 import { bucketing } from './peers/bucketing.js';
 import { medianSplit } from './peers/median-split.js';
 import { BATCH_SIZE, MULTIPLES, buffers, costGoals, planPeer, scorePeer, timedInRounds, warmUp, type CostCell, type Dims, type PeerBatch, type PeerStrategy } from './protocol.js';
@@ -76,30 +77,13 @@ const bufferSizes = (n: number) => {
 };
 
 // ---- rows ----
-type Kind = 'library' | 'sweep' | 'peer';
-interface Row {
-  name: string;
-  kind: Kind;
-  /** The swept knob and its setting, for sweep rows. */
-  knob?: string;
-  value?: number;
-  /** Planning wall time per sample (us), median of BENCH_RUNS; library defaults and peers. */
-  costUs?: number;
-  fill: number;
-  batches: number;
-  r: Metrics['resizeWaste'];
+type Kind = RealDataRow['kind'];
+/** The report's row (knob and value for sweeps; costUs, the median of BENCH_RUNS, for the library's defaults and peers), plus d and m. */
+interface Row extends RealDataRow {
   d: Metrics['distortion'];
   m: Metrics['scaleMismatch'];
 }
-interface Cell {
-  dataset: string;
-  file: string;
-  generated: boolean;
-  bufferSize: number;
-  multipleOf: number;
-  rows: Row[];
-  goals?: Record<string, boolean | null>;
-}
+type Cell = Omit<RealDataCell<Row>, 'goals'> & { goals?: RealDataCell['goals'] };
 const toRow = (name: string, kind: Kind, metrics: Metrics, extra: Partial<Row> = {}): Row => ({
   name,
   kind,

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TokenPacker, createBatcher, evaluate, seedBenchmarkSamples, strategyNames, type Sample } from 'mm-tokenize-batcher';
 import { writeReport } from './reports/index.js';
+import type { ScalingRow } from './reports/scaling.js';
 
 const argv = process.argv.slice(2);
 const max = argv.includes('--max') ? Number(argv[argv.indexOf('--max') + 1]) : 1_000_000;
@@ -26,16 +27,7 @@ function peakRssMb(): number {
   }
 }
 
-interface Row {
-  planner: string;
-  n: number;
-  seconds: number;
-  usPerSample: number;
-  ratioTo5k: number;
-  p95ResizeWaste: number | null;
-  fill: number | null;
-  peakRssMb: number;
-}
+type Row = ScalingRow;
 
 const all = seedBenchmarkSamples(SIZES[SIZES.length - 1]!, 1);
 /** A planner: plans one buffer (timed) and returns how to score the result (not timed). */

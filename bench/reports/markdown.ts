@@ -34,3 +34,10 @@ export function provenance(json: string, script: string, command: string): strin
     'Render again from the stored JSON, without running the benchmark: `pnpm --filter mm-tokenize-batcher-bench reports`._'
   );
 }
+
+/** p50, p95 and max of one metric, as every report's JSON holds them. */
+export interface Percentiles {
+  p50: number;
+  p95: number;
+  max: number;
+}

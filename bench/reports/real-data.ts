@@ -1,14 +1,10 @@
 // The real-data suite's report (bench/results/real-data.md) from real-data.json.
 import { judgeCostGoals, type CostCell } from '../cost-goals.js';
 import { costVerdicts } from './cost-verdicts.js';
-import { fixed, provenance, range, table } from './markdown.js';
+import { fixed, provenance, range, table, type Percentiles } from './markdown.js';
 
-interface Percentiles {
-  p50: number;
-  p95: number;
-  max: number;
-}
-interface Row {
+/** One planner's row of a cell, as real-data.json holds it (the writer adds `d` and `m`). */
+export interface RealDataRow {
   name: string;
   kind: 'library' | 'sweep' | 'peer';
   knob?: string;
@@ -18,15 +14,18 @@ interface Row {
   batches: number;
   r: Percentiles;
 }
-interface Cell {
+/** One (dataset, buffer, multipleOf) cell of real-data.json. */
+export interface RealDataCell<R extends RealDataRow = RealDataRow> {
   dataset: string;
   file: string;
   generated: boolean;
   bufferSize: number;
   multipleOf: number;
-  rows: Row[];
+  rows: R[];
   goals: Record<string, boolean | null>;
 }
+type Row = RealDataRow;
+type Cell = RealDataCell;
 export interface RealData {
   protocol: { count: number; bufferSizes: number[]; batchSize: number; multiples: number[]; runs: number; minFills: number[]; clusterFactors: number[] };
   node: string;

@@ -1,7 +1,8 @@
 // The scaling benchmark's report (bench/results/scaling.md) from scaling.json.
 import { count, fixed, provenance, table } from './markdown.js';
 
-interface Row {
+/** One planner at one buffer size, as scaling.json holds it. */
+export interface ScalingRow {
   planner: string;
   n: number;
   seconds: number;
@@ -13,7 +14,7 @@ interface Row {
 }
 export interface Scaling {
   node: string;
-  rows: Row[];
+  rows: ScalingRow[];
 }
 
 /** The goal (issue 13): at the largest n, at most this many times the cost per sample at the smallest. */

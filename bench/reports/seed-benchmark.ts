@@ -1,13 +1,8 @@
 // The seed benchmark's report (bench/results/seed-benchmark.md) from seed-benchmark.json.
 import { judgeCostGoals, type CostCell } from '../cost-goals.js';
 import { costVerdicts } from './cost-verdicts.js';
-import { fixed, provenance, table } from './markdown.js';
+import { fixed, provenance, table, type Percentiles } from './markdown.js';
 
-interface Percentiles {
-  p50: number;
-  p95: number;
-  max: number;
-}
 interface Row {
   name: string;
   kind: 'library' | 'peer';
