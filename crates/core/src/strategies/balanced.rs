@@ -21,13 +21,16 @@
 //!    well: a buffer's p95 and max of `r` are never above the split's.
 
 use super::clustered::{kmeans_batches, ClusterOptions, DEFAULT_MAX_ITERATIONS};
+use super::exact_groups::{exact_groups, ExactGroups};
 use super::median_split::median_split_groups;
-use super::polish::{polish, Passes, Polished};
-use super::refine::{exact_groups, l1, log_point, refine, tail, target, ExactGroups};
 use super::Grouped;
 use crate::error::PlanError;
 use crate::options::OptionReader;
 use crate::order::{select_first, sort_by_keys, total_order};
+use crate::search::geometry::{l1, log_point, target};
+use crate::search::polish::{polish, Passes, Polished};
+use crate::search::refine::refine;
+use crate::search::score::tail;
 use crate::shape::Shape;
 use crate::sizing::{from_key, median, Sizing, SizingScratch};
 
@@ -530,8 +533,8 @@ const SAMPLE: usize = 4096;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::refine::cost;
     use crate::sizing::resize_sizes;
-    use crate::strategy::refine::cost;
     use crate::synthetic::seed_benchmark_sizes;
 
     fn shapes(n: usize) -> Vec<Shape> {
