@@ -10,13 +10,13 @@
 mod balanced;
 mod clustered;
 mod exact_groups;
-mod median_split;
 mod simple;
 mod sorted;
 
-pub use balanced::{balanced_groups, BalancedOptions, DEFAULT_MIN_FILL, DEFAULT_REFINE_PASSES};
+pub use balanced::{
+    balanced_groups, median_split_groups, BalancedOptions, DEFAULT_MIN_FILL, DEFAULT_REFINE_PASSES,
+};
 pub use clustered::{cluster_groups, ClusterOptions, DEFAULT_MAX_ITERATIONS};
-pub use median_split::median_split_groups;
 pub use simple::simple_groups;
 pub use sorted::{sorted_groups, SortKey};
 
