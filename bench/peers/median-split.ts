@@ -2,7 +2,7 @@
 // in plain TypeScript. Not part of the package. A set is split at the median of whichever of
 // ln aspect and ln area spans more, the left part holding a whole number of batches (half the
 // set's batches, rounded up), recursively, until a set fits one batch. Each batch is sized by the
-// SPEC's median rule. Same algorithm as crates/core/src/strategy/median_split.rs (Balanced's floor),
+// SPEC's median rule. Same algorithm as crates/core/src/strategies/balanced/median_split.rs (Balanced's floor),
 // written independently here so that the benchmark checks the library against its own yardstick.
 import type { Dims, PeerBatch, PeerStrategy } from '../protocol.js';
 import { specResizeSize } from './ts-baseline.js';

@@ -9,7 +9,7 @@ use crate::samples::{Checked, Samples};
 use crate::shape::Shape;
 use crate::shuffle::{ShuffleSpec, SHUFFLE_OPTIONS};
 use crate::sizing::{resize_size, resize_sizes, Sizing, SizingScratch, SIZING_OPTIONS};
-use crate::strategy::{GroupInput, Grouped, Strategy, StrategyKind};
+use crate::strategies::{GroupInput, Grouped, Strategy, StrategyKind};
 use crate::tokens::{
     check_multiple_of_patch, read_patch_size, typical_batch_size, TokenBudget, TokenCutter,
 };

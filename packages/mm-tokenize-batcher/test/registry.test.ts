@@ -1,4 +1,4 @@
-// The strategy registry lives in Rust (crates/core/src/strategy/mod.rs). Every surface that takes a
+// The strategy registry lives in Rust (crates/core/src/strategies/mod.rs). Every surface that takes a
 // strategy by name must know every registered strategy: this test enumerates the registry and
 // checks each one, so a strategy added in Rust and missed anywhere fails here.
 import { execFileSync } from 'node:child_process';

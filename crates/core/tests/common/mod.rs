@@ -334,7 +334,7 @@ fn sort_by(members: &mut [u32], key: impl Fn(u32) -> (f64, f64)) {
 /// PEER: recursive median split (the crate's own, which Balanced keeps as its floor; the
 /// benchmark's TypeScript peer in `bench/peers/median-split.ts` is an independent copy).
 #[allow(unused_imports)] // each includer uses its own part
-pub use mm_batcher_core::strategy::median_split_groups;
+pub use mm_batcher_core::strategies::median_split_groups;
 
 /// PEER: converged k-means. k = ceil(n / batch_size) on standardised (ln aspect, ln area);
 /// `STARTS` k-means++ starts, each run with Lloyd's iterations until no label changes; the run

@@ -1,5 +1,5 @@
 // The TypeScript side of the strategy registry: one class per strategy the Rust registry lists
-// (crates/core/src/strategy/mod.rs). Every surface that takes a strategy by name (`batchStream`'s
+// (crates/core/src/strategies/mod.rs). Every surface that takes a strategy by name (`batchStream`'s
 // `strategy`, the CLI's `--strategy`, the benchmarks, the examples) reads this table; a test checks
 // it against the Rust registry, so a strategy added in Rust and missed here fails the suite.
 import {

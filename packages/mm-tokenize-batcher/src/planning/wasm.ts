@@ -64,7 +64,7 @@ export interface RegisteredStrategy {
   sizing: string;
 }
 
-/** Every strategy the planner knows, from the Rust registry (crates/core/src/strategy/mod.rs). */
+/** Every strategy the planner knows, from the Rust registry (crates/core/src/strategies/mod.rs). */
 export function registeredStrategies(): RegisteredStrategy[] {
   return registry().strategies.map((s) => ({ ...s, options: [...s.options] }));
 }

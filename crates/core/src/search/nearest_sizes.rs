@@ -8,7 +8,7 @@
 
 use crate::order::nonnegative_order;
 
-use super::refine::l1;
+use super::geometry::l1;
 
 /// Points per grid cell, on average, when the grid is drawn.
 const PER_CELL: usize = 4;

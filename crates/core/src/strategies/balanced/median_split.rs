@@ -1,7 +1,7 @@
 //! The recursive median split: a set is split at the median of whichever of ln aspect and ln area
 //! spans more, the left part holding a whole number of batches (the count of batches halved,
 //! rounded up), recursively, until a set fits one batch. Simple and full (only the last batch is
-//! partial), and never far off: Balanced keeps it as its floor (see `balanced.rs`), and the
+//! partial), and never far off: Balanced keeps it as its floor (see `floor.rs`), and the
 //! benchmark measures every full-fill plan against it (`bench/peers/median-split.ts`).
 
 use crate::order::{select_first, total_order};

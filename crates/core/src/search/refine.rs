@@ -1,135 +1,23 @@
-//! What Balanced and Clustered share: full batches of one exact size, the batch target (median
-//! point), the cost a sample pays in a batch, the SPEC tail of a set of batches, and the local
-//! refinement that moves and swaps samples between neighbouring batches.
+//! The local refinement Balanced and Clustered run over their batches: neighbouring batches move
+//! samples into spare slots and swap samples pairwise where that lowers the summed `(ln r)^3`
+//! against the batches' targets.
 
-use crate::shape::Shape;
-use crate::sizing::Sizing;
-use crate::sizing::{median, resize_size, SizingScratch};
-
+use super::geometry::{l1, target};
 use super::nearest_sizes::NearestSizes;
-use super::upper_tail::by_selection;
 
 /// Neighbouring batches each batch trades with during refinement.
 const NEIGHBOURS: usize = 6;
 
-/// (p95, max) of `r` over all samples when each group is one batch at the size `sizing` gives
-/// it: the SPEC metric, as `evaluate` computes it up to rounding (`ln r` is summed here and
-/// exponentiated once, for the p95's two neighbours and the max only).
-pub(super) fn tail(
-    shapes: &[Shape],
-    groups: &[Vec<u32>],
-    sizing: &Sizing,
-    scratch: &mut SizingScratch,
-) -> (f64, f64) {
-    let mut ln_r: Vec<f64> = Vec::with_capacity(shapes.len());
-    for g in groups {
-        let size = size_point(shapes, g, sizing, scratch);
-        ln_r.extend(g.iter().map(|&i| {
-            let s = &shapes[i as usize];
-            l1([s.ln_aspect, s.ln_area], size)
-        }));
-    }
-    by_selection(&mut ln_r)
-}
-
-/// A batch's size (the one `sizing` gives it) as a point in (ln aspect, ln area).
-pub(super) fn size_point(
-    shapes: &[Shape],
-    members: &[u32],
-    sizing: &Sizing,
-    scratch: &mut SizingScratch,
-) -> [f64; 2] {
-    log_point(resize_size(shapes, members, sizing, scratch))
-}
-
-/// A `(height, width)` as a point in (ln aspect, ln area).
-pub(super) fn log_point((h, w): (u32, u32)) -> [f64; 2] {
-    let (h, w) = (f64::from(h).ln(), f64::from(w).ln());
-    [w - h, w + h]
-}
-
-/// Full batches of samples of one exact size, and the samples left over.
-pub(super) struct ExactGroups {
-    pub full: Vec<Vec<u32>>,
-    /// Positions not in a full batch, in input order.
-    pub rest: Vec<u32>,
-    /// Distinct sizes among `rest`.
-    pub rest_sizes: usize,
-}
-
-pub(super) fn exact_groups(shapes: &[Shape], batch_size: usize) -> ExactGroups {
-    // One integer key per sample, its size then its position, sorts far faster than comparing
-    // floats or tuples. Sides are whole numbers below 2^31 (`Shape::new`): in a u128 always, and
-    // in a u64 (half the cost to sort in wasm) while they stay below 2^16, as real images do.
-    let small = |s: &Shape| s.width < 65536.0 && s.height < 65536.0;
-    if shapes.iter().all(small) {
-        let keys = shapes
-            .iter()
-            .enumerate()
-            .map(|(i, s)| ((s.width as u64) << 48) | ((s.height as u64) << 32) | i as u64);
-        group_runs(keys.collect(), shapes.len(), batch_size)
-    } else {
-        // (Through u64: a float converts to u128 by a software routine.)
-        let keys = shapes.iter().enumerate().map(|(i, s)| {
-            ((s.width as u64 as u128) << 63) | ((s.height as u64 as u128) << 32) | i as u128
-        });
-        group_runs(keys.collect(), shapes.len(), batch_size)
-    }
-}
-
-/// [`exact_groups`] from keys that hold a size above their low 32 bits and a position in them.
-fn group_runs<K: Ord + Copy + Into<u128>>(
-    mut keys: Vec<K>,
-    n: usize,
-    batch_size: usize,
-) -> ExactGroups {
-    keys.sort_unstable();
-    let size = |k: &K| (*k).into() >> 32;
-    let position = |k: &K| (*k).into() as u32;
-    let mut full = Vec::new();
-    let mut in_full = vec![false; n];
-    let mut rest_sizes = 0;
-    for run in keys.chunk_by(|a, b| size(a) == size(b)) {
-        let whole = run.len() / batch_size * batch_size;
-        for batch in run[..whole].chunks(batch_size) {
-            full.push(batch.iter().map(position).collect());
-            for k in batch {
-                in_full[position(k) as usize] = true;
-            }
-        }
-        rest_sizes += usize::from(whole < run.len());
-    }
-    let rest = (0..n as u32).filter(|&i| !in_full[i as usize]).collect();
-    ExactGroups {
-        full,
-        rest,
-        rest_sizes,
-    }
-}
-
-/// The batch's median point: (ln aspect, ln area) of its `resizeSize` before rounding.
-pub(super) fn target(points: &[[f64; 2]], members: &[u32]) -> [f64; 2] {
-    // Called for every batch of every pass and search candidate: one buffer, reused.
-    thread_local! {
-        static KEYS: std::cell::RefCell<Vec<i64>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
-    KEYS.with_borrow_mut(|keys| {
-        [0, 1].map(|axis| median(members.iter().map(|&i| points[i as usize][axis]), keys))
-    })
-}
-
-pub(super) fn l1(p: [f64; 2], t: [f64; 2]) -> f64 {
-    (p[0] - t[0]).abs() + (p[1] - t[1]).abs()
-}
-
 /// What a trade lowers: `(ln r)^3` of a sample against a batch's size, so that trades that
 /// shorten the tail (the p95 users judge by) win over trades that shave the middle. (Powers 1,
 /// 2 and 4 measured worse p95 on the real sets; `exp` is a slow software call in wasm.)
-pub(super) fn cost(p: [f64; 2], t: [f64; 2]) -> f64 {
+pub(crate) fn cost(p: [f64; 2], t: [f64; 2]) -> f64 {
     l1(p, t).powi(3)
 }
 
-pub(super) fn refine(points: &[[f64; 2]], groups: &mut [Vec<u32>], cap: usize, passes: usize) {
+/// Up to `passes` rounds of trades between neighbouring batches of at most `cap` samples; stops
+/// at a round that trades nothing.
+pub(crate) fn refine(points: &[[f64; 2]], groups: &mut [Vec<u32>], cap: usize, passes: usize) {
     let count = groups.len();
     if count < 2 {
         return;
@@ -334,52 +222,4 @@ fn neighbour_pairs(targets: &[[f64; 2]]) -> Vec<(usize, usize)> {
     pairs.sort_unstable();
     pairs.dedup();
     pairs
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn exact_groups_set_apart_full_batches_of_one_size() {
-        // (width, height): 640x480 three times, 500x375 four times, 1x1 once.
-        let sizes = [
-            (640, 480),
-            (500, 375),
-            (640, 480),
-            (1, 1),
-            (640, 480),
-            (500, 375),
-            (500, 375),
-            (500, 375),
-        ];
-        let shapes: Vec<Shape> = sizes
-            .iter()
-            .enumerate()
-            .map(|(i, &(w, h))| Shape::new(i, f64::from(w), f64::from(h)).unwrap())
-            .collect();
-        let groups = exact_groups(&shapes, 2);
-        assert_eq!(groups.full, vec![vec![1, 5], vec![6, 7], vec![0, 2]]);
-        assert_eq!(groups.rest, vec![3, 4]);
-        assert_eq!(groups.rest_sizes, 2);
-        let groups = exact_groups(&shapes, 8);
-        assert!(groups.full.is_empty());
-        assert_eq!(groups.rest, (0..8).collect::<Vec<u32>>());
-        assert_eq!(groups.rest_sizes, 3);
-        // Sides of 2^16 and more take the wide keys: the same groups.
-        let mut wide = shapes.clone();
-        let side = |i: usize, w: f64, h: f64| Shape::new(i, w, h).unwrap();
-        wide.extend([
-            side(8, 70_000.0, 3.0),
-            side(9, 640.0, 480.0),
-            side(10, 70_000.0, 3.0),
-        ]);
-        let groups = exact_groups(&wide, 2);
-        assert_eq!(
-            groups.full,
-            vec![vec![1, 5], vec![6, 7], vec![0, 2], vec![4, 9], vec![8, 10]]
-        );
-        assert_eq!(groups.rest, vec![3]);
-        assert_eq!(groups.rest_sizes, 1);
-    }
 }

@@ -6,6 +6,8 @@
 
 use crate::order::nonnegative_order;
 
+use super::score::{p95_and_max, p95_ranks};
+
 /// Every value at or above `floor`, ascending, and how many lie below it. The p95 reads from
 /// `top` while its rank stays at or above `below`; when a change would drop it below the floor,
 /// the caller rebuilds the tail (rare: the floor sits a margin under the p95).
@@ -14,37 +16,6 @@ pub(super) struct UpperTail {
     floor: f64,
     top: Vec<f64>,
     below: usize,
-}
-
-/// The interpolated p95 (the SPEC's, as `evaluate` computes it) and the max of `r`, from the
-/// values at ranks `lo` and `hi` and the largest, all in `ln r`.
-fn p95_and_max(lower: f64, upper: f64, max: f64, at: f64, lo: usize) -> (f64, f64) {
-    let (lower, upper) = (lower.exp(), upper.exp());
-    (lower + (upper - lower) * (at - lo as f64), max.exp())
-}
-
-/// Ranks (ascending, 0-based) of the p95's two neighbours among `n` values, and its position.
-fn p95_ranks(n: usize) -> (f64, usize, usize) {
-    let at = 0.95 * (n - 1) as f64;
-    (at, at.floor() as usize, at.ceil() as usize)
-}
-
-/// (p95, max) of `r` by one selection over all `values` (reordered).
-pub(super) fn by_selection(values: &mut [f64]) -> (f64, f64) {
-    let n = values.len();
-    if n == 0 {
-        return (1.0, 1.0);
-    }
-    let (at, lo, hi) = p95_ranks(n);
-    let (below, &mut upper, above) =
-        values.select_nth_unstable_by_key(hi, |v| nonnegative_order(*v));
-    let max = above.iter().copied().fold(upper, f64::max);
-    let lower = if lo == hi {
-        upper
-    } else {
-        below.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-    };
-    p95_and_max(lower, upper, max, at, lo)
 }
 
 impl UpperTail {
@@ -212,6 +183,7 @@ pub(super) struct TrialScratch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::score::by_selection;
     use rand::{Rng, SeedableRng};
     use rand_xoshiro::Xoshiro256Plus;
 

@@ -6,11 +6,13 @@ use ndarray::{Array2, ArrayView, Dimension};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;
 
-use super::polish::{polish, Passes, Polished};
-use super::refine::{exact_groups, refine, ExactGroups};
-use super::{sort_by_shape, Grouped};
+use super::exact_groups::{exact_groups, ExactGroups};
+use super::Grouped;
 use crate::error::PlanError;
 use crate::options::{OptionReader, MAX_COUNT, MAX_SAFE_INTEGER};
+use crate::order::{sort_by_keys, total_order};
+use crate::search::polish::{polish, Passes, Polished};
+use crate::search::refine::refine;
 use crate::shape::Shape;
 use crate::sizing::Sizing;
 
@@ -370,6 +372,18 @@ fn distinct_shapes(shapes: &[Shape], members: impl Iterator<Item = u32>) -> usiz
     sides.sort_unstable();
     sides.dedup();
     sides.len()
+}
+
+/// Sort positions by shape: ln aspect, then ln area, then position (a total, stable order).
+fn sort_by_shape(positions: &mut [u32], shapes: &[Shape]) {
+    sort_by_keys(positions, |i| {
+        let s = &shapes[i as usize];
+        (
+            total_order(s.ln_aspect),
+            total_order(s.ln_area),
+            u64::from(i),
+        )
+    });
 }
 
 /// k-means++ seeding in O(n k): each next centre is drawn with probability proportional to the

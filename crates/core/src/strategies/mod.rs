@@ -2,29 +2,26 @@
 //! grouping function, in one table ([`StrategyKind::ALL`]). A strategy orders a buffer's valid
 //! samples into groups of similar shape; `plan` then cuts every group into batches.
 //!
-//! Adding a strategy: its own file here (options, parse, groups) and one entry in each match of
-//! this file. The bindings list names with [`StrategyKind::ALL`]; the TypeScript package checks its
-//! classes against that list in a test.
+//! Adding a strategy: its own file (or folder) here (options, parse, groups) and one entry in each
+//! match of this file. The bindings list names with [`StrategyKind::ALL`]; the TypeScript package
+//! checks its classes against that list in a test. The local search Clustered and Balanced share
+//! is in `crate::search`.
 
 mod balanced;
 mod clustered;
-mod median_split;
-mod nearest_sizes;
-mod polish;
-mod refine;
+mod exact_groups;
 mod simple;
 mod sorted;
-mod upper_tail;
 
-pub use balanced::{balanced_groups, BalancedOptions, DEFAULT_MIN_FILL, DEFAULT_REFINE_PASSES};
+pub use balanced::{
+    balanced_groups, median_split_groups, BalancedOptions, DEFAULT_MIN_FILL, DEFAULT_REFINE_PASSES,
+};
 pub use clustered::{cluster_groups, ClusterOptions, DEFAULT_MAX_ITERATIONS};
-pub use median_split::median_split_groups;
 pub use simple::simple_groups;
 pub use sorted::{sorted_groups, SortKey};
 
 use crate::error::PlanError;
 use crate::options::{one_of, OptionReader};
-use crate::order::{sort_by_keys, total_order};
 use crate::shape::Shape;
 use crate::sizing::{SizeMode, Sizing};
 
@@ -177,18 +174,6 @@ impl Strategy {
             }
         })
     }
-}
-
-/// Sort positions by shape: ln aspect, then ln area, then position (a total, stable order).
-pub(crate) fn sort_by_shape(positions: &mut [u32], shapes: &[Shape]) {
-    sort_by_keys(positions, |i| {
-        let s = &shapes[i as usize];
-        (
-            total_order(s.ln_aspect),
-            total_order(s.ln_area),
-            u64::from(i),
-        )
-    });
 }
 
 #[cfg(test)]
