@@ -6,7 +6,7 @@
 //! Limits (the largest image, side, batch) are [`crate::Limits`] and are listed here too.
 
 use crate::formats::Limits;
-use crate::strategy::{DEFAULT_MAX_ITERATIONS, DEFAULT_MIN_FILL, DEFAULT_REFINE_PASSES};
+use crate::strategies::{DEFAULT_MAX_ITERATIONS, DEFAULT_MIN_FILL, DEFAULT_REFINE_PASSES};
 
 /// `skipInvalid` of every batcher and of `TokenPacker`.
 pub const SKIP_INVALID: bool = false;
@@ -165,7 +165,7 @@ mod tests {
     use crate::packing::{PackAlgorithm, PackOptions};
     use crate::ranks::{Leftover, RankOptions};
     use crate::sizing::SizeMode;
-    use crate::strategy::{ClusterOptions, SortKey, Strategy, StrategyKind};
+    use crate::strategies::{ClusterOptions, SortKey, Strategy, StrategyKind};
     use crate::PlanOptions;
 
     fn with(entries: &[(&str, f64)]) -> OptionMap {
