@@ -68,7 +68,13 @@ const fn row(scope: &'static str, option: &'static str, value: DefaultValue) -> 
 
 use DefaultValue::{Bool, Choice, Number, Rule};
 
+/// A rule's row value.
+const fn rule(rule: &'static str) -> DefaultValue {
+    Rule(RuleText { rule })
+}
+
 /// Every default of planning, streaming, ranks, header reading and `smartResize`.
+#[rustfmt::skip]
 pub const DEFAULTS: &[OptionDefault] = &[
     row("batcher", "multipleOf", Number(MULTIPLE_OF as f64)),
     row("batcher", "sizing", Choice("median")),
@@ -77,82 +83,28 @@ pub const DEFAULTS: &[OptionDefault] = &[
     row("batcher", "shuffleSeed", Number(SHUFFLE_SEED as f64)),
     row("batcher", "epoch", Number(EPOCH as f64)),
     row("sorted", "key", Choice("aspect")),
-    row(
-        "clustered",
-        "numClusters",
-        Rule(RuleText {
-            rule: "ceil(buffer.length / batchSize)",
-        }),
-    ),
+    row("clustered", "numClusters", rule("ceil(buffer.length / batchSize)")),
     row("clustered", "seed", Number(KMEANS_SEED as f64)),
-    row(
-        "clustered",
-        "maxIterations",
-        Number(DEFAULT_MAX_ITERATIONS as f64),
-    ),
+    row("clustered", "maxIterations", Number(DEFAULT_MAX_ITERATIONS as f64)),
     row("balanced", "minFill", Number(DEFAULT_MIN_FILL)),
-    row(
-        "balanced",
-        "refinePasses",
-        Number(DEFAULT_REFINE_PASSES as f64),
-    ),
+    row("balanced", "refinePasses", Number(DEFAULT_REFINE_PASSES as f64)),
     row("batchStream", "bufferSize", Number(BUFFER_SIZE as f64)),
     row("batchStream", "carry", Bool(CARRY)),
-    row(
-        "batchStream",
-        "maxCarry",
-        Rule(RuleText {
-            rule: "floor(bufferSize / 2)",
-        }),
-    ),
-    row(
-        "batchStream",
-        "shuffleBuffer",
-        Number(SHUFFLE_BUFFER as f64),
-    ),
+    row("batchStream", "maxCarry", rule("floor(bufferSize / 2)")),
+    row("batchStream", "shuffleBuffer", Number(SHUFFLE_BUFFER as f64)),
     row("ranks", "worldSize", Number(WORLD_SIZE as f64)),
     row("ranks", "rank", Number(RANK as f64)),
     row("ranks", "leftover", Choice("split")),
-    row(
-        "imageSizesFromFiles",
-        "concurrency",
-        Number(FILE_CONCURRENCY as f64),
-    ),
-    row(
-        "imageSizesFromUrls",
-        "concurrency",
-        Number(URL_CONCURRENCY as f64),
-    ),
+    row("imageSizesFromFiles", "concurrency", Number(FILE_CONCURRENCY as f64)),
+    row("imageSizesFromUrls", "concurrency", Number(URL_CONCURRENCY as f64)),
     row("imageSizesFromUrls", "timeoutMs", Number(URL_TIMEOUT_MS)),
-    row(
-        "smartResize",
-        "factor",
-        Number(crate::smart_resize::QWEN2_VL_FACTOR as f64),
-    ),
-    row(
-        "smartResize",
-        "minPixels",
-        Number(crate::smart_resize::QWEN2_VL_MIN_PIXELS),
-    ),
-    row(
-        "smartResize",
-        "maxPixels",
-        Number(crate::smart_resize::QWEN2_VL_MAX_PIXELS),
-    ),
-    row(
-        "evaluate",
-        "batchSize",
-        Rule(RuleText {
-            rule: "the largest batch's length",
-        }),
-    ),
+    row("smartResize", "factor", Number(crate::smart_resize::QWEN2_VL_FACTOR as f64)),
+    row("smartResize", "minPixels", Number(crate::smart_resize::QWEN2_VL_MIN_PIXELS)),
+    row("smartResize", "maxPixels", Number(crate::smart_resize::QWEN2_VL_MAX_PIXELS)),
+    row("evaluate", "batchSize", rule("the largest batch's length")),
     row("TokenPacker", "algorithm", Choice("first-fit-decreasing")),
     row("TokenPacker", "skipInvalid", Bool(SKIP_INVALID)),
-    row(
-        "limits",
-        "maxImagePixels",
-        Number(Limits::DEFAULT.max_image_pixels as f64),
-    ),
+    row("limits", "maxImagePixels", Number(Limits::DEFAULT.max_image_pixels as f64)),
     row("limits", "maxSide", Number(Limits::DEFAULT.max_side as f64)),
 ];
 

@@ -111,83 +111,42 @@ pub struct FormatRow {
     pub(crate) parse: Option<Parser>,
 }
 
+/// A format whose size the package reads.
+const fn reads(format: ImageFormat, sniff: fn(&[u8]) -> Sniff, parse: Parser) -> FormatRow {
+    FormatRow {
+        format,
+        sniff,
+        parse: Some(parse),
+    }
+}
+
+/// A format the package only names (refused as `UNSUPPORTED_IMAGE`, never quoted).
+const fn names(format: ImageFormat, sniff: fn(&[u8]) -> Sniff) -> FormatRow {
+    FormatRow {
+        format,
+        sniff,
+        parse: None,
+    }
+}
+
 /// Every format the package recognises, in the order signatures are tried.
+#[rustfmt::skip]
 pub const FORMATS: &[FormatRow] = &[
-    FormatRow {
-        format: ImageFormat::Png,
-        sniff: png::sniff,
-        parse: Some(png::parse),
-    },
-    FormatRow {
-        format: ImageFormat::Jpeg,
-        sniff: jpeg::sniff,
-        parse: Some(jpeg::parse),
-    },
-    FormatRow {
-        format: ImageFormat::Webp,
-        sniff: webp::sniff,
-        parse: Some(webp::parse),
-    },
-    FormatRow {
-        format: ImageFormat::Gif,
-        sniff: gif::sniff,
-        parse: Some(gif::parse),
-    },
-    FormatRow {
-        format: ImageFormat::Bmp,
-        sniff: bmp::sniff,
-        parse: Some(bmp::parse),
-    },
-    FormatRow {
-        format: ImageFormat::Avif,
-        sniff: isobmff::sniff_avif,
-        parse: Some(isobmff::parse),
-    },
-    FormatRow {
-        format: ImageFormat::Heic,
-        sniff: isobmff::sniff_heic,
-        parse: Some(isobmff::parse),
-    },
-    FormatRow {
-        format: ImageFormat::Tiff,
-        sniff: |b| starts_with_any(b, &[b"II*\0", b"MM\0*"]),
-        parse: None,
-    },
-    FormatRow {
-        format: ImageFormat::JpegXl,
-        sniff: |b| starts_with_any(b, &[b"\xFF\x0A", b"\0\0\0\x0CJXL \x0D\x0A\x87\x0A"]),
-        parse: None,
-    },
-    FormatRow {
-        format: ImageFormat::Jpeg2000,
-        sniff: |b| starts_with(b, b"\0\0\0\x0CjP  \x0D\x0A\x87\x0A"),
-        parse: None,
-    },
-    FormatRow {
-        format: ImageFormat::Ico,
-        sniff: |b| starts_with(b, b"\0\0\x01\0"),
-        parse: None,
-    },
-    FormatRow {
-        format: ImageFormat::Psd,
-        sniff: |b| starts_with(b, b"8BPS"),
-        parse: None,
-    },
-    FormatRow {
-        format: ImageFormat::Qoi,
-        sniff: |b| starts_with(b, b"qoif"),
-        parse: None,
-    },
-    FormatRow {
-        format: ImageFormat::OpenExr,
-        sniff: |b| starts_with(b, b"\x76\x2F\x31\x01"),
-        parse: None,
-    },
-    FormatRow {
-        format: ImageFormat::Pdf,
-        sniff: |b| starts_with(b, b"%PDF-"),
-        parse: None,
-    },
+    reads(ImageFormat::Png, png::sniff, png::parse),
+    reads(ImageFormat::Jpeg, jpeg::sniff, jpeg::parse),
+    reads(ImageFormat::Webp, webp::sniff, webp::parse),
+    reads(ImageFormat::Gif, gif::sniff, gif::parse),
+    reads(ImageFormat::Bmp, bmp::sniff, bmp::parse),
+    reads(ImageFormat::Avif, isobmff::sniff_avif, isobmff::parse),
+    reads(ImageFormat::Heic, isobmff::sniff_heic, isobmff::parse),
+    names(ImageFormat::Tiff, |b| starts_with_any(b, &[b"II*\0", b"MM\0*"])),
+    names(ImageFormat::JpegXl, |b| starts_with_any(b, &[b"\xFF\x0A", b"\0\0\0\x0CJXL \x0D\x0A\x87\x0A"])),
+    names(ImageFormat::Jpeg2000, |b| starts_with(b, b"\0\0\0\x0CjP  \x0D\x0A\x87\x0A")),
+    names(ImageFormat::Ico, |b| starts_with(b, b"\0\0\x01\0")),
+    names(ImageFormat::Psd, |b| starts_with(b, b"8BPS")),
+    names(ImageFormat::Qoi, |b| starts_with(b, b"qoif")),
+    names(ImageFormat::OpenExr, |b| starts_with(b, b"\x76\x2F\x31\x01")),
+    names(ImageFormat::Pdf, |b| starts_with(b, b"%PDF-")),
 ];
 
 pub(crate) fn entry(format: ImageFormat) -> &'static FormatRow {

@@ -4,36 +4,17 @@
 //! folder's README). Prefixes never contradict the whole file.
 
 use mm_batcher_formats::{read_header, HeaderError, MAX_IMAGE_PIXELS};
-use serde_json::Value;
 use std::path::PathBuf;
 
+#[path = "../../../test/fixtures/suites/expected.rs"]
+mod expected;
+
 fn suites() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../test/fixtures/suites")
+    expected::root(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn entries() -> Vec<(PathBuf, String, Value)> {
-    let mut out = Vec::new();
-    let mut dirs: Vec<_> = std::fs::read_dir(suites())
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    dirs.sort();
-    for dir in dirs {
-        let Ok(text) = std::fs::read_to_string(dir.join("expected.json")) else {
-            continue;
-        };
-        let map: serde_json::Map<String, Value> = serde_json::from_str(&text).unwrap();
-        for (name, e) in map {
-            out.push((
-                dir.join(&name),
-                format!("{}/{name}", dir.file_name().unwrap().to_string_lossy()),
-                e,
-            ));
-        }
-    }
-    assert!(out.len() > 300, "fixtures missing: {}", out.len());
-    out
+fn entries() -> Vec<(PathBuf, String, serde_json::Value)> {
+    expected::entries(&suites())
 }
 
 #[test]

@@ -4,11 +4,13 @@
 
 use mm_batcher_core::formats::{read_header, MAX_IMAGE_PIXELS};
 use mm_batcher_imaging::{decode, Sample, Source, DEFAULT_MAX_INPUT_PIXELS};
-use serde_json::Value;
 use std::path::PathBuf;
 
+#[path = "../../../test/fixtures/suites/expected.rs"]
+mod expected;
+
 fn suites() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../test/fixtures/suites")
+    expected::root(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn run(bytes: &[u8], max: u64) -> Result<(u32, u32), (String, String)> {
@@ -33,55 +35,40 @@ fn default_limit_is_the_shared_one() {
 
 #[test]
 fn every_fixture_decodes_as_expected() {
-    let mut dirs: Vec<_> = std::fs::read_dir(suites())
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    dirs.sort();
     let (mut failures, mut n) = (Vec::new(), 0);
-    for dir in dirs {
-        let Ok(text) = std::fs::read_to_string(dir.join("expected.json")) else {
-            continue;
+    for (path, name, want) in expected::entries(&suites()) {
+        n += 1;
+        let bytes = std::fs::read(&path).unwrap();
+        let got = run(&bytes, DEFAULT_MAX_INPUT_PIXELS);
+        let ok = match (&got, want.get("error")) {
+            (Ok((w, h)), None) => {
+                want["width"].as_u64() == Some(*w as u64)
+                    && want["height"].as_u64() == Some(*h as u64)
+            }
+            (Err((code, _)), Some(c)) => c.as_str() == Some(code.as_str()),
+            _ => false,
         };
-        let map: serde_json::Map<String, Value> = serde_json::from_str(&text).unwrap();
-        for (name, want) in map {
-            n += 1;
-            let bytes = std::fs::read(dir.join(&name)).unwrap();
-            let got = run(&bytes, DEFAULT_MAX_INPUT_PIXELS);
-            let ok = match (&got, want.get("error")) {
-                (Ok((w, h)), None) => {
-                    want["width"].as_u64() == Some(*w as u64)
-                        && want["height"].as_u64() == Some(*h as u64)
-                }
-                (Err((code, _)), Some(c)) => c.as_str() == Some(code.as_str()),
-                _ => false,
-            };
-            // Header and decoder never disagree on a file both accept; a file whose size is read
-            // but whose decoding is refused (AVIF, HEIC, unsupported variants) names its format.
-            match (&got, read_header(&bytes, true)) {
-                (Ok((w, h)), Ok(info)) if (info.width, info.height) != (*w, *h) => {
-                    failures.push(format!(
-                        "{name}: header {}x{} decode {w}x{h}",
-                        info.width, info.height
-                    ))
-                }
-                (Err((code, reason)), Ok(info))
-                    if code == "UNSUPPORTED_IMAGE" && !reason.contains(info.format.as_str()) =>
-                {
-                    failures.push(format!(
-                        "{name}: refused without naming {}: {reason}",
-                        info.format
-                    ))
-                }
-                _ => {}
-            }
-            if !ok {
+        // Header and decoder never disagree on a file both accept; a file whose size is read
+        // but whose decoding is refused (AVIF, HEIC, unsupported variants) names its format.
+        match (&got, read_header(&bytes, true)) {
+            (Ok((w, h)), Ok(info)) if (info.width, info.height) != (*w, *h) => {
                 failures.push(format!(
-                    "{}/{name}: got {got:?}, expected {want}",
-                    dir.display()
-                ));
+                    "{name}: header {}x{} decode {w}x{h}",
+                    info.width, info.height
+                ))
             }
+            (Err((code, reason)), Ok(info))
+                if code == "UNSUPPORTED_IMAGE" && !reason.contains(info.format.as_str()) =>
+            {
+                failures.push(format!(
+                    "{name}: refused without naming {}: {reason}",
+                    info.format
+                ))
+            }
+            _ => {}
+        }
+        if !ok {
+            failures.push(format!("{name}: got {got:?}, expected {want}"));
         }
     }
     assert!(n > 300, "fixtures missing: {n}");

@@ -54,19 +54,24 @@ pub(crate) fn refine(points: &[[f64; 2]], groups: &mut [Vec<u32>], cap: usize, p
             if pass > 0 && same(a) && same(b) && last_pairs.binary_search(&(a, b)).is_ok() {
                 continue;
             }
-            let (ta, tb) = (targets[a], targets[b]);
+            let pair = Pair {
+                a,
+                b,
+                ta: targets[a],
+                tb: targets[b],
+            };
             // Moves into spare slots first (batch lengths change, the count does not), then
             // pairwise swaps.
             let mut traded = false;
             (side_a.best, side_b.best) = (None, None);
             if moves {
-                traded |= move_into(points, groups, a, b, ta, tb, cap, &mut side_a);
-                if move_into(points, groups, b, a, tb, ta, cap, &mut side_b) {
+                traded |= move_into(points, groups, &pair, cap, &mut side_a);
+                if move_into(points, groups, &pair.reversed(), cap, &mut side_b) {
                     traded = true;
                     side_a.best = None; // `a` gained members
                 }
             }
-            traded |= swap(points, groups, a, b, ta, tb, &mut side_a, &mut side_b);
+            traded |= swap(points, groups, &pair, &mut side_a, &mut side_b);
             if traded {
                 (changed[a], changed[b], any) = (true, true, true);
             }
@@ -128,16 +133,32 @@ fn best_gains(gains: &mut Vec<(f64, usize)>, pays: impl Fn(f64) -> bool, limit: 
     gains.sort_unstable_by(by_gain);
 }
 
-/// Moves members of batch `a` that suit batch `b` better into `b`'s free slots (never emptying
-/// `a`).
-#[allow(clippy::too_many_arguments)]
-fn move_into(
-    points: &[[f64; 2]],
-    groups: &mut [Vec<u32>],
+/// Two neighbouring batches and their targets, as a refinement pass trades between them.
+struct Pair {
     a: usize,
     b: usize,
     ta: [f64; 2],
     tb: [f64; 2],
+}
+
+impl Pair {
+    /// The same pair seen from `b`.
+    fn reversed(&self) -> Pair {
+        Pair {
+            a: self.b,
+            b: self.a,
+            ta: self.tb,
+            tb: self.ta,
+        }
+    }
+}
+
+/// Moves members of batch `a` that suit batch `b` better into `b`'s free slots (never emptying
+/// `a`).
+fn move_into(
+    points: &[[f64; 2]],
+    groups: &mut [Vec<u32>],
+    &Pair { a, b, ta, tb }: &Pair,
     cap: usize,
     side: &mut Side,
 ) -> bool {
@@ -163,14 +184,10 @@ fn move_into(
     true
 }
 
-#[allow(clippy::too_many_arguments)]
 fn swap(
     points: &[[f64; 2]],
     groups: &mut [Vec<u32>],
-    a: usize,
-    b: usize,
-    ta: [f64; 2],
-    tb: [f64; 2],
+    &Pair { a, b, ta, tb }: &Pair,
     side_a: &mut Side,
     side_b: &mut Side,
 ) -> bool {
