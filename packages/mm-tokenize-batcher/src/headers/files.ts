@@ -58,9 +58,11 @@ async function readFile(path: string | URL, limit: number, have: Uint8Array | un
     if (have && start > 0) bytes.set(have.subarray(0, start));
     let at = start;
     while (at < want) {
-      const { bytesRead } = await handle.read(bytes, at, want - at, at);
-      if (bytesRead === 0) break;
+      const asked = want - at;
+      const { bytesRead } = await handle.read(bytes, at, asked, at);
       at += bytesRead;
+      // A regular file gives all it has: fewer bytes than asked is its end (no read more to see it).
+      if (bytesRead < asked) break;
     }
     return { bytes: bytes.subarray(0, at), length: whole || at < want ? at : Infinity, transferred: at - start };
   } catch (error) {
