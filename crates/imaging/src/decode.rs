@@ -27,6 +27,22 @@ pub fn decode(
     max_input_pixels: u64,
     rgb: &mut Vec<u8>,
 ) -> Result<Decoded, ImageFailure> {
+    decode_shrunk(position, sample, max_input_pixels, &|_, _| 1, rgb).map(|(decoded, _)| decoded)
+}
+
+/// [`decode`], except that a JPEG may be decoded at 1/2, 1/4 or 1/8 of its size per side, in the
+/// DCT domain (libjpeg's `scale_denom`): `denominator` is given the upright full size (after
+/// EXIF orientation, as the header states it) and answers 1, 2, 4 or 8 (anything else is 1);
+/// other formats are always decoded at full size. Every check before decoding is the same as
+/// [`decode`]'s. Returns the full upright size (as [`decode`] does) and the denominator `d` used:
+/// `rgb` then holds `ceil(width / d) x ceil(height / d)` pixels, upright.
+pub(crate) fn decode_shrunk(
+    position: usize,
+    sample: &Sample<'_>,
+    max_input_pixels: u64,
+    denominator: &dyn Fn(u32, u32) -> u32,
+    rgb: &mut Vec<u8>,
+) -> Result<(Decoded, u32), ImageFailure> {
     let failure = |code: ErrorCode, format: Option<ImageFormat>, detail: String| ImageFailure {
         position,
         reject: Reject {
@@ -65,19 +81,27 @@ pub fn decode(
             for px in data.chunks_exact(4) {
                 rgb.extend_from_slice(&px[..3]);
             }
-            Ok(Decoded {
-                format: None,
-                width,
-                height,
-            })
+            Ok((
+                Decoded {
+                    format: None,
+                    width,
+                    height,
+                },
+                1,
+            ))
         }
         Source::Encoded(bytes) => {
             let format = ImageFormat::sniff(bytes);
-            decode_encoded(bytes, max_input_pixels, rgb)
-                .map(|(width, height)| Decoded {
-                    format,
-                    width,
-                    height,
+            decode_encoded(bytes, max_input_pixels, denominator, rgb)
+                .map(|(width, height, d)| {
+                    (
+                        Decoded {
+                            format,
+                            width,
+                            height,
+                        },
+                        d,
+                    )
                 })
                 .map_err(|(code, detail)| failure(code, format, detail))
         }
@@ -92,12 +116,14 @@ fn invalid(cause: impl Into<String>) -> Fail {
 
 /// Validates everything that can be validated before a pixel buffer exists (header, claimed size
 /// against `max_input_pixels`, the file's length against the pixels it claims, every GIF frame,
-/// a BMP's RLE stream), then decodes. Returns the upright size; pixels are in `rgb`.
+/// a BMP's RLE stream), then decodes. Returns the upright size and the scale denominator of the
+/// pixels in `rgb` (see [`decode_shrunk`]).
 fn decode_encoded(
     bytes: &[u8],
     max_input_pixels: u64,
+    denominator: &dyn Fn(u32, u32) -> u32,
     rgb: &mut Vec<u8>,
-) -> Result<(u32, u32), Fail> {
+) -> Result<(u32, u32, u32), Fail> {
     // A format without a decoder here is refused as such, whatever state its header is in.
     let unknown = || HeaderError::Unsupported { format: None };
     let format = ImageFormat::sniff(bytes).ok_or_else(unknown);
@@ -166,14 +192,34 @@ fn decode_encoded(
         }
         _ => {}
     }
+    let mut d = match info.format {
+        ImageFormat::Jpeg => match denominator(info.width, info.height) {
+            d @ (2 | 4 | 8) => d,
+            _ => 1,
+        },
+        _ => 1,
+    };
     let (w, h) = match info.format {
+        ImageFormat::Jpeg if d > 1 => match decode_jpeg_scaled(bytes, ends_inside_scan, d, rgb)? {
+            Some(size) => size,
+            None => {
+                d = 1;
+                decode_jpeg(bytes, ends_inside_scan, rgb)?
+            }
+        },
         ImageFormat::Jpeg => decode_jpeg(bytes, ends_inside_scan, rgb)?,
         ImageFormat::Gif => decode_gif(bytes, sw, sh, max_input_pixels, rgb)?,
         _ => decode_with_image(bytes, codec, max_input_pixels, rgb)?,
     };
-    if (w, h) != (sw, sh) {
+    let (ew, eh) = (sw.div_ceil(d), sh.div_ceil(d));
+    if (w, h) != (ew, eh) {
+        let scale = if d > 1 {
+            format!(" at 1/{d}")
+        } else {
+            String::new()
+        };
         return Err(invalid(format!(
-            "the decoder gives {w} x {h} pixels but the header states {sw} x {sh}"
+            "the decoder gives {w} x {h} pixels{scale} but the header states {sw} x {sh}"
         )));
     }
     if rgb.len() as u64 != w as u64 * h as u64 * 3 {
@@ -188,7 +234,7 @@ fn decode_encoded(
             *rgb = img.into_rgb8().into_raw();
         }
     }
-    Ok((info.width, info.height))
+    Ok((info.width, info.height, d))
 }
 
 fn image_error(e: image::ImageError, len: usize) -> Fail {
@@ -327,6 +373,69 @@ fn decode_jpeg(
         .ok_or_else(|| invalid("decoder gave no size"))?;
     *rgb = pixels;
     Ok((w as u32, h as u32))
+}
+
+/// JPEG at 1/`d` of its size per side (`d` = 2, 4 or 8) through jpeg-decoder's reduced IDCTs
+/// (4x4, 2x2 or 1x1 outputs per 8x8 block, as libjpeg's `jidctred.c`): every coefficient is still
+/// entropy-decoded (progressive AC scans too), only the IDCT, upsampling and colour conversion
+/// run on 1/d^2 of the pixels. `None` for what it does not give as RGB or grey (CMYK/YCCK): the
+/// caller decodes those at full size.
+///
+/// Damage: a file that ends inside a scan is an error here too (jpeg-decoder reads past the end
+/// of the data: `UnexpectedEof`). A scan ended early *by a marker* is filled with zeros without
+/// an error (zune-jpeg's strict mode refuses it): only [`jpeg_scans_hold_their_blocks`], run
+/// before, catches that case, and only where the scan is shorter than its blocks' minimum.
+fn decode_jpeg_scaled(
+    bytes: &[u8],
+    ends_inside_scan: bool,
+    d: u32,
+    rgb: &mut Vec<u8>,
+) -> Result<Option<(u32, u32)>, Fail> {
+    use jpeg_decoder::{Error, PixelFormat};
+    let classify = |e: Error| -> Fail {
+        match e {
+            Error::Unsupported(kind) => (
+                ErrorCode::UnsupportedImage,
+                format!("unsupported variant ({kind:?})"),
+            ),
+            Error::Io(io) if io.kind() == ErrorKind::UnexpectedEof => invalid(format!(
+                "truncated: the scan runs out of data, the file ends after {} bytes",
+                bytes.len()
+            )),
+            e if ends_inside_scan => invalid(format!(
+                "truncated: the file ends inside a scan after {} bytes (decoder: {e})",
+                bytes.len()
+            )),
+            e => invalid(format!("decoding: corrupt data ({e})")),
+        }
+    };
+    let mut decoder = jpeg_decoder::Decoder::new(bytes);
+    decoder.read_info().map_err(classify)?;
+    let info = decoder
+        .info()
+        .ok_or_else(|| invalid("decoder gave no size"))?;
+    if !matches!(info.pixel_format, PixelFormat::RGB24 | PixelFormat::L8) {
+        return Ok(None);
+    }
+    let (w, h) = (
+        (info.width as u32).div_ceil(d),
+        (info.height as u32).div_ceil(d),
+    );
+    // `scale` picks the smallest reduced IDCT whose output reaches either requested side; asking
+    // for exactly the 1/d size gives 1/d.
+    let (gw, gh) = decoder.scale(w as u16, h as u16).map_err(classify)?;
+    if (gw as u32, gh as u32) != (w, h) {
+        return Err(invalid(format!(
+            "the decoder offers {gw} x {gh} pixels for 1/{d} of {} x {}",
+            info.width, info.height
+        )));
+    }
+    let pixels = decoder.decode().map_err(classify)?;
+    *rgb = match info.pixel_format {
+        PixelFormat::L8 => pixels.iter().flat_map(|&v| [v, v, v]).collect(),
+        _ => pixels,
+    };
+    Ok(Some((w, h)))
 }
 
 /// A scan ended by a marker (EOI, usually) long before its blocks are coded: zune-jpeg fills the

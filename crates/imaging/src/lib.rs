@@ -273,7 +273,14 @@ fn resize_one<'s>(
     scratch: &'s mut Vec<u8>,
     rgb_buffer: &mut Vec<u8>,
 ) -> Result<(&'s [u8], [u32; 4]), ImageFailure> {
-    let decoded = decode(position, sample, spec.max_input_pixels, rgb_buffer)?;
+    let placement = |w: u32, h: u32| layout(w, h, spec.height, spec.width, spec.mode);
+    let (decoded, d) = decode::decode_shrunk(
+        position,
+        sample,
+        spec.max_input_pixels,
+        &|w, h| shrink_denominator(&placement(w, h)),
+        rgb_buffer,
+    )?;
     let fail = |detail: String| ImageFailure {
         position,
         reject: Reject {
@@ -283,21 +290,18 @@ fn resize_one<'s>(
             detail,
         },
     };
-    let l = layout(
-        decoded.width,
-        decoded.height,
-        spec.height,
-        spec.width,
-        spec.mode,
-    );
+    // The layout of the full-size image, whatever scale it was decoded at: the crop (source
+    // coordinates, fractional) is divided by the denominator.
+    let l = placement(decoded.width, decoded.height);
     let [_, _, bw, bh] = l.content;
-    let src = ImageRef::new(decoded.width, decoded.height, rgb_buffer, PixelType::U8x3)
+    let (sw, sh) = (decoded.width.div_ceil(d), decoded.height.div_ceil(d));
+    let src = ImageRef::new(sw, sh, rgb_buffer, PixelType::U8x3)
         .map_err(|e| fail(format!("pixel buffer does not match its size ({e})")))?;
     scratch.clear();
     scratch.resize(bw as usize * bh as usize * 3, 0);
     let mut dst = Image::from_slice_u8(bw, bh, scratch.as_mut_slice(), PixelType::U8x3)
         .map_err(|e| fail(format!("cannot allocate the resized image ({e})")))?;
-    let [cx, cy, cw, ch] = l.crop;
+    let [cx, cy, cw, ch] = l.crop.map(|v| v / d as f64);
     let options = ResizeOptions::new()
         .resize_alg(ResizeAlg::Convolution(spec.filter.fir()))
         .crop(cx, cy, cw, ch);
@@ -305,6 +309,20 @@ fn resize_one<'s>(
         .resize(&src, &mut dst, &options)
         .map_err(|e| fail(format!("resize failed ({e})")))?;
     Ok((scratch.as_slice(), l.content))
+}
+
+/// The JPEG scale rule (sharp's shrink-on-load, with its margin): the largest `d` of 8, 4 and 2
+/// such that the source rectangle read for the image, at 1/d, still has at least twice the
+/// destination box's pixels on each axis, so the final resample always reduces by 2 or more
+/// and never enlarges; 1 (full decode) when none does. The sizes are the upright ones (after
+/// EXIF orientation), as `layout` sees them.
+fn shrink_denominator(p: &Placement) -> u32 {
+    let [_, _, cw, ch] = p.crop;
+    let [_, _, bw, bh] = p.content;
+    [8u32, 4, 2]
+        .into_iter()
+        .find(|&d| cw / d as f64 >= 2.0 * bw as f64 && ch / d as f64 >= 2.0 * bh as f64)
+        .unwrap_or(1)
 }
 
 /// Decoded RGB pixels of a whole batch at their own sizes, laid end to end (for resizers that

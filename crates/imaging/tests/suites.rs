@@ -3,7 +3,9 @@
 //! refused file gets the recorded code. Plus the bomb guards of issues 11 and 13.
 
 use mm_batcher_core::formats::{read_header, MAX_IMAGE_PIXELS};
-use mm_batcher_imaging::{decode, Sample, Source, DEFAULT_MAX_INPUT_PIXELS};
+use mm_batcher_imaging::{
+    batch_tensor, decode, Dtype, Mode, Sample, Source, TensorSpec, DEFAULT_MAX_INPUT_PIXELS,
+};
 use std::path::PathBuf;
 
 #[path = "../../../test/fixtures/suites/expected.rs"]
@@ -126,6 +128,109 @@ fn every_cut_of_a_jpeg_scan_is_refused() {
             matches!(&got, Err((c, m)) if c == "INVALID_IMAGE" && m.contains("truncated")),
             "cut {cut}: {got:?}"
         );
+    }
+}
+
+/// Through `batch_tensor` at `side x side` (u8): a JPEG of 128 px or more per side is decoded at
+/// 1/8 for a 8 x 8 target (the scaled path), at full size for a large target.
+fn run_tensor(bytes: &[u8], side: u32, mode: Mode) -> Result<Vec<u8>, (String, String)> {
+    let mut spec = TensorSpec::new(side, side);
+    spec.dtype = Dtype::U8;
+    spec.mode = mode;
+    let sample = Sample {
+        index: 0,
+        source: Source::Encoded(bytes),
+    };
+    batch_tensor(&[sample], &spec, false)
+        .map(|b| b.data.as_u8().unwrap().to_vec())
+        .map_err(|f| (f.reject.code.to_string(), f.reject.to_string()))
+}
+
+/// The scaled JPEG path (issue 24) accepts and refuses what full decoding does, on every JPEG of
+/// the suites, in every mode.
+#[test]
+fn scaled_jpeg_path_refuses_what_full_decoding_refuses() {
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for (path, name, want) in expected::entries(&suites()) {
+        let bytes = std::fs::read(&path).unwrap();
+        if !bytes.starts_with(&[0xFF, 0xD8]) {
+            continue;
+        }
+        n += 1;
+        for mode in [Mode::Stretch, Mode::Letterbox, Mode::Crop] {
+            let got = run_tensor(&bytes, 8, mode);
+            let ok = match (&got, want.get("error")) {
+                (Ok(_), None) => true,
+                (Err((code, _)), Some(c)) => c.as_str() == Some(code.as_str()),
+                _ => false,
+            };
+            if !ok {
+                failures.push(format!("{name} ({mode:?}): got {got:?}, expected {want}"));
+            }
+        }
+    }
+    assert!(n >= 10, "JPEG fixtures missing: {n}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_cut_of_a_jpeg_scan_is_refused_on_the_scaled_path() {
+    let bytes = std::fs::read(suites().join("generated/exif_thumb.jpg")).unwrap();
+    assert!(run_tensor(&bytes, 8, Mode::Stretch).is_ok());
+    let base = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]).unwrap();
+    for cut in (base + 20..bytes.len() - 2).step_by(97) {
+        let got = run_tensor(&bytes[..cut], 8, Mode::Stretch);
+        assert!(
+            matches!(&got, Err((c, m)) if c == "INVALID_IMAGE" && m.contains("truncated")),
+            "cut {cut}: {got:?}"
+        );
+    }
+}
+
+/// Orientation and layout on the scaled path: the upright image, scaled, gives nearly the
+/// tensor of full decoding (the EXIF-6 640 x 480 file is 480 x 640 upright; a 60 x 40 target
+/// decodes it at 1/4 in stretch mode: 120 >= 2 x 60 and 160 >= 2 x 40).
+#[test]
+fn scaled_path_keeps_orientation_and_layout() {
+    let bytes = std::fs::read(suites().join("generated/exif_thumb.jpg")).unwrap();
+    for mode in [Mode::Stretch, Mode::Letterbox, Mode::Crop] {
+        let mut spec = TensorSpec::new(40, 60);
+        spec.dtype = Dtype::U8;
+        spec.mode = mode;
+        let sample = Sample {
+            index: 0,
+            source: Source::Encoded(&bytes),
+        };
+        let scaled = batch_tensor(&[sample], &spec, false).unwrap();
+        // Full decode, then the same resize, by hand.
+        let mut rgb = Vec::new();
+        let d = decode(0, &sample, DEFAULT_MAX_INPUT_PIXELS, &mut rgb).unwrap();
+        assert_eq!((d.width, d.height), (480, 640));
+        let mut full_spec = spec.clone();
+        full_spec.height = 40;
+        let raw = Sample {
+            index: 0,
+            source: Source::Rgba {
+                data: &rgb
+                    .chunks_exact(3)
+                    .flat_map(|p| [p[0], p[1], p[2], 255])
+                    .collect::<Vec<u8>>(),
+                width: d.width,
+                height: d.height,
+            },
+        };
+        let full = batch_tensor(&[raw], &full_spec, false).unwrap();
+        assert_eq!(scaled.content_boxes, full.content_boxes, "{mode:?}");
+        let (a, b) = (scaled.data.as_u8().unwrap(), full.data.as_u8().unwrap());
+        let max = a.iter().zip(b).map(|(x, y)| x.abs_diff(*y)).max().unwrap();
+        let mean = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| x.abs_diff(*y) as f64)
+            .sum::<f64>()
+            / a.len() as f64;
+        assert!(max <= 24 && mean < 2.0, "{mode:?}: max {max}, mean {mean}");
     }
 }
 

@@ -1,0 +1,44 @@
+// Issue 24, item 1, in wasm: two builds of the imaging module (full JPEG decode, and the scaled
+// decode of branch scaled-jpeg) timed on the same photos, interleaved, one thread each: batchTensor
+// of one image at 224 x 224 (uint8, stretch, bilinear, EXIF orientation applied), median of 7
+// after one warm-up; and the difference of the two tensors (PSNR, max |diff|).
+//   node bench/scaled-jpeg-wasm.mjs FULL_DIR SCALED_DIR PHOTO.jpg...
+// where each DIR holds mm_imaging.js + mm_imaging_bg.wasm (wasm-bindgen --target web output).
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+const [fullDir, scaledDir, ...photos] = process.argv.slice(2);
+async function load(dir) {
+  const glue = await import(join(dir, 'mm_imaging.js'));
+  glue.initSync({ module: readFileSync(join(dir, 'mm_imaging_bg.wasm')) });
+  return glue;
+}
+const builds = [await load(fullDir), await load(scaledDir)];
+const options = { size: [224, 224], dtype: 'uint8' };
+const run = (m, bytes) =>
+  m.batchTensor(bytes, new Uint32Array([0, bytes.length]), new Uint8Array([0]), new Uint32Array([0]),
+    new Uint32Array([0]), new Uint32Array([0]), options).data;
+const median = (v) => v.sort((a, b) => a - b)[v.length >> 1];
+console.log('| photo | full ms | scaled ms | speedup | PSNR dB | max diff |');
+console.log('|---|---:|---:|---:|---:|---:|');
+for (const path of photos) {
+  const bytes = new Uint8Array(readFileSync(path));
+  const outs = builds.map((m) => run(m, bytes));
+  const times = [[], []];
+  for (let r = 0; r < 7; r++) {
+    builds.forEach((m, i) => {
+      const t = performance.now();
+      run(m, bytes);
+      times[i].push(performance.now() - t);
+    });
+  }
+  const [f, s] = times.map(median);
+  let se = 0, max = 0;
+  for (let i = 0; i < outs[0].length; i++) {
+    const d = Math.abs(outs[0][i] - outs[1][i]);
+    se += d * d;
+    max = Math.max(max, d);
+  }
+  const psnr = 10 * Math.log10((255 * 255) / (se / outs[0].length));
+  console.log(`| ${basename(path)} | ${f.toFixed(1)} | ${s.toFixed(1)} | ${(f / s).toFixed(2)}x | ${psnr.toFixed(1)} | ${max} |`);
+}
