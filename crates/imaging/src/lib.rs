@@ -278,7 +278,10 @@ fn resize_one<'s>(
         position,
         sample,
         spec.max_input_pixels,
-        &|w, h| shrink_denominator(&placement(w, h)),
+        &|w, h| match spec.shrink_on_load {
+            true => shrink_denominator(&placement(w, h)),
+            false => 1,
+        },
         rgb_buffer,
     )?;
     let fail = |detail: String| ImageFailure {

@@ -29,6 +29,7 @@ pub const TENSOR_OPTIONS: &[&str] = &[
     "padValue",
     "patchSize",
     "maxInputPixels",
+    "shrinkOnLoad",
     "skipInvalid",
 ];
 
@@ -65,6 +66,7 @@ pub fn tensor_defaults() -> Vec<OptionDefault> {
             DefaultValue::Number(spec.max_input_pixels as f64),
         ),
         row("skipInvalid", DefaultValue::Bool(spec.skip_invalid)),
+        row("shrinkOnLoad", DefaultValue::Bool(spec.shrink_on_load)),
     ]
 }
 
@@ -148,6 +150,9 @@ pub struct TensorSpec {
     pub patch_size: Option<u32>,
     /// Unreadable images become rejects instead of an error.
     pub skip_invalid: bool,
+    /// JPEGs decoded at 1/2, 1/4 or 1/8 in the DCT domain when the target allows it (the rule:
+    /// `shrink_denominator` in lib.rs). `false`: every pixel decoded, then resampled.
+    pub shrink_on_load: bool,
 }
 
 impl TensorSpec {
@@ -164,6 +169,7 @@ impl TensorSpec {
             max_input_pixels: DEFAULT_MAX_INPUT_PIXELS,
             patch_size: None,
             skip_invalid: false,
+            shrink_on_load: true,
         }
     }
 
@@ -225,6 +231,9 @@ impl TensorSpec {
             spec.patch_size = Some(patch);
         }
         spec.skip_invalid = options.boolean("skipInvalid")?.unwrap_or(false);
+        if let Some(shrink) = options.boolean("shrinkOnLoad")? {
+            spec.shrink_on_load = shrink;
+        }
         Ok(spec)
     }
 

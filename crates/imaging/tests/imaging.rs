@@ -430,3 +430,42 @@ fn crc32(data: &[u8]) -> u32 {
     }
     !crc
 }
+
+#[test]
+fn shrink_on_load_decodes_large_jpegs_scaled_and_can_be_turned_off() {
+    // 1200 x 900 to 64 x 64: the rule takes 1/4 (300 x 225 still holds twice the target).
+    let jpeg = encode(&gradient(1200, 900), image::ImageFormat::Jpeg);
+    let samples = [enc(0, &jpeg)];
+    let scaled = TensorSpec::parse(&options(r#"{"size": [64, 64], "dtype": "uint8"}"#)).unwrap();
+    assert!(scaled.shrink_on_load, "on by default");
+    let full = TensorSpec::parse(&options(
+        r#"{"size": [64, 64], "dtype": "uint8", "shrinkOnLoad": false}"#,
+    ))
+    .unwrap();
+    let a = batch_tensor(&samples, &scaled, false).unwrap();
+    let b = batch_tensor(&samples, &full, false).unwrap();
+    assert_eq!(
+        (a.shape(), a.content_boxes.clone()),
+        (b.shape(), b.content_boxes.clone())
+    );
+    let (a, b) = (a.data.as_u8().unwrap(), b.data.as_u8().unwrap());
+    let max = a.iter().zip(b).map(|(x, y)| x.abs_diff(*y)).max().unwrap();
+    assert!(a != b, "the scaled path ran");
+    assert!(
+        max <= 12,
+        "scaled and full decode differ by {max} at most 12"
+    );
+    // A target too large for any scale: both paths are the same full decode.
+    let big = r#"{"size": [800, 600], "dtype": "uint8"}"#;
+    let big_off = r#"{"size": [800, 600], "dtype": "uint8", "shrinkOnLoad": false}"#;
+    let (c, d) = (
+        batch_tensor(&samples, &TensorSpec::parse(&options(big)).unwrap(), false).unwrap(),
+        batch_tensor(
+            &samples,
+            &TensorSpec::parse(&options(big_off)).unwrap(),
+            false,
+        )
+        .unwrap(),
+    );
+    assert_eq!(c.data, d.data);
+}

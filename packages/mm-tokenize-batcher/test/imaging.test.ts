@@ -126,3 +126,27 @@ describe('toTensor', () => {
     expect(error.option).toBe(option);
   });
 });
+
+describe('shrink on load (JPEG decoded at 1/2, 1/4 or 1/8 where the target allows)', () => {
+  it('is on by default, close to the full decode, and can be turned off', async () => {
+    // A 1600 x 1200 photo-like JPEG (noise over a gradient), made by sharp; to 64 x 64 the rule takes 1/8.
+    const width = 1600;
+    const height = 1200;
+    const raw = Buffer.alloc(width * height * 3);
+    for (let i = 0; i < raw.length; i++) raw[i] = ((i % (width * 3)) / 12 + ((i * 2654435761) >>> 28)) & 255;
+    const jpeg = await sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+    const batch = { images: [jpeg], resizeSize: [64, 64] as [number, number] };
+    expect(tensorDefaults().defaults).toContainEqual({ scope: 'toTensor', option: 'shrinkOnLoad', value: true });
+    const scaled = toTensor(batch, { dtype: 'uint8' });
+    const full = toTensor(batch, { dtype: 'uint8', shrinkOnLoad: false });
+    expect(scaled.shape).toEqual(full.shape);
+    expect(scaled.contentBoxes).toEqual(full.contentBoxes);
+    let max = 0;
+    for (let i = 0; i < full.data.length; i++) max = Math.max(max, Math.abs(scaled.data[i]! - full.data[i]!));
+    expect(max).toBeGreaterThan(0); // the scaled path ran
+    expect(max).toBeLessThanOrEqual(24);
+    // A truncated copy is refused on the scaled path as on the full one.
+    const cut = { images: [jpeg.subarray(0, jpeg.length >> 1)], resizeSize: [64, 64] as [number, number] };
+    for (const shrinkOnLoad of [true, false]) expect(caught(() => toTensor(cut, { shrinkOnLoad }))).toMatchObject({ code: 'INVALID_IMAGE', format: 'JPEG' });
+  });
+});

@@ -39,6 +39,12 @@ export interface TensorOptions {
   maxInputPixels?: number;
   /** Leave unreadable images out (listed in `rejects`) instead of throwing. Default false. */
   skipInvalid?: boolean;
+  /**
+   * Decode a JPEG at 1/2, 1/4 or 1/8 of its size (in the DCT domain, as sharp's shrink-on-load)
+   * when that still leaves at least twice the target's pixels on each axis; `false` decodes every
+   * pixel before resampling. `toTfTensor` always decodes at full size. Default true.
+   */
+  shrinkOnLoad?: boolean;
 }
 
 export interface PatchGrid {
