@@ -169,13 +169,12 @@ pub(crate) fn starts_with(bytes: &[u8], signature: &[u8]) -> Sniff {
 
 /// [`starts_with`] for a format with several signatures: the best answer of any.
 pub(crate) fn starts_with_any(bytes: &[u8], signatures: &[&[u8]]) -> Sniff {
-    let answers = signatures.iter().map(|s| starts_with(bytes, s));
-    let answers: Vec<Sniff> = answers.collect();
-    if answers.contains(&Sniff::Yes) {
-        Sniff::Yes
-    } else if answers.contains(&Sniff::TooShort) {
-        Sniff::TooShort
-    } else {
-        Sniff::No
-    }
+    signatures
+        .iter()
+        .map(|s| starts_with(bytes, s))
+        .fold(Sniff::No, |best, answer| match (best, answer) {
+            (Sniff::Yes, _) | (_, Sniff::Yes) => Sniff::Yes,
+            (Sniff::TooShort, _) | (_, Sniff::TooShort) => Sniff::TooShort,
+            _ => Sniff::No,
+        })
 }

@@ -338,34 +338,23 @@ fn decode_jpeg(
         zune_core::bytestream::ZCursor::new(bytes),
         options,
     );
-    let classify = |e: DecodeErrors| -> Fail {
-        let text = format!("{e:?}");
-        match e {
-            DecodeErrors::Unsupported(kind) => (
-                ErrorCode::UnsupportedImage,
-                format!("unsupported variant ({kind:?})"),
-            ),
-            DecodeErrors::ExhaustedData => invalid(format!(
-                "truncated: the scan runs out of data, the file ends after {} bytes",
-                bytes.len()
-            )),
-            _ if ["premature", "exhausted", "no more bytes", "eof", "end of"]
-                .iter()
-                .any(|m| text.to_lowercase().contains(m)) =>
-            {
-                invalid(format!(
-                    "truncated: the scan ends early, the file ends after {} bytes ({})",
-                    bytes.len(),
-                    text.trim_end()
-                ))
-            }
-            _ if ends_inside_scan => invalid(format!(
-                "truncated: the file ends inside a scan after {} bytes (decoder: {})",
-                bytes.len(),
-                text.trim_end()
-            )),
-            _ => invalid(format!("decoding: corrupt data ({})", text.trim_end())),
-        }
+    let classify = |e: DecodeErrors| {
+        let text = format!("{e:?}").trim_end().to_string();
+        jpeg_failure(
+            bytes.len(),
+            ends_inside_scan,
+            match e {
+                DecodeErrors::Unsupported(kind) => JpegError::Unsupported(format!("{kind:?}")),
+                DecodeErrors::ExhaustedData => JpegError::RanOut(None),
+                _ if ["premature", "exhausted", "no more bytes", "eof", "end of"]
+                    .iter()
+                    .any(|m| text.to_lowercase().contains(m)) =>
+                {
+                    JpegError::RanOut(Some(text))
+                }
+                _ => JpegError::Other(text),
+            },
+        )
     };
     let pixels = decoder.decode().map_err(classify)?;
     let (w, h) = decoder
@@ -373,6 +362,37 @@ fn decode_jpeg(
         .ok_or_else(|| invalid("decoder gave no size"))?;
     *rgb = pixels;
     Ok((w as u32, h as u32))
+}
+
+/// A JPEG decoder's error, whichever decoder gave it: the one reading of both.
+enum JpegError {
+    /// A coding process or feature the decoder lacks.
+    Unsupported(String),
+    /// The entropy-coded data ran out (`Some`: the decoder's own words for it).
+    RanOut(Option<String>),
+    /// Anything else, in the decoder's words.
+    Other(String),
+}
+
+/// The failure a JPEG decoder's error means. `ends_inside_scan` (from the framing walk): the file
+/// stops inside entropy-coded data, so any error is the truncation it is.
+fn jpeg_failure(length: usize, ends_inside_scan: bool, e: JpegError) -> Fail {
+    match e {
+        JpegError::Unsupported(kind) => (
+            ErrorCode::UnsupportedImage,
+            format!("unsupported variant ({kind})"),
+        ),
+        JpegError::RanOut(None) => invalid(format!(
+            "truncated: the scan runs out of data, the file ends after {length} bytes"
+        )),
+        JpegError::RanOut(Some(text)) => invalid(format!(
+            "truncated: the scan ends early, the file ends after {length} bytes ({text})"
+        )),
+        JpegError::Other(text) if ends_inside_scan => invalid(format!(
+            "truncated: the file ends inside a scan after {length} bytes (decoder: {text})"
+        )),
+        JpegError::Other(text) => invalid(format!("decoding: corrupt data ({text})")),
+    }
 }
 
 /// JPEG at 1/`d` of its size per side (`d` = 2, 4 or 8) through jpeg-decoder's reduced IDCTs
@@ -392,22 +412,16 @@ fn decode_jpeg_scaled(
     rgb: &mut Vec<u8>,
 ) -> Result<Option<(u32, u32)>, Fail> {
     use jpeg_decoder::{Error, PixelFormat};
-    let classify = |e: Error| -> Fail {
-        match e {
-            Error::Unsupported(kind) => (
-                ErrorCode::UnsupportedImage,
-                format!("unsupported variant ({kind:?})"),
-            ),
-            Error::Io(io) if io.kind() == ErrorKind::UnexpectedEof => invalid(format!(
-                "truncated: the scan runs out of data, the file ends after {} bytes",
-                bytes.len()
-            )),
-            e if ends_inside_scan => invalid(format!(
-                "truncated: the file ends inside a scan after {} bytes (decoder: {e})",
-                bytes.len()
-            )),
-            e => invalid(format!("decoding: corrupt data ({e})")),
-        }
+    let classify = |e: Error| {
+        jpeg_failure(
+            bytes.len(),
+            ends_inside_scan,
+            match e {
+                Error::Unsupported(kind) => JpegError::Unsupported(format!("{kind:?}")),
+                Error::Io(io) if io.kind() == ErrorKind::UnexpectedEof => JpegError::RanOut(None),
+                e => JpegError::Other(e.to_string()),
+            },
+        )
     };
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
     decoder.read_info().map_err(classify)?;
