@@ -29,6 +29,15 @@ pub const RANK: usize = 0;
 pub const FILE_CONCURRENCY: usize = 32;
 pub const URL_CONCURRENCY: usize = 16;
 pub const URL_TIMEOUT_MS: f64 = 30_000.0;
+/// `maxBytes` of both readers: the most bytes read from one file or URL for its header (the
+/// ladder's last rung, "the whole file", stops here). 16 MiB holds any real header (EXIF blocks
+/// and ICC profiles are at most a few MiB) and bounds what one hostile source can make the
+/// process hold.
+pub const SOURCE_MAX_BYTES: f64 = 16.0 * 1024.0 * 1024.0;
+/// `maxRedirects` of `imageSizesFromUrls` (each request); the first one past it is a reject.
+pub const URL_MAX_REDIRECTS: usize = 5;
+/// `createImagingPool`'s `workers` may not exceed this (each worker holds its own wasm memory).
+pub const POOL_MAX_WORKERS: usize = 256;
 
 /// A default as the registry states it (serialised as `{ scope, option, value }` with `value`
 /// a number, a boolean, or a string for a choice, or `{ rule }` for a rule).
@@ -98,6 +107,12 @@ pub const DEFAULTS: &[OptionDefault] = &[
     row("imageSizesFromFiles", "concurrency", Number(FILE_CONCURRENCY as f64)),
     row("imageSizesFromUrls", "concurrency", Number(URL_CONCURRENCY as f64)),
     row("imageSizesFromUrls", "timeoutMs", Number(URL_TIMEOUT_MS)),
+    row("imageSizesFromFiles", "maxBytes", Number(SOURCE_MAX_BYTES)),
+    row("imageSizesFromUrls", "maxBytes", Number(SOURCE_MAX_BYTES)),
+    row("imageSizesFromUrls", "maxRedirects", Number(URL_MAX_REDIRECTS as f64)),
+    row("imageSizesFromUrls", "allowRedirect", rule("http(s) targets that are not link-local, and not private or loopback unless the URL's own host is")),
+    row("createImagingPool", "workers", rule("the number of logical cores, at most 256")),
+    row("createImagingPool", "jobTimeoutMs", rule("none (a job may take as long as it takes)")),
     row("smartResize", "factor", Number(crate::smart_resize::QWEN2_VL_FACTOR as f64)),
     row("smartResize", "minPixels", Number(crate::smart_resize::QWEN2_VL_MIN_PIXELS)),
     row("smartResize", "maxPixels", Number(crate::smart_resize::QWEN2_VL_MAX_PIXELS)),

@@ -95,7 +95,7 @@ pub fn decode_for_resize(
 }
 
 /// `toTensor`'s defaults and named normalisations, from the one table in Rust:
-/// `{ maxInputPixels, maxBatchBytes, options, normalize: { name: { mean, std } }, defaults }`
+/// `{ maxInputPixels, maxBatchBytes, maxPoolWorkers, options, normalize: { name: { mean, std } }, defaults }`
 /// (`defaults`: `[{ scope: "toTensor", option, value }]`, as planning's registry lists its own).
 #[wasm_bindgen(js_name = tensorDefaults)]
 pub fn tensor_defaults() -> JsValue {
@@ -109,6 +109,11 @@ pub fn tensor_defaults() -> JsValue {
         &out,
         "maxBatchBytes",
         &(imaging::MAX_BATCH_BYTES as f64).into(),
+    );
+    set(
+        &out,
+        "maxPoolWorkers",
+        &(mm_batcher_core::defaults::POOL_MAX_WORKERS as f64).into(),
     );
     let names: Array = imaging::TENSOR_OPTIONS
         .iter()

@@ -145,7 +145,8 @@ fn wire_limit(limit: usize) -> f64 {
 }
 
 /// Options of `imageSizesFromFiles` (`kind` "files") or `imageSizesFromUrls` ("urls"), read with
-/// their defaults: `{ concurrency, timeoutMs? }` (JS-only `signal` and `fetch` are dropped by
+/// their defaults: `{ concurrency, maxBytes, timeoutMs?, maxRedirects? }` (JS-only `signal`,
+/// `fetch` and `allowRedirect` are dropped by
 /// the caller before this).
 #[wasm_bindgen(js_name = sourceOptions)]
 pub fn source_options(kind: &str, options: JsValue) -> Result<JsValue, JsValue> {
@@ -159,6 +160,10 @@ pub fn source_options(kind: &str, options: JsValue) -> Result<JsValue, JsValue> 
     set(&out, "concurrency", &(parsed.concurrency as f64).into());
     if let Some(t) = parsed.timeout_ms {
         set(&out, "timeoutMs", &t.into());
+    }
+    set(&out, "maxBytes", &parsed.max_bytes.into());
+    if let Some(r) = parsed.max_redirects {
+        set(&out, "maxRedirects", &(r as f64).into());
     }
     Ok(out.into())
 }

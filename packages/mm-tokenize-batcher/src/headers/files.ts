@@ -1,13 +1,20 @@
 // Image sizes from file paths (Node, Bun, Deno: `node:fs`). Exported only by the Node entry, so
 // browser and workerd bundles never import `node:fs`. Each file's first `headerPrefixBytes()`
 // bytes, then a longer prefix only for the rare header that lies further in (the one ladder, in Rust).
-import { open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, statfs, type FileHandle } from 'node:fs/promises';
 import { BatcherError } from '../shared/errors.js';
+import { fsName, nameFromBytes } from '../shared/names.js';
 import { readSizesInPasses, readSourceOptions, sourceEntries, SourceFailure, type Prefix, type SourceReject } from './sources.js';
 
 export interface FileSizesOptions {
   /** Most files open at once. Default 32. */
   concurrency?: number;
+  /**
+   * Most bytes read from one file for its header (all passes): a header not within them is a
+   * `READ_FAILED` reject with reason `MAX_BYTES`. Default 16,777,216 (16 MiB).
+   */
+  maxBytes?: number;
   /** Aborting stops reading and rejects the promise with the signal's reason. */
   signal?: AbortSignal;
 }
@@ -37,22 +44,74 @@ export type FileSizes = (FileSize | FileReject)[] & { readonly rejects: readonly
  * one file: a failure becomes that file's entry `{ index, path, code, format?, detail, message }`, also listed in
  * `rejects`. Entries with a size are `{ width, height }` objects, so `{ image: entry }` is a sample.
  */
-export async function imageSizesFromFiles(paths: readonly (string | URL)[], options: FileSizesOptions = {}): Promise<FileSizes> {
+export async function imageSizesFromFiles(paths: readonly (string | URL | Uint8Array)[], options: FileSizesOptions = {}): Promise<FileSizes> {
   if (!Array.isArray(paths)) throw new BatcherError('INVALID_INPUT', `imageSizesFromFiles takes an array of paths, got ${paths === null ? 'null' : typeof paths}`);
-  const { concurrency, signal } = readSourceOptions('files', options);
-  const results = await readSizesInPasses(paths.length, (k, limit, have) => readFile(paths[k]!, limit, have), concurrency, signal);
-  return sourceEntries(results, 'path', paths.map(String));
+  const { concurrency, maxBytes, signal } = readSourceOptions('files', options);
+  const results = await readSizesInPasses(paths.length, (k, limit, have) => readFile(fsPath(paths[k]!), limit, have), concurrency, maxBytes, signal);
+  return sourceEntries(results, 'path', paths.map((p) => (p instanceof Uint8Array ? nameFromBytes(p) : String(p))));
+}
+
+/**
+ * What `fs` is given: a path as bytes for a name that is not UTF-8, given as bytes or as a string
+ * holding them escaped (U+DC80..U+DCFF, Python's surrogateescape: see shared/names.ts), so the
+ * file opened is the one named, never one whose name was decoded with U+FFFD.
+ */
+function fsPath(path: string | URL | Uint8Array): string | URL | Buffer {
+  if (path instanceof Uint8Array) return Buffer.from(path.buffer, path.byteOffset, path.byteLength);
+  return typeof path === 'string' ? fsName(path) : path;
+}
+
+/** Linux pseudo-file systems: their files say 0 bytes and are made as they are read. */
+const PSEUDO_FILE_SYSTEMS = new Map([
+  [0x9fa0, '/proc'],
+  [0x62656572, '/sys'],
+  [0x64626720, 'debugfs'],
+  [0x74726163, 'tracefs'],
+  [0x73636673, 'securityfs'],
+  [0x27e0eb, 'cgroup'],
+  [0x63677270, 'cgroup2'],
+]);
+
+/**
+ * Refuses anything but a regular file, by its type, before a byte is read: a FIFO (a read would
+ * wait for a writer forever), a socket, a device, a folder, or a file of a pseudo file system
+ * such as /proc and /sys (it says 0 bytes and is generated as it is read). `handle` was opened
+ * non-blocking, so opening a FIFO did not wait either.
+ */
+async function refuseSpecial(handle: FileHandle, path: string | URL | Buffer): Promise<{ size: number }> {
+  const info = await handle.stat();
+  const kind = info.isFIFO()
+    ? 'a FIFO (named pipe)'
+    : info.isSocket()
+      ? 'a socket'
+      : info.isCharacterDevice()
+        ? 'a character device'
+        : info.isBlockDevice()
+          ? 'a block device'
+          : info.isDirectory()
+            ? 'a folder'
+            : undefined;
+  if (kind) throw new SourceFailure('READ_FAILED', `not a regular file: ${kind}; refused unread`, 'NOT_A_FILE');
+  // Only a file of the sizes pseudo files state (0 in /proc, a page in /sys) is asked what
+  // holds it: one system call more for those alone.
+  if ((info.size === 0 || info.size === 4096) && process.platform === 'linux') {
+    const type = (await statfs(path).catch(() => undefined))?.type;
+    const system = type === undefined ? undefined : PSEUDO_FILE_SYSTEMS.get(Number(type));
+    if (system) throw new SourceFailure('READ_FAILED', `a file of ${system}, a pseudo file system (its size is not known before it is read): refused unread`, 'NOT_A_FILE');
+  }
+  return info;
 }
 
 /** The first `limit` bytes of the file (reading only those after `have`), and its length where known. */
-async function readFile(path: string | URL, limit: number, have: Uint8Array | undefined): Promise<Prefix> {
-  let handle;
+async function readFile(path: string | URL | Buffer, limit: number, have: Uint8Array | undefined): Promise<Prefix> {
+  let handle: FileHandle | undefined;
   try {
-    handle = await open(path, 'r');
-    // A short read tells where the file ends: only "all of it" needs the file's size first (one
-    // system call less per file on the first pass, which is nearly every file's only one).
-    const whole = !Number.isFinite(limit);
-    const want = whole ? (await handle.stat()).size : limit;
+    // Non-blocking: opening a FIFO does not wait for a writer (Windows has no such flag, nor FIFOs).
+    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    // The type is checked on the first read of each file; later reads (the few headers further
+    // in) ask the size, so a long read allocates no more than the file holds.
+    const size = have ? (await handle.stat()).size : (await refuseSpecial(handle, path)).size;
+    const want = Math.min(limit, size);
     const bytes = new Uint8Array(want);
     const start = Math.min(have?.byteLength ?? 0, want);
     if (have && start > 0) bytes.set(have.subarray(0, start));
@@ -64,9 +123,10 @@ async function readFile(path: string | URL, limit: number, have: Uint8Array | un
       // A regular file gives all it has: fewer bytes than asked is its end (no read more to see it).
       if (bytesRead < asked) break;
     }
-    return { bytes: bytes.subarray(0, at), length: whole || at < want ? at : Infinity, transferred: at - start };
+    return { bytes: bytes.subarray(0, at), length: at < want ? at : size, transferred: at - start };
   } catch (error) {
-    throw new SourceFailure('READ_FAILED', String((error as Error)?.message ?? error));
+    if (error instanceof SourceFailure) throw error;
+    throw new SourceFailure('READ_FAILED', String((error as Error)?.message ?? error), (error as { code?: string })?.code);
   } finally {
     await handle?.close();
   }

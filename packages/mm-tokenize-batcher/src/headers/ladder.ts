@@ -12,6 +12,13 @@ export interface HeaderFailure {
   code: ErrorCode;
   format?: ImageFormatName;
   detail: string;
+  /**
+   * Why a source could not be read, as a stable word beside `code` (sources only): `MAX_BYTES`,
+   * `CONTENT_ENCODING`, `NOT_A_FILE`, `HTTP_STATUS`, `REDIRECT_LIMIT`, `REDIRECT_LOOP`,
+   * `REDIRECT_REFUSED`, `SCHEME`, `CREDENTIALS`, or the network's own code (`ECONNREFUSED`,
+   * `ENOTFOUND`, `UND_ERR_HEADERS_OVERFLOW`, a TLS code such as `CERT_HAS_EXPIRED`, ...).
+   */
+  reason?: string;
 }
 
 /** A header's outcome: the upright size (EXIF orientation or `irot` applied), or a failure. */
@@ -67,8 +74,9 @@ export class HeaderLadder {
     if (given.length === 0) return;
     const offsets = new Uint32Array(given.length + 1);
     given.forEach((g, j) => (offsets[j + 1] = (offsets[j] as number) + g.bytes.byteLength));
-    const bytes = new Uint8Array(offsets[given.length] as number);
-    given.forEach((g, j) => bytes.set(g.bytes, offsets[j]));
+    // One image (a long read, usually): its bytes as they are, not a copy of up to `maxBytes`.
+    const bytes = given.length === 1 ? given[0]!.bytes : new Uint8Array(offsets[given.length] as number);
+    if (given.length > 1) given.forEach((g, j) => bytes.set(g.bytes, offsets[j]));
     const lengths = Float64Array.from(given, (g) => g.length);
     const read = wasm().readHeaderPass(bytes, offsets, lengths) as PassResult;
     given.forEach(({ k }, j) => {

@@ -17,9 +17,13 @@ export interface Prefix {
 
 /** A failure reading one source (not a header problem): becomes that source's reject. */
 export class SourceFailure extends Error {
+  /** Bytes received for this read before it failed (counted in the reject's `bytesRead`). */
+  transferred = 0;
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** The reject's `reason` (see `HeaderFailure`). */
+    readonly reason?: string,
   ) {
     super(message);
   }
@@ -32,7 +36,13 @@ export type ReadPrefix = (k: number, limit: number, have: Uint8Array | undefined
 export type SourceResult = HeaderResult & { bytesRead: number };
 
 /** A source that could not be sized: its fields, `message` (`FORMAT: detail`), and the bytes read. */
-export type SourceReject = RejectFields & { message: string; bytesRead: number };
+export type SourceReject = RejectFields & {
+  message: string;
+  /** Bytes received or read for this source in all passes, a failed read's too. */
+  bytesRead: number;
+  /** Why the source could not be read, as a stable word (`MAX_BYTES`, `ECONNREFUSED`, ...; see the docs' sources page). */
+  reason?: string;
+};
 
 /** A source's entry: its size (upright), or its reject; `name` is `path` or `url`. */
 export type SourceEntries<N extends string> = ((Record<N, string> & { width: number; height: number; bytesRead: number }) | (Record<N, string> & SourceReject))[];
@@ -59,29 +69,45 @@ export function sourceEntries<N extends string>(results: readonly SourceResult[]
 }
 
 /** JS-only options (the rest is read in Rust: `sourceOptions`). */
-const JS_ONLY = new Set(['signal', 'fetch']);
+const JS_ONLY = new Set(['signal', 'fetch', 'allowRedirect']);
+
+/** Options as Rust resolved them (with their defaults), and the caller's abort signal. */
+export interface ResolvedSourceOptions {
+  concurrency: number;
+  timeoutMs: number;
+  maxBytes: number;
+  maxRedirects: number;
+  signal?: AbortSignal;
+}
 
 /** Options as Rust resolved them, and the caller's abort signal. */
-export function readSourceOptions(kind: 'files' | 'urls', options: object | undefined): { concurrency: number; timeoutMs: number; signal?: AbortSignal } {
+export function readSourceOptions(kind: 'files' | 'urls', options: object | undefined): ResolvedSourceOptions {
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new BatcherError('INVALID_OPTION', 'options must be an object', { option: 'options' });
   }
   const wire: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options ?? {})) if (v !== undefined && !JS_ONLY.has(k)) wire[k] = v;
-  const resolved = callWasm(() => wasm().sourceOptions(kind, wire) as { concurrency: number; timeoutMs?: number });
+  const resolved = callWasm(() => wasm().sourceOptions(kind, wire) as { concurrency: number; timeoutMs?: number; maxBytes: number; maxRedirects?: number });
   const signal = (options as { signal?: unknown } | undefined)?.signal;
   if (signal !== undefined && !(typeof AbortSignal !== 'undefined' && signal instanceof AbortSignal)) {
     throw new BatcherError('INVALID_OPTION', 'option `signal` must be an AbortSignal', { option: 'signal' });
   }
-  return { concurrency: resolved.concurrency, timeoutMs: resolved.timeoutMs ?? 0, signal: signal as AbortSignal | undefined };
+  return {
+    concurrency: resolved.concurrency,
+    timeoutMs: resolved.timeoutMs ?? 0,
+    maxBytes: resolved.maxBytes,
+    maxRedirects: resolved.maxRedirects ?? 0,
+    signal: signal as AbortSignal | undefined,
+  };
 }
 
 /**
- * Reads the sizes of `count` sources with `read`, at most `concurrency` reads at once. Resolves
- * with one result per source; rejects only when `signal` aborts (with its reason; reads in flight
- * are aborted too).
+ * Reads the sizes of `count` sources with `read`, at most `concurrency` reads at once and at most
+ * `maxBytes` bytes of any one source (the ladder's "whole file" stops there: a header not within
+ * them is that source's `MAX_BYTES` reject). Resolves with one result per source; rejects only
+ * when `signal` aborts (with its reason; reads in flight are aborted too).
  */
-export async function readSizesInPasses(count: number, read: ReadPrefix, concurrency: number, signal?: AbortSignal): Promise<SourceResult[]> {
+export async function readSizesInPasses(count: number, read: ReadPrefix, concurrency: number, maxBytes: number, signal?: AbortSignal): Promise<SourceResult[]> {
   if (signal?.aborted) throw signal.reason ?? new Error('aborted');
   const ladder = new HeaderLadder(count);
   const bytesRead = new Array<number>(count).fill(0);
@@ -99,7 +125,12 @@ export async function readSizesInPasses(count: number, read: ReadPrefix, concurr
   try {
     for (let requests = ladder.takeRequests(); requests.length > 0; requests = ladder.takeRequests()) {
       await forEachLimited(requests.length, concurrency, inner.signal, async (r) => {
-        const { k, limit } = requests[r]!;
+        const { k, limit: asked } = requests[r]!;
+        if (asked > maxBytes && (have[k]?.byteLength ?? 0) >= maxBytes) {
+          ladder.fail(k, { code: 'READ_FAILED', reason: 'MAX_BYTES', detail: `no image header within the first ${maxBytes} bytes (option maxBytes)` });
+          return;
+        }
+        const limit = Math.min(asked, maxBytes);
         const own = new AbortController();
         reads.add(own);
         try {
@@ -111,7 +142,8 @@ export async function readSizesInPasses(count: number, read: ReadPrefix, concurr
         } catch (error) {
           if (inner.signal.aborted) throw inner.signal.reason;
           const failure = error instanceof SourceFailure ? error : new SourceFailure('READ_FAILED', String((error as Error)?.message ?? error));
-          ladder.fail(k, { code: failure.code, detail: failure.message });
+          bytesRead[k]! += failure.transferred;
+          ladder.fail(k, { code: failure.code, detail: failure.message, ...(failure.reason === undefined ? {} : { reason: failure.reason }) });
         } finally {
           reads.delete(own);
         }

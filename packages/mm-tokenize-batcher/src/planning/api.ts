@@ -60,4 +60,6 @@ export {
   type UrlReject,
   type UrlSizes,
   type FetchLike,
+  defaultAllowRedirect,
+  type AllowRedirect,
 } from '../headers/urls.js';
