@@ -14,4 +14,4 @@ export {
 export { toTfTensor, tfBatchTensors, resampleWeights, type TfTensorOptions, type TfBatchTensor, type TfTensor4D } from './tfjs.js';
 export { initImagingSync, imagingMemory, imagingFreshInstances, tensorDefaults, IMAGING_MEMORY_LIMIT, type ImagingInput, type TensorDefaults } from './wasm.js';
 export { BatcherError, type ErrorCode, type Reject } from '../shared/errors.js';
-export { type ImagingPool, type ImagingPoolOptions, type MapOptions, type PoolWasmSource } from './pool.js';
+export { MAX_POOL_WORKERS, type ImagingPool, type ImagingPoolOptions, type MapOptions, type PoolWasmSource } from './pool.js';

@@ -14,9 +14,21 @@ import { prepareBatch, preparedBuffers, type BatchTensor, type PreparedBatch, ty
 /** Where the imaging module comes from in a worker: a URL (string or `URL`), or a compiled module. */
 export type PoolWasmSource = string | URL | WebAssembly.Module;
 
+/**
+ * Most workers a pool may have (`workers` above it is an `INVALID_OPTION`): each holds its own
+ * wasm memory. The defaults table (`createImagingPool.workers`) states it; `tensorDefaults().maxPoolWorkers`
+ * reads it from Rust, and a test checks the two agree.
+ */
+export const MAX_POOL_WORKERS = 256;
+
 export interface ImagingPoolOptions {
-  /** How many workers. Default: the number of logical cores (`os.availableParallelism()`, `navigator.hardwareConcurrency`). */
+  /** How many workers (at most 256). Default: the number of logical cores, at most 256. (`os.availableParallelism()`, `navigator.hardwareConcurrency`.) */
   workers?: number;
+  /**
+   * A batch not made within this many milliseconds rejects with `TIMEOUT`, and its worker is
+   * stopped and replaced (a hung worker cannot hold the pool). Default: none (a job may take as long as it takes).
+   */
+  jobTimeoutMs?: number;
   /**
    * Where each worker loads the imaging .wasm from. Default: `mm_imaging_bg.wasm` next to the
    * worker script (read from disk in Node, Bun and Deno; fetched in browsers). A compiled
@@ -37,6 +49,11 @@ export interface MapOptions {
    * the consumer takes tensors. Default: twice the number of workers.
    */
   prefetch?: number;
+  /**
+   * Aborting ends the map at once: the next `next()` throws the signal's reason, and no tensor
+   * already made or in flight is delivered after it; the source is stopped.
+   */
+  signal?: AbortSignal;
 }
 
 /** What each entry gives the pool: a started worker, behind one small interface. */
@@ -93,6 +110,11 @@ function errorFromWire(wire: WireError): Error {
 
 interface Task {
   prepared: PreparedBatch;
+  /** The caller's batch and options: prepared again to retry it (the first copy went to the dead worker). */
+  batch: TensorBatchInput;
+  options: TensorOptions;
+  /** Made once already by a worker that died. */
+  retried: boolean;
   resolve(tensor: BatchTensor): void;
   reject(error: unknown): void;
 }
@@ -103,6 +125,8 @@ interface Slot {
   task: (Task & { id: number }) | undefined;
   /** Last value given to `handle.busy`. */
   held: boolean;
+  /** The task's `jobTimeoutMs` timer. */
+  timer?: ReturnType<typeof setTimeout>;
 }
 
 const positiveInteger = (value: unknown, name: string): number => {
@@ -119,6 +143,9 @@ const positiveInteger = (value: unknown, name: string): number => {
 export class ImagingPool {
   /** Number of workers. */
   readonly size: number;
+  readonly #start: StartWorker;
+  readonly #options: ImagingPoolOptions;
+  readonly #jobTimeoutMs: number | undefined;
   readonly #slots: Slot[] = [];
   readonly #queue: Task[] = [];
   readonly #readyWaiters: { resolve(): void; reject(error: unknown): void }[] = [];
@@ -132,27 +159,109 @@ export class ImagingPool {
       throw new BatcherError('INVALID_OPTION', 'option `options` must be an object', { option: 'options' });
     }
     for (const name of Object.keys(options)) {
-      if (!['workers', 'wasm', 'workerUrl'].includes(name)) {
-        throw new BatcherError('INVALID_OPTION', `unknown option \`${name}\` (createImagingPool takes workers, wasm, workerUrl)`, { option: name });
+      if (!['workers', 'wasm', 'workerUrl', 'jobTimeoutMs'].includes(name)) {
+        throw new BatcherError('INVALID_OPTION', `unknown option \`${name}\` (createImagingPool takes workers, wasm, workerUrl, jobTimeoutMs)`, { option: name });
       }
     }
-    this.size = options.workers === undefined ? Math.max(1, defaultWorkers) : positiveInteger(options.workers, 'workers');
+    this.size = options.workers === undefined ? Math.min(MAX_POOL_WORKERS, Math.max(1, defaultWorkers)) : positiveInteger(options.workers, 'workers');
+    if (this.size > MAX_POOL_WORKERS) {
+      throw new BatcherError('INVALID_OPTION', `option \`workers\` must be at most ${MAX_POOL_WORKERS}, got ${this.size}`, { option: 'workers' });
+    }
+    this.#jobTimeoutMs = options.jobTimeoutMs === undefined ? undefined : positiveInteger(options.jobTimeoutMs, 'jobTimeoutMs');
+    if (this.#jobTimeoutMs !== undefined && this.#jobTimeoutMs > 2_147_483_647) {
+      throw new BatcherError('INVALID_OPTION', `option \`jobTimeoutMs\` must be at most 2147483647, got ${this.#jobTimeoutMs}`, { option: 'jobTimeoutMs' });
+    }
+    this.#start = start;
+    this.#options = options;
     for (let i = 0; i < this.size; i++) {
-      let handle: WorkerHandle;
-      try {
-        handle = start(options);
-      } catch (cause) {
-        this.close();
-        throw new BatcherError('WORKER_FAILED', `could not start an imaging worker: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-      }
-      const slot: Slot = { handle, ready: false, task: undefined, held: false };
+      const slot = { ready: false, task: undefined, held: false } as unknown as Slot;
       this.#slots.push(slot);
-      handle.listen(
-        (message) => this.#onMessage(slot, message),
-        (error) => this.#fail(new BatcherError('WORKER_FAILED', `an imaging worker failed: ${describeError(error)}`, { cause: error })),
-      );
-      handle.post({ type: 'init', wasm: options.wasm } satisfies WorkerRequest, []);
+      try {
+        this.#startWorker(slot);
+      } catch (error) {
+        void this.close();
+        throw error;
+      }
     }
+  }
+
+  /** Starts (or restarts) the worker of `slot`; its failures after it is ready replace it, before that fail the pool. */
+  #startWorker(slot: Slot): void {
+    let handle: WorkerHandle;
+    try {
+      handle = this.#start(this.#options);
+    } catch (cause) {
+      throw new BatcherError('WORKER_FAILED', `could not start an imaging worker: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    }
+    slot.handle = handle;
+    slot.ready = false;
+    slot.held = false;
+    handle.listen(
+      (message) => {
+        if (slot.handle === handle) this.#onMessage(slot, message);
+      },
+      (error) => {
+        if (slot.handle === handle) this.#onWorkerFailure(slot, error);
+      },
+    );
+    handle.post({ type: 'init', wasm: this.#options.wasm } satisfies WorkerRequest, []);
+  }
+
+  /**
+   * A worker died. One that never became ready fails the pool (a new one would fail alike); one
+   * that was working is replaced, and its batch is made again by the next free worker, once: a
+   * batch whose second worker dies too rejects with `WORKER_FAILED` and the cause.
+   */
+  #onWorkerFailure(slot: Slot, error: unknown): void {
+    if (this.#closed) return;
+    const failure = new BatcherError('WORKER_FAILED', `an imaging worker failed: ${describeError(error)}`, { cause: error });
+    if (!slot.ready) return this.#fail(failure);
+    const task = this.#endTask(slot);
+    slot.handle.terminate();
+    try {
+      this.#startWorker(slot);
+    } catch (startError) {
+      task?.reject(failure);
+      return this.#fail(startError as Error);
+    }
+    if (task) this.#retry(task, failure);
+    this.#dispatch();
+  }
+
+  /** Queues a task its worker did not finish again (first in line), or rejects it if it was already retried. */
+  #retry(task: Task, failure: BatcherError): void {
+    if (task.retried) {
+      task.reject(new BatcherError('WORKER_FAILED', `${failure.message} (on this batch's second attempt: not retried again)`, { cause: failure.cause }));
+      return;
+    }
+    try {
+      this.#queue.unshift({ ...task, prepared: prepareBatch(task.batch, task.options), retried: true });
+    } catch (error) {
+      task.reject(error);
+    }
+  }
+
+  /** Takes `slot`'s task off it (and its timer). */
+  #endTask(slot: Slot): (Task & { id: number }) | undefined {
+    const task = slot.task;
+    slot.task = undefined;
+    if (slot.timer !== undefined) clearTimeout(slot.timer);
+    slot.timer = undefined;
+    return task;
+  }
+
+  /** `jobTimeoutMs` passed: the batch rejects with `TIMEOUT`, and its worker is stopped and replaced. */
+  #onJobTimeout(slot: Slot): void {
+    const task = this.#endTask(slot);
+    if (!task || this.#closed) return;
+    task.reject(new BatcherError('TIMEOUT', `the imaging worker did not make this batch within jobTimeoutMs (${this.#jobTimeoutMs} ms); the worker was stopped and replaced`));
+    slot.handle.terminate();
+    try {
+      this.#startWorker(slot);
+    } catch (error) {
+      return this.#fail(error as Error);
+    }
+    this.#dispatch();
   }
 
   /** Resolves once every worker has loaded the imaging module (rejects if one cannot). Optional: tasks wait anyway. */
@@ -182,7 +291,7 @@ export class ImagingPool {
       return Promise.reject(error);
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ prepared, resolve, reject });
+      this.#queue.push({ prepared, batch, options, retried: false, resolve, reject });
       this.#dispatch();
     });
   }
@@ -200,8 +309,12 @@ export class ImagingPool {
     mapOptions: MapOptions = {},
   ): AsyncGenerator<BatchTensor, void, undefined> {
     const prefetch = mapOptions.prefetch === undefined ? 2 * this.size : positiveInteger(mapOptions.prefetch, 'prefetch');
+    const signal = mapOptions.signal;
+    if (signal !== undefined && !(typeof AbortSignal !== 'undefined' && signal instanceof AbortSignal)) {
+      throw new BatcherError('INVALID_OPTION', 'option `signal` must be an AbortSignal', { option: 'signal' });
+    }
     const iterator = asyncIteratorOf(batches);
-    return orderedMap(iterator, (batch) => this.toTensor(batch, options), prefetch);
+    return orderedMap(iterator, (batch) => this.toTensor(batch, options), prefetch, signal);
   }
 
   /**
@@ -213,9 +326,8 @@ export class ImagingPool {
     this.#closed = true;
     const error = new BatcherError('WORKER_FAILED', 'this imaging pool was closed before the batch was made');
     for (const slot of this.#slots) {
-      slot.task?.reject(error);
-      slot.task = undefined;
-      slot.handle.terminate();
+      this.#endTask(slot)?.reject(error);
+      slot.handle?.terminate();
     }
     for (const task of this.#queue.splice(0)) task.reject(error);
     for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error);
@@ -233,9 +345,8 @@ export class ImagingPool {
         return;
       case 'tensor':
       case 'error': {
-        const task = slot.task;
-        if (!task || task.id !== message.id) return;
-        slot.task = undefined;
+        if (!slot.task || slot.task.id !== message.id) return;
+        const task = this.#endTask(slot)!;
         if (message.type === 'tensor') task.resolve(message.tensor);
         else task.reject(errorFromWire(message.error));
         this.#dispatch();
@@ -248,10 +359,7 @@ export class ImagingPool {
   #fail(error: Error): void {
     if (this.#closed) return;
     this.#failure ??= error;
-    for (const slot of this.#slots) {
-      slot.task?.reject(error);
-      slot.task = undefined;
-    }
+    for (const slot of this.#slots) this.#endTask(slot)?.reject(error);
     for (const task of this.#queue.splice(0)) task.reject(error);
     for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error);
     void this.close();
@@ -269,7 +377,9 @@ export class ImagingPool {
       } catch (error) {
         slot.task = undefined;
         task.reject(error);
+        continue;
       }
+      if (this.#jobTimeoutMs !== undefined) slot.timer = setTimeout(() => this.#onJobTimeout(slot), this.#jobTimeoutMs);
     }
     this.#hold();
   }
@@ -319,7 +429,7 @@ function asyncIteratorOf<T>(source: Iterable<T> | AsyncIterable<T> | ReadableStr
  * consumer. The source is pulled by a pump running beside the consumer, so a tensor already made
  * is handed over while the next batch is being read.
  */
-async function* orderedMap<T, R>(source: AsyncIterator<T>, run: (item: T) => Promise<R>, prefetch: number): AsyncGenerator<R, void, undefined> {
+async function* orderedMap<T, R>(source: AsyncIterator<T>, run: (item: T) => Promise<R>, prefetch: number, signal?: AbortSignal): AsyncGenerator<R, void, undefined> {
   const pending: Promise<R>[] = [];
   let sourceDone = false;
   let sourceFailed = false;
@@ -354,19 +464,32 @@ async function* orderedMap<T, R>(source: AsyncIterator<T>, run: (item: T) => Pro
       signalConsumer();
     }
   };
+  // Aborted: nothing more is handed over, whatever is made or in flight (the waits below race it).
+  let onAbort: (() => void) | undefined;
+  const aborted = signal === undefined ? undefined : new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason ?? new Error('aborted'));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted?.catch(() => {});
+  const orAbort = <V>(p: Promise<V>): Promise<V> => (aborted ? Promise.race([p, aborted]) : p);
   void pump();
   try {
     for (;;) {
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
       const head = pending[0];
       if (head === undefined) {
         if (sourceDone) {
           if (sourceFailed) throw sourceError;
           return;
         }
-        await new Promise<void>((resolve) => (wakeConsumer = resolve));
+        await orAbort(new Promise<void>((resolve) => (wakeConsumer = resolve)));
         continue;
       }
-      const value = await head;
+      // The source was aborted (an AbortError): what it gave before is not delivered after it.
+      if (sourceFailed && (sourceError as { name?: unknown })?.name === 'AbortError') throw sourceError;
+      const value = await orAbort(head);
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
       pending.shift();
       const wake = wakePump;
       wakePump = undefined;
@@ -374,6 +497,7 @@ async function* orderedMap<T, R>(source: AsyncIterator<T>, run: (item: T) => Pro
       yield value;
     }
   } finally {
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
     stopped = true;
     const wake = wakePump;
     wakePump = undefined;

@@ -65,6 +65,8 @@ export interface TensorDefaults {
   maxInputPixels: number;
   /** Largest tensor (or batch of decoded pixels) one call allocates. */
   maxBatchBytes: number;
+  /** Most workers an imaging pool may have (`MAX_POOL_WORKERS`). */
+  maxPoolWorkers: number;
   /** Every option name `toTensor` takes. */
   options: string[];
   /** Per-channel (R, G, B) mean and std of each `normalize` preset, on pixels scaled to [0, 1]. */

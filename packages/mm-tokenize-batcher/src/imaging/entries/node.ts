@@ -12,25 +12,59 @@ initImagingSync(readFileSync(new URL('./mm_imaging_bg.wasm', import.meta.url)));
 /** Already initialised on import here; kept so code is the same in every runtime. */
 export async function initImaging(): Promise<void> {}
 
-/** The parent's Node flags, less those that apply to a main script only (`node --input-type=module -e ...`). */
-function workerExecArgv(): string[] | undefined {
+/**
+ * The parent's Node flags, each with its value (`--title x` is one), less those for a main script
+ * only (`--input-type`, from `node --input-type=module -e ...`). Passed explicitly, since an
+ * inherited `--input-type` stops the worker; but then Node refuses V8 and per-process flags
+ * (`--max-old-space-size`, `--expose-gc`, `--stack-size`, `--title`, ...), so see `acceptedExecArgv`.
+ */
+function parentFlags(): string[][] | undefined {
   const argv = globalThis.process?.execArgv;
   if (!Array.isArray(argv)) return undefined;
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--input-type') i++;
-    else if (!arg.startsWith('--input-type=')) out.push(arg);
+  const flags: string[][] = [];
+  for (const arg of argv as string[]) {
+    if (!arg.startsWith('-') && flags.length > 0) flags[flags.length - 1]!.push(arg);
+    else flags.push([arg]);
   }
-  return out;
+  return flags.filter((f) => f[0] !== '--input-type' && !f[0]!.startsWith('--input-type='));
+}
+
+/** The flags given to every worker: the parent's, less those a worker refuses (found once, on the first refusal). */
+let workerFlags: string[] | undefined;
+
+/** Keeps the flags a worker accepts, trying each alone in a worker that exits at once (only after a refusal). */
+function acceptedExecArgv(flags: string[][]): string[] {
+  return flags
+    .filter((flag) => {
+      try {
+        void new Worker('', { eval: true, execArgv: flag }).terminate();
+        return true;
+      } catch (error) {
+        return (error as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV';
+      }
+    })
+    .flat();
+}
+
+/** A worker with the parent's flags that a worker accepts. */
+function newWorker(url: string | URL): Worker {
+  const flags = parentFlags();
+  if (!flags) return new Worker(url);
+  workerFlags ??= flags.flat();
+  try {
+    return new Worker(url, { execArgv: workerFlags });
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+    workerFlags = acceptedExecArgv(flags);
+    return new Worker(url, { execArgv: workerFlags });
+  }
 }
 
 function startWorker(options: ImagingPoolOptions): WorkerHandle {
   const given = options.workerUrl;
   // A file path, a file: URL (string or URL) or the script next to this file.
   const url = given === undefined ? new URL('./imaging-worker-node.js', import.meta.url) : typeof given === 'string' && !given.startsWith('file:') ? given : new URL(String(given));
-  const execArgv = workerExecArgv();
-  const worker = new Worker(url, execArgv ? { execArgv } : {});
+  const worker = newWorker(url);
   return {
     post: (message, transfer) => worker.postMessage(message, transfer),
     listen(onMessage, onFailure) {
