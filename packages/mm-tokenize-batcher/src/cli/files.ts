@@ -1,7 +1,27 @@
 // Finding image files (their sizes are read by the library's imageSizesFromFiles: see plan.ts).
-import { readdir, realpath, stat } from 'node:fs/promises';
+// Names are kept as the bytes the OS gave (shared/names.ts): a name that is not UTF-8 is held
+// escaped, never decoded with U+FFFD, and every file system call is given its bytes.
+import type { Stats, BigIntStats } from 'node:fs';
+import { readdir, realpath as fsRealpath, stat as fsStat } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { glob } from 'tinyglobby';
+import { fsName, nameFromBytes } from '../shared/names.js';
+
+const stat = ((path: string, options?: { bigint: true }) => fsStat(fsName(path), options)) as {
+  (path: string): Promise<Stats>;
+  (path: string, options: { bigint: true }): Promise<BigIntStats>;
+};
+const realpath = async (path: string) => nameFromBytes(await fsRealpath(fsName(path), { encoding: 'buffer' }));
+
+/** What a path is when it is neither a file nor a folder (nor a link): its reason to be left unread. */
+export function specialKind(info: Stats | BigIntStats): string | undefined {
+  if (info.isFIFO()) return 'a FIFO (named pipe)';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  return undefined;
+}
+const notRead = (kind: string) => `not a regular file: ${kind}; not read`;
 
 /** Extensions of the formats whose sizes are read: PNG, JPEG, WebP, GIF, BMP, AVIF and HEIC (HEIF). */
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp', '.avif', '.heic', '.heif']);
@@ -11,7 +31,7 @@ export interface Found {
   files: string[];
   /** Files left aside because their extension is not an image format's. */
   skipped: string[];
-  /** Arguments that named nothing, folders that could not be listed, links not followed. */
+  /** Arguments that named nothing, folders that could not be listed, links not followed, special files (FIFOs, sockets, devices). */
   problems: { path: string; reason: string }[];
 }
 
@@ -70,17 +90,19 @@ export async function findFiles(targets: readonly string[], options: WalkOptions
     walked.add(identity);
     let entries;
     try {
-      entries = await readdir(folder, { withFileTypes: true });
+      // As bytes: a name that is not UTF-8 keeps its bytes (escaped), so no two names merge.
+      entries = (await readdir(fsName(folder), { withFileTypes: true, encoding: 'buffer' })).map((entry) => ({ entry, name: nameFromBytes(entry.name) }));
     } catch (error) {
       problem(folder, reason(error));
       return;
     }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      const path = join(folder, entry.name);
+    entries.sort((a, b) => Buffer.compare(a.entry.name, b.entry.name));
+    for (const { entry, name } of entries) {
+      const path = join(folder, name);
       if (entry.isDirectory()) await walk(path);
       else if (entry.isFile()) await take(path);
       else if (entry.isSymbolicLink()) await link(path);
+      else problem(path, notRead(specialKind(entry as unknown as Stats) ?? 'of an unknown type'));
     }
   };
 
@@ -116,7 +138,7 @@ export async function findFiles(targets: readonly string[], options: WalkOptions
     }
     if (info.isDirectory()) await walk(path);
     else if (info.isFile()) await take(path);
-    else problem(path, 'symbolic link to something that is neither a file nor a folder');
+    else problem(path, `symbolic link to ${specialKind(info) ?? 'something that is neither a file nor a folder'}: not read`);
   };
 
   for (const target of targets) {
@@ -126,8 +148,10 @@ export async function findFiles(targets: readonly string[], options: WalkOptions
   for (const target of targets) {
     // Named on the command line: followed even when it is itself a link.
     const info = await stat(target).catch(() => undefined);
+    const special = info && specialKind(info);
     if (info?.isDirectory()) await walk(target);
     else if (info?.isFile()) await take(target);
+    else if (special) problem(target, notRead(special));
     else {
       const matches = (await glob(target, { onlyFiles: true, dot: false, expandDirectories: false, followSymbolicLinks: options.followSymlinks })).sort();
       if (matches.length === 0) problem(target, 'no such file or folder, and no file matches it as a glob');

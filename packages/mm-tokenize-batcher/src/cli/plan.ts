@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Writable } from 'node:stream';
 import { batchStream, describeReject, evaluate, imageSizesFromFiles, imageSizesFromUrls, type Metrics, type StrategyName, type StreamOptions } from 'mm-tokenize-batcher';
+import { fsName } from '../shared/names.js';
 import { findFiles } from './files.js';
 import { progress } from './progress.js';
 
@@ -299,8 +300,9 @@ const f = (x: number) => x.toFixed(3);
  * quote; then as a JSON string, escapes and all.
  */
 export function shownPath(path: string): string {
+  // A lone surrogate is a name's raw byte (not UTF-8, kept escaped: shared/names.ts): JSON shows it as \udcXX.
   // eslint-disable-next-line no-control-regex
-  return /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|^"/.test(path) ? JSON.stringify(path) : path;
+  return /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|^"|(?<![\ud800-\udbff])[\udc80-\udcff]/.test(path) ? JSON.stringify(path) : path;
 }
 
 export function formatSummary(s: PlanSummary): string {
@@ -344,7 +346,7 @@ async function fileVerifier(): Promise<(path: string) => Promise<string | undefi
   const { verifyImages } = await import('mm-tokenize-batcher/imaging');
   const { readFile } = await import('node:fs/promises');
   return async (path) => {
-    const [problem] = verifyImages([await readFile(path)]);
+    const [problem] = verifyImages([await readFile(fsName(path))]);
     return problem ? `${problem.code}: ${describeReject(problem)}` : undefined;
   };
 }
