@@ -2,7 +2,7 @@
 // Everything returned is a plain JS typed array (copied out of wasm), so there is nothing to free.
 import { BatcherError, callWasm, composeReject, rejectError, sampleSubject, type Reject, type RejectFields } from '../shared/errors.js';
 import { pullFrom, type Pull } from '../shared/pull.js';
-import { asBytes, isBytes } from '../shared/bytes.js';
+import { asBytes, isBytes, sampleFault } from '../shared/bytes.js';
 import { imaging } from './wasm.js';
 
 /** Raw RGBA pixels, 4 bytes per pixel, row-major (an `ImageData` qualifies). Alpha is dropped. */
@@ -16,7 +16,7 @@ export interface RawImage {
  * Encoded PNG, JPEG, WebP, GIF or BMP bytes (`Uint8Array`, Node `Buffer`, `ArrayBuffer`), raw RGBA,
  * or a TF.js `Tensor3D` `[height, width, 1 | 3 | 4]` holding values 0..255 (read with `dataSync()`).
  */
-export type TensorImage = Uint8Array | ArrayBuffer | ArrayBufferView | RawImage | { readonly shape: readonly number[]; dataSync(): ArrayLike<number> };
+export type TensorImage = Uint8Array | ArrayBuffer | SharedArrayBuffer | ArrayBufferView | RawImage | { readonly shape: readonly number[]; dataSync(): ArrayLike<number> };
 
 export type NormalizePreset = 'clip' | 'siglip' | 'imagenet' | 'none';
 
@@ -127,6 +127,14 @@ export function packImages(images: readonly unknown[], indices: readonly number[
   const problems: PackedImages['problems'] = [];
   images.forEach((original, position) => {
     const index = indices[position] ?? position;
+    try {
+      packOne(original, position, index);
+    } catch (error) {
+      // A getter or Proxy that throws, a detached buffer: this image's reject, not the batch's.
+      problems.push({ position, index, ...sampleFault(error, original) });
+    }
+  });
+  function packOne(original: unknown, position: number, index: number): void {
     let image = original;
     if (isTensor3d(image)) {
       const converted = tensorToRgba(image);
@@ -136,22 +144,21 @@ export function packImages(images: readonly unknown[], indices: readonly number[
       }
       image = converted;
     }
+    // Everything is read before anything is kept, so an image that throws half way leaves no trace.
+    let part: Uint8Array;
+    let kind = 0;
+    let [w, h] = [0, 0];
     if (isBytes(image)) {
-      parts.push(asBytes(image));
-      kinds.push(0);
-      widths.push(0);
-      heights.push(0);
+      part = asBytes(image);
     } else if (isRaw(image)) {
       const dim = (v: number) => (Number.isInteger(v) && v >= 0 && v <= 0xffffffff ? v : -1);
-      const [w, h] = [dim(image.width), dim(image.height)];
+      [w, h] = [dim(image.width), dim(image.height)];
       if (w < 0 || h < 0) {
         problems.push({ position, index, code: 'INVALID_IMAGE', detail: `RGBA pixels: width and height must be whole numbers, got ${image.width} x ${image.height}` });
         return;
       }
-      parts.push(new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength));
-      kinds.push(1);
-      widths.push(w);
-      heights.push(h);
+      part = new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength);
+      kind = 1;
     } else {
       const what = image === null ? 'null' : Array.isArray(image) ? 'an array' : typeof image === 'object' ? 'an object without pixel data' : `a ${typeof image}`;
       problems.push({
@@ -162,8 +169,12 @@ export function packImages(images: readonly unknown[], indices: readonly number[
       });
       return;
     }
+    parts.push(part);
+    kinds.push(kind);
+    widths.push(w);
+    heights.push(h);
     kept.push(index);
-  });
+  }
   const offsets = new Uint32Array(parts.length + 1);
   parts.forEach((p, k) => (offsets[k + 1] = (offsets[k] as number) + p.byteLength));
   const bytes = new Uint8Array(offsets[parts.length] as number);

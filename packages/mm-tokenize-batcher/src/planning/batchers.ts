@@ -222,7 +222,7 @@ abstract class Batcher<S extends Sample, O extends BatcherOptions> {
   }
 
   /** Only the sorted strategy with a key function has per-sample keys. */
-  protected customKeys(_buffer: readonly S[], _skip: ReadonlyMap<number, RejectFields>): Float64Array | undefined {
+  protected customKeys(_buffer: readonly S[], _problems: Map<number, RejectFields>): Float64Array | undefined {
     return undefined;
   }
 }
@@ -243,18 +243,24 @@ export class SortedBatcher<S extends Sample = Sample> extends Batcher<S, SortedB
     super('sorted', options);
   }
 
-  protected override customKeys(buffer: readonly S[], skip: ReadonlyMap<number, RejectFields>): Float64Array | undefined {
+  protected override customKeys(buffer: readonly S[], problems: Map<number, RejectFields>): Float64Array | undefined {
     const key = this.options.key;
     if (typeof key !== 'function') return undefined;
     const keys = new Float64Array(buffer.length);
     for (let i = 0; i < buffer.length; i++) {
-      if (skip.has(i)) continue;
+      if (problems.has(i)) continue;
+      let value: unknown;
       try {
-        const value = key(buffer[i] as S, i);
-        keys[i] = typeof value === 'number' ? value : Number.NaN;
+        value = key(buffer[i] as S, i);
       } catch (cause) {
-        throw rejectError({ index: i, code: 'INVALID_KEY', detail: 'the key function threw' }, sampleSubject(i), cause);
+        // Under skipInvalid the sample is refused alone (NaN: Rust rejects it, with this reason).
+        if (this.options.skipInvalid !== true) throw rejectError({ index: i, code: 'INVALID_KEY', detail: 'the key function threw' }, sampleSubject(i), cause);
+        problems.set(i, { index: i, code: 'INVALID_KEY', detail: `the key function threw ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}` });
+        value = Number.NaN;
       }
+      // Not a number (a bigint, a string): named here, where its type is still known.
+      if (typeof value !== 'number' && !problems.has(i)) problems.set(i, { index: i, code: 'INVALID_KEY', detail: `the key function returned ${typeof value === 'bigint' ? `a bigint (${value}n)` : typeof value === 'object' && value !== null ? 'an object' : typeof value}, not a number` });
+      keys[i] = typeof value === 'number' ? value : Number.NaN;
     }
     return keys;
   }
@@ -333,6 +339,8 @@ export function wireOptions(options: object): Record<string, unknown> {
   const wire: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(options)) {
     if (value === undefined) continue;
+    // Rust receives a bigint as an integer: refused here as any other non-number is there.
+    if (typeof value === 'bigint') throw new BatcherError('INVALID_OPTION', `option \`${name}\` must be a number, got a bigint (${value}n)`, { option: name });
     wire[name] = name === 'key' && typeof value === 'function' ? 'custom' : value;
   }
   return wire;

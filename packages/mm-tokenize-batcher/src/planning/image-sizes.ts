@@ -1,7 +1,7 @@
 // Reads an image's size from the objects users hold. Only the adapter lives here: whether a size
 // is valid is decided in Rust, and encoded bytes' headers are read by the one header ladder
 // (headers/ladder.ts), all of a buffer's in one pass.
-import { asBytes, isBytes } from '../shared/bytes.js';
+import { asBytes, isBytes, sampleFault } from '../shared/bytes.js';
 import { BatcherError, callWasm, composeReject, describeReject, rejectError, sampleSubject, type ErrorCode, type ImageFormatName, type Reject, type RejectFields } from '../shared/errors.js';
 import { readHeaders } from '../headers/ladder.js';
 
@@ -12,7 +12,8 @@ export type ImageLike =
   | { readonly displayWidth: number; readonly displayHeight: number } // VideoFrame
   | { readonly shape: readonly number[] } // TF.js Tensor3D: [height, width, channels]
   | Uint8Array // encoded PNG, JPEG, WebP, GIF or BMP (Node's Buffer is one)
-  | ArrayBuffer;
+  | ArrayBuffer
+  | SharedArrayBuffer;
 
 /** A size, or why there is none: the code, the format where known, the detail, and `message` (`FORMAT: detail`). */
 export type SizeResult = { width: number; height: number } | { code: ErrorCode; format?: ImageFormatName; detail: string; message: string };
@@ -95,27 +96,39 @@ function collect(n: number, itemAt: (i: number) => unknown, samples = false, roo
   };
   const files: Uint8Array[] = [];
   const positions: number[] = [];
+  let current: unknown; // the image being read, for `sampleFault`
   for (let i = 0; i < n; i++) {
+    current = undefined;
+    try {
+      readOne(i);
+    } catch (error) {
+      // A getter or Proxy that throws, a detached buffer: this sample's reject, not the call's.
+      problem(i, sampleFault(error, current));
+    }
+  }
+  /** Reads item `i` into `sides` (or a problem). */
+  function readOne(i: number): void {
     const item = itemAt(i);
     let image = item;
     if (samples) {
       if (typeof item !== 'object' || item === null) {
         problem(i, { code: 'MISSING_IMAGE', detail: `sample is ${item === null ? 'null' : typeof item}; expected an object with an \`image\`` });
-        continue;
+        return;
       }
       image = (item as { image?: unknown }).image;
     }
+    current = image;
     // The common case first, without allocating: a plain object with numeric width and height.
     const o = image as { width?: unknown; height?: unknown; naturalWidth?: unknown; displayWidth?: unknown; shape?: unknown } | null | undefined;
     if (typeof o === 'object' && o !== null && typeof o.width === 'number' && typeof o.height === 'number' && o.naturalWidth === undefined && o.displayWidth === undefined) {
       sides[i] = o.width;
       sides[n + i] = o.height;
-      continue;
+      return;
     }
     if (isBytes(image)) {
       files.push(asBytes(image));
       positions.push(i);
-      continue;
+      return;
     }
     const size = objectSize(image);
     if ('code' in size) problem(i, size);
