@@ -4,14 +4,14 @@
 // RSS, calls imageSizesFromUrls on the one URL and reports its peak RSS (VmHWM, Linux) above
 // idle, the entry it got and the seconds it took. The server runs in this process.
 //
-//   node bench/hostile-rss.mjs [--entry path/to/dist/node.js] [--timeout-ms 30000] [--only /endless]
+//   node bench/hostile-rss.mjs [--entry path/to/dist/node.js] [--timeout-ms 30000] [--max-bytes N] [--only /endless]
 // `--entry` measures another build (for a before/after table: a copy of main's dist).
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startHostileServer } from '../test/runtimes/hostile-servers.mjs';
 
-const { values } = parseArgs({ options: { entry: { type: 'string' }, 'timeout-ms': { type: 'string' }, only: { type: 'string' }, child: { type: 'string' } } });
+const { values } = parseArgs({ options: { entry: { type: 'string' }, 'timeout-ms': { type: 'string' }, 'max-bytes': { type: 'string' }, only: { type: 'string' }, child: { type: 'string' } } });
 
 if (values.child) {
   // In the child: idle RSS after import, then one read, then the peak.
@@ -19,7 +19,7 @@ if (values.child) {
   globalThis.gc?.();
   const idle = process.memoryUsage().rss;
   const started = performance.now();
-  const [entry] = await imageSizesFromUrls([values.child], { timeoutMs: Number(values['timeout-ms'] ?? 30_000) });
+  const [entry] = await imageSizesFromUrls([values.child], { timeoutMs: Number(values['timeout-ms'] ?? 30_000), ...(values['max-bytes'] ? { maxBytes: Number(values['max-bytes']) } : {}) });
   const seconds = (performance.now() - started) / 1000;
   const { readFileSync } = await import('node:fs');
   const peak = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
@@ -38,7 +38,7 @@ const cases = [
 const me = fileURLToPath(import.meta.url);
 const rows = [];
 for (const [name, path] of cases.filter(([, p]) => !values.only || p === values.only)) {
-  const args = ['--expose-gc', me, '--child', server.origin + path, ...(values.entry ? ['--entry', values.entry] : []), ...(values['timeout-ms'] ? ['--timeout-ms', values['timeout-ms']] : [])];
+  const args = ['--expose-gc', me, '--child', server.origin + path, ...(values.entry ? ['--entry', values.entry] : []), ...(values['timeout-ms'] ? ['--timeout-ms', values['timeout-ms']] : []), ...(values['max-bytes'] ? ['--max-bytes', values['max-bytes']] : [])];
   // Asynchronous spawn: this process serves the bytes while the child reads them.
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';

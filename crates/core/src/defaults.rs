@@ -30,10 +30,12 @@ pub const FILE_CONCURRENCY: usize = 32;
 pub const URL_CONCURRENCY: usize = 16;
 pub const URL_TIMEOUT_MS: f64 = 30_000.0;
 /// `maxBytes` of both readers: the most bytes read from one file or URL for its header (the
-/// ladder's last rung, "the whole file", stops here). 16 MiB holds any real header (EXIF blocks
-/// and ICC profiles are at most a few MiB) and bounds what one hostile source can make the
-/// process hold.
-pub const SOURCE_MAX_BYTES: f64 = 16.0 * 1024.0 * 1024.0;
+/// ladder's last rung, "the whole file", stops here). 8 MiB holds any real header (EXIF blocks,
+/// ICC profiles, extended XMP with a depth map: a few MiB at most) and bounds what one hostile
+/// source can make the process hold: peak RSS about 61 MiB above idle with this cap, its read
+/// buffer, the copy in wasm and the runtime's own chunks included (78 MiB with 16 MiB;
+/// bench/hostile-rss.mjs).
+pub const SOURCE_MAX_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
 /// `maxRedirects` of `imageSizesFromUrls` (each request); the first one past it is a reject.
 pub const URL_MAX_REDIRECTS: usize = 5;
 /// `createImagingPool`'s `workers` may not exceed this (each worker holds its own wasm memory).

@@ -21,7 +21,7 @@ pub struct SourceOptions {
     /// URLs: a request (each pass) that has not delivered its bytes by then is abandoned and the
     /// URL rejected with `TIMEOUT` (default 30,000 ms).
     pub timeout_ms: Option<f64>,
-    /// Most bytes read from one source for its header (default 16 MiB); a header not found
+    /// Most bytes read from one source for its header (default 8 MiB); a header not found
     /// within them is a reject that says so.
     pub max_bytes: f64,
     /// URLs: most redirects followed per request (default 5).
@@ -98,7 +98,7 @@ mod tests {
             SourceOptions {
                 concurrency: 16,
                 timeout_ms: Some(30_000.0),
-                max_bytes: 16.0 * 1024.0 * 1024.0,
+                max_bytes: 8.0 * 1024.0 * 1024.0,
                 max_redirects: Some(5),
             }
         );

@@ -31,9 +31,9 @@ const only = async (url: string, options = {}) => {
 };
 
 describe('a byte budget for every read', () => {
-  it('defaults to 16 MiB, in the defaults table for both readers', () => {
-    expect(DEFAULT_MAX_BYTES).toBe(16 * MiB);
-    expect(optionDefaults().find((d) => d.scope === 'imageSizesFromFiles' && d.option === 'maxBytes')?.value).toBe(16 * MiB);
+  it('defaults to 8 MiB, in the defaults table for both readers', () => {
+    expect(DEFAULT_MAX_BYTES).toBe(8 * MiB);
+    expect(optionDefaults().find((d) => d.scope === 'imageSizesFromFiles' && d.option === 'maxBytes')?.value).toBe(8 * MiB);
   });
 
   it('an endless body (200, Range ignored) stops at maxBytes with a MAX_BYTES reject', async () => {
@@ -83,9 +83,9 @@ describe('a byte budget for every read', () => {
     file.set([0xff, 0xd8]);
     for (let at = 2; at + segment.length <= file.length; at += segment.length) file.set(segment, at);
     writeFileSync(path, file);
-    const [r] = await imageSizesFromFiles([path], { maxBytes: 8 * MiB });
-    expect(r).toMatchObject({ code: 'READ_FAILED', reason: 'MAX_BYTES', bytesRead: 8 * MiB });
-    // Under the default, it is read to the default's 16 MiB and refused the same way.
+    const [r] = await imageSizesFromFiles([path], { maxBytes: 4 * MiB });
+    expect(r).toMatchObject({ code: 'READ_FAILED', reason: 'MAX_BYTES', bytesRead: 4 * MiB });
+    // Under the default, it is read to the default's 8 MiB and refused the same way.
     const [d] = await imageSizesFromFiles([path]);
     expect(d).toMatchObject({ code: 'READ_FAILED', reason: 'MAX_BYTES', bytesRead: DEFAULT_MAX_BYTES });
   });

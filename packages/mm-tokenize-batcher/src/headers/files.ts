@@ -12,7 +12,7 @@ export interface FileSizesOptions {
   concurrency?: number;
   /**
    * Most bytes read from one file for its header (all passes): a header not within them is a
-   * `READ_FAILED` reject with reason `MAX_BYTES`. Default 16,777,216 (16 MiB).
+   * `READ_FAILED` reject with reason `MAX_BYTES`. Default 8,388,608 (8 MiB).
    */
   maxBytes?: number;
   /** Aborting stops reading and rejects the promise with the signal's reason. */

@@ -24,7 +24,7 @@ export interface UrlSizesOptions {
   /**
    * Most bytes received from one URL for its header (all passes): a header not within them is a
    * `READ_FAILED` reject with reason `MAX_BYTES`, so one server cannot make the process hold more.
-   * Default 16,777,216 (16 MiB).
+   * Default 8,388,608 (8 MiB).
    */
   maxBytes?: number;
   /** Most redirects followed per request; one more is a `READ_FAILED` reject with reason `REDIRECT_LIMIT`. Default 5. */

@@ -12,12 +12,12 @@
  * - `INVALID_IMAGE`: encoded bytes that cannot be read: truncated, corrupt, or zero-sized.
  * - `IMAGE_TOO_LARGE`: an image above `maxInputPixels` (decompression-bomb guard), refused before decoding.
  * - `READ_FAILED`: a file or URL that could not be read (no such file, HTTP error status, network failure).
- * - `TIMEOUT`: a URL whose bytes did not arrive within `timeoutMs`.
+ * - `TIMEOUT`: a URL whose bytes did not arrive within `timeoutMs`; an imaging pool's batch not made within `jobTimeoutMs`.
  * - `NOT_INITIALIZED`: the WebAssembly module has not been initialised: `await init()` first.
  * - `UNSUPPORTED_RUNTIME`: the runtime lacks what the call needs (an imaging pool where there are no
  *   workers: Cloudflare workerd, Vercel Edge).
- * - `WORKER_FAILED`: an imaging pool's worker could not start or died (the cause says why), or the
- *   pool was closed before the task ran.
+ * - `WORKER_FAILED`: an imaging pool's worker could not start, or died twice on the same batch (the
+ *   cause says why), or the pool was closed before the task ran.
  */
 export const ERROR_CODES = [
   'INVALID_OPTION',
