@@ -71,6 +71,17 @@ print(json.dumps({"names": names, "indices": sorted(i for batch in s for i in ba
     expect(result.indices).toEqual(Array.from({ length: 40 }, (_, i) => i));
   });
 
+  it('the CLI plans the five names that are not UTF-8 when they are named on the command line', async () => {
+    // Node cannot pass raw bytes to a child; bash's printf can: each argument is the file's bytes.
+    const args = RAW_NAMES.map((n) => `"$(printf '${[...n].map((byte) => `\\x${byte.toString(16).padStart(2, '0')}`).join('')}')"`);
+    const out = join(root, 'named.jsonl');
+    await run('bash', ['-c', `cd "$1" && "$2" "$3" plan ${args.join(' ')} -b 5 --preset clip-vit-l-14 --out "$4"`, 'bash', data, process.execPath, cli, out], { encoding: 'utf8' });
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { files?: string[]; rejects?: unknown[] });
+    expect(lines.at(-1)!.rejects).toEqual([]);
+    const files = lines.flatMap((line) => line.files ?? []).map((file) => file.slice(file.lastIndexOf('/') + 1));
+    expect(files.sort()).toEqual(['cat-\udcfe.png', 'cat-\udcff.png', 'dog-\udce8.png', 'dog-\udce9.png', 'x\udcc3(.png']);
+  });
+
   it('imageSizesFromFiles takes names as bytes, and names them escaped as Python does', async () => {
     const sizes = await imageSizesFromFiles(RAW_NAMES.map((n) => Buffer.concat([b(`${data}/`), n])));
     expect(sizes.rejects).toEqual([]);

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { BatcherError, presetNames, presetOptions, presets, strategyNames, type StrategyName } from 'mm-tokenize-batcher';
 import { runBench, type BenchRow } from './bench.js';
 import { formatSummary, Interrupted, plan, UsageError, type PlanFlags } from './plan.js';
+import { argumentsAsGiven } from './arguments.js';
 
 const HELP = `mm-tokenize-batcher: shape-aware batching of images for vision-language models
 
@@ -244,7 +245,7 @@ async function planCommand(flags: PlanFlags, json: boolean, warnNoMultiple: bool
   }
 }
 
-main(process.argv.slice(2)).catch((error) => {
+main(argumentsAsGiven(process.argv.slice(2))).catch((error) => {
   process.stderr.write(`mm-tokenize-batcher: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });
