@@ -14,6 +14,7 @@ use mm_batcher_core::normalize::NORMALIZE_PRESETS;
 use mm_batcher_core::plan::COMMON_OPTIONS;
 use mm_batcher_core::shuffle::{self, Purpose, Shuffle, SHUFFLE_OPTIONS};
 use mm_batcher_core::sizing::SIZING_OPTIONS;
+use mm_batcher_core::sources::{SourceKind, SourceOptions};
 use mm_batcher_core::{
     self as core, ErrorCode, OptionMap, OptionValue, Plan, PlanError, PlanOptions, Reject,
     Samples, StrategyKind,
@@ -22,6 +23,8 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+mod arrow;
+
 use std::fs::File;
 use std::io::Read;
 use std::path::PathBuf;
@@ -44,6 +47,45 @@ create_exception!(
 #[pyo3(signature = (strategy, options, buffer_options, widths, heights, keys=None, pinned=None, known=None))]
 #[allow(clippy::too_many_arguments)]
 fn plan_buffer<'py>(
+    py: Python<'py>,
+    strategy: &str,
+    options: &Bound<'py, PyAny>,
+    buffer_options: Option<&Bound<'py, PyAny>>,
+    widths: Vec<f64>,
+    heights: Vec<f64>,
+    keys: Option<Vec<f64>>,
+    pinned: Option<Vec<bool>>,
+    known: Option<Vec<(usize, String, Option<String>, String)>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    plan_sides(py, strategy, options, buffer_options, widths, heights, keys, pinned, known)
+}
+
+/// [`plan_buffer`] for sizes in Arrow columns: `heights` and `widths` are the chunks of each
+/// column as `__arrow_c_array__()` capsule pairs (any integer or float type), read in place
+/// through the Arrow C data interface (`arrow.rs`). Nulls are NaN: `INVALID_DIMENSIONS`.
+#[pyfunction]
+#[pyo3(signature = (strategy, options, buffer_options, heights, widths, known=None))]
+fn plan_arrow_buffer<'py>(
+    py: Python<'py>,
+    strategy: &str,
+    options: &Bound<'py, PyAny>,
+    buffer_options: Option<&Bound<'py, PyAny>>,
+    heights: Vec<Bound<'py, PyAny>>,
+    widths: Vec<Bound<'py, PyAny>>,
+    known: Option<Vec<(usize, String, Option<String>, String)>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (mut h, mut w) = (Vec::new(), Vec::new());
+    for chunk in &heights {
+        arrow::append_numbers(chunk, "height", &mut h)?;
+    }
+    for chunk in &widths {
+        arrow::append_numbers(chunk, "width", &mut w)?;
+    }
+    plan_sides(py, strategy, options, buffer_options, w, h, None, None, known)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan_sides<'py>(
     py: Python<'py>,
     strategy: &str,
     options: &Bound<'py, PyAny>,
@@ -200,6 +242,61 @@ fn image_sizes_from_bytes<'py>(
         })
         .collect();
     sizes_tuple(py, &outcomes)
+}
+
+/// One pass of the prefix ladder over images read elsewhere (URLs: `mm_tokenize_batcher.urls`):
+/// `prefixes[k]` is the first bytes of a file `lengths[k]` bytes long (`inf` when unknown).
+/// Returns `(widths, heights, more, failures)`: where `more[k]` is above 0, read that many bytes
+/// (`inf`: all) of image `k` and ask again; `failures` as [`image_sizes_from_bytes`]'.
+#[pyfunction]
+fn read_header_pass<'py>(
+    py: Python<'py>,
+    prefixes: Vec<Bound<'py, PyAny>>,
+    lengths: Vec<f64>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let mut bytes = Vec::new();
+    let mut offsets = vec![0u32];
+    for p in &prefixes {
+        bytes.extend_from_slice(&byte_view(p)?);
+        offsets.push(bytes.len() as u32);
+    }
+    let passes = ladder::header_pass(EncodedPrefixes {
+        bytes: &bytes,
+        offsets: &offsets,
+        lengths: &lengths,
+    });
+    let n = passes.len();
+    let (mut widths, mut heights, mut more) = (vec![f64::NAN; n], vec![f64::NAN; n], vec![0.0; n]);
+    let failures = PyList::empty(py);
+    for (k, pass) in passes.iter().enumerate() {
+        match pass {
+            HeaderPass::More(limit) => {
+                more[k] = if *limit == usize::MAX { f64::INFINITY } else { *limit as f64 }
+            }
+            HeaderPass::Read(Ok(info)) => {
+                widths[k] = f64::from(info.width);
+                heights[k] = f64::from(info.height);
+            }
+            HeaderPass::Read(Err(e)) => failures.append(reject_dict(py, &Reject::header(k, e))?)?,
+        }
+    }
+    PyTuple::new(
+        py,
+        [
+            widths.into_pyobject(py)?.into_any(),
+            heights.into_pyobject(py)?.into_any(),
+            more.into_pyobject(py)?.into_any(),
+            failures.into_any(),
+        ],
+    )
+}
+
+/// Options of `image_sizes_from_urls` (`concurrency`, `timeout_ms`) read with their defaults
+/// (the core's `sources.rs`): `(concurrency, timeout_ms or None)`.
+#[pyfunction]
+fn url_options(options: &Bound<'_, PyAny>) -> PyResult<(usize, Option<f64>)> {
+    let parsed = SourceOptions::parse(SourceKind::Urls, &option_map(options)?).map_err(to_py_error)?;
+    Ok((parsed.concurrency, parsed.timeout_ms))
 }
 
 /// Sizes of image files, read with the prefix ladder (`HEADER_PREFIX_PASSES`): each pass reads
@@ -586,7 +683,7 @@ fn known_rejects(known: Vec<(usize, String, Option<String>, String)>) -> PyResul
         .collect()
 }
 
-fn to_py_error(error: PlanError) -> PyErr {
+pub(crate) fn to_py_error(error: PlanError) -> PyErr {
     to_py_error_named(error, "sample")
 }
 
@@ -648,10 +745,13 @@ fn rejects<'py>(py: Python<'py>, list: &[Reject]) -> PyResult<Bound<'py, PyList>
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("BatcherError", m.py().get_type::<BatcherError>())?;
     m.add_function(wrap_pyfunction!(plan_buffer, m)?)?;
+    m.add_function(wrap_pyfunction!(plan_arrow_buffer, m)?)?;
     m.add_function(wrap_pyfunction!(check_options, m)?)?;
     m.add_function(wrap_pyfunction!(check_buffer_options, m)?)?;
     m.add_function(wrap_pyfunction!(image_sizes_from_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(image_sizes_from_files, m)?)?;
+    m.add_function(wrap_pyfunction!(read_header_pass, m)?)?;
+    m.add_function(wrap_pyfunction!(url_options, m)?)?;
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(smart_resize, m)?)?;
     m.add_function(wrap_pyfunction!(seed_benchmark_sizes, m)?)?;

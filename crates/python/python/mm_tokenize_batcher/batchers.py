@@ -54,6 +54,10 @@ class Batcher:
         #: ``batch_size``, or 1 when only a token budget bounds batches.
         self.batch_size: int = _native.check_options(self.strategy, self._wire)
 
+    def __reduce__(self) -> Any:
+        # Picklable (Ray, Spark and DataLoader workers ship batchers to other processes).
+        return (_rebuild, (self.strategy, dict(self.options)))
+
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={v!r}" for k, v in self.options.items())
         return f"{type(self).__name__}({shown})"
@@ -136,6 +140,10 @@ def create_batcher(strategy: str, **options: Any) -> Batcher:
         _native.check_options(strategy, {})  # the core names the known strategies
         raise batcher_error("INVALID_OPTION", f"option `strategy` must be one of {', '.join(strategy_names)}", option="strategy")
     return cls(**options)
+
+
+def _rebuild(strategy: str, options: Dict[str, Any]) -> Batcher:
+    return _CLASSES[strategy](**options)
 
 
 def _batch(plan: Mapping[str, Any], b: int, buffer: Sequence[Sample]) -> Batch:
