@@ -8,6 +8,10 @@ if ! python3 -m venv --help >/dev/null 2>&1; then
   step "installing python3-venv"
   apt_install python3-venv
 fi
+if ! command -v java >/dev/null; then
+  step "installing Debian's OpenJDK 17 (Spark, for the engine tests)"
+  apt_install openjdk-17-jre-headless
+fi
 if ! "$python_build_venv/bin/maturin" --version >/dev/null 2>&1; then
   step "installing maturin (cached venv, once)"
   python3 -m venv "$python_build_venv"

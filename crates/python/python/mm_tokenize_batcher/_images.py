@@ -50,10 +50,14 @@ def _pair(width: Any, height: Any) -> Tuple[float, float] | Tuple[str, str]:
 
 def _pil_size(image: Any) -> Tuple[float, float]:
     width, height = image.size
-    try:
-        orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
-    except Exception:  # an EXIF block PIL cannot parse: the stored size, as PIL shows it
-        orientation = 1
+    orientation = 1
+    # Parsing EXIF costs more than planning: only images that came with a block (PIL keeps it in
+    # `info` for JPEG, PNG, WebP; TIFF holds orientation in its own tags) are asked.
+    if "exif" in image.info or getattr(image, "format", None) == "TIFF":
+        try:
+            orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
+        except Exception:  # an EXIF block PIL cannot parse: the stored size, as PIL shows it
+            orientation = 1
     if orientation in _QUARTER_TURNS:
         width, height = height, width
     return (float(width), float(height))
