@@ -2,7 +2,8 @@
 # The main job: sets up a fresh machine (scripts/setup.sh), runs the seed benchmark (SPEC
 # protocol) on its built-in synthetic data, with its peers, then the real-data suite (SPEC "Real
 # data": bench/data's size lists, Pareto charts), redraws the charts, and prints the scaling table
-# (one buffer of 5,000 to 1,000,000 samples per strategy).
+# (one buffer of 5,000 to 1,000,000 samples per strategy); then the Python benchmarks
+# (bench/python: the seed protocol from Python, Ray and Spark throughput).
 # `--no-python` leaves out the Python seed peer (its cached venv, set up on first use, is ~5 GB);
 # `--no-kmeans` leaves out the converged k-means peer (numpy only; skipped by itself, and said so,
 # when its small venv cannot be set up).
@@ -14,3 +15,13 @@ step "real-data suite"
 pnpm --filter mm-tokenize-batcher-bench exec tsx real-data.ts "$@"
 step "scaling: one buffer of 5,000 to 1,000,000 samples"
 pnpm --filter mm-tokenize-batcher-bench exec tsx scaling.ts
+step "Python: the seed protocol from Python (this wheel against the seed stack, same process)"
+if [[ " $* " == *" --no-python "* ]]; then
+  "$MMTB_PYTHON" bench/python/seed_protocol.py --no-seed
+else
+  seed_python=$(bash bench/peers/seed_python/setup.sh)
+  "$seed_python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$MMTB_WHEEL"
+  "$seed_python" bench/python/seed_protocol.py
+fi
+step "Python: planning rows per second on Ray Data and Spark (1 and 2 workers) and in process"
+"$MMTB_PYTHON" bench/python/engines_throughput.py

@@ -54,3 +54,6 @@ step "building wasm and the TypeScript package"
 bash scripts/build-wasm.sh
 pnpm --filter mm-tokenize-batcher build >/dev/null
 echo "built packages/mm-tokenize-batcher/dist"
+
+# 5. The Python package: the wheel (crates/python), installed into a fresh venv (MMTB_PYTHON).
+source scripts/python-env.sh

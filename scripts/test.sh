@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine (scripts/setup.sh) and runs every test: the Rust core natively, the
-# TypeScript package against the built wasm, then the packed tarball in every runtime (Node, Bun,
+# Python wheel (pytest), the TypeScript package against the built wasm, then the packed tarball in every runtime (Node, Bun,
 # Deno, workerd, Chromium, workers) and the package's hygiene. A runtime that cannot start fails.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
@@ -8,6 +8,9 @@ ensure_chromium
 
 step "Rust: cargo test (native)"
 cargo test --workspace --locked
+
+step "Python: pytest, the wheel in a fresh venv (conformance hashes, sampler, errors)"
+"$MMTB_PYTHON" -m pytest crates/python/tests -q -p no:cacheprovider
 
 step "TypeScript: vitest against the built wasm"
 pnpm --filter mm-tokenize-batcher test

@@ -19,6 +19,7 @@ pub mod buffer;
 pub mod carry;
 pub mod defaults;
 pub mod error;
+mod math;
 pub mod max_shapes;
 pub mod metrics;
 pub mod normalize;

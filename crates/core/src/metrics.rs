@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::error::PlanError;
+use crate::math::{exp, ln};
 use crate::options::{show, OptionMap, OptionReader, MAX_COUNT};
 use crate::plan::Plan;
 use crate::samples::{Checked, Samples};
@@ -113,8 +114,8 @@ pub fn evaluate(
     for b in 0..batches {
         let (height, width) = plan.sizes[b];
         let (height, width) = (f64::from(height), f64::from(width));
-        let ln_target_aspect = width.ln() - height.ln();
-        let ln_target_area = width.ln() + height.ln();
+        let ln_target_aspect = ln(width) - ln(height);
+        let ln_target_area = ln(width) + ln(height);
         let members = plan.batch(b);
         largest = largest.max(members.len());
         let mut sum = 0.0;
@@ -122,8 +123,8 @@ pub fn evaluate(
         for &i in members {
             let shape = &shapes[i as usize];
             // In logs, max(x, 1/x) is |ln x|: exact and symmetric.
-            let di = (shape.ln_aspect - ln_target_aspect).abs().exp();
-            let mi = (ln_target_area - shape.ln_area).abs().exp();
+            let di = exp((shape.ln_aspect - ln_target_aspect).abs());
+            let mi = exp((ln_target_area - shape.ln_area).abs());
             d.push(di);
             m.push(mi);
             r.push(di * mi);

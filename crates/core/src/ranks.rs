@@ -241,8 +241,8 @@ fn full_steps(full: &[usize], batches: &[Vec<u32>], sizes: &[(u32, u32)], w: usi
     sort_by_keys(&mut keep, |b| {
         let (h, wd) = (f64::from(sizes[b].0), f64::from(sizes[b].1));
         (
-            total_order((wd / h).ln()),
-            total_order((wd * h).ln()),
+            total_order(crate::math::ln(wd / h)),
+            total_order(crate::math::ln(wd * h)),
             b as u64,
         )
     });

@@ -38,8 +38,8 @@ impl Shape {
             width,
             height,
             // One rounding before the log, so equal ratios (640/480, 1024/768) tie exactly.
-            ln_aspect: (width / height).ln(),
-            ln_area: (width * height).ln(),
+            ln_aspect: crate::math::ln(width / height),
+            ln_area: crate::math::ln(width * height),
         }
     }
 }

@@ -129,7 +129,7 @@ pub fn resize_size(
             (lw - lh, lw + lh)
         }
     };
-    fit_size(((lp - la) / 2.0).exp(), ((lp + la) / 2.0).exp(), sizing)
+    fit_size(crate::math::exp((lp - la) / 2.0), crate::math::exp((lp + la) / 2.0), sizing)
 }
 
 /// [`resize_size`] of each batch, in order.
@@ -353,8 +353,8 @@ mod tests {
             shapes
                 .iter()
                 .map(|s| {
-                    ((s.width.ln() - f64::from(w).ln()).abs())
-                        .max((s.height.ln() - f64::from(h).ln()).abs())
+                    ((crate::math::ln(s.width) - crate::math::ln(f64::from(w))).abs())
+                        .max((crate::math::ln(s.height) - crate::math::ln(f64::from(h))).abs())
                 })
                 .fold(0.0, f64::max)
         };

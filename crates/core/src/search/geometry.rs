@@ -5,7 +5,7 @@ use crate::sizing::median;
 
 /// A `(height, width)` as a point in (ln aspect, ln area).
 pub(crate) fn log_point((h, w): (u32, u32)) -> [f64; 2] {
-    let (h, w) = (f64::from(h).ln(), f64::from(w).ln());
+    let (h, w) = (crate::math::ln(f64::from(h)), crate::math::ln(f64::from(w)));
     [w - h, w + h]
 }
 

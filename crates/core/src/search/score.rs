@@ -40,8 +40,8 @@ fn size_point(
 /// The interpolated p95 (the SPEC's, as `evaluate` computes it) and the max of `r`, from the
 /// values at ranks `lo` and `hi` and the largest, all in `ln r`.
 pub(super) fn p95_and_max(lower: f64, upper: f64, max: f64, at: f64, lo: usize) -> (f64, f64) {
-    let (lower, upper) = (lower.exp(), upper.exp());
-    (lower + (upper - lower) * (at - lo as f64), max.exp())
+    let (lower, upper) = (crate::math::exp(lower), crate::math::exp(upper));
+    (lower + (upper - lower) * (at - lo as f64), crate::math::exp(max))
 }
 
 /// Ranks (ascending, 0-based) of the p95's two neighbours among `n` values, and its position.

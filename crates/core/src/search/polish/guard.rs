@@ -135,7 +135,7 @@ impl<'a> SizedPlan<'a> {
             sizes.push((b, size, hw));
             // A changed value above the plan's max fails the guard whatever the rest: no need
             // to size the other batches or measure the plan (most rehoming trials end here).
-            if changed_max.exp() > self.measured.1 + 1e-12 {
+            if crate::math::exp(changed_max) > self.measured.1 + 1e-12 {
                 self.undo(sizes);
                 return false;
             }

@@ -24,7 +24,7 @@ pub(super) fn shorten_tail(
             batch_of[i as usize] = b as u32;
         }
     }
-    let p95 = plan.measured.0.ln();
+    let p95 = crate::math::ln(plan.measured.0);
     let mut worst: Vec<u32> = groups
         .iter()
         .flatten()

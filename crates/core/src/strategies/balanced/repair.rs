@@ -27,7 +27,7 @@ pub(super) fn with_split_batches(
         let size = log_point(hw);
         for &i in g {
             // As `tail` measures `r`: the exponential of the summed logarithms.
-            marked[i as usize] = l1(points[i as usize], size).exp() > bound;
+            marked[i as usize] = crate::math::exp(l1(points[i as usize], size)) > bound;
         }
     }
     let taken: Vec<&Vec<u32>> = floor
@@ -132,7 +132,7 @@ mod tests {
         // A bound only the panoramas exceed, so that only the split's partial batch is taken.
         let r = |i: u32, b: usize| {
             let size = log_point(plan.sizes.as_ref().unwrap()[b]);
-            l1(points[i as usize], size).exp()
+            crate::math::exp(l1(points[i as usize], size))
         };
         let served = |pick: &dyn Fn(u32) -> bool| {
             (0..4)

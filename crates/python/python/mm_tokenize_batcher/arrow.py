@@ -1,0 +1,130 @@
+"""Arrow in, Arrow out, for engines that hand out Arrow batches (Ray Data's ``map_batches`` /
+``map_groups``, Spark's ``mapInArrow``): the plan of a table of sizes, or of paths or URLs to read
+headers from. Size columns are read by the Rust core through the Arrow C data interface
+(``__arrow_c_array__``), in place; the plan comes back as a ``pyarrow.Table``.
+
+Every input row is in the output once: planned (``batch`` >= 0) or rejected (``batch`` -1, with
+``code`` and ``message``). Buffers are cut by a row number column (``row``), not by how an engine
+cuts blocks: group rows by ``row // buffer_size`` (see :func:`buffer_column`) and plan each group,
+and the plans equal the in-process plan buffer by buffer."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from . import _native
+from .batchers import Batcher
+from .errors import batcher_error
+
+PLAN_COLUMNS = ("row", "buffer", "batch", "step", "rank", "resize_height", "resize_width", "code", "message")
+
+
+def _pa() -> Any:
+    import pyarrow as pa  # only here: importing the package never imports pyarrow
+
+    return pa
+
+
+def _chunks(table: Any, name: str) -> List[Any]:
+    pa = _pa()
+    if name not in table.column_names:
+        raise batcher_error("INVALID_INPUT", f"the table has no column `{name}` (columns: {', '.join(table.column_names)})")
+    column = table.column(name)
+    if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
+        raise batcher_error("INVALID_INPUT", f"column `{name}` must hold integers or floats, got {column.type}")
+    return [chunk.__arrow_c_array__() for chunk in column.chunks]
+
+
+def plan_arrow(data: Any, batcher: Batcher, *, height: str = "height", width: str = "width", image: Optional[str] = None, url: Optional[str] = None, row: Optional[str] = "row", buffer: Optional[int] = None, world_size: int = 1, rank: int = 0, leftover: Optional[str] = None, concurrency: Optional[int] = None) -> Any:
+    """The plan of one buffer: ``data`` (a ``pyarrow.Table`` or ``RecordBatch``) with size columns
+    ``height`` and ``width``, or a column of file paths (``image=``) or URLs (``url=``, read with
+    HTTP Range requests, ``concurrency`` at a time). ``row`` names the column of row numbers that
+    fixes the buffer's order (rows are sorted by it; absent: positions in ``data``). Bad rows are
+    rejects, whatever ``skip_invalid`` says (an engine task must not fail for one row).
+
+    Returns a table with ``row``, ``buffer`` (the ``buffer`` argument, or null), ``batch``,
+    ``step``, ``rank`` (``batch`` and ``step`` count within the buffer), ``resize_height``,
+    ``resize_width``, ``code`` and ``message``, rows in batch order."""
+    pa = _pa()
+    table = pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data
+    if not isinstance(table, pa.Table):
+        raise batcher_error("INVALID_INPUT", f"plan_arrow takes a pyarrow Table or RecordBatch, got {type(data).__name__}")
+    if row is not None and row in table.column_names:
+        table = table.sort_by(row)
+        rows = table.column(row).to_pylist()
+    else:
+        rows = list(range(table.num_rows))
+    request: Dict[str, Any] = {"world_size": world_size, "rank": rank}
+    if leftover is not None:
+        request["leftover"] = leftover
+    wire = {**batcher._wire, "skip_invalid": True}
+    if image is not None or url is not None:
+        plan = _plan_sources(table, batcher, wire, request, image, url, concurrency)
+    else:
+        plan = _native.plan_arrow_buffer(batcher.strategy, wire, request, _chunks(table, height), _chunks(table, width))
+    return _plan_table(plan, rows, buffer, rank)
+
+
+def _plan_sources(table: Any, batcher: Batcher, wire: Dict[str, Any], request: Dict[str, Any], image: Optional[str], url: Optional[str], concurrency: Optional[int]) -> Dict[str, Any]:
+    from ._images import collect
+
+    name = image if image is not None else url
+    if name not in table.column_names:
+        raise batcher_error("INVALID_INPUT", f"the table has no column `{name}`")
+    values = table.column(name).to_pylist()
+    if url is not None:
+        from .urls import image_sizes_from_urls
+
+        sized = image_sizes_from_urls([v if isinstance(v, str) else "" for v in values], concurrency=concurrency)
+        widths = [float(s.get("width", "nan")) for s in sized]
+        heights = [float(s.get("height", "nan")) for s in sized]
+        known = [(s["index"], s["code"], s["format"], s["message"].split(": ", 1)[1]) for s in sized if "code" in s]
+    else:
+        sizes = collect(len(values), values.__getitem__, samples=False)
+        widths, heights, known = sizes.widths, sizes.heights, sizes.problems
+    return _native.plan_buffer(batcher.strategy, wire, request, widths, heights, None, None, known)
+
+
+def _plan_table(plan: Dict[str, Any], rows: List[Any], buffer: Optional[int], rank: int) -> Any:
+    pa = _pa()
+    order, offsets, world = plan["order"], plan["offsets"], plan["world_size"]
+    out: Dict[str, List[Any]] = {name: [] for name in PLAN_COLUMNS}
+    for b in range(rank, len(offsets) - 1, world):
+        for k in range(offsets[b], offsets[b + 1]):
+            out["row"].append(rows[order[k]])
+            out["batch"].append(b // world)
+            out["step"].append(b // world)
+            out["rank"].append(rank)
+            out["resize_height"].append(plan["heights"][b])
+            out["resize_width"].append(plan["widths"][b])
+            out["code"].append(None)
+            out["message"].append(None)
+    for r in plan["rejects"]:
+        out["row"].append(rows[r["index"]])
+        for name, value in (("batch", -1), ("step", -1), ("rank", rank), ("resize_height", None), ("resize_width", None), ("code", r["code"])):
+            out[name].append(value)
+        out["message"].append(f"row {rows[r['index']]}: {r['message'].split(': ', 1)[1]}")
+    n = len(out["row"])
+    out["buffer"] = [buffer] * n
+    types = {"buffer": pa.int64(), "batch": pa.int32(), "step": pa.int32(), "rank": pa.int32(), "resize_height": pa.int32(), "resize_width": pa.int32(), "code": pa.string(), "message": pa.string()}
+    return pa.table({name: pa.array(out[name], type=types.get(name)) for name in PLAN_COLUMNS})
+
+
+def buffer_column(table: Any, buffer_size: int, row: str = "row") -> Any:
+    """``table`` with a ``buffer`` column, ``row // buffer_size``: the key to group by so that
+    buffers do not depend on an engine's blocks."""
+    pa, pc = _pa(), __import__("pyarrow.compute", fromlist=["compute"])
+    buffers = pc.divide(table.column(row).cast(pa.int64()), buffer_size)
+    return table.append_column("buffer", buffers)
+
+
+def plan_buffers(table: Any, batcher: Batcher, buffer_size: int, **options: Any) -> Any:
+    """Every buffer of ``table`` (cut by ``row // buffer_size``) planned on its own, in process:
+    what an engine's grouped plan must equal."""
+    pa = _pa()
+    keyed = buffer_column(table, buffer_size, options.get("row") or "row")
+    parts = []
+    for key in sorted(set(keyed.column("buffer").to_pylist())):
+        group = keyed.filter(__import__("pyarrow.compute", fromlist=["compute"]).equal(keyed.column("buffer"), key))
+        parts.append(plan_arrow(group, batcher, buffer=key, **options))
+    return pa.concat_tables(parts) if parts else None
