@@ -43,15 +43,7 @@ pub(crate) fn decode_shrunk(
     denominator: &dyn Fn(u32, u32) -> u32,
     rgb: &mut Vec<u8>,
 ) -> Result<(Decoded, u32), ImageFailure> {
-    let failure = |code: ErrorCode, format: Option<ImageFormat>, detail: String| ImageFailure {
-        position,
-        reject: Reject {
-            index: sample.index,
-            code,
-            format,
-            detail,
-        },
-    };
+    let failure = |code, format, detail| failure_of(position, sample, format, (code, detail));
     rgb.clear();
     match sample.source {
         Source::Rgba {
@@ -109,6 +101,24 @@ pub(crate) fn decode_shrunk(
 }
 
 type Fail = (ErrorCode, String);
+
+/// `sample` (at `position` in the batch) failed: its reject.
+fn failure_of(
+    position: usize,
+    sample: &Sample<'_>,
+    format: Option<ImageFormat>,
+    (code, detail): Fail,
+) -> ImageFailure {
+    ImageFailure {
+        position,
+        reject: Reject {
+            index: sample.index,
+            code,
+            format,
+            detail,
+        },
+    }
+}
 
 fn invalid(cause: impl Into<String>) -> Fail {
     (ErrorCode::InvalidImage, cause.into())
@@ -232,15 +242,7 @@ pub(crate) fn check(
                     width: c.info.width,
                     height: c.info.height,
                 })
-                .map_err(|(code, detail)| ImageFailure {
-                    position,
-                    reject: Reject {
-                        index: sample.index,
-                        code,
-                        format,
-                        detail,
-                    },
-                })
+                .map_err(|fail| failure_of(position, sample, format, fail))
         }
         // Raw pixels: the same length checks as decoding (cheap: the copy is all it does).
         Source::Rgba { .. } => decode(position, sample, max_input_pixels, &mut Vec::new()),

@@ -282,9 +282,11 @@ function resizeOnTf(tf: Tf, decoded: Decoded, method: 'op' | 'matrix'): unknown 
     } else {
       const wy = tf.tensor2d(resampleWeights(h, ct, ch, bh, filter), [bh, h]);
       const wx = tf.tensor2d(resampleWeights(w, cl, cw, bw, filter), [bw, w]);
-      const planes = tf.transpose(image, [2, 0, 1]); // [3, h, w]
-      const rows = tf.matMul(tf.tile(tf.expandDims(wy, 0), [3, 1, 1]), planes); // [3, bh, w]
-      const both = tf.matMul(rows, tf.tile(tf.expandDims(wx, 0), [3, 1, 1]), false, true); // [3, bh, bw]
+      // Rows first, on the pixels as they are ([h, w * 3]): the webgpu backend cannot transpose a
+      // tensor holding fromPixels' int32 data (tensorflow/tfjs#8638), so only results are transposed.
+      const rows = tf.reshape(tf.matMul(wy, tf.reshape(image, [h, w * 3])), [bh, w, 3]);
+      const planes = tf.transpose(rows, [2, 0, 1]); // [3, bh, w]
+      const both = tf.matMul(planes, tf.tile(tf.expandDims(wx, 0), [3, 1, 1]), false, true); // [3, bh, bw]
       resized = tf.transpose(both, [1, 2, 0]);
     }
     if (bw !== W || bh !== H) {
