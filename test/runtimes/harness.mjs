@@ -17,7 +17,7 @@
 // Every driver also imports `mm-tokenize-batcher/imaging`, awaits `initImaging()` and hands its
 // namespace to the payload as `args.imaging` (the payload is called `run(lib, { ...args, imaging })`).
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -312,16 +312,42 @@ async function serveViteDev(consumer) {
 }
 
 /**
+ * WebGL2 and WebGPU in headless Chromium without a GPU: ANGLE on SwiftShader (a software Vulkan
+ * device) for WebGL, and Dawn's SwiftShader adapter for WebGPU. On a machine with a GPU, leave out
+ * the SwiftShader flags to get the real one.
+ */
+export const GPU_FLAGS = ['--enable-unsafe-webgpu', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
+
+/** The TF.js packages the GPU payloads import, linked from this workspace into the consumer app (no download). */
+const TFJS_PACKAGES = ['tfjs-core', 'tfjs-backend-cpu', 'tfjs-backend-webgl', 'tfjs-backend-webgpu'];
+function linkTfjs(consumer) {
+  const scope = join(consumer.app, 'node_modules/@tensorflow');
+  mkdirSync(scope, { recursive: true });
+  for (const name of TFJS_PACKAGES) {
+    const target = realpathSync(join(here, '../node_modules/@tensorflow', name));
+    if (!existsSync(join(scope, name))) symlinkSync(target, join(scope, name), 'dir');
+  }
+}
+
+/**
  * Builds the Vite app (or, with `dev`, starts Vite's dev server), serves it on loopback and opens
  * Chromium; `run(args, inWorker)` evaluates the payload.
  */
-export async function startChromium(consumer, payloadPath, { dev = false } = {}) {
+export async function startChromium(consumer, payloadPath, { dev = false, gpu = false, files = [] } = {}) {
   installPayload(consumer, payloadPath);
-  const server = dev ? await serveViteDev(consumer) : await serveStatic(await buildWebApp(consumer));
+  if (gpu) linkTfjs(consumer);
+  if (dev && files.length) throw new Error('chromium: files are served with the built app only, not the dev server');
+  const dist = dev ? null : await buildWebApp(consumer);
+  // Files the payload fetches from the page's origin, at /fixtures/<name>.
+  for (const [name, path] of files) {
+    mkdirSync(dirname(join(dist, 'fixtures', name)), { recursive: true });
+    copyFileSync(path, join(dist, 'fixtures', name));
+  }
+  const server = dev ? await serveViteDev(consumer) : await serveStatic(dist);
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: chromiumBinary,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage', '--no-first-run'],
+    args: ['--headless', '--no-sandbox', ...(gpu === true ? GPU_FLAGS : gpu || ['--disable-gpu']), '--disable-background-networking', '--disable-dev-shm-usage', '--no-first-run'],
   });
   const page = await browser.newPage();
   const problems = [];
@@ -373,9 +399,10 @@ export async function startChromium(consumer, payloadPath, { dev = false } = {})
 
 /**
  * Prepares a runtime to run `payloadPath` repeatedly: returns `{ run(args) }` and `dispose()`.
- * `consumer` comes from prepareConsumer().
+ * `consumer` comes from prepareConsumer(). `chromiumOptions` (Chromium only): `gpu` (WebGL and
+ * WebGPU on SwiftShader, TF.js importable; or an array of Chromium flags for another GPU), `files` ([name, path] pairs served at /fixtures/<name>).
  */
-export async function openRuntime(runtime, consumer, payloadPath) {
+export async function openRuntime(runtime, consumer, payloadPath, chromiumOptions = {}) {
   installPayload(consumer, payloadPath);
   const cwd = consumer.app;
   switch (runtime) {
@@ -401,7 +428,7 @@ export async function openRuntime(runtime, consumer, payloadPath) {
     case 'chromium':
     case 'chromium-webworker':
     case 'chromium-vite-dev': {
-      const c = await startChromium(consumer, payloadPath, { dev: runtime === 'chromium-vite-dev' });
+      const c = await startChromium(consumer, payloadPath, { ...chromiumOptions, dev: runtime === 'chromium-vite-dev' });
       return { run: (args) => c.run(args, runtime === 'chromium-webworker'), example: () => c.example(), dispose: () => c.dispose() };
     }
     default:

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { RUNTIMES, openRuntime, prepareConsumer, runWorkerThreadsExample } from './harness.mjs';
 import { bigPng, jpegWithPadding, startRangeServer } from './range-server.mjs';
 import { versions } from './binaries.mjs';
+import { GPU_LARGE_PHOTOS, GPU_PAYLOAD, GPU_PHOTOS, GPU_RUNTIMES, GPU_SUITE_FILES, GPU_SUITE_RUNTIME, checkGpuResults } from './gpu.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const payload = join(here, '../conformance/conformance.js');
@@ -133,6 +134,21 @@ try {
           row.notes.push(`URL sizes from a local server: ${urlProblems.length ? 'FAILED' : 'ok'}`);
         } finally {
           await urls.dispose();
+        }
+      }
+      // TF.js on WebGL and WebGPU (SwiftShader here), against its cpu backend (issue 28).
+      if (GPU_RUNTIMES[runtime]) {
+        const suites = runtime === GPU_SUITE_RUNTIME ? GPU_SUITE_FILES : [];
+        const gpu = await openRuntime(runtime, consumer, GPU_PAYLOAD, { gpu: true, files: [...GPU_PHOTOS, ...suites] });
+        try {
+          const args = { backends: GPU_RUNTIMES[runtime], photos: GPU_PHOTOS.map(([name]) => name), large: GPU_LARGE_PHOTOS, suites: suites.map(([name]) => name) };
+          const out = await gpu.run(args);
+          const { problems, note } = checkGpuResults(runtime, out.result);
+          row.problems.push(...problems.map((p) => `GPU: ${p}`));
+          row.ok = row.problems.length === 0;
+          row.notes.push(note);
+        } finally {
+          await gpu.dispose();
         }
       }
     } catch (error) {

@@ -4,7 +4,7 @@
 use crate::{ImageFailure, Sample, Source};
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageReader, Limits, RgbImage};
-use mm_batcher_core::formats::{implausibly_short, inspect, jpeg, Details, HeaderError};
+use mm_batcher_core::formats::{implausibly_short, inspect, jpeg, Details, HeaderError, HeaderInfo};
 use mm_batcher_core::{ErrorCode, ImageFormat, Reject};
 use std::io::{Cursor, ErrorKind};
 use std::num::NonZeroU64;
@@ -43,15 +43,7 @@ pub(crate) fn decode_shrunk(
     denominator: &dyn Fn(u32, u32) -> u32,
     rgb: &mut Vec<u8>,
 ) -> Result<(Decoded, u32), ImageFailure> {
-    let failure = |code: ErrorCode, format: Option<ImageFormat>, detail: String| ImageFailure {
-        position,
-        reject: Reject {
-            index: sample.index,
-            code,
-            format,
-            detail,
-        },
-    };
+    let failure = |code, format, detail| failure_of(position, sample, format, (code, detail));
     rgb.clear();
     match sample.source {
         Source::Rgba {
@@ -110,20 +102,42 @@ pub(crate) fn decode_shrunk(
 
 type Fail = (ErrorCode, String);
 
+/// `sample` (at `position` in the batch) failed: its reject.
+fn failure_of(
+    position: usize,
+    sample: &Sample<'_>,
+    format: Option<ImageFormat>,
+    (code, detail): Fail,
+) -> ImageFailure {
+    ImageFailure {
+        position,
+        reject: Reject {
+            index: sample.index,
+            code,
+            format,
+            detail,
+        },
+    }
+}
+
 fn invalid(cause: impl Into<String>) -> Fail {
     (ErrorCode::InvalidImage, cause.into())
 }
 
+/// What the checks before decoding established about an encoded file.
+struct Checked {
+    info: HeaderInfo,
+    codec: image::ImageFormat,
+    /// Stored (pre-orientation) size: what the decoder must produce.
+    stored: (u32, u32),
+    /// From the JPEG framing walk: the file stops inside entropy-coded data.
+    ends_inside_scan: bool,
+}
+
 /// Validates everything that can be validated before a pixel buffer exists (header, claimed size
 /// against `max_input_pixels`, the file's length against the pixels it claims, every GIF frame,
-/// a BMP's RLE stream), then decodes. Returns the upright size and the scale denominator of the
-/// pixels in `rgb` (see [`decode_shrunk`]).
-fn decode_encoded(
-    bytes: &[u8],
-    max_input_pixels: u64,
-    denominator: &dyn Fn(u32, u32) -> u32,
-    rgb: &mut Vec<u8>,
-) -> Result<(u32, u32, u32), Fail> {
+/// a BMP's RLE stream, a JPEG's framing and scan lengths), without decoding a pixel.
+fn check_encoded(bytes: &[u8], max_input_pixels: u64) -> Result<Checked, Fail> {
     // A format without a decoder here is refused as such, whatever state its header is in.
     let unknown = || HeaderError::Unsupported { format: None };
     let format = ImageFormat::sniff(bytes).ok_or_else(unknown);
@@ -153,7 +167,6 @@ fn decode_encoded(
     if let Some(cause) = implausibly_short(bytes, &found) {
         return Err(invalid(cause));
     }
-    // Stored (pre-orientation) size: what the decoder must produce.
     let (sw, sh) = if info.orientation >= 5 {
         (info.height, info.width)
     } else {
@@ -192,6 +205,64 @@ fn decode_encoded(
         }
         _ => {}
     }
+    Ok(Checked {
+        info,
+        codec,
+        stored: (sw, sh),
+        ends_inside_scan,
+    })
+}
+
+/// The checks of [`decode`] that run before any pixel is decoded, for a decoder outside this
+/// crate (a browser's): returns the upright size [`decode`] would give, or the failure those
+/// checks find. Stricter than them in one way, since other decoders fill what is missing without
+/// an error: a JPEG that ends inside a scan (entropy-coded data with no marker after it) is
+/// refused as truncated. Damage only a full decode finds is not found here.
+pub(crate) fn check(
+    position: usize,
+    sample: &Sample<'_>,
+    max_input_pixels: u64,
+) -> Result<Decoded, ImageFailure> {
+    match sample.source {
+        Source::Encoded(bytes) => {
+            let format = ImageFormat::sniff(bytes);
+            let checked = check_encoded(bytes, max_input_pixels).and_then(|c| {
+                if c.ends_inside_scan {
+                    Err(invalid(format!(
+                        "truncated: the file ends inside a scan after {} bytes",
+                        bytes.len()
+                    )))
+                } else {
+                    Ok(c)
+                }
+            });
+            checked
+                .map(|c| Decoded {
+                    format,
+                    width: c.info.width,
+                    height: c.info.height,
+                })
+                .map_err(|fail| failure_of(position, sample, format, fail))
+        }
+        // Raw pixels: the same length checks as decoding (cheap: the copy is all it does).
+        Source::Rgba { .. } => decode(position, sample, max_input_pixels, &mut Vec::new()),
+    }
+}
+
+/// [`check_encoded`], then decodes. Returns the upright size and the scale denominator of the
+/// pixels in `rgb` (see [`decode_shrunk`]).
+fn decode_encoded(
+    bytes: &[u8],
+    max_input_pixels: u64,
+    denominator: &dyn Fn(u32, u32) -> u32,
+    rgb: &mut Vec<u8>,
+) -> Result<(u32, u32, u32), Fail> {
+    let Checked {
+        info,
+        codec,
+        stored: (sw, sh),
+        ends_inside_scan,
+    } = check_encoded(bytes, max_input_pixels)?;
     let mut d = match info.format {
         ImageFormat::Jpeg => match denominator(info.width, info.height) {
             d @ (2 | 4 | 8) => d,

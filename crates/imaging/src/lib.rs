@@ -335,6 +335,8 @@ pub struct DecodedBatch {
     pub data: Vec<u8>,
     pub widths: Vec<u32>,
     pub heights: Vec<u32>,
+    /// Per kept image, its format (`None` for raw pixels).
+    pub formats: Vec<Option<ImageFormat>>,
     pub kept: Vec<usize>,
     pub failures: Vec<ImageFailure>,
 }
@@ -358,38 +360,63 @@ pub fn decode_batch(
     max_input_pixels: u64,
     skip_invalid: bool,
 ) -> Result<DecodedBatch, ImageFailure> {
+    let mut buffer = Vec::new();
+    gather(samples, skip_invalid, |position, sample, data| {
+        let d = decode(position, sample, max_input_pixels, &mut buffer)?;
+        // The whole batch's pixels stay in memory until TF.js takes them: bounded too.
+        let total = data.len() as u64 + buffer.len() as u64;
+        if total > MAX_BATCH_BYTES || data.try_reserve(buffer.len()).is_err() {
+            return Err(ImageFailure {
+                position,
+                reject: Reject {
+                    index: sample.index,
+                    code: ErrorCode::ImageTooLarge,
+                    format: d.format,
+                    detail: format!(
+                        "the batch's decoded pixels would reach {total} bytes, above the {MAX_BATCH_BYTES}-byte limit of one batch; use smaller batches or a lower maxInputPixels"
+                    ),
+                },
+            });
+        }
+        data.extend_from_slice(&buffer);
+        Ok(d)
+    })
+}
+
+/// [`decode_batch`] without decoding, for a decoder outside this crate (a browser's): each image
+/// through the checks that run before decoding ([`decode::check`]), giving the upright sizes
+/// [`decode_batch`] would give and no pixels (`data` is empty). Same failure rules.
+pub fn check_batch(
+    samples: &[Sample<'_>],
+    max_input_pixels: u64,
+    skip_invalid: bool,
+) -> Result<DecodedBatch, ImageFailure> {
+    gather(samples, skip_invalid, |position, sample, _| {
+        decode::check(position, sample, max_input_pixels)
+    })
+}
+
+/// Runs `each` on every image (it may append pixels to `data`) and keeps the sizes of those that
+/// pass; a failure is the error, or with `skip_invalid` one of `failures`.
+fn gather(
+    samples: &[Sample<'_>],
+    skip_invalid: bool,
+    mut each: impl FnMut(usize, &Sample<'_>, &mut Vec<u8>) -> Result<Decoded, ImageFailure>,
+) -> Result<DecodedBatch, ImageFailure> {
     let mut out = DecodedBatch {
         data: Vec::new(),
         widths: Vec::new(),
         heights: Vec::new(),
+        formats: Vec::new(),
         kept: Vec::new(),
         failures: Vec::new(),
     };
-    let mut buffer = Vec::new();
     for (position, sample) in samples.iter().enumerate() {
-        let decoded = decode(position, sample, max_input_pixels, &mut buffer).and_then(|d| {
-            // The whole batch's pixels stay in memory until TF.js takes them: bounded too.
-            let total = out.data.len() as u64 + buffer.len() as u64;
-            if total > MAX_BATCH_BYTES || out.data.try_reserve(buffer.len()).is_err() {
-                return Err(ImageFailure {
-                    position,
-                    reject: Reject {
-                        index: sample.index,
-                        code: ErrorCode::ImageTooLarge,
-                        format: d.format,
-                        detail: format!(
-                            "the batch's decoded pixels would reach {total} bytes, above the {MAX_BATCH_BYTES}-byte limit of one batch; use smaller batches or a lower maxInputPixels"
-                        ),
-                    },
-                });
-            }
-            Ok(d)
-        });
-        match decoded {
+        match each(position, sample, &mut out.data) {
             Ok(d) => {
-                out.data.extend_from_slice(&buffer);
                 out.widths.push(d.width);
                 out.heights.push(d.height);
+                out.formats.push(d.format);
                 out.kept.push(position);
             }
             Err(f) if skip_invalid => out.failures.push(f),

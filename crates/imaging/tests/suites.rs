@@ -4,7 +4,8 @@
 
 use mm_batcher_core::formats::{read_header, MAX_IMAGE_PIXELS};
 use mm_batcher_imaging::{
-    batch_tensor, decode, Dtype, Mode, Sample, Source, TensorSpec, DEFAULT_MAX_INPUT_PIXELS,
+    batch_tensor, check_batch, decode, Dtype, Mode, Sample, Source, TensorSpec,
+    DEFAULT_MAX_INPUT_PIXELS,
 };
 use std::path::PathBuf;
 
@@ -311,4 +312,39 @@ fn tiny_files_claiming_huge_sizes_fail_before_allocating() {
     let (code, cause) = run(&bmp, DEFAULT_MAX_INPUT_PIXELS).unwrap_err();
     assert_eq!(code, "INVALID_IMAGE");
     assert!(cause.contains("truncated"), "{cause}");
+}
+
+/// The checks a browser decoder's bitmap is trusted after (`check_batch`, `decoder: 'browser'`):
+/// never stricter than decoding on a readable file (same upright size), and every truncated or
+/// cut file of the suites refused without decoding. Damage only a full decode finds is listed.
+#[test]
+fn checks_before_decoding_for_browser_decoders() {
+    let (mut problems, mut only_decoding) = (Vec::new(), Vec::new());
+    for (path, name, _) in expected::entries(&suites()) {
+        let bytes = std::fs::read(&path).unwrap();
+        let sample = [Sample {
+            index: 0,
+            source: Source::Encoded(&bytes),
+        }];
+        let checked = check_batch(&sample, DEFAULT_MAX_INPUT_PIXELS, false);
+        match (run(&bytes, DEFAULT_MAX_INPUT_PIXELS), checked) {
+            (Ok(size), Ok(c)) if (c.widths[0], c.heights[0]) != size => {
+                problems.push(format!("{name}: checked {}x{}, decoded {size:?}", c.widths[0], c.heights[0]))
+            }
+            (Ok(_), Err(f)) => problems.push(format!("{name}: readable, but the checks refuse it: {f}")),
+            (Err((code, _)), Err(f)) if f.reject.code.to_string() != code => {
+                problems.push(format!("{name}: decoding gives {code}, the checks {f}"))
+            }
+            (Err((code, _)), Ok(_)) => {
+                let cut = ["trunc", "cut", "scan_2"].iter().any(|m| name.contains(m));
+                if cut {
+                    problems.push(format!("{name}: cut, yet passes the checks"));
+                }
+                only_decoding.push(format!("{name} ({code})"));
+            }
+            _ => {}
+        }
+    }
+    println!("refused only by decoding ({}): {}", only_decoding.len(), only_decoding.join(", "));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

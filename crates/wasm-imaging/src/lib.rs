@@ -72,6 +72,33 @@ pub fn decode_for_resize(
     let samples = samples(bytes, offsets, kinds, widths, heights, indices)?;
     let out = imaging::decode_batch(&samples, spec.max_input_pixels, spec.skip_invalid)
         .map_err(failure_error)?;
+    Ok(laid_out(&spec, &out).into())
+}
+
+/// `decodeForResize` for a browser decoder (`createImageBitmap`): the same result with an empty
+/// `data`, from the checks that run before decoding (header, size limit, length, JPEG framing and
+/// scan lengths, GIF frames, BMP RLE; a JPEG that ends inside a scan is refused as truncated).
+/// `widths`/`heights` are the upright sizes the browser's bitmap must have.
+#[wasm_bindgen(js_name = checkForBrowserDecode)]
+pub fn check_for_browser_decode(
+    bytes: &[u8],
+    offsets: &[u32],
+    kinds: &[u8],
+    widths: &[u32],
+    heights: &[u32],
+    indices: &[u32],
+    options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let spec = read_spec(options)?;
+    let samples = samples(bytes, offsets, kinds, widths, heights, indices)?;
+    let out = imaging::check_batch(&samples, spec.max_input_pixels, spec.skip_invalid)
+        .map_err(failure_error)?;
+    Ok(laid_out(&spec, &out).into())
+}
+
+/// `{ spec, data, widths, heights, formats, layouts, kept, patchGrid?, failures }` of a decoded (or
+/// checked) batch: every kept image laid out in the canvas.
+fn laid_out(spec: &TensorSpec, out: &imaging::DecodedBatch) -> Object {
     let mut layouts = Vec::with_capacity(out.kept.len() * 8);
     for (&w, &h) in out.widths.iter().zip(&out.heights) {
         let l = imaging::layout(w.max(1), h.max(1), spec.height, spec.width, spec.mode);
@@ -79,7 +106,7 @@ pub fn decode_for_resize(
         layouts.extend(l.content.iter().map(|&v| f64::from(v)));
     }
     let result = Object::new();
-    set(&result, "spec", &spec_object(&spec));
+    set(&result, "spec", &spec_object(spec));
     set(&result, "data", &Uint8Array::from(out.data.as_slice()));
     set(&result, "widths", &Uint32Array::from(out.widths.as_slice()));
     set(
@@ -88,10 +115,16 @@ pub fn decode_for_resize(
         &Uint32Array::from(out.heights.as_slice()),
     );
     set(&result, "layouts", &Float64Array::from(layouts.as_slice()));
+    let formats: Array = out
+        .formats
+        .iter()
+        .map(|f| f.map_or(JsValue::NULL, |f| f.as_str().into()))
+        .collect();
+    set(&result, "formats", &formats);
     set(&result, "kept", &positions(&out.kept));
-    set_patch_grid(&result, &spec);
+    set_patch_grid(&result, spec);
     set(&result, "failures", &failures(&out.failures));
-    Ok(result.into())
+    result
 }
 
 /// `toTensor`'s defaults and named normalisations, from the one table in Rust:

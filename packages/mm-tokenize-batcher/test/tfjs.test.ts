@@ -118,3 +118,14 @@ it('the imaging entry never imports TF.js statically (it is an optional peer)', 
   expect(chunk).toMatch(/import\(/);
   expect(chunk).not.toMatch(/from\s*["']@tensorflow/);
 });
+
+it("decoder: 'browser' needs createImageBitmap (browsers): a clear error in Node; other values refused", async () => {
+  await tf.setBackend('cpu');
+  const batch = { images: [images[0]], resizeSize: [32, 32] as [number, number] };
+  await expect(toTfTensor(batch, { tf, decoder: 'browser' })).rejects.toMatchObject({ code: 'UNSUPPORTED_RUNTIME', message: expect.stringMatching(/createImageBitmap/) });
+  // @ts-expect-error: not a decoder
+  await expect(toTfTensor(batch, { tf, decoder: 'canvas' })).rejects.toMatchObject({ code: 'INVALID_OPTION', option: 'decoder' });
+  const t = await toTfTensor(batch, { tf, decoder: 'wasm' });
+  expect(t.shape).toEqual([1, 3, 32, 32]);
+  t.tensor.dispose();
+});

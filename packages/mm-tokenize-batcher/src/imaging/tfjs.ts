@@ -1,7 +1,8 @@
-// The optional TF.js backend: decode in the imaging wasm module, then resize and normalise as
-// TF.js ops (GPU with the webgl/webgpu backends), returning a `tf.Tensor4D`. `@tensorflow/tfjs-core`
-// is an optional peer dependency, imported lazily here and nowhere else.
-import { BatcherError, callWasm, type Reject } from '../shared/errors.js';
+// The optional TF.js backend: decode in the imaging wasm module (or, in browsers, with the
+// browser's own decoders), then resize and normalise as TF.js ops (GPU with the webgl/webgpu
+// backends), returning a `tf.Tensor4D`. `@tensorflow/tfjs-core` is an optional peer dependency,
+// imported lazily here and nowhere else.
+import { BatcherError, callWasm, rejectError, sampleSubject, type ImageFormatName, type Reject } from '../shared/errors.js';
 import {
   batchIndices,
   boxes,
@@ -9,6 +10,7 @@ import {
   mergeRejects,
   packImages,
   packedArgs,
+  type PackedImages,
   wireTensorOptions,
   type PatchGrid,
   type WasmFailure,
@@ -40,6 +42,15 @@ export interface TfTensorOptions extends TensorOptions {
    * separable filter as two matrix products, antialiased like the wasm resizer.
    */
   resizeMethod?: 'op' | 'matrix';
+  /**
+   * Who decodes encoded images. `'wasm'` (default): the imaging wasm module, in every runtime.
+   * `'browser'` (browsers and their workers): `createImageBitmap` (EXIF orientation applied, no
+   * colour conversion), uploaded with `tf.browser.fromPixels`; each file first passes the wasm
+   * module's checks that need no decoding (header, size limit, file length, JPEG framing and scan
+   * lengths, GIF frames, BMP RLE), and the bitmap must have the size they found. See docs/tfjs.md
+   * for what it refuses and how its pixels differ.
+   */
+  decoder?: 'wasm' | 'browser';
 }
 
 export interface TfBatchTensor {
@@ -117,34 +128,49 @@ export function resampleWeights(n: number, start: number, length: number, out: n
  * registered (webgl/webgpu: GPU). Returns a `tf.Tensor4D` the caller must dispose.
  */
 export async function toTfTensor(batch: TensorBatchInput, options: TfTensorOptions = {}): Promise<TfBatchTensor> {
-  const { tf: given, resizeMethod, ...rest } = options ?? {};
+  const { tf: given, resizeMethod, decoder = 'wasm', ...rest } = options ?? {};
   if (resizeMethod !== undefined && resizeMethod !== 'op' && resizeMethod !== 'matrix') {
     throw new BatcherError('INVALID_OPTION', `option \`resizeMethod\` must be 'op' or 'matrix', got ${String(resizeMethod)}`, { option: 'resizeMethod' });
+  }
+  if (decoder !== 'wasm' && decoder !== 'browser') {
+    throw new BatcherError('INVALID_OPTION', `option \`decoder\` must be 'wasm' or 'browser', got ${String(decoder)}`, { option: 'decoder' });
+  }
+  if (decoder === 'browser' && typeof createImageBitmap !== 'function') {
+    throw new BatcherError('UNSUPPORTED_RUNTIME', "decoder: 'browser' needs createImageBitmap (browsers and their workers); use decoder: 'wasm' here");
   }
   const wire = wireTensorOptions(batch, rest);
   const tf = await loadTf(given);
   const packed = packImages(batch.images, batchIndices(batch));
-  const jsRejects = jsProblems(packed, rest.skipInvalid === true);
-  // The CPU part in one call: options read (defaults filled in), images decoded and laid out.
-  const decoded = callWasm(() => imaging().decodeForResize(...packedArgs(packed), wire) as DecodedForResize);
-  const { filter, mode } = decoded.spec;
-  // TF.js has bilinear only, and an integer crop would shift the image: crop mode and the other
-  // filters take the matrix route.
-  const method = filter === 'bilinear' && mode !== 'crop' ? (resizeMethod ?? 'op') : 'matrix';
-  const contentBoxes = boxes(decoded.layouts, decoded.kept.length, 8, 4);
-  const tensor: TfTensor4D = tf.tidy(() => normaliseOnTf(tf, decoded, resizeOnTf(tf, decoded, method)));
-  const uint8 = decoded.spec.dtype === 'uint8';
-  const result: TfBatchTensor = {
-    tensor,
-    shape: tensor.shape as TfBatchTensor['shape'],
-    dtype: uint8 ? 'int32' : 'float32',
-    layout: uint8 ? 'NHWC' : 'NCHW',
-    indices: Array.from(decoded.kept, (k) => packed.indices[k] as number),
-    contentBoxes,
-    rejects: mergeRejects(jsRejects, decoded.failures),
-  };
-  if (decoded.patchGrid) result.patchGrid = decoded.patchGrid;
-  return result;
+  const skip = rest.skipInvalid === true;
+  const jsRejects = jsProblems(packed, skip);
+  // The CPU part in one call: options read (defaults filled in), images decoded (or, for the
+  // browser's decoder, checked) and laid out.
+  const decoded =
+    decoder === 'browser'
+      ? await browserDecoded(packed, callWasm(() => imaging().checkForBrowserDecode(...packedArgs(packed), wire) as DecodedForResize), skip)
+      : wasmDecoded(callWasm(() => imaging().decodeForResize(...packedArgs(packed), wire) as DecodedForResize));
+  try {
+    const { filter, mode } = decoded.spec;
+    // TF.js has bilinear only, and an integer crop would shift the image: crop mode and the other
+    // filters take the matrix route.
+    const method = filter === 'bilinear' && mode !== 'crop' ? (resizeMethod ?? 'op') : 'matrix';
+    const contentBoxes = boxes(decoded.layouts, decoded.kept.length, 8, 4);
+    const tensor: TfTensor4D = tf.tidy(() => normaliseOnTf(tf, decoded, resizeOnTf(tf, decoded, method)));
+    const uint8 = decoded.spec.dtype === 'uint8';
+    const result: TfBatchTensor = {
+      tensor,
+      shape: tensor.shape as TfBatchTensor['shape'],
+      dtype: uint8 ? 'int32' : 'float32',
+      layout: uint8 ? 'NHWC' : 'NCHW',
+      indices: Array.from(decoded.kept, (k) => packed.indices[k] as number),
+      contentBoxes,
+      rejects: mergeRejects(jsRejects, decoded.failures),
+    };
+    if (decoded.patchGrid) result.patchGrid = decoded.patchGrid;
+    return result;
+  } finally {
+    decoded.release();
+  }
 }
 
 /** What `decodeForResize` returns: the options with defaults, RGB8 pixels laid end to end, and per
@@ -154,24 +180,101 @@ interface DecodedForResize {
   data: Uint8Array;
   widths: Uint32Array;
   heights: Uint32Array;
+  formats: (ImageFormatName | null)[];
   layouts: Float64Array;
   kept: Uint32Array;
   patchGrid?: PatchGrid;
   failures: WasmFailure[];
 }
 
+/** A batch ready for TF.js: layouts, and each kept image's pixels as a TF.js tensor on demand. */
+interface Decoded extends DecodedForResize {
+  /** Image `k`'s pixels, `[h, w, 3]` float32 0..255 (call inside `tf.tidy`). */
+  pixels(tf: Tf, k: number): unknown;
+  /** Frees what the decoder holds (bitmaps). */
+  release(): void;
+}
+
+/** The wasm module's pixels, laid end to end in `data`. */
+function wasmDecoded(decoded: DecodedForResize): Decoded {
+  const offsets = [0];
+  for (let k = 0; k < decoded.kept.length; k++) offsets.push((offsets[k] as number) + (decoded.widths[k] as number) * (decoded.heights[k] as number) * 3);
+  return {
+    ...decoded,
+    pixels: (tf, k) => tf.tensor3d(Float32Array.from(decoded.data.subarray(offsets[k], offsets[k + 1])), [decoded.heights[k], decoded.widths[k], 3], 'float32'),
+    release() {},
+  };
+}
+
+/** What `tf.browser.fromPixels` takes: a bitmap the browser decoded, or raw RGBA pixels. */
+type BrowserPixels = ImageBitmap | { data: Uint8Array; width: number; height: number };
+
+/**
+ * The browser's decoders on a checked batch (`checkForBrowserDecode`: sizes, layouts, and the
+ * failures the wasm checks found). Every encoded file is decoded with `createImageBitmap`, all at
+ * once (browsers decode off the main thread, in parallel); a file the browser refuses, or decodes
+ * to another size than its header states, fails as `INVALID_IMAGE`. Raw RGBA goes as it is.
+ */
+async function browserDecoded(packed: PackedImages, checked: DecodedForResize, skip: boolean): Promise<Decoded> {
+  const settled = await Promise.allSettled(
+    Array.from(checked.kept, async (position, k): Promise<BrowserPixels> => {
+      const [start, end] = [packed.offsets[position] as number, packed.offsets[position + 1] as number];
+      const bytes = packed.bytes.subarray(start, end);
+      if (packed.kinds[position] === 1) return { data: bytes, width: packed.widths[position] as number, height: packed.heights[position] as number };
+      // EXIF orientation as the wasm decoder applies it; no colour management (the wasm path has none).
+      const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]), { imageOrientation: 'from-image', colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+      if (bitmap.width !== checked.widths[k] || bitmap.height !== checked.heights[k]) {
+        bitmap.close();
+        throw new Error(`the browser decoded ${bitmap.width} x ${bitmap.height} pixels but the header states ${checked.widths[k]} x ${checked.heights[k]}`);
+      }
+      return bitmap;
+    }),
+  );
+  const sources: BrowserPixels[] = [];
+  const keep: number[] = [];
+  const failures = [...checked.failures];
+  settled.forEach((s, k) => {
+    if (s.status === 'fulfilled') {
+      sources.push(s.value);
+      keep.push(k);
+      return;
+    }
+    const position = checked.kept[k] as number;
+    const format = checked.formats[k];
+    const cause = s.reason instanceof Error ? s.reason.message : String(s.reason);
+    failures.push({ position, index: packed.indices[position] as number, code: 'INVALID_IMAGE', ...(format ? { format } : {}), detail: `the browser's decoder: ${cause}` });
+  });
+  const release = () => sources.forEach((s) => 'close' in s && s.close());
+  failures.sort((a, b) => a.position - b.position);
+  // Without skipInvalid the wasm checks threw on their first failure, so any failure is the browser's.
+  if (!skip && failures.length > 0) {
+    release();
+    const { position: _position, ...first } = failures[0] as WasmFailure;
+    throw rejectError(first, sampleSubject(first.index));
+  }
+  const pick = (a: Uint32Array) => Uint32Array.from(keep, (k) => a[k] as number);
+  return {
+    ...checked,
+    widths: pick(checked.widths),
+    heights: pick(checked.heights),
+    formats: keep.map((k) => checked.formats[k] ?? null),
+    layouts: Float64Array.from(keep.flatMap((k) => Array.from(checked.layouts.subarray(k * 8, k * 8 + 8)))),
+    kept: pick(checked.kept),
+    failures,
+    pixels: (tf, k) => tf.cast(tf.browser.fromPixels(sources[k], 3), 'float32'),
+    release,
+  };
+}
+
 /** Each decoded image resized into its content box and padded to the canvas: `[n, H, W, 3]` float32 (call inside `tf.tidy`). */
-function resizeOnTf(tf: Tf, decoded: DecodedForResize, method: 'op' | 'matrix'): unknown {
+function resizeOnTf(tf: Tf, decoded: Decoded, method: 'op' | 'matrix'): unknown {
   const { height: H, width: W, filter, padValue: pad } = decoded.spec;
   const images: unknown[] = [];
-  let offset = 0;
   for (let k = 0; k < decoded.kept.length; k++) {
     const w = decoded.widths[k] as number;
     const h = decoded.heights[k] as number;
-    const pixels = decoded.data.subarray(offset, offset + w * h * 3);
-    offset += w * h * 3;
     const [cl, ct, cw, ch, bx, by, bw, bh] = Array.from(decoded.layouts.subarray(k * 8, k * 8 + 8)) as number[] as [number, number, number, number, number, number, number, number];
-    const image = tf.tensor3d(Float32Array.from(pixels), [h, w, 3], 'float32');
+    const image = decoded.pixels(tf, k);
     let resized;
     if (method === 'op') {
       // Whole image (stretch, letterbox), half-pixel-centre bilinear as the wasm resizer.
@@ -179,9 +282,11 @@ function resizeOnTf(tf: Tf, decoded: DecodedForResize, method: 'op' | 'matrix'):
     } else {
       const wy = tf.tensor2d(resampleWeights(h, ct, ch, bh, filter), [bh, h]);
       const wx = tf.tensor2d(resampleWeights(w, cl, cw, bw, filter), [bw, w]);
-      const planes = tf.transpose(image, [2, 0, 1]); // [3, h, w]
-      const rows = tf.matMul(tf.tile(tf.expandDims(wy, 0), [3, 1, 1]), planes); // [3, bh, w]
-      const both = tf.matMul(rows, tf.tile(tf.expandDims(wx, 0), [3, 1, 1]), false, true); // [3, bh, bw]
+      // Rows first, on the pixels as they are ([h, w * 3]): the webgpu backend cannot transpose a
+      // tensor holding fromPixels' int32 data (tensorflow/tfjs#8638), so only results are transposed.
+      const rows = tf.reshape(tf.matMul(wy, tf.reshape(image, [h, w * 3])), [bh, w, 3]);
+      const planes = tf.transpose(rows, [2, 0, 1]); // [3, bh, w]
+      const both = tf.matMul(planes, tf.tile(tf.expandDims(wx, 0), [3, 1, 1]), false, true); // [3, bh, bw]
       resized = tf.transpose(both, [1, 2, 0]);
     }
     if (bw !== W || bh !== H) {
