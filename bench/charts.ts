@@ -106,3 +106,40 @@ export async function paretoChart(title: string, points: ParetoPoint[], yMax?: n
   view.finalize();
   return svg;
 }
+
+export interface FacetPoint {
+  /** The small multiple it belongs to (a format, say). */
+  facet: string;
+  series: string;
+  /** Library series draw solid, peers dashed. */
+  kind: 'library' | 'peer';
+  x: number;
+  value: number;
+}
+
+/** Small multiples (one per facet, four a row) of lines per series, both axes log. */
+export async function facetedLineChart(title: string, xTitle: string, yTitle: string, points: FacetPoint[]): Promise<string> {
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    background: 'white',
+    data: { values: points },
+    facet: { field: 'facet', type: 'nominal', title: null, sort: [...new Set(points.map((p) => p.facet))] },
+    columns: 4,
+    spec: {
+      width: 170,
+      height: 150,
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'x', type: 'quantitative', scale: { type: 'log' }, title: xTitle, axis: { values: [...new Set(points.map((p) => p.x))] } },
+        y: { field: 'value', type: 'quantitative', title: yTitle, scale: { type: 'log', nice: false } },
+        color: { field: 'series', type: 'nominal', title: null, scale: { scheme: 'tableau10' } },
+        strokeDash: { field: 'kind', type: 'nominal', title: null, scale: { domain: ['library', 'peer'], range: [[1, 0], [5, 3]] } },
+      },
+    },
+  };
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}

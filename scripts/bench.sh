@@ -2,7 +2,10 @@
 # The main job: sets up a fresh machine (scripts/setup.sh), runs the seed benchmark (SPEC
 # protocol) on its built-in synthetic data, with its peers, then the real-data suite (SPEC "Real
 # data": bench/data's size lists, Pareto charts), redraws the charts, and prints the scaling table
-# (one buffer of 5,000 to 1,000,000 samples per strategy).
+# (one buffer of 5,000 to 1,000,000 samples per strategy), then the decode benchmark (formats x
+# photo sizes x targets against sharp, jimp and Chromium's own decoders; it installs Debian's
+# chromium like the test command; real camera JPEGs join when $BENCH_CAMERA_PHOTOS or
+# ~/.cache/mm-tokenize-batcher/camera-photos holds some: see bench/decode-benchmark.ts).
 # `--no-python` leaves out the Python seed peer (its cached venv, set up on first use, is ~5 GB);
 # `--no-kmeans` leaves out the converged k-means peer (numpy only; skipped by itself, and said so,
 # when its small venv cannot be set up).
@@ -14,3 +17,6 @@ step "real-data suite"
 pnpm --filter mm-tokenize-batcher-bench exec tsx real-data.ts "$@"
 step "scaling: one buffer of 5,000 to 1,000,000 samples"
 pnpm --filter mm-tokenize-batcher-bench exec tsx scaling.ts
+ensure_chromium
+step "decode benchmark: formats x photo sizes x targets, against sharp, jimp and Chromium"
+pnpm --filter mm-tokenize-batcher-bench exec tsx decode-benchmark.ts
