@@ -229,7 +229,8 @@ async function main() {
   const generated = await decodeMix(join(os.tmpdir(), 'mm-decode-bench-v1'), PER_CELL, log, SIZES);
   const cameraDir = cameraPhotoDir();
   const camera = (await cameraPhotos(cameraDir, CAMERA_PER_CLASS)).filter((c) => SIZES.some((s) => s.megapixels === c.megapixels));
-  const images = [...generated, ...camera];
+  // Largest first: the rows above 1 MP are the goals' (and a run cut short still has them).
+  const images = [...generated, ...camera].sort((a, b) => b.megapixels - a.megapixels);
   console.log(`${generated.length} generated images (${DECODE_FORMATS.length} formats x ${SIZES.length} sizes x ${PER_CELL}), ${camera.length} camera photos from ${cameraDir}${camera.length ? '' : ' (absent: camera rows not run)'}; ready in ${((performance.now() - made) / 1000).toFixed(1)} s`);
   const browser = await openChromium(images);
   if ('skipped' in browser) console.log(`Chromium peers skipped: ${browser.skipped}`);
@@ -237,6 +238,55 @@ async function main() {
 
   const loads = [os.loadavg()];
   const perImage: { image: string; format: string; megapixels: number; width: number; height: number; target: string; size: [number, number]; ms: Times; cpuMs: Times }[] = [];
+  const results = join(here, 'results');
+  mkdirSync(results, { recursive: true });
+  /** Writes the JSON and the report from the images timed so far (after each one: a run cut short still leaves its figures). */
+  const save = async (done: boolean) => {
+    const rows: Row[] = [];
+    for (const target of TARGETS) {
+      for (const format of [...DECODE_FORMATS, 'camera JPEG']) {
+        for (const { megapixels } of SIZES) {
+          const cell = perImage.filter((p) => p.target === target.name && p.format === format && p.megapixels === megapixels);
+          if (!cell.length) continue;
+          const peers: Row['peers'] = {};
+          for (const peer of PEERS) {
+            const xs = cell.map((p) => p.ms[peer]).filter((x): x is number => x !== undefined);
+            if (xs.length) peers[peer] = { median: median(xs), worst: Math.max(...xs) };
+          }
+          const cpuMs: Row['cpuMs'] = {};
+          for (const peer of PEERS) {
+            const xs = cell.map((p) => p.cpuMs[peer]).filter((x): x is number => x !== undefined);
+            if (xs.length) cpuMs[peer] = median(xs);
+          }
+          rows.push({ format, megapixels, target: target.name, images: cell.length, peers, cpuMs });
+        }
+      }
+    }
+    const data = {
+      date: new Date().toISOString(),
+      machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, sharp: sharp.versions, chromium: 'skipped' in browser ? null : browser.version },
+      runs: RUNS,
+      perCell: PER_CELL,
+      camera: { count: camera.length, folder: camera.length ? cameraDir : null },
+      jimp: WITH_JIMP,
+      chromiumSkipped: 'skipped' in browser ? browser.skipped : null,
+      loadAverage: loads,
+      seconds: (performance.now() - started) / 1000,
+      complete: done ? null : { imagesTimed: perImage.length / TARGETS.length, images: images.length },
+      rows,
+      perImage,
+    };
+    writeFileSync(join(results, 'decode-benchmark.json'), JSON.stringify(data, null, 1) + '\n');
+    for (const target of TARGETS) {
+      const points: FacetPoint[] = rows
+        .filter((r) => r.target === target.name)
+        .flatMap((r) => Object.entries(r.peers).map(([peer, v]) => ({ facet: r.format, series: peer, kind: peer.endsWith('this package') ? ('library' as const) : ('peer' as const), x: r.megapixels, value: v.median })));
+      const file = `decode-${target.name.startsWith('224') ? '224' : 'qwen2-vl'}.svg`;
+      writeFileSync(join(results, file), await facetedLineChart(`Decode + resize + normalise to ${target.name}, one image at a time (median ms, log)`, 'source megapixels', 'ms per image', points));
+      console.log(`wrote bench/results/${file}`);
+    }
+    writeReport('decode-benchmark');
+  };
   const started = performance.now();
   for (const [index, image] of images.entries()) {
     for (const target of TARGETS) {
@@ -250,55 +300,12 @@ async function main() {
     const sharp1 = perImage.at(-2)!.ms['sharp, 1 thread']!;
     console.log(`${image.name.padEnd(44)} ${image.width}x${image.height}  224: ours ${ours.toFixed(1)} ms, sharp ${sharp1.toFixed(1)} ms`);
     if (index % 8 === 7) loads.push(os.loadavg());
+    await save(false);
   }
   loads.push(os.loadavg());
   if (!('skipped' in browser)) await browser.close();
 
-  const rows: Row[] = [];
-  for (const target of TARGETS) {
-    for (const format of [...DECODE_FORMATS, 'camera JPEG']) {
-      for (const { megapixels } of SIZES) {
-        const cell = perImage.filter((p) => p.target === target.name && p.format === format && p.megapixels === megapixels);
-        if (!cell.length) continue;
-        const peers: Row['peers'] = {};
-        for (const peer of PEERS) {
-          const xs = cell.map((p) => p.ms[peer]).filter((x): x is number => x !== undefined);
-          if (xs.length) peers[peer] = { median: median(xs), worst: Math.max(...xs) };
-        }
-        const cpuMs: Row['cpuMs'] = {};
-        for (const peer of PEERS) {
-          const xs = cell.map((p) => p.cpuMs[peer]).filter((x): x is number => x !== undefined);
-          if (xs.length) cpuMs[peer] = median(xs);
-        }
-        rows.push({ format, megapixels, target: target.name, images: cell.length, peers, cpuMs });
-      }
-    }
-  }
-  const data = {
-    date: new Date().toISOString(),
-    machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, sharp: sharp.versions, chromium: 'skipped' in browser ? null : browser.version },
-    runs: RUNS,
-    perCell: PER_CELL,
-    camera: { count: camera.length, folder: camera.length ? cameraDir : null },
-    jimp: WITH_JIMP,
-    chromiumSkipped: 'skipped' in browser ? browser.skipped : null,
-    loadAverage: loads,
-    seconds: (performance.now() - started) / 1000,
-    rows,
-    perImage,
-  };
-  const results = join(here, 'results');
-  mkdirSync(results, { recursive: true });
-  writeFileSync(join(results, 'decode-benchmark.json'), JSON.stringify(data, null, 1) + '\n');
-  for (const target of TARGETS) {
-    const points: FacetPoint[] = rows
-      .filter((r) => r.target === target.name)
-      .flatMap((r) => Object.entries(r.peers).map(([peer, v]) => ({ facet: r.format, series: peer, kind: peer.endsWith('this package') ? ('library' as const) : ('peer' as const), x: r.megapixels, value: v.median })));
-    const file = `decode-${target.name.startsWith('224') ? '224' : 'qwen2-vl'}.svg`;
-    writeFileSync(join(results, file), await facetedLineChart(`Decode + resize + normalise to ${target.name}, one image at a time (median ms, log)`, 'source megapixels', 'ms per image', points));
-    console.log(`wrote bench/results/${file}`);
-  }
-  writeReport('decode-benchmark');
+  await save(true);
 }
 
 await main();
