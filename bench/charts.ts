@@ -2,6 +2,20 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
+/** Renders a Vega-Lite spec to SVG, headless. */
+async function svgOf(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+/** A line per series: the library's solid, peers' dashed. */
+const seriesEncoding = {
+  color: { field: 'series', type: 'nominal', title: null, scale: { scheme: 'tableau10' } },
+  strokeDash: { field: 'kind', type: 'nominal', title: null, scale: { domain: ['library', 'peer'], range: [[1, 0], [5, 3]] } },
+} as const;
+
 export interface ChartPoint {
   series: string;
   /** Library strategies draw solid, peers dashed. */
@@ -22,14 +36,10 @@ export async function lineChart(title: string, yTitle: string, points: ChartPoin
     encoding: {
       x: { field: 'bufferSize', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'buffer size (samples)', axis: { values: [...new Set(points.map((p) => p.bufferSize))] } },
       y: { field: 'value', type: 'quantitative', title: yTitle, scale: logY ? { type: 'log', nice: false } : { zero: false } },
-      color: { field: 'series', type: 'nominal', title: null, scale: { scheme: 'tableau10' } },
-      strokeDash: { field: 'kind', type: 'nominal', title: null, scale: { domain: ['library', 'peer'], range: [[1, 0], [5, 3]] } },
+      ...seriesEncoding,
     },
   };
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
+  return svgOf(spec);
 }
 
 export interface ParetoPoint {
@@ -101,8 +111,38 @@ export async function paretoChart(title: string, points: ParetoPoint[], yMax?: n
       })),
     ],
   };
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
+  return svgOf(spec);
+}
+
+export interface FacetPoint {
+  /** The small multiple it belongs to (a format, say). */
+  facet: string;
+  series: string;
+  /** Library series draw solid, peers dashed. */
+  kind: 'library' | 'peer';
+  x: number;
+  value: number;
+}
+
+/** Small multiples (one per facet, four a row) of lines per series, both axes log. */
+export async function facetedLineChart(title: string, xTitle: string, yTitle: string, points: FacetPoint[]): Promise<string> {
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    background: 'white',
+    data: { values: points },
+    facet: { field: 'facet', type: 'nominal', title: null, sort: [...new Set(points.map((p) => p.facet))] },
+    columns: 4,
+    spec: {
+      width: 170,
+      height: 150,
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'x', type: 'quantitative', scale: { type: 'log' }, title: xTitle, axis: { values: [...new Set(points.map((p) => p.x))] } },
+        y: { field: 'value', type: 'quantitative', title: yTitle, scale: { type: 'log', nice: false } },
+        ...seriesEncoding,
+      },
+    },
+  };
+  return svgOf(spec);
 }

@@ -1,26 +1,29 @@
 // Imaging pool benchmark (not a timed test): images per second for decode + resize + normalise
-// into CLIP tensors (float32 NCHW, 224 x 224, bilinear, stretch) of photo-sized JPEG and PNG files
-// (about 1024 x 768), with 1, 2 and all cores: `createImagingPool({ workers })` + `pool.map`
+// into CLIP tensors (float32 NCHW, 224 x 224, bilinear, stretch) of the decode benchmark's mix
+// (bench/photos.ts: JPEG 4:2:0, 4:4:4 and progressive, PNG RGB and RGBA, WebP lossy and lossless,
+// at 0.3, 1, 3 and 12 MP; real camera JPEGs too when present, see decode-benchmark.ts), with 1, 2
+// and all cores: `createImagingPool({ workers })` + `pool.map`
 // against sharp at the same concurrency (`sharp.concurrency(1)`, N pipelines in parallel,
 // `.resize().raw()` then normalised in JS, as a Node data loader using sharp would), in the same
 // run, interleaved, each figure the median of RUNS passes. Also this thread alone (`toTensor`).
-// The photos are generated once with sharp from synthetic photo-like content (gradients, soft
-// shapes, sensor-like noise; no network, nothing committed) and cached in the OS temp directory.
+// The generated images (synthetic photo-like content: gradients, soft shapes, sensor-like noise; no
+// network, nothing committed) are made once with sharp and cached in the OS temp directory.
 // Prints the load average (the machine may be shared) and writes bench/results/pool-benchmark.json
 // and the report (pool-benchmark.md: reports/).
 //
-//   pnpm --filter mm-tokenize-batcher-bench bench:pool     (BENCH_PHOTOS=200 BENCH_RUNS=3 BENCH_SIZE=224)
+//   pnpm --filter mm-tokenize-batcher-bench bench:pool     (BENCH_PER_CELL=1 BENCH_CAMERA_PER_CLASS=2 BENCH_RUNS=3 BENCH_SIZE=224)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { encodedPhoto, normaliseInto } from './photos.js';
+import { cameraPhotoDir, cameraPhotos, decodeMix, normaliseInto, type MixImage } from './photos.js';
 import { SimpleBatcher, type Batch } from 'mm-tokenize-batcher';
 import { createImagingPool, tensorDefaults, toTensor } from 'mm-tokenize-batcher/imaging';
 import { writeReport } from './reports/index.js';
 
-const PHOTOS = Number(process.env.BENCH_PHOTOS ?? 200);
+const PER_CELL = Number(process.env.BENCH_PER_CELL ?? 1);
+const CAMERA_PER_CLASS = Number(process.env.BENCH_CAMERA_PER_CLASS ?? 2);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SIZE = Number(process.env.BENCH_SIZE ?? 224);
 const BATCH_SIZE = 8;
@@ -31,28 +34,10 @@ const THREADS = [...new Set([1, 2, cores])].sort((a, b) => a - b);
 sharp.concurrency(1);
 sharp.cache(false);
 
-/** Photo sizes around 1024 x 768, landscape and portrait. */
-const SHAPES: [number, number][] = [
-  [1024, 768],
-  [768, 1024],
-  [1024, 683],
-  [960, 720],
-  [1000, 750],
-  [800, 1066],
-];
-
-async function photos(): Promise<{ bytes: Uint8Array; format: string; width: number; height: number }[]> {
-  const dir = join(os.tmpdir(), `mm-pool-bench-photos-v2-${PHOTOS}`);
-  mkdirSync(dir, { recursive: true });
-  const out = [];
-  for (let k = 0; k < PHOTOS; k++) {
-    const [width, height] = SHAPES[k % SHAPES.length] as [number, number];
-    const format = k % 2 === 0 ? 'jpeg' : 'png';
-    const file = join(dir, `${k}.${format === 'jpeg' ? 'jpg' : 'png'}`);
-    if (!existsSync(file)) writeFileSync(file, (await encodedPhoto(width, height, k)).bytes);
-    out.push({ bytes: new Uint8Array(readFileSync(file)), format, width, height });
-  }
-  return out;
+/** The decode benchmark's mix, in an order that spreads sizes and formats over the batches. */
+async function photos(): Promise<MixImage[]> {
+  const mix = [...(await decodeMix(join(os.tmpdir(), 'mm-decode-bench-v1'), PER_CELL)), ...(await cameraPhotos(cameraPhotoDir(), CAMERA_PER_CLASS))];
+  return mix.map((image, k) => ({ image, key: (k * 2654435761) % 4294967291 })).sort((a, b) => a.key - b.key).map((x) => x.image);
 }
 
 /** sharp with `lanes` pipelines in parallel (libvips one thread each), one batch tensor per batch, in order. */
@@ -87,7 +72,10 @@ async function main() {
   const made = performance.now();
   const images = await photos();
   const mb = images.reduce((s, i) => s + i.bytes.byteLength, 0) / 1e6;
-  console.log(`${images.length} photos (${images.filter((i) => i.format === 'jpeg').length} JPEG q85, ${images.filter((i) => i.format === 'png').length} PNG), ${mb.toFixed(1)} MB, ready in ${((performance.now() - made) / 1000).toFixed(1)} s`);
+  const camera = images.filter((i) => i.format === 'camera JPEG').length;
+  const formats = `the decode mix: ${images.length - camera} generated (7 formats x 4 sizes x ${PER_CELL}), ${camera ? `${camera} real camera JPEGs` : 'no camera photos (absent)'}`;
+  const megapixels = images.reduce((s, i) => s + i.width * i.height, 0) / 1e6 / images.length;
+  console.log(`${images.length} images (${formats}), mean ${megapixels.toFixed(1)} MP, ${mb.toFixed(1)} MB, ready in ${((performance.now() - made) / 1000).toFixed(1)} s`);
   const batches = new SimpleBatcher({ batchSize: BATCH_SIZE }).batch(images.map((i) => ({ image: i.bytes })));
   const n = images.length;
 
@@ -170,7 +158,7 @@ async function main() {
     new URL('./results/pool-benchmark.json', import.meta.url),
     JSON.stringify(
       {
-        photos: { count: n, megabytes: mb, shapes: SHAPES, formats: 'half JPEG q85, half PNG' },
+        photos: { count: n, megabytes: mb, meanMegapixels: megapixels, camera, formats },
         tensor: { size: [SIZE, SIZE], dtype: 'float32', normalize: 'clip', filter: 'bilinear', batchSize: BATCH_SIZE },
         runs: RUNS,
         cores,

@@ -3,7 +3,10 @@
 # protocol) on its built-in synthetic data, with its peers, then the real-data suite (SPEC "Real
 # data": bench/data's size lists, Pareto charts), redraws the charts, and prints the scaling table
 # (one buffer of 5,000 to 1,000,000 samples per strategy); then the Python benchmarks
-# (bench/python: the seed protocol from Python, Ray and Spark throughput).
+# (bench/python: the seed protocol from Python, Ray and Spark throughput), then the decode benchmark
+# (formats x photo sizes x targets against sharp, jimp and Chromium's own decoders; it installs
+# Debian's chromium like the test command; real camera JPEGs join when $BENCH_CAMERA_PHOTOS or
+# ~/.cache/mm-tokenize-batcher/camera-photos holds some: see bench/decode-benchmark.ts).
 # `--no-python` leaves out the Python seed peer (its cached venv, set up on first use, is ~5 GB);
 # `--no-kmeans` leaves out the converged k-means peer (numpy only; skipped by itself, and said so,
 # when its small venv cannot be set up).
@@ -25,3 +28,6 @@ else
 fi
 step "Python: planning rows per second on Ray Data and Spark (1 and 2 workers) and in process"
 "$MMTB_PYTHON" bench/python/engines_throughput.py
+ensure_chromium
+step "decode benchmark: formats x photo sizes x targets, against sharp, jimp and Chromium"
+pnpm --filter mm-tokenize-batcher-bench exec tsx decode-benchmark.ts

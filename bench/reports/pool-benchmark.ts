@@ -2,7 +2,7 @@
 import { fixed, provenance, table, times } from './markdown.js';
 
 export interface Pool {
-  photos: { count: number; megabytes: number; shapes: [number, number][]; formats: string };
+  photos: { count: number; megabytes: number; shapes?: [number, number][]; meanMegapixels?: number; formats: string };
   tensor: { size: [number, number]; dtype: string; normalize: string; filter: string; batchSize: number };
   runs: number;
   cores: number;
@@ -24,8 +24,10 @@ export function render(data: Pool): string {
   const out: string[] = [];
   out.push('# Imaging pool benchmark', '', provenance('pool-benchmark.json', 'bench/pool-benchmark.ts', '`pnpm --filter mm-tokenize-batcher-bench bench:pool` after `bash scripts/setup.sh`'), '');
   out.push(
-    `${data.photos.count} photo-sized images (six shapes around 1024 x 768, ${data.photos.formats}, ${fixed(data.photos.megabytes, 0)} MB;`,
-    `generated once with sharp from synthetic photo-like content) into ${data.tensor.normalize.toUpperCase()}-normalised ${data.tensor.dtype} ${h} x ${w} tensors, batches of ${data.tensor.batchSize},`,
+    data.photos.meanMegapixels === undefined
+      ? `${data.photos.count} photo-sized images (six shapes around 1024 x 768, ${data.photos.formats}, ${fixed(data.photos.megabytes, 0)} MB;`
+      : `${data.photos.count} images (${data.photos.formats}; mean ${fixed(data.photos.meanMegapixels, 1)} MP, ${fixed(data.photos.megabytes, 0)} MB; [decode benchmark](decode-benchmark.md);`,
+    `generated ones made once with sharp from synthetic photo-like content) into ${data.tensor.normalize.toUpperCase()}-normalised ${data.tensor.dtype} ${h} x ${w} tensors, batches of ${data.tensor.batchSize},`,
     `${data.tensor.filter}, stretch: \`createImagingPool({ workers })\` with \`pool.map\`, against sharp at the same concurrency (\`sharp.concurrency(1)\`,`,
     'N pipelines in parallel with `limitInputPixels`, `.resize().raw()`, normalised in JS, as a Node data loader',
     `using sharp would), interleaved in the same run, each figure the median of ${data.runs} passes.`,

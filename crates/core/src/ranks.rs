@@ -8,7 +8,12 @@
 //!   step's images (batches are first ordered by the shape of their own size, so a step holds
 //!   alike batches and the shared size costs little);
 //! - the union over ranks is every sample exactly once, unless `leftover` says otherwise
-//!   explicitly and reports it.
+//!   explicitly and reports it;
+//! - within a step, the samples are dealt again so that the ranks' **decode work** (source
+//!   pixels) is balanced, not only their counts: a data-parallel step waits for its slowest rank,
+//!   and one batch of 12 MP photos beside one of thumbnails would leave the other ranks idle. Each
+//!   batch keeps its length and the step keeps its union (so its size), only which rank decodes
+//!   which image changes (see `balance_step`).
 //!
 //! When the batch count is not a multiple of `worldSize`, the `L = count mod worldSize` batches
 //! with the fewest samples are the leftovers. `leftover` decides their fate:
@@ -190,6 +195,9 @@ pub fn deal(
             dealt.empty = deal_pool(ctx, pool, &mut steps, w, options.leftover == Leftover::Pad)
         }
     }
+    for step in &mut steps {
+        balance_step(ctx.shapes, step);
+    }
     let step_sizes = step_sizes(ctx, &steps, sizes);
     for (step, size) in steps.iter().zip(step_sizes) {
         for (members, &pad) in step.batches.iter().zip(&step.padding) {
@@ -310,6 +318,44 @@ fn deal_pool(
         steps.push(step);
     }
     empty
+}
+
+/// Deals a step's samples again so that its batches' source pixels (the decode work) are
+/// balanced: largest image first, each to the batch with the fewest pixels so far among those
+/// below their length (the greedy "longest processing time first" rule, here with each batch's
+/// length fixed, so counts stay as they were). Each batch keeps its samples in the step's
+/// original order. A step with repeated samples (`pad`) stays as it is: its repeats must stay last.
+fn balance_step(shapes: &[Shape], step: &mut Step) {
+    if step.batches.len() < 2 || step.padding.iter().any(|&p| p > 0) {
+        return;
+    }
+    let lengths: Vec<usize> = step.batches.iter().map(Vec::len).collect();
+    let union: Vec<u32> = step.batches.concat();
+    let pixels = |p: u32| {
+        let shape = &shapes[p as usize];
+        shape.width * shape.height
+    };
+    // Largest first; ties in the step's order, so every rank computes the same dealing.
+    let mut by_size: Vec<usize> = (0..union.len()).collect();
+    sort_by_keys(&mut by_size, |k| {
+        (total_order(-pixels(union[k])), 0, k as u64)
+    });
+    let mut load = vec![0.0f64; lengths.len()];
+    let mut owner = vec![0usize; union.len()];
+    let mut filled = vec![0usize; lengths.len()];
+    for k in by_size {
+        let r = (0..lengths.len())
+            .filter(|&r| filled[r] < lengths[r])
+            .min_by(|&a, &b| load[a].total_cmp(&load[b]).then(a.cmp(&b)))
+            .expect("the lengths add up to the union");
+        owner[k] = r;
+        filled[r] += 1;
+        load[r] += pixels(union[k]);
+    }
+    for (r, batch) in step.batches.iter_mut().enumerate() {
+        batch.clear();
+        batch.extend(union.iter().zip(&owner).filter(|(_, &o)| o == r).map(|(&p, _)| p));
+    }
 }
 
 /// One size per step, from the union of its images. With `maxShapes`, the plan already uses at
@@ -476,6 +522,41 @@ mod tests {
         let d = deal(&ctx, &batches, &sizes, &options);
         check_invariants(&d, 1000, 16);
         assert!(d.sizes.iter().all(|s| distinct.contains(s)));
+    }
+
+    #[test]
+    fn a_step_balances_source_pixels_and_keeps_lengths_and_union() {
+        // Two planned batches of one step: four 12 MP photos, four 0.3 MP ones.
+        let sides = [(4032.0, 3024.0); 4].into_iter().chain([(640.0, 480.0); 4]);
+        let shapes: Vec<Shape> = sides
+            .enumerate()
+            .map(|(i, (w, h))| Shape::new(i, w, h).unwrap())
+            .collect();
+        let sizing = setup(8, 4.0).3;
+        let ctx = DealContext {
+            shapes: &shapes,
+            batch_size: 4,
+            sizing: &sizing,
+            max_shapes: None,
+        };
+        let batches = vec![vec![0, 1, 2, 3], vec![4, 5, 6, 7]];
+        let options = RankOptions {
+            world_size: 2,
+            rank: 0,
+            leftover: Leftover::Split,
+        };
+        let d = deal(&ctx, &batches, &[(224, 224), (224, 224)], &options);
+        let pixels = |b: usize| -> f64 {
+            members_of(&d, b)
+                .iter()
+                .map(|&p| shapes[p as usize].width * shapes[p as usize].height)
+                .sum()
+        };
+        // Each rank decodes two large and two small images, not one rank all four large ones.
+        assert_eq!(members_of(&d, 0), &[0, 2, 4, 6]);
+        assert_eq!(members_of(&d, 1), &[1, 3, 5, 7]);
+        assert_eq!(pixels(0), pixels(1));
+        assert_eq!(d.sizes[0], d.sizes[1]);
     }
 
     #[test]

@@ -173,6 +173,7 @@ fn check_encoded(bytes: &[u8], max_input_pixels: u64) -> Result<Checked, Fail> {
         (info.width, info.height)
     };
     let mut ends_inside_scan = false;
+    let progressive_jpeg = matches!(found.details, Details::Jpeg { sof: 0xC2 });
     match found.details {
         Details::Png { cgbi: true, .. } => {
             return Err((
@@ -271,7 +272,9 @@ fn decode_encoded(
         _ => 1,
     };
     let (w, h) = match info.format {
-        ImageFormat::Jpeg if d > 1 => match decode_jpeg_scaled(bytes, ends_inside_scan, d, rgb)? {
+        ImageFormat::Jpeg if d > 1 => match decode_jpeg_dc_only(bytes, progressive_jpeg && d == 8, rgb)
+            .map_or_else(|| decode_jpeg_scaled(bytes, ends_inside_scan, d, rgb), |size| Ok(Some(size)))?
+        {
             Some(size) => size,
             None => {
                 d = 1;
@@ -468,7 +471,7 @@ fn jpeg_failure(length: usize, ends_inside_scan: bool, e: JpegError) -> Fail {
 
 /// JPEG at 1/`d` of its size per side (`d` = 2, 4 or 8) through jpeg-decoder's reduced IDCTs
 /// (4x4, 2x2 or 1x1 outputs per 8x8 block, as libjpeg's `jidctred.c`): every coefficient is still
-/// entropy-decoded (progressive AC scans too), only the IDCT, upsampling and colour conversion
+/// entropy-decoded (progressive AC scans too, except at 1/8: [`decode_jpeg_dc_only`]), only the IDCT, upsampling and colour conversion
 /// run on 1/d^2 of the pixels. `None` for what it does not give as RGB or grey (CMYK/YCCK): the
 /// caller decodes those at full size.
 ///
@@ -586,16 +589,7 @@ fn jpeg_scans_hold_their_blocks(bytes: &[u8]) -> Result<bool, Fail> {
             return Ok(true); // the scan header itself is cut
         }
         let start = at;
-        let mut end = start;
-        while end + 1 < bytes.len() {
-            if bytes[end] == 0xFF && bytes[end + 1] != 0 && !(0xD0..=0xD7).contains(&bytes[end + 1])
-            {
-                break;
-            }
-            end += 1;
-        }
-        let ran_out = end + 1 >= bytes.len();
-        let end = if ran_out { bytes.len() } else { end };
+        let (end, ran_out) = entropy_data_end(bytes, start);
         let bits_per_block: u64 = if !progressive {
             2
         } else if ss == 0 {
@@ -630,6 +624,90 @@ fn jpeg_scans_hold_their_blocks(bytes: &[u8]) -> Result<bool, Fail> {
         at = end;
     }
     Ok(false)
+}
+
+/// Where a scan's entropy-coded data starting at `start` ends: at the first marker other than a
+/// stuffed `FF 00` or a restart marker. `(end, true)` when the file ends first (`end` is its length).
+fn entropy_data_end(bytes: &[u8], start: usize) -> (usize, bool) {
+    let mut end = start;
+    while end + 1 < bytes.len() {
+        if bytes[end] == 0xFF && bytes[end + 1] != 0 && !(0xD0..=0xD7).contains(&bytes[end + 1]) {
+            return (end, false);
+        }
+        end += 1;
+    }
+    (bytes.len(), true)
+}
+
+/// A progressive JPEG at 1/8 from its DC scans alone (`dc_only`; otherwise `None` at once).
+/// At 1/8 every 8 x 8 block becomes one pixel computed from its DC coefficient only (the 1 x 1
+/// reduced IDCT reads nothing else), so the AC scans, most of a progressive file's coded data,
+/// need not be entropy-decoded: this gives exactly the pixels of decoding every scan at 1/8.
+///
+/// Damage: only a file whose framing runs cleanly to its EOI marker takes this path, and any
+/// decoder error here sends it to the path that decodes every scan; so a cut file (no EOI), or one
+/// whose DC data is damaged, is refused exactly as before, with the same message. What this path
+/// does not see is damage inside an AC scan that leaves the framing intact (a corrupt Huffman code
+/// there): that file is accepted, as its 1/8 pixels do not depend on those coefficients.
+fn decode_jpeg_dc_only(bytes: &[u8], dc_only: bool, rgb: &mut Vec<u8>) -> Option<(u32, u32)> {
+    if !dc_only {
+        return None;
+    }
+    let dc = jpeg_dc_scans(bytes)?;
+    match decode_jpeg_scaled(&dc, false, 8, rgb) {
+        Ok(Some(size)) => Some(size),
+        _ => None,
+    }
+}
+
+/// The file less its AC scans (a scan header with a spectral start above 0, and its coded data),
+/// ending at its EOI; `None` when the framing does not run cleanly to an EOI.
+fn jpeg_dc_scans(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len() / 3);
+    out.extend_from_slice(bytes.get(..2)?);
+    let mut at = 2usize;
+    loop {
+        if *bytes.get(at)? != 0xFF {
+            return None;
+        }
+        let marker = *bytes.get(at + 1)?;
+        match marker {
+            0xFF => {
+                at += 1; // a fill byte
+                continue;
+            }
+            0xD9 => {
+                out.extend_from_slice(&[0xFF, 0xD9]);
+                return Some(out);
+            }
+            0x01 | 0xD0..=0xD8 => {
+                out.extend_from_slice(&bytes[at..at + 2]);
+                at += 2;
+                continue;
+            }
+            _ => {}
+        }
+        let len = u16::from_be_bytes([*bytes.get(at + 2)?, *bytes.get(at + 3)?]) as usize;
+        let segment_end = at + 2 + len.max(2);
+        if segment_end > bytes.len() {
+            return None;
+        }
+        if marker != 0xDA {
+            out.extend_from_slice(&bytes[at..segment_end]);
+            at = segment_end;
+            continue;
+        }
+        let components = *bytes.get(at + 4)? as usize;
+        let spectral_start = *bytes.get(at + 5 + components * 2)?;
+        let (end, ran_out) = entropy_data_end(bytes, segment_end);
+        if ran_out {
+            return None;
+        }
+        if spectral_start == 0 {
+            out.extend_from_slice(&bytes[at..end]);
+        }
+        at = end;
+    }
 }
 
 /// Every GIF frame's size against the limit, before any frame buffer exists. Walks block
@@ -864,4 +942,43 @@ fn too_large(w: u32, h: u32, max_input_pixels: u64) -> String {
     format!(
         "{w} x {h} = {pixels} pixels exceeds maxInputPixels ({max_input_pixels}); refused before decoding (decompression-bomb guard)"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn progressive_photo() -> Vec<u8> {
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../packages/mm-tokenize-batcher/test/fixtures/photos/astronaut-progressive.jpg"
+        ))
+        .unwrap()
+    }
+
+    /// At 1/8 the DC scans alone give exactly the pixels of decoding every scan, from far fewer
+    /// bytes of coded data.
+    #[test]
+    fn dc_scans_alone_give_the_pixels_of_every_scan_at_one_eighth() {
+        let bytes = progressive_photo();
+        let dc = jpeg_dc_scans(&bytes).expect("a whole progressive file");
+        assert!(dc.len() * 2 < bytes.len(), "{} of {} bytes", dc.len(), bytes.len());
+        let (mut every, mut dc_only) = (Vec::new(), Vec::new());
+        let all = decode_jpeg_scaled(&bytes, false, 8, &mut every).unwrap();
+        let some = decode_jpeg_dc_only(&bytes, true, &mut dc_only);
+        assert_eq!(all, Some((64, 48)));
+        assert_eq!(some, Some((64, 48)));
+        assert_eq!(every, dc_only);
+        // Not asked (not progressive, or not 1/8): nothing.
+        assert_eq!(decode_jpeg_dc_only(&bytes, false, &mut dc_only), None);
+    }
+
+    /// A file cut anywhere (no EOI) or with a scan cut short never takes the DC-only path.
+    #[test]
+    fn cut_files_do_not_take_the_dc_only_path() {
+        let bytes = progressive_photo();
+        for cut in (2..bytes.len() - 1).step_by(11) {
+            assert_eq!(jpeg_dc_scans(&bytes[..cut]), None, "cut {cut}");
+        }
+    }
 }

@@ -189,6 +189,35 @@ fn every_cut_of_a_jpeg_scan_is_refused_on_the_scaled_path() {
     }
 }
 
+fn progressive_photo() -> Vec<u8> {
+    std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../packages/mm-tokenize-batcher/test/fixtures/photos/astronaut-progressive.jpg"),
+    )
+    .unwrap()
+}
+
+/// A progressive JPEG at 1/8 is decoded from its DC scans alone (issue 24); every cut of it, in
+/// any scan, DC or AC, or between them, is still refused as truncated.
+#[test]
+fn every_cut_of_a_progressive_jpeg_is_refused_on_the_dc_only_path() {
+    let bytes = progressive_photo();
+    // 512 x 384 to 8 x 8: 1/8 (64 x 48 keeps twice the target), the DC-only path.
+    let whole = run_tensor(&bytes, 8, Mode::Stretch).unwrap();
+    let first_scan = bytes.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+    let mut cuts = 0;
+    for cut in (first_scan + 4..bytes.len() - 1).step_by(37) {
+        let got = run_tensor(&bytes[..cut], 8, Mode::Stretch);
+        assert!(
+            matches!(&got, Err((c, m)) if c == "INVALID_IMAGE" && m.contains("truncated")),
+            "cut {cut}: {got:?}"
+        );
+        cuts += 1;
+    }
+    assert!(cuts > 100, "{cuts}");
+    assert_eq!(whole.len(), 8 * 8 * 3);
+}
+
 /// Orientation and layout on the scaled path: the upright image, scaled, gives nearly the
 /// tensor of full decoding (the EXIF-6 640 x 480 file is 480 x 640 upright; a 60 x 40 target
 /// decodes it at 1/4 in stretch mode: 120 >= 2 x 60 and 160 >= 2 x 40).

@@ -178,8 +178,8 @@ async function planInto(flags: PlanFlags, signal: AbortSignal, out: Awaited<Retu
   let readSeconds = 0;
   let done = 0;
   const readStart = performance.now();
-  // --verify: each readable file is decoded whole (imaging module, loaded only then); a file that
-  // does not decode is a reject and is not planned.
+  // --verify: each readable file is decoded whole (imaging pool on every core, started only then);
+  // a file that does not decode is a reject and is not planned.
   const verify = flags.verify ? await fileVerifier() : undefined;
   let verifySeconds = 0;
   // Headers are read as the planner pulls (the stream's backpressure bounds what is in flight),
@@ -191,6 +191,12 @@ async function planInto(flags: PlanFlags, signal: AbortSignal, out: Awaited<Retu
     for (let at = 0; at < found.files.length; at += CHUNK) {
       const chunk = found.files.slice(at, at + CHUNK);
       const sizes = await readChunk(chunk);
+      let problems: Map<string, string> | undefined;
+      if (verify) {
+        const started = performance.now();
+        problems = await verify.files(chunk.filter((_, j) => !('code' in sizes[j]!)));
+        verifySeconds += (performance.now() - started) / 1000;
+      }
       for (const [j, entry] of sizes.entries()) {
         bar.tick(++done);
         const path = chunk[j]!;
@@ -198,14 +204,10 @@ async function planInto(flags: PlanFlags, signal: AbortSignal, out: Awaited<Retu
           rejects.push({ path, reason: `${entry.code}: ${entry.message}` });
           continue;
         }
-        if (verify) {
-          const started = performance.now();
-          const problem = await verify(path);
-          verifySeconds += (performance.now() - started) / 1000;
-          if (problem) {
-            rejects.push({ path, reason: problem });
-            continue;
-          }
+        const problem = problems?.get(path);
+        if (problem) {
+          rejects.push({ path, reason: problem });
+          continue;
         }
         yield { image: { width: entry.width, height: entry.height }, path };
       }
@@ -253,6 +255,7 @@ async function planInto(flags: PlanFlags, signal: AbortSignal, out: Awaited<Retu
     complete = !writeError;
   } finally {
     bar.end();
+    await verify?.close();
   }
   const allRejects = rejects.concat(stream.rejects.map((r) => ({ path: r.sample.path, reason: `${r.code}: ${describeReject(r)}` })));
   const dropped = stream.dropped.map((d) => d.sample.path);
@@ -341,12 +344,25 @@ export function formatSummary(s: PlanSummary): string {
   return lines.join('\n');
 }
 
-/** `--verify`: decodes a whole file with the library's imaging module; the reason it fails, or nothing. */
-async function fileVerifier(): Promise<(path: string) => Promise<string | undefined>> {
-  const { verifyImages } = await import('mm-tokenize-batcher/imaging');
+/**
+ * `--verify`: decodes whole files on the imaging pool (a worker per core), reading them in groups
+ * of a few per worker so that memory stays bounded by a group; the reason each bad file fails.
+ */
+async function fileVerifier(): Promise<{ files(paths: string[]): Promise<Map<string, string>>; close(): Promise<void> }> {
+  const { createImagingPool } = await import('mm-tokenize-batcher/imaging');
   const { readFile } = await import('node:fs/promises');
-  return async (path) => {
-    const [problem] = verifyImages([await readFile(fsName(path))]);
-    return problem ? `${problem.code}: ${describeReject(problem)}` : undefined;
+  const pool = createImagingPool();
+  const group = 4 * pool.size;
+  return {
+    async files(paths) {
+      const problems = new Map<string, string>();
+      for (let at = 0; at < paths.length; at += group) {
+        const some = paths.slice(at, at + group);
+        const rejects = await pool.verifyImages(await Promise.all(some.map((path) => readFile(fsName(path)))));
+        for (const r of rejects) problems.set(some[r.index]!, `${r.code}: ${describeReject(r)}`);
+      }
+      return problems;
+    },
+    close: () => pool.close(),
   };
 }

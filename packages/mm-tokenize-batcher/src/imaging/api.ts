@@ -2,6 +2,7 @@
 export {
   toTensor,
   verifyImages,
+  type VerifyOptions,
   batchTensors,
   type TensorOptions,
   type BatchTensor,

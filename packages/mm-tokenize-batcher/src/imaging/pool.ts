@@ -7,9 +7,9 @@
 // images packed end to end into one fresh buffer), whose buffers are transferred, not copied; the
 // caller's own images are never detached (samples are reused epoch after epoch). What comes back:
 // the tensor, its data's buffer transferred.
-import { BatcherError, type BatcherErrorDetails, type ErrorCode } from '../shared/errors.js';
+import { BatcherError, type BatcherErrorDetails, type ErrorCode, type Reject } from '../shared/errors.js';
 import { pullFrom } from '../shared/pull.js';
-import { prepareBatch, preparedBuffers, type BatchTensor, type PreparedBatch, type TensorBatchInput, type TensorOptions } from './tensor.js';
+import { prepareBatch, preparedBuffers, prepareVerify, type BatchTensor, type PreparedBatch, type PreparedVerify, type TensorBatchInput, type TensorOptions, type VerifyOptions } from './tensor.js';
 
 /** Where the imaging module comes from in a worker: a URL (string or `URL`), or a compiled module. */
 export type PoolWasmSource = string | URL | WebAssembly.Module;
@@ -71,13 +71,15 @@ export type StartWorker = (options: ImagingPoolOptions) => WorkerHandle;
 /** Messages to a worker. */
 export type WorkerRequest =
   | { type: 'init'; wasm?: PoolWasmSource | undefined }
-  | { type: 'tensor'; id: number; prepared: PreparedBatch };
+  | { type: 'tensor'; id: number; prepared: PreparedBatch }
+  | { type: 'verify'; id: number; prepared: PreparedVerify };
 
 /** Messages from a worker. */
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'failed'; error: WireError }
   | { type: 'tensor'; id: number; tensor: BatchTensor }
+  | { type: 'verified'; id: number; rejects: Reject[] }
   | { type: 'error'; id: number; error: WireError };
 
 /** An error as it crosses between threads (a `BatcherError` keeps its code and its fields). */
@@ -108,16 +110,26 @@ function errorFromWire(wire: WireError): Error {
   return error;
 }
 
-interface Task {
-  prepared: PreparedBatch;
-  /** The caller's batch and options: prepared again to retry it (the first copy went to the dead worker). */
-  batch: TensorBatchInput;
-  options: TensorOptions;
-  /** Made once already by a worker that died. */
+/**
+ * One request for a worker: a tensor to make, or images to verify. `prepareAgain` makes the request
+ * again to retry it (the first copy's buffers went to the worker that died); `retried` says it was.
+ */
+type Task = (
+  | { kind: 'tensor'; prepared: PreparedBatch; prepareAgain(): PreparedBatch; resolve(tensor: BatchTensor): void }
+  | { kind: 'verify'; prepared: PreparedVerify; prepareAgain(): PreparedVerify; resolve(rejects: Reject[]): void }
+) & {
   retried: boolean;
-  resolve(tensor: BatchTensor): void;
   reject(error: unknown): void;
-}
+};
+
+/**
+ * `verifyImages` on the pool deals the images out in groups of consecutive images, each group one
+ * task for whichever worker is free (so a worker stuck on a 12 MP PNG does not hold the others
+ * back): a group closes at this many bytes of encoded data, or at VERIFY_GROUP_IMAGES images, and
+ * at most 1/4 of the data per worker so that every worker gets several groups.
+ */
+const VERIFY_GROUP_BYTES = 8 * 1024 * 1024;
+const VERIFY_GROUP_IMAGES = 64;
 
 interface Slot {
   handle: WorkerHandle;
@@ -235,7 +247,7 @@ export class ImagingPool {
       return;
     }
     try {
-      this.#queue.unshift({ ...task, prepared: prepareBatch(task.batch, task.options), retried: true });
+      this.#queue.unshift({ ...task, prepared: task.prepareAgain(), retried: true } as Task);
     } catch (error) {
       task.reject(error);
     }
@@ -291,9 +303,49 @@ export class ImagingPool {
       return Promise.reject(error);
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ prepared, batch, options, retried: false, resolve, reject });
+      this.#queue.push({ kind: 'tensor', prepared, prepareAgain: () => prepareBatch(batch, options), retried: false, resolve, reject });
       this.#dispatch();
     });
+  }
+
+  /**
+   * `verifyImages` on every worker: decodes every image whole and resolves to the problems
+   * (truncated, corrupt, unsupported or too large files) as rejects, by index, exactly as
+   * `verifyImages` gives them. The images are dealt to the workers in groups by encoded size, each
+   * group to whichever worker is free; their bytes are copied once (as for `toTensor`), never detached.
+   */
+  verifyImages(images: readonly unknown[], options: VerifyOptions = {}): Promise<Reject[]> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#closed) return Promise.reject(new BatcherError('WORKER_FAILED', 'this imaging pool is closed'));
+    if (!Array.isArray(images)) return Promise.reject(new BatcherError('INVALID_INPUT', 'verifyImages takes an array of images'));
+    const size = (image: unknown) => (image instanceof ArrayBuffer || ArrayBuffer.isView(image) ? image.byteLength : 0);
+    const total = images.reduce((sum: number, image) => sum + size(image), 0);
+    const limit = Math.max(1, Math.min(VERIFY_GROUP_BYTES, total / (4 * this.size)));
+    const groups: { prepared: PreparedVerify; prepareAgain(): PreparedVerify }[] = [];
+    let start = 0;
+    let bytes = 0;
+    try {
+      for (let i = 0; i < images.length; i++) {
+        bytes += size(images[i]);
+        if (bytes >= limit || i + 1 - start >= VERIFY_GROUP_IMAGES || i + 1 === images.length) {
+          const indices = Array.from({ length: i + 1 - start }, (_, k) => start + k);
+          const group = images.slice(start, i + 1);
+          groups.push({ prepared: prepareVerify(group, indices, options), prepareAgain: () => prepareVerify(group, indices, options) });
+          start = i + 1;
+          bytes = 0;
+        }
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const verified = groups.map(
+      ({ prepared, prepareAgain }) =>
+        new Promise<Reject[]>((resolve, reject) => {
+          this.#queue.push({ kind: 'verify', prepared, prepareAgain, retried: false, resolve, reject });
+        }),
+    );
+    this.#dispatch();
+    return Promise.all(verified).then((parts) => parts.flat().sort((a, b) => a.index - b.index));
   }
 
   /**
@@ -344,11 +396,14 @@ export class ImagingPool {
         this.#fail(new BatcherError('WORKER_FAILED', `an imaging worker could not load the imaging module: ${message.error.message}`, { cause: errorFromWire(message.error) }));
         return;
       case 'tensor':
+      case 'verified':
       case 'error': {
         if (!slot.task || slot.task.id !== message.id) return;
         const task = this.#endTask(slot)!;
-        if (message.type === 'tensor') task.resolve(message.tensor);
-        else task.reject(errorFromWire(message.error));
+        if (message.type === 'tensor' && task.kind === 'tensor') task.resolve(message.tensor);
+        else if (message.type === 'verified' && task.kind === 'verify') task.resolve(message.rejects);
+        else if (message.type === 'error') task.reject(errorFromWire(message.error));
+        else task.reject(new Error(`imaging worker: a ${message.type} reply to a ${task.kind} request`));
         this.#dispatch();
         return;
       }
@@ -373,7 +428,8 @@ export class ImagingPool {
       const id = ++this.#nextId;
       slot.task = { ...task, id };
       try {
-        slot.handle.post({ type: 'tensor', id, prepared: task.prepared } satisfies WorkerRequest, preparedBuffers(task.prepared));
+        const request: WorkerRequest = task.kind === 'tensor' ? { type: 'tensor', id, prepared: task.prepared } : { type: 'verify', id, prepared: task.prepared };
+        slot.handle.post(request, preparedBuffers(task.prepared));
       } catch (error) {
         slot.task = undefined;
         task.reject(error);

@@ -114,7 +114,7 @@ export interface PackedImages {
 }
 
 /** The six arrays every imaging wasm call takes first, in order. */
-export function packedArgs(p: PackedImages) {
+export function packedArgs(p: Omit<PackedImages, 'problems'>) {
   return [p.bytes, p.offsets, p.kinds, p.widths, p.heights, p.indices] as const;
 }
 
@@ -269,7 +269,7 @@ export function prepareBatch(batch: TensorBatchInput, options: TensorOptions = {
 }
 
 /** The buffers of a prepared batch, all its own (for a transfer list). */
-export function preparedBuffers(p: PreparedBatch): ArrayBuffer[] {
+export function preparedBuffers(p: { packed: PreparedBatch['packed'] }): ArrayBuffer[] {
   const { bytes, offsets, kinds, widths, heights, indices } = p.packed;
   return [bytes, offsets, kinds, widths, heights, indices].map((a) => a.buffer as ArrayBuffer);
 }
@@ -361,14 +361,40 @@ async function* tensorsFrom(pull: Pull<TensorBatchInput>, options: TensorOptions
 
 /**
  * Decodes every image and returns only the problems (truncated, corrupt, unsupported or too
- * large files), as rejects: nothing is resized or kept. What the CLI's `--verify` runs. One wasm
- * call for all of them; memory is bounded by the largest image.
+ * large files), as rejects: nothing is resized or kept. What the CLI's `--verify` runs (on the
+ * imaging pool: `pool.verifyImages`). One wasm call for all of them; memory is bounded by the
+ * largest image.
  */
-export function verifyImages(images: readonly unknown[], options: { maxInputPixels?: number } = {}): Reject[] {
+export function verifyImages(images: readonly unknown[], options: VerifyOptions = {}): Reject[] {
   if (!Array.isArray(images)) throw new BatcherError('INVALID_INPUT', 'verifyImages takes an array of images');
-  const packed = packImages(images, images.map((_, i) => i));
+  return verifyPrepared(prepareVerify(images, images.map((_, i) => i), options));
+}
+
+export interface VerifyOptions {
+  /** Images with more pixels are refused before decoding. Default: `tensorDefaults().maxInputPixels`. */
+  maxInputPixels?: number;
+}
+
+/**
+ * `verifyImages`' work for some images (with their indices in the caller's array), made ready for
+ * the imaging module as `prepareBatch` does for a tensor: plain typed arrays, so the pool can post
+ * it to a worker.
+ */
+export interface PreparedVerify {
+  wire: Record<string, unknown>;
+  packed: Omit<PackedImages, 'problems'>;
+  rejects: RejectFields[];
+}
+
+export function prepareVerify(images: readonly unknown[], indices: readonly number[], options: VerifyOptions = {}): PreparedVerify {
+  const { problems, ...packed } = packImages(images, indices);
   const wire: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(options ?? {})) if (value !== undefined) wire[name] = value;
+  return { wire, packed, rejects: jsProblems({ ...packed, problems }, true) };
+}
+
+/** Runs a `PreparedVerify` (in this thread's imaging module): its rejects, by index. */
+export function verifyPrepared({ wire, packed, rejects }: PreparedVerify): Reject[] {
   const failures = callWasm(() => imaging().verifyImages(...packedArgs(packed), wire) as WasmFailure[]);
-  return mergeRejects(jsProblems(packed, true), failures);
+  return mergeRejects(rejects, failures);
 }

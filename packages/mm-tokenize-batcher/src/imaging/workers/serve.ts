@@ -1,6 +1,7 @@
 // The inside of an imaging worker, the same for worker_threads and Web Workers: load the imaging
-// module when told, then make one tensor per request and send it back, its buffer transferred.
-import { tensorOfPrepared } from '../tensor.js';
+// module when told, then make one tensor per request and send it back, its buffer transferred (or
+// verify a group of images and send back their rejects).
+import { tensorOfPrepared, verifyPrepared } from '../tensor.js';
 import { errorToWire, type PoolWasmSource, type WorkerReply, type WorkerRequest } from '../pool.js';
 
 export interface WorkerPort {
@@ -33,6 +34,15 @@ export function serveImaging(port: WorkerPort, load: (wasm: PoolWasmSource | und
         reply = { type: 'error', id: message.id, error: errorToWire(error) };
       }
       port.post(reply, transfer);
+    }
+    if (message.type === 'verify') {
+      let reply: WorkerReply;
+      try {
+        reply = { type: 'verified', id: message.id, rejects: verifyPrepared(message.prepared) };
+      } catch (error) {
+        reply = { type: 'error', id: message.id, error: errorToWire(error) };
+      }
+      port.post(reply, []);
     }
   });
 }
