@@ -28,6 +28,7 @@ const SCOPES: Record<string, string[]> = {
   EvaluateOptions: ['evaluate'],
   TokenPackerOptions: ['TokenPacker'],
   TensorOptions: ['toTensor'],
+  PatchesOptions: ['toTensor.patches'],
 };
 
 /**
