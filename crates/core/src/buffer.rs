@@ -290,6 +290,15 @@ impl StreamOptions {
 mod tests {
     use super::*;
 
+    /// `n` sizes of 37 distinct shapes (as photos from a few cameras): batches of one shape share
+    /// a size, so there are members to trade.
+    fn repeated_sizes(n: usize) -> (Vec<f64>, Vec<f64>) {
+        let dims = crate::synthetic::seed_benchmark_sizes(37, 5);
+        (0..n)
+            .map(|i| (f64::from(dims[i % 37].1), f64::from(dims[i % 37].0)))
+            .unzip()
+    }
+
     fn shuffled_plan(
         n: usize,
         world_size: usize,
@@ -297,9 +306,7 @@ mod tests {
         buffer_index: u64,
         members: bool,
     ) -> Dealt {
-        let dims = crate::synthetic::seed_benchmark_sizes(n, 5);
-        let widths: Vec<f64> = dims.iter().map(|&(_, w)| f64::from(w)).collect();
-        let heights: Vec<f64> = dims.iter().map(|&(h, _)| f64::from(h)).collect();
+        let (widths, heights) = repeated_sizes(n);
         let mut entries = OptionMap::new();
         entries.insert("batchSize".into(), crate::OptionValue::Number(8.0));
         // Sizes in steps of 28 (as Qwen2-VL plans), so several batches share one size.
@@ -388,9 +395,7 @@ mod tests {
     #[test]
     fn members_trade_between_batches_of_one_size_at_no_cost() {
         let n = 400;
-        let dims = crate::synthetic::seed_benchmark_sizes(n, 5);
-        let widths: Vec<f64> = dims.iter().map(|&(_, w)| f64::from(w)).collect();
-        let heights: Vec<f64> = dims.iter().map(|&(h, _)| f64::from(h)).collect();
+        let (widths, heights) = repeated_sizes(n);
         let metrics = |d: &Dealt| {
             let plan = crate::plan::Plan {
                 order: d.order.clone(),
@@ -429,8 +434,10 @@ mod tests {
             assert_ne!(a, b, "members moved");
             // Every sample is still resized to the same size: the multiset of (size, member).
             let pairs = |v: &[((u32, u32), usize, u32, Vec<u32>)]| {
-                let mut p: Vec<((u32, u32), u32)> =
-                    v.iter().flat_map(|x| x.3.iter().map(move |&m| (x.0, m))).collect();
+                let mut p: Vec<((u32, u32), u32)> = v
+                    .iter()
+                    .flat_map(|x| x.3.iter().map(move |&m| (x.0, m)))
+                    .collect();
                 p.sort_unstable();
                 p
             };
@@ -439,8 +446,22 @@ mod tests {
             // is what changes: it describes batch-mates, not how any image is resized).
             let (ma, mb) = (metrics(&fixed), metrics(&traded));
             assert_eq!(
-                (ma.images, ma.batches, ma.fill, ma.distortion, ma.scale_mismatch, ma.resize_waste),
-                (mb.images, mb.batches, mb.fill, mb.distortion, mb.scale_mismatch, mb.resize_waste)
+                (
+                    ma.images,
+                    ma.batches,
+                    ma.fill,
+                    ma.distortion,
+                    ma.scale_mismatch,
+                    ma.resize_waste
+                ),
+                (
+                    mb.images,
+                    mb.batches,
+                    mb.fill,
+                    mb.distortion,
+                    mb.scale_mismatch,
+                    mb.resize_waste
+                )
             );
             // Deterministic, and different per epoch and per buffer.
             assert_eq!(batches(&shuffled_plan(n, w, Some((7, 0)), 0, true)), b);

@@ -180,7 +180,10 @@ pub fn reshuffle_members(
         if batches.len() < 2 {
             continue;
         }
-        let pool: Vec<u32> = batches.iter().flat_map(|&b| order[real(b)].to_vec()).collect();
+        let pool: Vec<u32> = batches
+            .iter()
+            .flat_map(|&b| order[real(b)].to_vec())
+            .collect();
         let size_key = splitmix64(key ^ (u64::from(h) << 32 | u64::from(w)));
         let mut drawn = permutation(size_key, pool.len()).into_iter();
         for &b in &batches {

@@ -89,7 +89,10 @@ pub fn tensor_defaults() -> Vec<OptionDefault> {
         row("randomCrop", DefaultValue::Bool(spec.random_crop)),
         row("randomFlip", DefaultValue::Bool(spec.random_flip)),
         row("noUpscale", DefaultValue::Bool(spec.no_upscale)),
-        row("augmentSeed", DefaultValue::Number(spec.augment.seed as f64)),
+        row(
+            "augmentSeed",
+            DefaultValue::Number(spec.augment.seed as f64),
+        ),
         row("epoch", DefaultValue::Number(spec.augment.epoch as f64)),
         row("patches", DefaultValue::Bool(spec.patches.is_some())),
         // `patches`' own object (PatchesOptions in TypeScript).
@@ -322,11 +325,17 @@ impl TensorSpec {
         if self.random_crop && self.mode != Mode::Crop {
             return Err(OptionError::new(
                 "randomCrop",
-                format!("applies only with mode: 'crop' (mode is '{}')", self.mode.as_str()),
+                format!(
+                    "applies only with mode: 'crop' (mode is '{}')",
+                    self.mode.as_str()
+                ),
             ));
         }
         let random = self.random_crop || self.random_flip;
-        for (name, value) in [("augmentSeed", &mut self.augment.seed), ("epoch", &mut self.augment.epoch)] {
+        for (name, value) in [
+            ("augmentSeed", &mut self.augment.seed),
+            ("epoch", &mut self.augment.epoch),
+        ] {
             if let Some(v) = options.integer(name, 0.0, MAX_SAFE_INTEGER)? {
                 if !random {
                     return Err(OptionError::new(
@@ -371,9 +380,7 @@ impl TensorSpec {
             Dtype::U8 => 1,
             Dtype::F32 => 4,
         };
-        let repeat = self
-            .patches
-            .map_or(1, |p| u64::from(p.temporal_patch_size));
+        let repeat = self.patches.map_or(1, |p| u64::from(p.temporal_patch_size));
         n as u64 * self.height as u64 * self.width as u64 * 3 * per * repeat
     }
 
@@ -431,7 +438,10 @@ fn read_size(options: &OptionReader) -> Result<(u32, u32), OptionError> {
 /// `patches`: `true` (Qwen2-VL's layout, the patch side from `patchSize` when given) or
 /// `{ patchSize?, mergeSize?, temporalPatchSize? }`; float32 only, the size in whole merged
 /// patches.
-fn read_patches(entries: &OptionMap, spec: &TensorSpec) -> Result<Option<PatchLayout>, OptionError> {
+fn read_patches(
+    entries: &OptionMap,
+    spec: &TensorSpec,
+) -> Result<Option<PatchLayout>, OptionError> {
     let mut layout = QWEN2_VL_PATCHES;
     if let Some(p) = spec.patch_size {
         layout.patch_size = p;

@@ -51,7 +51,11 @@ fn random_crop_is_seeded_per_epoch_and_index() {
         u8s(&run(&png, index, &s)).to_vec()
     };
     let a = crop(1, 0, 3);
-    assert_eq!(a, crop(1, 0, 3), "the same (seed, epoch, index), the same bytes");
+    assert_eq!(
+        a,
+        crop(1, 0, 3),
+        "the same (seed, epoch, index), the same bytes"
+    );
     let others = [crop(1, 1, 3), crop(2, 0, 3), crop(1, 0, 4)];
     for other in &others {
         assert_ne!(&a, other, "another epoch, seed or image, another window");
@@ -63,7 +67,9 @@ fn random_crop_is_seeded_per_epoch_and_index() {
     assert_eq!((p.crop[1], p.crop[2], p.crop[3]), (0.0, 40.0, 40.0));
     assert!((0.0..50.0).contains(&p.crop[0]));
     // Over many images the offsets spread over the whole slack.
-    let s = spec(&format!(r#"{{{base}, "randomCrop": true, "augmentSeed": 9}}"#));
+    let s = spec(&format!(
+        r#"{{{base}, "randomCrop": true, "augmentSeed": 9}}"#
+    ));
     let xs: Vec<f64> = (0..400).map(|i| s.placement(90, 40, i).0.crop[0]).collect();
     assert!(xs.iter().any(|&x| x < 5.0) && xs.iter().any(|&x| x > 45.0));
     let mean = xs.iter().sum::<f64>() / xs.len() as f64;
@@ -74,7 +80,9 @@ fn random_crop_is_seeded_per_epoch_and_index() {
 fn random_flip_mirrors_about_half_the_images_exactly() {
     let png = image(48, 30);
     let plain = spec(r#"{"size": [30, 48], "dtype": "uint8"}"#);
-    let flipping = spec(r#"{"size": [30, 48], "dtype": "uint8", "randomFlip": true, "augmentSeed": 5, "epoch": 2}"#);
+    let flipping = spec(
+        r#"{"size": [30, 48], "dtype": "uint8", "randomFlip": true, "augmentSeed": 5, "epoch": 2}"#,
+    );
     let original = run(&png, 0, &plain);
     let mut flipped = 0;
     for index in 0..64 {
@@ -92,8 +100,14 @@ fn random_flip_mirrors_about_half_the_images_exactly() {
     }
     assert!((20..=44).contains(&flipped), "{flipped} of 64 flipped");
     // Another epoch flips other images.
-    let next = spec(r#"{"size": [30, 48], "dtype": "uint8", "randomFlip": true, "augmentSeed": 5, "epoch": 3}"#);
-    let flips = |s: &TensorSpec| (0..64).map(|i| s.placement(48, 30, i).1).collect::<Vec<_>>();
+    let next = spec(
+        r#"{"size": [30, 48], "dtype": "uint8", "randomFlip": true, "augmentSeed": 5, "epoch": 3}"#,
+    );
+    let flips = |s: &TensorSpec| {
+        (0..64)
+            .map(|i| s.placement(48, 30, i).1)
+            .collect::<Vec<_>>()
+    };
     assert_ne!(flips(&flipping), flips(&next));
 }
 
@@ -124,11 +138,16 @@ fn no_upscale_keeps_small_images_at_their_size() {
     assert_eq!(run(&wide, 0, &s).content_boxes, vec![[0, 11, 48, 10]]);
     let s = spec(r#"{"size": [32, 48], "dtype": "uint8", "mode": "crop", "noUpscale": true}"#);
     let p = s.placement(80, 10, 0).0;
-    assert_eq!((p.crop, p.content), ([16.0, 0.0, 48.0, 10.0], [0, 11, 48, 10]));
+    assert_eq!(
+        (p.crop, p.content),
+        ([16.0, 0.0, 48.0, 10.0], [0, 11, 48, 10])
+    );
     // An image that only shrinks is laid out as without the option.
     let big = image(96, 64);
     for mode in ["stretch", "letterbox", "crop"] {
-        let with = spec(&format!(r#"{{"size": [32, 48], "mode": "{mode}", "noUpscale": true}}"#));
+        let with = spec(&format!(
+            r#"{{"size": [32, 48], "mode": "{mode}", "noUpscale": true}}"#
+        ));
         let without = spec(&format!(r#"{{"size": [32, 48], "mode": "{mode}"}}"#));
         assert_eq!(run(&big, 0, &with), run(&big, 0, &without), "{mode}");
     }
@@ -136,15 +155,25 @@ fn no_upscale_keeps_small_images_at_their_size() {
 
 #[test]
 fn augment_options_are_checked() {
-    assert!(error(r#"{"size": [8, 8], "randomCrop": true}"#).contains("applies only with mode: 'crop'"));
-    assert!(error(r#"{"size": [8, 8], "epoch": 1}"#).contains("`epoch` applies only with `randomCrop: true` or `randomFlip: true`"));
-    assert!(error(r#"{"size": [8, 8], "augmentSeed": 1, "noUpscale": true}"#).starts_with("option `augmentSeed`"));
+    assert!(
+        error(r#"{"size": [8, 8], "randomCrop": true}"#).contains("applies only with mode: 'crop'")
+    );
+    assert!(error(r#"{"size": [8, 8], "epoch": 1}"#)
+        .contains("`epoch` applies only with `randomCrop: true` or `randomFlip: true`"));
+    assert!(
+        error(r#"{"size": [8, 8], "augmentSeed": 1, "noUpscale": true}"#)
+            .starts_with("option `augmentSeed`")
+    );
     assert!(error(r#"{"size": [8, 8], "randomFlip": 1}"#).starts_with("option `randomFlip`"));
-    assert!(error(r#"{"size": [56, 56], "patches": true, "dtype": "uint8"}"#).contains("float32 only"));
+    assert!(
+        error(r#"{"size": [56, 56], "patches": true, "dtype": "uint8"}"#).contains("dtype 'float32' only")
+    );
     assert!(error(r#"{"size": [56, 42], "patches": true}"#).contains("whole merged patches of 28"));
     assert!(error(r#"{"size": [56, 56], "patches": {"merge": 2}}"#).starts_with("option `merge`"));
     assert!(error(r#"{"size": [56, 56], "patches": 1}"#).starts_with("option `patches`"));
-    let s = spec(r#"{"size": [32, 32], "patches": {"patchSize": 16, "mergeSize": 1, "temporalPatchSize": 1}}"#);
+    let s = spec(
+        r#"{"size": [32, 32], "patches": {"patchSize": 16, "mergeSize": 1, "temporalPatchSize": 1}}"#,
+    );
     assert_eq!(s.patches.unwrap().row_len(), 3 * 16 * 16);
     let s = spec(r#"{"size": [56, 56], "patchSize": 28, "patches": {"mergeSize": 1}}"#);
     assert_eq!(s.patches.unwrap().patch_size, 28);
@@ -183,7 +212,12 @@ fn reference_patches(nchw: &[f32], h: usize, w: usize, p: usize, m: usize, t: us
 
 #[test]
 fn patches_follow_the_processors_permutation() {
-    for (h, w, p, m, t) in [(56, 84, 14, 2, 2), (28, 28, 14, 2, 2), (12, 18, 3, 2, 1), (8, 16, 4, 1, 3)] {
+    for (h, w, p, m, t) in [
+        (56, 84, 14, 2, 2),
+        (28, 28, 14, 2, 2),
+        (12, 18, 3, 2, 1),
+        (8, 16, 4, 1, 3),
+    ] {
         let values: Vec<f32> = (0..2 * 3 * h * w).map(|v| v as f32).collect();
         let layout = PatchLayout {
             patch_size: p as u32,
@@ -205,11 +239,18 @@ fn patches_follow_the_processors_permutation() {
 fn a_patched_batch_is_the_nchw_batch_rearranged() {
     let (a, b) = (image(90, 40), image(33, 70));
     let samples = [
-        Sample { index: 4, source: Source::Encoded(&a) },
-        Sample { index: 9, source: Source::Encoded(&b) },
+        Sample {
+            index: 4,
+            source: Source::Encoded(&a),
+        },
+        Sample {
+            index: 9,
+            source: Source::Encoded(&b),
+        },
     ];
     let nchw = spec(r#"{"size": [56, 84], "normalize": "clip", "filter": "bicubic"}"#);
-    let patched = spec(r#"{"size": [56, 84], "normalize": "clip", "filter": "bicubic", "patches": true}"#);
+    let patched =
+        spec(r#"{"size": [56, 84], "normalize": "clip", "filter": "bicubic", "patches": true}"#);
     let x = batch_tensor(&samples, &nchw, false).unwrap();
     let y = batch_tensor(&samples, &patched, false).unwrap();
     assert_eq!(y.shape(), vec![2 * 4 * 6, 1176]);

@@ -124,7 +124,10 @@ pub fn decode_for_resize(
 ) -> Result<JsValue, JsValue> {
     let spec = read_spec(options)?;
     // TF.js resizes the crop itself; mirroring and patches are not part of that path yet.
-    for (name, on) in [("randomFlip", spec.random_flip), ("patches", spec.patches.is_some())] {
+    for (name, on) in [
+        ("randomFlip", spec.random_flip),
+        ("patches", spec.patches.is_some()),
+    ] {
         if on {
             return Err(option_error(OptionError::new(
                 name,

@@ -70,6 +70,9 @@ describe('shuffled epochs, one buffer', () => {
 });
 
 describe('shuffled epochs, batch members (shuffleMembers, default on)', () => {
+  // 900 samples of 60 distinct shapes (as photos from a few cameras): batches of one shape share a
+  // size, so there are members to trade (a size held by one batch keeps its members).
+  const buffer = seedBenchmarkSamples(60, 4).flatMap((s) => Array.from({ length: 15 }, () => ({ ...s })));
   const sets = (batches: readonly { indices: number[]; resizeSize: [number, number] }[]) => batches.map((b) => JSON.stringify([[...b.indices].sort((x, y) => x - y), b.resizeSize])).sort();
   for (const [name, Batcher] of Object.entries(strategies)) {
     it(`${name}: batches of one size trade members per epoch; sizes, lengths and resize metrics stay`, () => {
