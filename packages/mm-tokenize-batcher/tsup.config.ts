@@ -57,10 +57,6 @@ export default defineConfig([
       'edge-light': 'src/planning/entries/edge-light.ts',
       'imaging-workerd': 'src/imaging/entries/workerd.ts',
       'imaging-edge-light': 'src/imaging/entries/edge-light.ts',
-      // The imaging pool's worker scripts (createImagingPool), ES modules located by the entries
-      // with `new URL('./imaging-worker-*.js', import.meta.url)`; each loads the imaging .wasm itself.
-      'imaging-worker-node': 'src/imaging/workers/node.ts',
-      'imaging-worker-web': 'src/imaging/workers/web.ts',
     },
     format: ['esm'],
     dts: false,
@@ -70,6 +66,22 @@ export default defineConfig([
         writeFileSync(`dist/imaging-${name}.d.ts`, "export * from './imaging-node.js';\n");
       }
     },
+  },
+  {
+    ...common,
+    // The imaging pool's worker scripts (createImagingPool), ES modules located by the entries
+    // with `new URL('./imaging-worker-*.js', import.meta.url)`; each loads the imaging .wasm itself.
+    // Each is ONE self-contained file (no chunk imports: `splitting: false`; the web one imports
+    // nothing at all, the Node one only `node:` modules), so a bundler that does not follow
+    // `new URL(...)` (esbuild, Rollup without a plugin) needs only this file and the .wasm copied
+    // beside the bundle (docs/pool.md). test/worker-bundle.test.ts checks it.
+    entry: {
+      'imaging-worker-node': 'src/imaging/workers/node.ts',
+      'imaging-worker-web': 'src/imaging/workers/web.ts',
+    },
+    format: ['esm'],
+    splitting: false,
+    dts: false,
   },
   {
     // The command-line tool (package.json `bin`), Node only. It imports the library by its own

@@ -210,6 +210,18 @@ function datasetCases(lib) {
           batchForRank(new ClusteredBatcher({ batchSize: 16, seed: 2 }), seed, { worldSize: 3, rank, shuffle: true, shuffleSeed: 5, epoch: 4 }).map((b) => [b.step, b.indices, b.resizeSize]),
         ),
     ],
+    // Batches of one resizeSize trade members per epoch (shuffleMembers, default on), and not with it off.
+    ...[true, false].map((members) => [
+      `shuffle/members/${members ? 'on' : 'off'}`,
+      () => {
+        // 40 shapes five times each: batches of one shape share a size, so members can move.
+        const photos = seed.slice(0, 40).flatMap((s) => [s, s, s, s, s]);
+        const batcher = new SortedBatcher({ batchSize: 8, multipleOf: 28, shuffle: true, shuffleSeed: 77, shuffleMembers: members });
+        const ranks = [0, 1].map((rank) => batchForRank(batcher, photos, { worldSize: 2, rank, epoch: 3 }).map((b) => [b.step, b.indices, b.resizeSize, b.padding ?? 0]));
+        return [[0, 1].map((epoch) => batcher.batch(photos, { epoch }).map((b) => [b.indices, b.resizeSize])), ranks];
+      },
+    ]),
+    ['shuffle/members/stream', () => streamed({ strategy: 'balanced', batchSize: 8, multipleOf: 28, bufferSize: 200, shuffle: true, shuffleSeed: 4, epoch: 5 })],
     ['shuffle/stream/buffer', () => streamed({ batcher: new BalancedBatcher({ batchSize: 16 }), bufferSize: 128, shuffle: true, shuffleSeed: 9, epoch: 2, shuffleBuffer: 300 })],
     ['shuffle/stream/ranks2', () => streamed({ strategy: 'sorted', batchSize: 16, bufferSize: 256, carry: true, worldSize: 2, rank: 1, shuffle: true, shuffleBuffer: 100 })],
     // Every registered strategy through every surface that takes a name: createBatcher, the
@@ -387,6 +399,33 @@ function imagingCases(lib, imaging) {
         ];
       },
     ],
+    [
+      // Seeded random crop and flip, and noUpscale: the same bytes in every runtime.
+      'imaging/tensor/augment',
+      async () => {
+        const batch = { images: encoded.map((s) => s.image), indices: encoded.map((_, i) => 10 * i) };
+        return Promise.all(
+          [
+            { size: [12, 20], mode: 'crop', randomCrop: true, randomFlip: true, augmentSeed: 3, epoch: 1, dtype: 'uint8' },
+            { size: [12, 20], mode: 'crop', randomCrop: true, augmentSeed: 3, epoch: 2, normalize: 'clip' },
+            { size: [64, 48], mode: 'letterbox', noUpscale: true, randomFlip: true, dtype: 'uint8' },
+            { size: [64, 300], mode: 'crop', noUpscale: true, randomCrop: true, epoch: 9, dtype: 'uint8' },
+          ].map((o) => describeTensor(imaging.toTensor(batch, o))),
+        );
+      },
+    ],
+    [
+      // Qwen2-VL's flattened patches and image_grid_thw, and toPatches of the NCHW tensor.
+      'imaging/tensor/qwen2-vl-patches',
+      async () => {
+        const batch = { images: encoded.map((s) => s.image), resizeSize: [56, 84] };
+        const t = imaging.toTensor(batch, { normalize: 'clip', filter: 'bicubic', patches: true });
+        const later = imaging.toPatches(imaging.toTensor(batch, { normalize: 'clip', filter: 'bicubic' }));
+        if ((await digestHex(later.data)) !== (await digestHex(t.data))) throw new Error('toPatches differs from the patches option');
+        const small = imaging.toTensor({ ...batch, resizeSize: [16, 16] }, { patches: { patchSize: 4, mergeSize: 2, temporalPatchSize: 1 } });
+        return Promise.all([t, small].map(async (x) => ({ ...(await describeTensor(x)), imageGridThw: Array.from(x.imageGridThw, Number) })));
+      },
+    ],
   ];
 }
 // ─── end of imaging cases ───
@@ -411,7 +450,13 @@ async function poolCheck(lib, imaging) {
     const { encoded } = encodedSamples();
     const sizes = encoded.map((s) => s.image.byteLength);
     const batches = new lib.SortedBatcher({ batchSize: 6, multipleOf: 4 }).batch(encoded);
-    const optionSets = [{ dtype: 'uint8' }, { normalize: 'clip' }, { size: [16, 16], mode: 'letterbox', filter: 'bicubic', normalize: 'siglip', patchSize: 8 }];
+    const optionSets = [
+      { dtype: 'uint8' },
+      { normalize: 'clip' },
+      { size: [16, 16], mode: 'letterbox', filter: 'bicubic', normalize: 'siglip', patchSize: 8 },
+      // Workers crop, flip and patch as the calling thread does (the seed is per buffer index).
+      { size: [28, 56], mode: 'crop', randomCrop: true, randomFlip: true, augmentSeed: 2, epoch: 1, patches: { patchSize: 14, mergeSize: 2 } },
+    ];
     let tensors = 0;
     for (const options of optionSets) {
       const expected = await Promise.all(batches.map((b) => describeTensor(imaging.toTensor(b, options))));

@@ -11,7 +11,10 @@
 //   chromium            a page built by Vite from a consumer app, served on 127.0.0.1, driven by
 //                       playwright-core in Debian's headless Chromium; `chromium-webworker` runs
 //                       the payload in a module Web Worker of the same page; `chromium-vite-dev`
-//                       loads the app from Vite's dev server (dependency pre-bundling) instead
+//                       loads the app from Vite's dev server (dependency pre-bundling) instead;
+//                       `chromium-esbuild` bundles the same app with esbuild, which does not follow
+//                       `new URL(...)`: the recipe of docs/pool.md copies the two .wasm files and
+//                       the self-contained worker script beside the bundle
 //   node-worker         the payload inside a worker_threads Worker
 //
 // Every driver also imports `mm-tokenize-batcher/imaging`, awaits `initImaging()` and hands its
@@ -27,7 +30,7 @@ import { bunBinary, chromiumBinary, denoBinary } from './binaries.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(here, '../..');
 const packageDir = join(repoRoot, 'packages/mm-tokenize-batcher');
-export const RUNTIMES = ['node', 'bun', 'deno', 'workerd', 'chromium', 'chromium-webworker', 'chromium-vite-dev', 'node-worker', 'workerd-edge-light'];
+export const RUNTIMES = ['node', 'bun', 'deno', 'workerd', 'chromium', 'chromium-webworker', 'chromium-vite-dev', 'chromium-esbuild', 'node-worker', 'workerd-edge-light'];
 const MARK = '@@RESULT ';
 
 function sh(file, args, options = {}) {
@@ -300,6 +303,23 @@ async function buildWebApp(consumer) {
   return join(dir, 'dist');
 }
 
+/**
+ * The same consumer app bundled by esbuild (main-thread mode), as docs/pool.md's recipe says: one
+ * bundle, then the package's `mm_batcher_bg.wasm`, `mm_imaging_bg.wasm` and `imaging-worker-web.js`
+ * copied next to it, where the package's `new URL(..., import.meta.url)` finds them.
+ */
+async function buildEsbuildApp(consumer) {
+  const dir = join(consumer.app, 'web');
+  cpSync(join(here, 'web-app'), dir, { recursive: true });
+  const out = join(dir, 'esbuild-dist');
+  const { build } = await import('esbuild');
+  await build({ entryPoints: [join(dir, 'main.js')], bundle: true, format: 'esm', platform: 'browser', outdir: out, logLevel: 'error' });
+  const dist = join(consumer.app, 'node_modules/mm-tokenize-batcher/dist');
+  for (const name of ['mm_batcher_bg.wasm', 'mm_imaging_bg.wasm', 'imaging-worker-web.js']) copyFileSync(join(dist, name), join(out, name));
+  writeFileSync(join(out, 'index.html'), readFileSync(join(dir, 'index.html'), 'utf8'));
+  return out;
+}
+
 /** Vite's dev server on the consumer app (dependency pre-bundling and all), on loopback. */
 async function serveViteDev(consumer) {
   const dir = join(consumer.app, 'web');
@@ -333,11 +353,11 @@ function linkTfjs(consumer) {
  * Builds the Vite app (or, with `dev`, starts Vite's dev server), serves it on loopback and opens
  * Chromium; `run(args, inWorker)` evaluates the payload.
  */
-export async function startChromium(consumer, payloadPath, { dev = false, gpu = false, files = [] } = {}) {
+export async function startChromium(consumer, payloadPath, { dev = false, esbuild = false, gpu = false, files = [] } = {}) {
   installPayload(consumer, payloadPath);
   if (gpu) linkTfjs(consumer);
   if (dev && files.length) throw new Error('chromium: files are served with the built app only, not the dev server');
-  const dist = dev ? null : await buildWebApp(consumer);
+  const dist = dev ? null : esbuild ? await buildEsbuildApp(consumer) : await buildWebApp(consumer);
   // Files the payload fetches from the page's origin, at /fixtures/<name>.
   for (const [name, path] of files) {
     mkdirSync(dirname(join(dist, 'fixtures', name)), { recursive: true });
@@ -375,7 +395,7 @@ export async function startChromium(consumer, payloadPath, { dev = false, gpu = 
       const query = new URLSearchParams({ args: JSON.stringify(args), mode: inWorker ? 'worker' : 'main' });
       await page.goto(`${origin}/?${query}`);
       const out = await page.evaluate(() => window.__result);
-      const name = inWorker ? 'chromium-webworker' : dev ? 'chromium-vite-dev' : 'chromium';
+      const name = inWorker ? 'chromium-webworker' : dev ? 'chromium-vite-dev' : esbuild ? 'chromium-esbuild' : 'chromium';
       if (!out.ok) throw new Error(`${name}: the payload failed: ${out.error}\n${problems.join('\n')}`);
       // wasm-bindgen warns and falls back to compiling from bytes when streaming is impossible.
       if (problems.length) throw new Error(`${name}: the page reported:\n${problems.join('\n')}`);
@@ -427,8 +447,9 @@ export async function openRuntime(runtime, consumer, payloadPath, chromiumOption
     }
     case 'chromium':
     case 'chromium-webworker':
-    case 'chromium-vite-dev': {
-      const c = await startChromium(consumer, payloadPath, { ...chromiumOptions, dev: runtime === 'chromium-vite-dev' });
+    case 'chromium-vite-dev':
+    case 'chromium-esbuild': {
+      const c = await startChromium(consumer, payloadPath, { ...chromiumOptions, dev: runtime === 'chromium-vite-dev', esbuild: runtime === 'chromium-esbuild' });
       return { run: (args) => c.run(args, runtime === 'chromium-webworker'), example: () => c.example(), dispose: () => c.dispose() };
     }
     default:

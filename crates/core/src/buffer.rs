@@ -10,7 +10,9 @@ use crate::options::{OptionMap, OptionReader, MAX_SAFE_INTEGER};
 use crate::plan::{plan_batches, PlanOptions, Planned};
 use crate::ranks::{deal, DealContext, Dealt, RankOptions, RANK_OPTIONS};
 use crate::samples::Samples;
-use crate::shuffle::{permutation, Purpose, Shuffle, ShuffleSpec, SHUFFLE_OPTIONS};
+use crate::shuffle::{
+    permutation, reshuffle_members, Purpose, Shuffle, ShuffleSpec, SHUFFLE_OPTIONS,
+};
 
 /// What one buffer asks for besides the plan.
 #[derive(Debug, Clone, Default)]
@@ -83,7 +85,8 @@ pub fn plan_buffer(
             ));
         }
     }
-    let shuffle = buffer_options.shuffle.over(options.shuffle).resolve()?;
+    let shuffle_spec = buffer_options.shuffle.over(options.shuffle);
+    let shuffle = shuffle_spec.resolve()?;
     let planned = plan_batches(
         options,
         Samples {
@@ -95,6 +98,16 @@ pub fn plan_buffer(
     )?;
     let mut plan = carry_and_deal(options, buffer_options, samples.pinned, planned);
     if let Some(shuffle) = shuffle {
+        if shuffle_spec.reshuffles_members() {
+            let d = &mut plan.dealt;
+            reshuffle_members(
+                shuffle.key(Purpose::Members(buffer_options.buffer_index)),
+                &mut d.order,
+                &d.offsets,
+                &d.sizes,
+                &d.padding,
+            );
+        }
         let steps = plan.dealt.step_count();
         let order = permutation(
             shuffle.key(Purpose::Steps(buffer_options.buffer_index)),
@@ -176,6 +189,7 @@ pub const STREAM_OPTIONS: &[&str] = &[
     "shuffle",
     "shuffleSeed",
     "epoch",
+    "shuffleMembers",
     "shuffleBuffer",
 ];
 
@@ -192,6 +206,8 @@ pub struct StreamOptions {
     pub shuffle: Option<Shuffle>,
     /// Samples held in the shuffle buffer before planning (0: none, the default).
     pub shuffle_buffer: usize,
+    /// With the shuffle on: batches of one `resizeSize` trade members (`shuffleMembers`).
+    pub shuffle_members: bool,
 }
 
 const MAX_BUFFER_SIZE: f64 = 16_777_216.0;
@@ -248,9 +264,8 @@ impl StreamOptions {
         let carry = carry.map(|c| CarryOptions {
             max_samples: c.max_samples.min(room),
         });
-        let shuffle = ShuffleSpec::read(&options)?
-            .over(planner.shuffle)
-            .resolve()?;
+        let shuffle_spec = ShuffleSpec::read(&options)?.over(planner.shuffle);
+        let shuffle = shuffle_spec.resolve()?;
         let shuffle_buffer = options
             .integer("shuffleBuffer", 0.0, MAX_BUFFER_SIZE)?
             .map_or(defaults::SHUFFLE_BUFFER, |n| n as usize);
@@ -266,6 +281,7 @@ impl StreamOptions {
             ranks,
             shuffle,
             shuffle_buffer,
+            shuffle_members: shuffle.is_some() && shuffle_spec.reshuffles_members(),
         })
     }
 }
@@ -274,17 +290,27 @@ impl StreamOptions {
 mod tests {
     use super::*;
 
+    /// `n` sizes of 37 distinct shapes (as photos from a few cameras): batches of one shape share
+    /// a size, so there are members to trade.
+    fn repeated_sizes(n: usize) -> (Vec<f64>, Vec<f64>) {
+        let dims = crate::synthetic::seed_benchmark_sizes(37, 5);
+        (0..n)
+            .map(|i| (f64::from(dims[i % 37].1), f64::from(dims[i % 37].0)))
+            .unzip()
+    }
+
     fn shuffled_plan(
         n: usize,
         world_size: usize,
         shuffle: Option<(u64, u64)>,
         buffer_index: u64,
+        members: bool,
     ) -> Dealt {
-        let dims = crate::synthetic::seed_benchmark_sizes(n, 5);
-        let widths: Vec<f64> = dims.iter().map(|&(_, w)| f64::from(w)).collect();
-        let heights: Vec<f64> = dims.iter().map(|&(h, _)| f64::from(h)).collect();
+        let (widths, heights) = repeated_sizes(n);
         let mut entries = OptionMap::new();
         entries.insert("batchSize".into(), crate::OptionValue::Number(8.0));
+        // Sizes in steps of 28 (as Qwen2-VL plans), so several batches share one size.
+        entries.insert("multipleOf".into(), crate::OptionValue::Number(28.0));
         let options = PlanOptions::parse(crate::StrategyKind::Sorted, &entries).unwrap();
         let buffer_options = BufferOptions {
             ranks: Some(RankOptions {
@@ -297,6 +323,7 @@ mod tests {
                 enabled: Some(shuffle.is_some()),
                 seed: shuffle.map(|s| s.0),
                 epoch: shuffle.map(|s| s.1),
+                members: Some(members),
             },
             buffer_index,
         };
@@ -336,19 +363,19 @@ mod tests {
     #[test]
     fn shuffled_epochs_permute_whole_steps() {
         for w in [1, 3] {
-            let plain = steps(&shuffled_plan(400, w, None, 0));
-            let e0 = steps(&shuffled_plan(400, w, Some((7, 0)), 0));
-            let e1 = steps(&shuffled_plan(400, w, Some((7, 1)), 0));
+            let plain = steps(&shuffled_plan(400, w, None, 0, false));
+            let e0 = steps(&shuffled_plan(400, w, Some((7, 0)), 0, false));
+            let e1 = steps(&shuffled_plan(400, w, Some((7, 1)), 0, false));
             assert_eq!(
                 e0,
-                steps(&shuffled_plan(400, w, Some((7, 0)), 0)),
+                steps(&shuffled_plan(400, w, Some((7, 0)), 0, false)),
                 "deterministic"
             );
             assert_ne!(e0, e1, "epochs differ");
             assert_ne!(e0, plain, "shuffled");
             assert_ne!(
                 e0,
-                steps(&shuffled_plan(400, w, Some((7, 0)), 1)),
+                steps(&shuffled_plan(400, w, Some((7, 0)), 1, false)),
                 "buffers differ"
             );
             // The same steps (same batches, sizes, rank order inside a step), in another order.
@@ -362,6 +389,93 @@ mod tests {
                     .iter()
                     .all(|step| step.iter().all(|batch| batch.1 == step[0].1)));
             }
+        }
+    }
+
+    #[test]
+    fn members_trade_between_batches_of_one_size_at_no_cost() {
+        let n = 400;
+        let (widths, heights) = repeated_sizes(n);
+        let metrics = |d: &Dealt| {
+            let plan = crate::plan::Plan {
+                order: d.order.clone(),
+                offsets: d.offsets.clone(),
+                sizes: d.sizes.clone(),
+                rejects: Vec::new(),
+            };
+            let samples = crate::samples::Samples {
+                widths: &widths,
+                heights: &heights,
+                keys: None,
+                known: &[],
+            };
+            crate::metrics::evaluate(samples, &plan, Some(8), None).unwrap()
+        };
+        // Each batch as (size, length, padding, sorted members).
+        let batches = |d: &Dealt| -> Vec<((u32, u32), usize, u32, Vec<u32>)> {
+            (0..d.sizes.len())
+                .map(|b| {
+                    let mut m = d.order[d.offsets[b] as usize..d.offsets[b + 1] as usize].to_vec();
+                    let len = m.len();
+                    m.sort_unstable();
+                    (d.sizes[b], len, d.padding[b], m)
+                })
+                .collect()
+        };
+        for w in [1, 3] {
+            let fixed = shuffled_plan(n, w, Some((7, 0)), 0, false);
+            let traded = shuffled_plan(n, w, Some((7, 0)), 0, true);
+            let (a, b) = (batches(&fixed), batches(&traded));
+            // Same step order, each batch the same size, length and padding in the same place.
+            assert_eq!(a.len(), b.len());
+            for (x, y) in a.iter().zip(&b) {
+                assert_eq!((x.0, x.1, x.2), (y.0, y.1, y.2));
+            }
+            assert_ne!(a, b, "members moved");
+            // Every sample is still resized to the same size: the multiset of (size, member).
+            let pairs = |v: &[((u32, u32), usize, u32, Vec<u32>)]| {
+                let mut p: Vec<((u32, u32), u32)> = v
+                    .iter()
+                    .flat_map(|x| x.3.iter().map(move |&m| (x.0, m)))
+                    .collect();
+                p.sort_unstable();
+                p
+            };
+            assert_eq!(pairs(&a), pairs(&b));
+            // The plan's resize metrics are exactly the same (the aspect spread inside a batch
+            // is what changes: it describes batch-mates, not how any image is resized).
+            let (ma, mb) = (metrics(&fixed), metrics(&traded));
+            assert_eq!(
+                (
+                    ma.images,
+                    ma.batches,
+                    ma.fill,
+                    ma.distortion,
+                    ma.scale_mismatch,
+                    ma.resize_waste
+                ),
+                (
+                    mb.images,
+                    mb.batches,
+                    mb.fill,
+                    mb.distortion,
+                    mb.scale_mismatch,
+                    mb.resize_waste
+                )
+            );
+            // Deterministic, and different per epoch and per buffer.
+            assert_eq!(batches(&shuffled_plan(n, w, Some((7, 0)), 0, true)), b);
+            let next = batches(&shuffled_plan(n, w, Some((7, 1)), 0, true));
+            let other_buffer = batches(&shuffled_plan(n, w, Some((7, 0)), 1, true));
+            let sets = |v: &[((u32, u32), usize, u32, Vec<u32>)]| {
+                let mut s: Vec<Vec<u32>> = v.iter().map(|x| x.3.clone()).collect();
+                s.sort();
+                s
+            };
+            assert_ne!(sets(&b), sets(&next), "epochs give other batches");
+            assert_ne!(sets(&b), sets(&other_buffer), "buffers give other batches");
+            // With ranks, every step still shares one size.
+            assert!(traded.sizes.chunks(w).all(|s| s.iter().all(|&z| z == s[0])));
         }
     }
 

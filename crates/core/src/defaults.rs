@@ -16,6 +16,8 @@ pub const MULTIPLE_OF: u32 = 1;
 pub const SHUFFLE: bool = false;
 pub const SHUFFLE_SEED: u64 = 0;
 pub const EPOCH: u64 = 0;
+/// `shuffleMembers`: with `shuffle: true`, batches of one `resizeSize` trade members every epoch.
+pub const SHUFFLE_MEMBERS: bool = true;
 /// ClusteredBatcher's k-means seed.
 pub const KMEANS_SEED: u64 = 0;
 /// `batchStream`'s `bufferSize`, `carry` and `shuffleBuffer`.
@@ -93,6 +95,7 @@ pub const DEFAULTS: &[OptionDefault] = &[
     row("batcher", "shuffle", Bool(SHUFFLE)),
     row("batcher", "shuffleSeed", Number(SHUFFLE_SEED as f64)),
     row("batcher", "epoch", Number(EPOCH as f64)),
+    row("batcher", "shuffleMembers", Bool(SHUFFLE_MEMBERS)),
     row("sorted", "key", Choice("aspect")),
     row("clustered", "numClusters", rule("ceil(buffer.length / batchSize)")),
     row("clustered", "seed", Number(KMEANS_SEED as f64)),

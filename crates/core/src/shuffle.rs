@@ -3,10 +3,12 @@
 //!
 //! What is shuffled: the order of **steps** (with one rank a step is one batch; with `worldSize`
 //! ranks, a step is the `worldSize` batches that share one `resizeSize`, so whole steps move and
-//! every rank still sees the same size at the same step). What is not: which samples form a batch
-//! (the plan is the same for every epoch), nor the order of samples inside a batch. Streams add an
-//! optional shuffle buffer over incoming samples before planning ([`draws`], [`permutation`]),
-//! which changes which samples are planned together.
+//! every rank still sees the same size at the same step), and, unless `shuffleMembers: false`,
+//! **which samples share a batch** among the batches of one `resizeSize` ([`reshuffle_members`]):
+//! every sample keeps the size it is resized to, and every batch its size and length, so the
+//! plan's resize metrics stay exactly the same (as kohya's buckets trade members every epoch).
+//! Streams add an optional shuffle buffer over incoming samples before planning ([`draws`],
+//! [`permutation`]), which changes which samples are planned together.
 //!
 //! Every random number here comes from fixed 64-bit integer arithmetic (SplitMix64 to derive
 //! keys, xoshiro256++ for permutations, Lemire's multiply-shift to bound a draw), never from
@@ -21,7 +23,7 @@ use crate::options::{OptionReader, MAX_SAFE_INTEGER};
 
 /// The shuffle options, accepted by every batcher, by one call (`batch(buffer, { epoch })`), by rank
 /// dealing and by `batchStream`.
-pub const SHUFFLE_OPTIONS: &[&str] = &["shuffle", "shuffleSeed", "epoch"];
+pub const SHUFFLE_OPTIONS: &[&str] = &["shuffle", "shuffleSeed", "epoch", "shuffleMembers"];
 
 /// A shuffle as given at one level (a batcher's options, or one call's): each field may be absent,
 /// and a later level's fields win over an earlier's ([`ShuffleSpec::over`]).
@@ -30,6 +32,8 @@ pub struct ShuffleSpec {
     pub enabled: Option<bool>,
     pub seed: Option<u64>,
     pub epoch: Option<u64>,
+    /// `shuffleMembers`: trade members between batches of one `resizeSize` (default on).
+    pub members: Option<bool>,
 }
 
 /// A resolved shuffle: on, with its seed and epoch.
@@ -40,7 +44,8 @@ pub struct Shuffle {
 }
 
 impl ShuffleSpec {
-    /// Reads `shuffle` (boolean), `shuffleSeed` and `epoch` (whole numbers from 0 to 2^53 - 1).
+    /// Reads `shuffle` and `shuffleMembers` (booleans), `shuffleSeed` and `epoch` (whole numbers
+    /// from 0 to 2^53 - 1).
     pub fn read(options: &OptionReader) -> Result<Self, PlanError> {
         Ok(ShuffleSpec {
             enabled: options.boolean("shuffle")?,
@@ -50,6 +55,7 @@ impl ShuffleSpec {
             epoch: options
                 .integer("epoch", 0.0, MAX_SAFE_INTEGER)?
                 .map(|e| e as u64),
+            members: options.boolean("shuffleMembers")?,
         })
     }
 
@@ -59,7 +65,13 @@ impl ShuffleSpec {
             enabled: self.enabled.or(base.enabled),
             seed: self.seed.or(base.seed),
             epoch: self.epoch.or(base.epoch),
+            members: self.members.or(base.members),
         }
+    }
+
+    /// Whether a resolved shuffle also trades batch members (`shuffleMembers`, default on).
+    pub fn reshuffles_members(&self) -> bool {
+        self.members.unwrap_or(crate::defaults::SHUFFLE_MEMBERS)
     }
 
     /// The shuffle, or `None` when off. Seed and epoch default to 0. An explicit `shuffle: false`
@@ -76,6 +88,7 @@ impl ShuffleSpec {
                 let given = [
                     ("shuffleSeed", self.seed.is_some()),
                     ("epoch", self.epoch.is_some()),
+                    ("shuffleMembers", self.members.is_some()),
                 ];
                 match given.iter().find(|(_, g)| *g) {
                     Some((name, _)) => {
@@ -97,6 +110,10 @@ pub enum Purpose {
     Reservoir,
     /// The stream's shuffle buffer when the source ends: the order it is emptied in.
     Drain,
+    /// Which samples share a batch in buffer `n` (among batches of one `resizeSize`).
+    Members(u64),
+    /// Random crop and flip of the image at buffer position `n` (the imaging crate's `toTensor`).
+    Augment(u64),
 }
 
 /// One step of SplitMix64 (Steele, Lea and Flood 2014): a bijective 64-bit mix.
@@ -114,6 +131,8 @@ impl Shuffle {
             Purpose::Steps(n) => (1, n),
             Purpose::Reservoir => (2, 0),
             Purpose::Drain => (3, 0),
+            Purpose::Members(n) => (4, n),
+            Purpose::Augment(n) => (5, n),
         };
         [self.epoch, tag, n]
             .iter()
@@ -135,6 +154,44 @@ pub fn permutation(key: u64, n: usize) -> Vec<u32> {
         p.swap(i, j);
     }
     p
+}
+
+/// Trades members between batches of the same size, in place: the real members (a batch's last
+/// `padding[b]` entries repeat a sample and stay) of all batches of one size are permuted
+/// together and dealt back, each batch keeping its length, its size and its place. Batch `b` is
+/// `order[offsets[b]..offsets[b + 1]]` with size `sizes[b]`. A size's permutation is keyed by
+/// `key` and the size itself, so it does not depend on which other sizes the plan holds.
+pub fn reshuffle_members(
+    key: u64,
+    order: &mut [u32],
+    offsets: &[u32],
+    sizes: &[(u32, u32)],
+    padding: &[u32],
+) {
+    let mut by_size: std::collections::BTreeMap<(u32, u32), Vec<usize>> = Default::default();
+    for (b, &size) in sizes.iter().enumerate() {
+        by_size.entry(size).or_default().push(b);
+    }
+    let real = |b: usize| {
+        let (a, z) = (offsets[b] as usize, offsets[b + 1] as usize);
+        a..z - (padding.get(b).copied().unwrap_or(0) as usize).min(z - a)
+    };
+    for ((h, w), batches) in by_size {
+        if batches.len() < 2 {
+            continue;
+        }
+        let pool: Vec<u32> = batches
+            .iter()
+            .flat_map(|&b| order[real(b)].to_vec())
+            .collect();
+        let size_key = splitmix64(key ^ (u64::from(h) << 32 | u64::from(w)));
+        let mut drawn = permutation(size_key, pool.len()).into_iter();
+        for &b in &batches {
+            for slot in &mut order[real(b)] {
+                *slot = pool[drawn.next().unwrap_or_default() as usize];
+            }
+        }
+    }
 }
 
 /// Draws `start .. start + count` of the sequence keyed by `key`, each in `0..bound`: draw `k` is
@@ -212,6 +269,7 @@ mod tests {
             enabled: None,
             seed: None,
             epoch: Some(3),
+            members: None,
         };
         assert!(spec
             .resolve()
@@ -222,6 +280,7 @@ mod tests {
             enabled: Some(true),
             seed: Some(5),
             epoch: None,
+            members: None,
         };
         assert_eq!(
             spec.over(on).resolve().unwrap(),

@@ -24,13 +24,13 @@ mod layout;
 mod tensor_options;
 
 pub use decode::{decode, Decoded};
-pub use layout::{layout, Placement};
+pub use layout::{layout, Fit, Placement};
 pub use mm_batcher_core::normalize::{Normalize, NORMALIZE_PRESETS};
 pub use mm_batcher_core::ImageFormat;
 pub use mm_batcher_core::{ErrorCode, PlanError, Reject};
 pub use tensor_options::{
-    tensor_defaults, Dtype, Filter, Mode, TensorSpec, DEFAULT_MAX_INPUT_PIXELS, MAX_BATCH_BYTES,
-    TENSOR_OPTIONS,
+    tensor_defaults, Dtype, Filter, Mode, PatchLayout, TensorSpec, DEFAULT_MAX_INPUT_PIXELS,
+    MAX_BATCH_BYTES, PATCHES_OPTIONS, QWEN2_VL_PATCHES, TENSOR_OPTIONS,
 };
 
 use fast_image_resize::images::{Image, ImageRef};
@@ -109,17 +109,72 @@ pub struct TensorBatch {
     pub content_boxes: Vec<[u32; 4]>,
     /// Images left out (only with `skip_invalid`).
     pub failures: Vec<ImageFailure>,
+    /// Set when `data` holds Qwen2-VL's flattened patches (see [`patchify`]) instead of NCHW.
+    pub patches: Option<PatchLayout>,
 }
 
 impl TensorBatch {
-    /// `[N, H, W, 3]` for u8, `[N, 3, H, W]` for f32.
-    pub fn shape(&self) -> [usize; 4] {
+    /// `[N, H, W, 3]` for u8, `[N, 3, H, W]` for f32, `[patches, row]` for patches.
+    pub fn shape(&self) -> Vec<usize> {
         let (n, h, w) = (self.kept.len(), self.height as usize, self.width as usize);
-        match self.dtype {
-            Dtype::U8 => [n, h, w, 3],
-            Dtype::F32 => [n, 3, h, w],
+        match (self.patches, self.dtype) {
+            (Some(p), _) => {
+                let side = p.patch_size as usize;
+                vec![n * (h / side) * (w / side), p.row_len()]
+            }
+            (None, Dtype::U8) => vec![n, h, w, 3],
+            (None, Dtype::F32) => vec![n, 3, h, w],
         }
     }
+
+    /// With patches: `image_grid_thw` per image, `[t, rows, cols]` (`t` is 1: one still image).
+    pub fn grid_thw(&self) -> Vec<[u32; 3]> {
+        match self.patches {
+            None => Vec::new(),
+            Some(p) => {
+                let g = [1, self.height / p.patch_size, self.width / p.patch_size];
+                vec![g; self.kept.len()]
+            }
+        }
+    }
+}
+
+/// Qwen2-VL's `pixel_values` from an NCHW float tensor of `n` images of `height x width`: what
+/// its image processor does after resizing and normalising, for one image at a time (each frame
+/// repeated `temporal_patch_size` times, then the 9-axis reshape and permute of
+/// `Qwen2VLImageProcessor`). Row `((i * H/m + by) * W/m + bx) * m^2 + my * m + mx` holds image
+/// `i`'s patch at row `by * m + my`, column `bx * m + mx`; within a row the values run over
+/// channel, frame, then the patch's pixels in reading order. `height` and `width` must be
+/// multiples of `patch * merge` (the options check it).
+pub fn patchify(nchw: &[f32], n: usize, height: u32, width: u32, p: PatchLayout) -> Vec<f32> {
+    let (h, w) = (height as usize, width as usize);
+    let (side, merge, frames) = (
+        p.patch_size as usize,
+        p.merge_size as usize,
+        p.temporal_patch_size as usize,
+    );
+    let (rows, cols) = (h / side, w / side);
+    let mut out = Vec::with_capacity(nchw.len() * frames);
+    for image in nchw.chunks_exact(3 * h * w).take(n) {
+        for by in 0..rows / merge {
+            for bx in 0..cols / merge {
+                for my in 0..merge {
+                    for mx in 0..merge {
+                        let (y0, x0) = ((by * merge + my) * side, (bx * merge + mx) * side);
+                        for c in 0..3 {
+                            let plane = &image[c * h * w..(c + 1) * h * w];
+                            for _ in 0..frames {
+                                for y in y0..y0 + side {
+                                    out.extend_from_slice(&plane[y * w + x0..y * w + x0 + side]);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Decodes, resizes and packs one batch. Without `skip_invalid` the first failing image is the
@@ -161,6 +216,9 @@ pub fn batch_tensor(
         kept.push(position);
         boxes.push(content_box);
     }
+    if let (Some(p), TensorData::F32(nchw)) = (spec.patches, &data) {
+        data = TensorData::F32(patchify(nchw, kept.len(), spec.height, spec.width, p));
+    }
     Ok(TensorBatch {
         data,
         dtype: spec.dtype,
@@ -169,12 +227,14 @@ pub fn batch_tensor(
         kept,
         content_boxes: boxes,
         failures,
+        patches: spec.patches,
     })
 }
 
 /// Room for every image up front (growing the tensor image by image would copy it again and
 /// again), within the batch limit; refused before anything is decoded.
 fn allocate_tensor(samples: &[Sample<'_>], spec: &TensorSpec) -> Result<TensorData, ImageFailure> {
+    // (The NCHW planes; patches are made from them once every image is in.)
     let elements = samples.len() * spec.height as usize * spec.width as usize * 3;
     let mut data = match spec.dtype {
         Dtype::U8 => TensorData::U8(Vec::new()),
@@ -273,13 +333,13 @@ fn resize_one<'s>(
     scratch: &'s mut Vec<u8>,
     rgb_buffer: &mut Vec<u8>,
 ) -> Result<(&'s [u8], [u32; 4]), ImageFailure> {
-    let placement = |w: u32, h: u32| layout(w, h, spec.height, spec.width, spec.mode);
+    let placement = |w: u32, h: u32| spec.placement(w, h, sample.index);
     let (decoded, d) = decode::decode_shrunk(
         position,
         sample,
         spec.max_input_pixels,
         &|w, h| match spec.shrink_on_load {
-            true => shrink_denominator(&placement(w, h)),
+            true => shrink_denominator(&placement(w, h).0),
             false => 1,
         },
         rgb_buffer,
@@ -295,7 +355,7 @@ fn resize_one<'s>(
     };
     // The layout of the full-size image, whatever scale it was decoded at: the crop (source
     // coordinates, fractional) is divided by the denominator.
-    let l = placement(decoded.width, decoded.height);
+    let (l, flip) = placement(decoded.width, decoded.height);
     let [_, _, bw, bh] = l.content;
     let (sw, sh) = (decoded.width.div_ceil(d), decoded.height.div_ceil(d));
     let src = ImageRef::new(sw, sh, rgb_buffer, PixelType::U8x3)
@@ -311,7 +371,23 @@ fn resize_one<'s>(
     resizer
         .resize(&src, &mut dst, &options)
         .map_err(|e| fail(format!("resize failed ({e})")))?;
+    if flip {
+        for row in scratch.chunks_exact_mut(bw as usize * 3) {
+            mirror_rgb_row(row);
+        }
+    }
     Ok((scratch.as_slice(), l.content))
+}
+
+/// Mirrors one row of RGB pixels left-right, in place.
+fn mirror_rgb_row(row: &mut [u8]) {
+    let n = row.len() / 3;
+    for i in 0..n / 2 {
+        let (a, b) = (i * 3, (n - 1 - i) * 3);
+        for c in 0..3 {
+            row.swap(a + c, b + c);
+        }
+    }
 }
 
 /// The JPEG scale rule (sharp's shrink-on-load, with its margin): the largest `d` of 8, 4 and 2

@@ -5,7 +5,10 @@
 use mm_batcher_core::defaults::{DefaultValue, OptionDefault, RuleText};
 use mm_batcher_core::normalize::{Normalize, NORMALIZE_PRESETS};
 use mm_batcher_core::options::OptionError;
-use mm_batcher_core::options::{OptionMap, OptionReader, OptionValue};
+use mm_batcher_core::options::{OptionMap, OptionReader, OptionValue, MAX_SAFE_INTEGER};
+use mm_batcher_core::shuffle::{splitmix64, Purpose, Shuffle};
+
+use crate::layout::{layout, Fit, Placement};
 
 /// Default decompression-bomb limit: the shared [`mm_batcher_core::formats::MAX_IMAGE_PIXELS`]
 /// (89,478,485 pixels, Pillow's own default; see there for the reasoning), the same limit header
@@ -31,7 +34,23 @@ pub const TENSOR_OPTIONS: &[&str] = &[
     "maxInputPixels",
     "shrinkOnLoad",
     "skipInvalid",
+    "randomCrop",
+    "randomFlip",
+    "noUpscale",
+    "augmentSeed",
+    "epoch",
+    "patches",
 ];
+
+/// `patches`' own options (Qwen2-VL's `patch_size`, `merge_size`, `temporal_patch_size`).
+pub const PATCHES_OPTIONS: &[&str] = &["patchSize", "mergeSize", "temporalPatchSize"];
+
+/// Qwen2-VL's (and Qwen2.5-VL's) patch layout, as its image processor's config states it.
+pub const QWEN2_VL_PATCHES: PatchLayout = PatchLayout {
+    patch_size: 14,
+    merge_size: 2,
+    temporal_patch_size: 2,
+};
 
 /// `toTensor`'s defaults as the registry states them (`tensorDefaults().defaults`), read off
 /// [`TensorSpec::new`], the one place they are set. `size` defaults to the batch's `resizeSize`.
@@ -67,7 +86,51 @@ pub fn tensor_defaults() -> Vec<OptionDefault> {
         ),
         row("skipInvalid", DefaultValue::Bool(spec.skip_invalid)),
         row("shrinkOnLoad", DefaultValue::Bool(spec.shrink_on_load)),
+        row("randomCrop", DefaultValue::Bool(spec.random_crop)),
+        row("randomFlip", DefaultValue::Bool(spec.random_flip)),
+        row("noUpscale", DefaultValue::Bool(spec.no_upscale)),
+        row(
+            "augmentSeed",
+            DefaultValue::Number(spec.augment.seed as f64),
+        ),
+        row("epoch", DefaultValue::Number(spec.augment.epoch as f64)),
+        row("patches", DefaultValue::Bool(spec.patches.is_some())),
+        // `patches`' own object (PatchesOptions in TypeScript).
+        OptionDefault {
+            scope: "toTensor.patches",
+            option: "patchSize",
+            value: DefaultValue::Rule(RuleText {
+                rule: "the patchSize option, else 14",
+            }),
+        },
+        OptionDefault {
+            scope: "toTensor.patches",
+            option: "mergeSize",
+            value: DefaultValue::Number(f64::from(QWEN2_VL_PATCHES.merge_size)),
+        },
+        OptionDefault {
+            scope: "toTensor.patches",
+            option: "temporalPatchSize",
+            value: DefaultValue::Number(f64::from(QWEN2_VL_PATCHES.temporal_patch_size)),
+        },
     ]
+}
+
+/// The flattened patch layout of Qwen2-VL's image processor: every `patch x patch` square of
+/// every channel, repeated `temporal_patch_size` times (one still image is a clip of that many
+/// equal frames), as one row; rows in `merge x merge` blocks, blocks in reading order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PatchLayout {
+    pub patch_size: u32,
+    pub merge_size: u32,
+    pub temporal_patch_size: u32,
+}
+
+impl PatchLayout {
+    /// Values in one row: `3 * temporal * patch^2` (1176 for Qwen2-VL).
+    pub fn row_len(&self) -> usize {
+        3 * self.temporal_patch_size as usize * (self.patch_size as usize).pow(2)
+    }
 }
 
 /// `mode`: how an image fills the canvas.
@@ -153,6 +216,16 @@ pub struct TensorSpec {
     /// JPEGs decoded at 1/2, 1/4 or 1/8 in the DCT domain when the target allows it (the rule:
     /// `shrink_denominator` in lib.rs). `false`: every pixel decoded, then resampled.
     pub shrink_on_load: bool,
+    /// `Crop` mode: the crop window at a seeded random place instead of the centre.
+    pub random_crop: bool,
+    /// Each image mirrored left-right with probability 1/2, seeded.
+    pub random_flip: bool,
+    /// Never enlarge: an image smaller than the canvas keeps its size (see [`crate::Fit`]).
+    pub no_upscale: bool,
+    /// `augmentSeed` and `epoch`: with the image's buffer index, they decide its crop and flip.
+    pub augment: Shuffle,
+    /// Qwen2-VL's flattened patches instead of NCHW (f32 only).
+    pub patches: Option<PatchLayout>,
 }
 
 impl TensorSpec {
@@ -170,6 +243,11 @@ impl TensorSpec {
             patch_size: None,
             skip_invalid: false,
             shrink_on_load: true,
+            random_crop: false,
+            random_flip: false,
+            no_upscale: false,
+            augment: Shuffle { seed: 0, epoch: 0 },
+            patches: None,
         }
     }
 
@@ -234,7 +312,61 @@ impl TensorSpec {
         if let Some(shrink) = options.boolean("shrinkOnLoad")? {
             spec.shrink_on_load = shrink;
         }
+        spec.read_augment(&options)?;
+        spec.patches = read_patches(entries, &spec)?;
         Ok(spec)
+    }
+
+    /// `randomCrop`, `randomFlip`, `noUpscale`, `augmentSeed`, `epoch`.
+    fn read_augment(&mut self, options: &OptionReader) -> Result<(), OptionError> {
+        self.random_crop = options.boolean("randomCrop")?.unwrap_or(false);
+        self.random_flip = options.boolean("randomFlip")?.unwrap_or(false);
+        self.no_upscale = options.boolean("noUpscale")?.unwrap_or(false);
+        if self.random_crop && self.mode != Mode::Crop {
+            return Err(OptionError::new(
+                "randomCrop",
+                format!(
+                    "applies only with mode: 'crop' (mode is '{}')",
+                    self.mode.as_str()
+                ),
+            ));
+        }
+        let random = self.random_crop || self.random_flip;
+        for (name, value) in [
+            ("augmentSeed", &mut self.augment.seed),
+            ("epoch", &mut self.augment.epoch),
+        ] {
+            if let Some(v) = options.integer(name, 0.0, MAX_SAFE_INTEGER)? {
+                if !random {
+                    return Err(OptionError::new(
+                        name,
+                        "applies only with `randomCrop: true` or `randomFlip: true`",
+                    ));
+                }
+                *value = v as u64;
+            }
+        }
+        Ok(())
+    }
+
+    /// Where image `index` (its buffer position) of `w x h` goes, and whether it is mirrored: the
+    /// mode, `noUpscale`, and the seeded crop and flip. The random numbers come from 64-bit
+    /// integer arithmetic only (SplitMix64 of `(augmentSeed, epoch, index)`), so every runtime
+    /// crops and flips alike.
+    pub fn placement(&self, w: u32, h: u32, index: usize) -> (Placement, bool) {
+        let mut fit = Fit::centred(self.mode);
+        fit.no_upscale = self.no_upscale;
+        let mut flip = false;
+        if self.random_crop || self.random_flip {
+            let key = self.augment.key(Purpose::Augment(index as u64));
+            // 53 random bits as a fraction in [0, 1): exact in f64.
+            let unit = |tag: u64| (splitmix64(key ^ tag) >> 11) as f64 / (1u64 << 53) as f64;
+            if self.random_crop {
+                fit.crop_at = [unit(1), unit(2)];
+            }
+            flip = self.random_flip && splitmix64(key ^ 3) >> 63 == 1;
+        }
+        (layout(w, h, self.height, self.width, fit), flip)
     }
 
     /// `(rows, cols)` of patches, when a patch size is set.
@@ -242,13 +374,14 @@ impl TensorSpec {
         self.patch_size.map(|p| (self.height / p, self.width / p))
     }
 
-    /// Bytes of the tensor for `n` images.
+    /// Bytes of the tensor for `n` images (patches repeat each value `temporal_patch_size` times).
     pub fn tensor_bytes(&self, n: usize) -> u64 {
         let per = match self.dtype {
             Dtype::U8 => 1,
             Dtype::F32 => 4,
         };
-        n as u64 * self.height as u64 * self.width as u64 * 3 * per
+        let repeat = self.patches.map_or(1, |p| u64::from(p.temporal_patch_size));
+        n as u64 * self.height as u64 * self.width as u64 * 3 * per * repeat
     }
 
     /// Refuses a batch whose tensor would exceed [`MAX_BATCH_BYTES`].
@@ -300,6 +433,59 @@ fn read_size(options: &OptionReader) -> Result<(u32, u32), OptionError> {
             format!("must be [height, width], got {} numbers", other.len()),
         )),
     }
+}
+
+/// `patches`: `true` (Qwen2-VL's layout, the patch side from `patchSize` when given) or
+/// `{ patchSize?, mergeSize?, temporalPatchSize? }`; float32 only, the size in whole merged
+/// patches.
+fn read_patches(
+    entries: &OptionMap,
+    spec: &TensorSpec,
+) -> Result<Option<PatchLayout>, OptionError> {
+    let mut layout = QWEN2_VL_PATCHES;
+    if let Some(p) = spec.patch_size {
+        layout.patch_size = p;
+    }
+    match entries.get("patches") {
+        None | Some(OptionValue::Bool(false)) => return Ok(None),
+        Some(OptionValue::Bool(true)) => {}
+        Some(OptionValue::Map(fields)) => {
+            let own = OptionReader::new(fields, &[PATCHES_OPTIONS], "of patches")?;
+            let side = f64::from(MAX_CANVAS_SIDE);
+            if let Some(p) = own.integer("patchSize", 1.0, side)? {
+                layout.patch_size = p as u32;
+            }
+            if let Some(m) = own.integer("mergeSize", 1.0, side)? {
+                layout.merge_size = m as u32;
+            }
+            if let Some(t) = own.integer("temporalPatchSize", 1.0, 16.0)? {
+                layout.temporal_patch_size = t as u32;
+            }
+        }
+        Some(_) => {
+            return Err(OptionError::new(
+                "patches",
+                "must be true, false or { patchSize?, mergeSize?, temporalPatchSize? }",
+            ))
+        }
+    }
+    if spec.dtype != Dtype::F32 {
+        return Err(OptionError::new(
+            "patches",
+            "applies to dtype 'float32' only (the processor's pixel_values are normalised floats)",
+        ));
+    }
+    let unit = layout.patch_size * layout.merge_size;
+    if spec.height % unit != 0 || spec.width % unit != 0 {
+        return Err(OptionError::new(
+            "patches",
+            format!(
+                "need a size in whole merged patches of {unit} (patch {} x merge {}), got [{}, {}]; plan with multipleOf: {unit}",
+                layout.patch_size, layout.merge_size, spec.height, spec.width
+            ),
+        ));
+    }
+    Ok(Some(layout))
 }
 
 /// `normalize`: a preset name or `{ mean, std }` (one or three numbers each).

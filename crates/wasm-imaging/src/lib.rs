@@ -48,7 +48,61 @@ pub fn batch_tensor(
         &Uint32Array::from(boxes.as_slice()),
     );
     set_patch_grid(&result, &spec);
+    if out.patches.is_some() {
+        let thw: Vec<u32> = out.grid_thw().iter().flatten().copied().collect();
+        set(&result, "imageGridThw", &Uint32Array::from(thw.as_slice()));
+    }
     set(&result, "failures", &failures(&out.failures));
+    Ok(result.into())
+}
+
+/// Qwen2-VL's `pixel_values` of an NCHW float tensor already made (`[n, 3, height, width]`):
+/// `options` is `patches`' own (`{ patchSize?, mergeSize?, temporalPatchSize? }`). Returns
+/// `{ data, shape, imageGridThw }` (`imageGridThw`: `[1, rows, cols]` per image).
+#[wasm_bindgen(js_name = patchify)]
+pub fn patchify(
+    nchw: &[f32],
+    n: u32,
+    height: u32,
+    width: u32,
+    options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let mut entries = OptionMap::new();
+    entries.insert(
+        "size".into(),
+        mm_batcher_core::options::OptionValue::List(vec![f64::from(height), f64::from(width)]),
+    );
+    let patches: mm_batcher_core::options::OptionValue = if options.is_undefined() {
+        mm_batcher_core::options::OptionValue::Bool(true)
+    } else {
+        serde_wasm_bindgen::from_value(options)
+            .map_err(|_| option_error(OptionError::new("options", "must be a plain object")))?
+    };
+    entries.insert("patches".into(), patches);
+    let spec = TensorSpec::parse(&entries).map_err(option_error)?;
+    let layout = spec.patches.unwrap_or(imaging::QWEN2_VL_PATCHES);
+    let expected = n as usize * 3 * height as usize * width as usize;
+    if nchw.len() != expected {
+        return Err(input_error(&format!(
+            "the tensor holds {} values; [{n}, 3, {height}, {width}] needs {expected}",
+            nchw.len()
+        )));
+    }
+    let data = imaging::patchify(nchw, n as usize, height, width, layout);
+    let side = layout.patch_size;
+    let (rows, cols) = (height / side, width / side);
+    let result = Object::new();
+    set(&result, "data", &Float32Array::from(data.as_slice()));
+    let shape: Array = [
+        f64::from(n) * f64::from(rows) * f64::from(cols),
+        layout.row_len() as f64,
+    ]
+    .iter()
+    .map(|&v| JsValue::from(v))
+    .collect();
+    set(&result, "shape", &shape);
+    let thw: Vec<u32> = (0..n).flat_map(|_| [1, rows, cols]).collect();
+    set(&result, "imageGridThw", &Uint32Array::from(thw.as_slice()));
     Ok(result.into())
 }
 
@@ -69,6 +123,18 @@ pub fn decode_for_resize(
     options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let spec = read_spec(options)?;
+    // TF.js resizes the crop itself; mirroring and patches are not part of that path yet.
+    for (name, on) in [
+        ("randomFlip", spec.random_flip),
+        ("patches", spec.patches.is_some()),
+    ] {
+        if on {
+            return Err(option_error(OptionError::new(
+                name,
+                "is not supported by toTfTensor; use toTensor or the imaging pool",
+            )));
+        }
+    }
     let samples = samples(bytes, offsets, kinds, widths, heights, indices)?;
     let out = imaging::decode_batch(&samples, spec.max_input_pixels, spec.skip_invalid)
         .map_err(failure_error)?;
@@ -100,8 +166,8 @@ pub fn check_for_browser_decode(
 /// checked) batch: every kept image laid out in the canvas.
 fn laid_out(spec: &TensorSpec, out: &imaging::DecodedBatch) -> Object {
     let mut layouts = Vec::with_capacity(out.kept.len() * 8);
-    for (&w, &h) in out.widths.iter().zip(&out.heights) {
-        let l = imaging::layout(w.max(1), h.max(1), spec.height, spec.width, spec.mode);
+    for ((&w, &h), &position) in out.widths.iter().zip(&out.heights).zip(&out.kept) {
+        let (l, _) = spec.placement(w.max(1), h.max(1), samples[position].index);
         layouts.extend_from_slice(&l.crop);
         layouts.extend(l.content.iter().map(|&v| f64::from(v)));
     }

@@ -211,7 +211,7 @@ pub fn check_rank_options(rank_options: JsValue) -> Result<(), JsValue> {
 }
 
 /// `batchStream`'s options read with their defaults: `{ bufferSize, carry, maxCarry, worldSize,
-/// rank, leftover, shuffle, shuffleSeed, epoch, shuffleBuffer }` (the shuffle: the stream's own
+/// rank, leftover, shuffle, shuffleSeed, epoch, shuffleMembers, shuffleBuffer }` (the shuffle: the stream's own
 /// options over its batcher's, `strategy` with `batcherOptions`). `others` are names left to the
 /// caller (its strategy's options).
 #[wasm_bindgen(js_name = streamOptions)]
@@ -240,6 +240,7 @@ pub fn stream_options(
     let (seed, epoch) = parsed.shuffle.map_or((0, 0), |s| (s.seed, s.epoch));
     set(&out, "shuffleSeed", &(seed as f64).into());
     set(&out, "epoch", &(epoch as f64).into());
+    set(&out, "shuffleMembers", &parsed.shuffle_members.into());
     set(
         &out,
         "shuffleBuffer",

@@ -18,6 +18,7 @@ const SCOPES = {
   evaluate: '`evaluate`',
   TokenPacker: '`TokenPacker`',
   toTensor: '`toTensor`, `toTfTensor` and the imaging pool (`mm-tokenize-batcher/imaging`)',
+  'toTensor.patches': "`toTensor`'s `patches` object (Qwen2-VL's patch layout; `toPatches` takes the same)",
   limits: 'Limits of header reading and planning (`IMAGE_TOO_LARGE` above the pixels, `INVALID_IMAGE` above the side)',
 };
 

@@ -29,6 +29,7 @@ const SCOPES: Record<string, string[]> = {
   TokenPackerOptions: ['TokenPacker'],
   TensorOptions: ['toTensor'],
   ImagingPoolOptions: ['createImagingPool'],
+  PatchesOptions: ['toTensor.patches'],
 };
 
 /**

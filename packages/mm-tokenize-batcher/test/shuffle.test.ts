@@ -1,5 +1,6 @@
 // Shuffled epochs: the batch (step) order is a seeded permutation, different per epoch, the same
-// on every call; the batches themselves do not change; with ranks whole steps move.
+// on every call; with ranks whole steps move. Batches of one resizeSize trade members per epoch
+// (shuffleMembers, default on) at equal resize metrics; with it off the batches do not change.
 import { describe, expect, it } from 'vitest';
 import {
   BalancedBatcher,
@@ -9,6 +10,7 @@ import {
   SortedBatcher,
   batchForRank,
   batchStream,
+  evaluate,
   seedBenchmarkSamples,
   strategies,
   type Sample,
@@ -20,16 +22,16 @@ const keys = (batches: readonly { indices: number[]; resizeSize: [number, number
 
 describe('shuffled epochs, one buffer', () => {
   for (const [name, Batcher] of Object.entries(strategies)) {
-    it(`${name}: same batches, permuted; deterministic; epochs differ`, () => {
+    it(`${name}: shuffleMembers false: same batches, permuted; deterministic; epochs differ`, () => {
       const plain = new Batcher({ batchSize: 32 }).batch(buffer);
-      const shuffler = new Batcher({ batchSize: 32, shuffle: true, shuffleSeed: 11 });
+      const shuffler = new Batcher({ batchSize: 32, shuffle: true, shuffleSeed: 11, shuffleMembers: false });
       const e0 = shuffler.batch(buffer);
       const e1 = shuffler.batch(buffer, { epoch: 1 });
       expect(keys(e0)).toEqual(keys(shuffler.batch(buffer)));
-      expect(keys(e0)).toEqual(keys(new Batcher({ batchSize: 32, shuffle: true, shuffleSeed: 11, epoch: 0 }).batch(buffer)));
+      expect(keys(e0)).toEqual(keys(new Batcher({ batchSize: 32, shuffle: true, shuffleSeed: 11, epoch: 0, shuffleMembers: false }).batch(buffer)));
       expect(keys(e0)).not.toEqual(keys(e1));
       expect(keys(e0)).not.toEqual(keys(plain));
-      expect(keys(e1)).toEqual(keys(new Batcher({ batchSize: 32, shuffle: true, shuffleSeed: 11, epoch: 1 }).batch(buffer)));
+      expect(keys(e1)).toEqual(keys(new Batcher({ batchSize: 32, shuffle: true, shuffleSeed: 11, epoch: 1, shuffleMembers: false }).batch(buffer)));
       // Partition invariants: the same batches, every sample exactly once.
       for (const shuffled of [e0, e1]) {
         expect([...keys(shuffled)].sort()).toEqual([...keys(plain)].sort());
@@ -67,14 +69,72 @@ describe('shuffled epochs, one buffer', () => {
   });
 });
 
+describe('shuffled epochs, batch members (shuffleMembers, default on)', () => {
+  // 900 samples of 60 distinct shapes (as photos from a few cameras): batches of one shape share a
+  // size, so there are members to trade (a size held by one batch keeps its members).
+  const buffer = seedBenchmarkSamples(60, 4).flatMap((s) => Array.from({ length: 15 }, () => ({ ...s })));
+  const sets = (batches: readonly { indices: number[]; resizeSize: [number, number] }[]) => batches.map((b) => JSON.stringify([[...b.indices].sort((x, y) => x - y), b.resizeSize])).sort();
+  for (const [name, Batcher] of Object.entries(strategies)) {
+    it(`${name}: batches of one size trade members per epoch; sizes, lengths and resize metrics stay`, () => {
+      const options = { batchSize: 16, multipleOf: 28, shuffle: true, shuffleSeed: 11 } as const;
+      const traded = new Batcher(options);
+      const fixed = new Batcher({ ...options, shuffleMembers: false });
+      for (const epoch of [0, 1]) {
+        const a = fixed.batch(buffer, { epoch });
+        const b = traded.batch(buffer, { epoch });
+        // The same step order: batch k has the same size and length either way.
+        expect(b.map((x) => [x.resizeSize, x.indices.length])).toEqual(a.map((x) => [x.resizeSize, x.indices.length]));
+        // Each sample keeps the size it is resized to; every sample once.
+        const sizeOf = (bs: typeof a) => new Map(bs.flatMap((x) => x.indices.map((i) => [i, x.resizeSize.join('x')] as const)));
+        expect([...sizeOf(b)].sort((x, y) => x[0] - y[0])).toEqual([...sizeOf(a)].sort((x, y) => x[0] - y[0]));
+        for (const x of b) x.indices.forEach((i, j) => expect(x.samples[j]).toBe(buffer[i]));
+        // Equal resize metrics (aspectSpread describes batch-mates, so it may change).
+        const m = (bs: typeof a) => {
+          const { aspectSpread: _spread, ...rest } = evaluate(bs, { batchSize: 16 });
+          return rest;
+        };
+        expect(m(b)).toEqual(m(a));
+      }
+      // Members moved (several batches share a size at multipleOf 28), and differ per epoch.
+      expect(sets(traded.batch(buffer))).not.toEqual(sets(fixed.batch(buffer)));
+      expect(sets(traded.batch(buffer, { epoch: 1 }))).not.toEqual(sets(traded.batch(buffer)));
+      expect(sets(traded.batch(buffer, { epoch: 1 }))).toEqual(sets(new Batcher({ ...options, epoch: 1 }).batch(buffer)));
+    });
+  }
+
+  it('ranks: every step keeps one size for every rank; streams trade members per buffer', async () => {
+    const batcher = new SortedBatcher({ batchSize: 8, multipleOf: 28, shuffle: true, shuffleSeed: 2 });
+    const ranks = [0, 1, 2].map((rank) => batchForRank(batcher, buffer, { worldSize: 3, rank, epoch: 1 }));
+    for (let s = 0; s < ranks[0]!.length; s++) for (const r of ranks) expect(r[s]!.resizeSize).toEqual(ranks[0]![s]!.resizeSize);
+    expect(ranks.flatMap((r) => r.flatMap((b) => b.indices)).sort((a, b) => a - b)).toEqual(buffer.map((_, i) => i));
+    const fixedRanks = [0, 1, 2].map((rank) => batchForRank(batcher, buffer, { worldSize: 3, rank, epoch: 1, shuffleMembers: false }));
+    expect(sets(ranks.flat())).not.toEqual(sets(fixedRanks.flat()));
+    async function* source() {
+      yield* buffer;
+    }
+    const streamed = async (shuffleMembers: boolean) => {
+      const out = [];
+      for await (const b of batchStream(source(), { batcher, bufferSize: 300, shuffleMembers })) out.push(b);
+      return out;
+    };
+    const [on, off] = [await streamed(true), await streamed(false)];
+    expect(on.map((b) => b.resizeSize)).toEqual(off.map((b) => b.resizeSize));
+    expect(sets(on)).not.toEqual(sets(off));
+  });
+
+  it('shuffleMembers needs shuffle', () => {
+    expect(() => new SimpleBatcher({ batchSize: 4, shuffleMembers: false })).toThrow('`shuffleMembers` applies only with `shuffle: true`');
+  });
+});
+
 describe('shuffled epochs, ranks', () => {
   it('whole steps move: every rank sees one size per step, and together every sample once', () => {
     const w = 4;
     const batcher = new ClusteredBatcher({ batchSize: 16, seed: 2 });
     const deal = (options: object) => Array.from({ length: w }, (_, rank) => batchForRank(batcher, buffer, { worldSize: w, rank, ...options }));
     const plain = deal({});
-    const e0 = deal({ shuffle: true, shuffleSeed: 5, epoch: 0 });
-    const e1 = deal({ shuffle: true, shuffleSeed: 5, epoch: 1 });
+    const e0 = deal({ shuffle: true, shuffleSeed: 5, epoch: 0, shuffleMembers: false });
+    const e1 = deal({ shuffle: true, shuffleSeed: 5, epoch: 1, shuffleMembers: false });
     for (const ranks of [e0, e1]) {
       const steps = ranks[0]!.length;
       expect(ranks.every((r) => r.length === steps)).toBe(true);
@@ -94,7 +154,7 @@ describe('shuffled epochs, ranks', () => {
     expect(e0[1]!.map(key)).not.toEqual(e1[1]!.map(key));
     expect(e0[1]!.map(key)).not.toEqual(plain[1]!.map(key));
     // The batcher's own shuffle options apply to rank dealing too.
-    const own = new ClusteredBatcher({ batchSize: 16, seed: 2, shuffle: true, shuffleSeed: 5, epoch: 1 });
+    const own = new ClusteredBatcher({ batchSize: 16, seed: 2, shuffle: true, shuffleSeed: 5, epoch: 1, shuffleMembers: false });
     expect(batchForRank(own, buffer, { worldSize: w, rank: 1 }).map(key)).toEqual(e1[1]!.map(key));
   });
 });
@@ -112,9 +172,9 @@ describe('shuffled epochs, streams', () => {
 
   it('each buffer\'s batches are permuted, per epoch, deterministically', async () => {
     const plain = (await collect({})).out;
-    const e0 = (await collect({ shuffle: true, shuffleSeed: 3 })).out;
-    const e0again = (await collect({ shuffle: true, shuffleSeed: 3, epoch: 0 })).out;
-    const e1 = (await collect({ shuffle: true, shuffleSeed: 3, epoch: 1 })).out;
+    const e0 = (await collect({ shuffle: true, shuffleSeed: 3, shuffleMembers: false })).out;
+    const e0again = (await collect({ shuffle: true, shuffleSeed: 3, epoch: 0, shuffleMembers: false })).out;
+    const e1 = (await collect({ shuffle: true, shuffleSeed: 3, epoch: 1, shuffleMembers: false })).out;
     expect(keys(e0)).toEqual(keys(e0again));
     expect(keys(e0)).not.toEqual(keys(e1));
     expect(keys(e0)).not.toEqual(keys(plain));

@@ -9,7 +9,7 @@
 // the tensor, its data's buffer transferred.
 import { BatcherError, type BatcherErrorDetails, type ErrorCode, type Reject } from '../shared/errors.js';
 import { pullFrom } from '../shared/pull.js';
-import { prepareBatch, preparedBuffers, prepareVerify, type BatchTensor, type PreparedBatch, type PreparedVerify, type TensorBatchInput, type TensorOptions, type VerifyOptions } from './tensor.js';
+import { prepareBatch, preparedBuffers, prepareVerify, type BatchTensor, type PatchTensor, type PreparedBatch, type PreparedVerify, type TensorBatchInput, type TensorFor, type TensorOptions, type VerifyOptions } from './tensor.js';
 
 /** Where the imaging module comes from in a worker: a URL (string or `URL`), or a compiled module. */
 export type PoolWasmSource = string | URL | WebAssembly.Module;
@@ -58,6 +58,8 @@ export interface MapOptions {
 
 /** What each entry gives the pool: a started worker, behind one small interface. */
 export interface WorkerHandle {
+  /** The worker script it runs, as given to `Worker` (named in `WORKER_FAILED` messages). */
+  readonly url: string;
   post(message: unknown, transfer: ArrayBuffer[]): void;
   /** Messages, failures (an error event, a message that cannot be read, an exit) from the worker. */
   listen(onMessage: (message: WorkerReply) => void, onFailure: (error: unknown) => void): void;
@@ -67,6 +69,15 @@ export interface WorkerHandle {
 }
 
 export type StartWorker = (options: ImagingPoolOptions) => WorkerHandle;
+
+/** Starts a worker with `start(url)`; a failure to start names the script URL it tried. */
+export function startWorkerAt<W>(url: string | URL, start: (url: string | URL) => W): W {
+  try {
+    return start(url);
+  } catch (cause) {
+    throw new Error(`from ${String(url)}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
 
 /** Messages to a worker. */
 export type WorkerRequest =
@@ -78,7 +89,7 @@ export type WorkerRequest =
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'failed'; error: WireError }
-  | { type: 'tensor'; id: number; tensor: BatchTensor }
+  | { type: 'tensor'; id: number; tensor: BatchTensor | PatchTensor }
   | { type: 'verified'; id: number; rejects: Reject[] }
   | { type: 'error'; id: number; error: WireError };
 
@@ -115,7 +126,7 @@ function errorFromWire(wire: WireError): Error {
  * again to retry it (the first copy's buffers went to the worker that died); `retried` says it was.
  */
 type Task = (
-  | { kind: 'tensor'; prepared: PreparedBatch; prepareAgain(): PreparedBatch; resolve(tensor: BatchTensor): void }
+  | { kind: 'tensor'; prepared: PreparedBatch; prepareAgain(): PreparedBatch; resolve(tensor: BatchTensor | PatchTensor): void }
   | { kind: 'verify'; prepared: PreparedVerify; prepareAgain(): PreparedVerify; resolve(rejects: Reject[]): void }
 ) & {
   retried: boolean;
@@ -226,7 +237,7 @@ export class ImagingPool {
    */
   #onWorkerFailure(slot: Slot, error: unknown): void {
     if (this.#closed) return;
-    const failure = new BatcherError('WORKER_FAILED', `an imaging worker failed: ${describeError(error)}`, { cause: error });
+    const failure = new BatcherError('WORKER_FAILED', `an imaging worker (${slot.handle.url}) failed: ${describeError(error)}`, { cause: error });
     if (!slot.ready) return this.#fail(failure);
     const task = this.#endTask(slot);
     slot.handle.terminate();
@@ -293,17 +304,17 @@ export class ImagingPool {
    * resizing and normalising happen in the worker. Errors are `BatcherError`s with the sample's
    * `index` (or the `option`), as from `toTensor`.
    */
-  toTensor(batch: TensorBatchInput, options: TensorOptions = {}): Promise<BatchTensor> {
+  toTensor<O extends TensorOptions = {}>(batch: TensorBatchInput, options?: O): Promise<TensorFor<O>> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#closed) return Promise.reject(new BatcherError('WORKER_FAILED', 'this imaging pool is closed'));
     let prepared: PreparedBatch;
     try {
-      prepared = prepareBatch(batch, options);
+      prepared = prepareBatch(batch, options ?? {});
     } catch (error) {
       return Promise.reject(error);
     }
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ kind: 'tensor', prepared, prepareAgain: () => prepareBatch(batch, options), retried: false, resolve, reject });
+    return new Promise<TensorFor<O>>((resolve, reject) => {
+      this.#queue.push({ kind: 'tensor', prepared, prepareAgain: () => prepareBatch(batch, options ?? {}), retried: false, resolve: (t) => resolve(t as TensorFor<O>), reject });
       this.#dispatch();
     });
   }
@@ -355,11 +366,11 @@ export class ImagingPool {
    * batch throws at its place in the order (the tensors before it are delivered first). Stopping
    * early (`break`) stops reading the source (its `return()` / the stream's `cancel()`).
    */
-  map(
+  map<O extends TensorOptions = {}>(
     batches: Iterable<TensorBatchInput> | AsyncIterable<TensorBatchInput> | ReadableStream<TensorBatchInput>,
-    options: TensorOptions = {},
+    options?: O,
     mapOptions: MapOptions = {},
-  ): AsyncGenerator<BatchTensor, void, undefined> {
+  ): AsyncGenerator<TensorFor<O>, void, undefined> {
     const prefetch = mapOptions.prefetch === undefined ? 2 * this.size : positiveInteger(mapOptions.prefetch, 'prefetch');
     const signal = mapOptions.signal;
     if (signal !== undefined && !(typeof AbortSignal !== 'undefined' && signal instanceof AbortSignal)) {
@@ -386,6 +397,7 @@ export class ImagingPool {
   }
 
   #onMessage(slot: Slot, message: WorkerReply): void {
+    const url = slot.handle.url;
     switch (message.type) {
       case 'ready':
         slot.ready = true;
@@ -393,7 +405,7 @@ export class ImagingPool {
         this.#dispatch();
         return;
       case 'failed':
-        this.#fail(new BatcherError('WORKER_FAILED', `an imaging worker could not load the imaging module: ${message.error.message}`, { cause: errorFromWire(message.error) }));
+        this.#fail(new BatcherError('WORKER_FAILED', `an imaging worker (${url}) could not load the imaging module: ${message.error.message}`, { cause: errorFromWire(message.error) }));
         return;
       case 'tensor':
       case 'verified':

@@ -45,6 +45,41 @@ export interface TensorOptions {
    * pixel before resampling. `toTfTensor` always decodes at full size. Default true.
    */
   shrinkOnLoad?: boolean;
+  /**
+   * `mode: 'crop'` only: the crop window at a seeded random place along the axis with slack
+   * (kohya's `random_crop`) instead of the centre; the place depends on `augmentSeed`, `epoch` and
+   * the image's buffer index only, so it is the same in every runtime and worker. Default false.
+   */
+  randomCrop?: boolean;
+  /** Mirror each image left-right with probability 1/2, seeded as `randomCrop`. Default false. */
+  randomFlip?: boolean;
+  /**
+   * Never enlarge: an image smaller than the canvas (on an axis, for `'stretch'`) keeps its size,
+   * centred, the rest `padValue` (see `contentBoxes`). Default false.
+   */
+  noUpscale?: boolean;
+  /** Seed of `randomCrop` / `randomFlip` (whole number). Default 0. */
+  augmentSeed?: number;
+  /** Epoch of `randomCrop` / `randomFlip`: each epoch crops and flips anew. Default 0. */
+  epoch?: number;
+  /**
+   * Qwen2-VL's (and Qwen2.5-VL's) flattened patches instead of NCHW: `data` is `pixel_values`
+   * `[patches, 3 * temporalPatchSize * patchSize^2]` (`[patches, 1176]`) and `imageGridThw` is
+   * `image_grid_thw`, as transformers.js's `Qwen2VLImageProcessor` gives them. float32 only;
+   * the size must be whole `patchSize * mergeSize` squares (plan with `multipleOf: 28`).
+   * Default false. (Pass it as a literal to get the `PatchTensor` type.)
+   */
+  patches?: boolean | PatchesOptions;
+}
+
+/** The patch layout (Qwen2-VL's processor config: `patch_size`, `merge_size`, `temporal_patch_size`). */
+export interface PatchesOptions {
+  /** Default: the patchSize option, else 14. */
+  patchSize?: number;
+  /** Default 2. */
+  mergeSize?: number;
+  /** Default 2: a still image is repeated into a clip of this many frames. */
+  temporalPatchSize?: number;
 }
 
 export interface PatchGrid {
@@ -71,6 +106,27 @@ interface BatchTensorCommon {
 export type BatchTensor =
   | (BatchTensorCommon & { dtype: 'float32'; layout: 'NCHW'; data: Float32Array })
   | (BatchTensorCommon & { dtype: 'uint8'; layout: 'NHWC'; data: Uint8Array });
+
+/**
+ * One batch as Qwen2-VL's patches (`patches` option): `data` is `pixel_values`, the images' rows
+ * one after another; `imageGridThw` is `image_grid_thw`, `[1, rows, cols]` per image (shape
+ * `[n, 3]`, int64 as the model takes it).
+ */
+export interface PatchTensor extends Omit<BatchTensorCommon, 'shape'> {
+  dtype: 'float32';
+  layout: 'patches';
+  data: Float32Array;
+  /** `[patches, 3 * temporalPatchSize * patchSize^2]`. */
+  shape: [patches: number, rowLength: number];
+  imageGridThw: BigInt64Array;
+}
+
+/** The tensor type `options` give: `PatchTensor` when `patches` is set (as a literal), else `BatchTensor`. */
+export type TensorFor<O> = O extends { patches: true | PatchesOptions }
+  ? PatchTensor
+  : O extends { patches: boolean | PatchesOptions }
+    ? BatchTensor | PatchTensor
+    : BatchTensor;
 
 /** What `toTensor` needs: a batch from a batcher, or any `{ images, resizeSize? }`. */
 export interface TensorBatchInput {
@@ -275,7 +331,7 @@ export function preparedBuffers(p: { packed: PreparedBatch['packed'] }): ArrayBu
 }
 
 /** The tensor of a prepared batch, in this thread's imaging module. */
-export function tensorOfPrepared({ wire, packed, rejects }: PreparedBatch): BatchTensor {
+export function tensorOfPrepared({ wire, packed, rejects }: PreparedBatch): BatchTensor | PatchTensor {
   const out = callWasm(
     () =>
       imaging().batchTensor(packed.bytes, packed.offsets, packed.kinds, packed.widths, packed.heights, packed.indices, wire) as {
@@ -285,19 +341,54 @@ export function tensorOfPrepared({ wire, packed, rejects }: PreparedBatch): Batc
         kept: Uint32Array;
         contentBoxes: Uint32Array;
         patchGrid?: PatchGrid;
+        imageGridThw?: Uint32Array;
         failures: WasmFailure[];
       },
   );
   const common = {
-    shape: out.shape as BatchTensor['shape'],
     indices: Array.from(out.kept, (k) => packed.indices[k] as number),
     contentBoxes: boxes(out.contentBoxes, out.kept.length),
     rejects: mergeRejects(rejects, out.failures),
     ...(out.patchGrid ? { patchGrid: out.patchGrid } : {}),
   };
+  if (out.imageGridThw) {
+    const shape = out.shape as PatchTensor['shape'];
+    return { ...common, dtype: 'float32', layout: 'patches', data: out.data as Float32Array, shape, imageGridThw: BigInt64Array.from(out.imageGridThw, BigInt) };
+  }
+  const shape = out.shape as BatchTensor['shape'];
   return out.dtype === 'float32'
-    ? { ...common, dtype: 'float32', layout: 'NCHW', data: out.data as Float32Array }
-    : { ...common, dtype: 'uint8', layout: 'NHWC', data: out.data as Uint8Array };
+    ? { ...common, shape, dtype: 'float32', layout: 'NCHW', data: out.data as Float32Array }
+    : { ...common, shape, dtype: 'uint8', layout: 'NHWC', data: out.data as Uint8Array };
+}
+
+/**
+ * Qwen2-VL's `pixel_values` and `image_grid_thw` from a float32 NCHW batch tensor already made
+ * (`toTensor`'s, or your own `{ data, shape }`): the same rearrangement as the `patches` option
+ * (in the imaging module, one crossing). The size must be whole `patchSize * mergeSize` squares.
+ */
+export function toPatches(
+  tensor: Pick<BatchTensor, 'data' | 'shape'> & Partial<Omit<BatchTensorCommon, 'shape'>>,
+  options: PatchesOptions = {},
+): PatchTensor {
+  const [n, channels, height, width] = tensor.shape;
+  if (!(tensor.data instanceof Float32Array) || tensor.shape.length !== 4 || channels !== 3) {
+    throw new BatcherError('INVALID_INPUT', `toPatches takes a float32 NCHW tensor [n, 3, height, width], got ${tensor.data?.constructor?.name} of shape [${tensor.shape.join(', ')}]`);
+  }
+  const out = callWasm(
+    () => imaging().patchify(tensor.data as Float32Array, n, height, width, options) as { data: Float32Array; shape: number[]; imageGridThw: Uint32Array },
+  );
+  const boxesOf = tensor.contentBoxes ?? Array.from({ length: n }, (): [number, number, number, number] => [0, 0, width, height]);
+  return {
+    dtype: 'float32',
+    layout: 'patches',
+    data: out.data,
+    shape: out.shape as PatchTensor['shape'],
+    imageGridThw: BigInt64Array.from(out.imageGridThw, BigInt),
+    indices: tensor.indices ?? Array.from({ length: n }, (_, i) => i),
+    contentBoxes: boxesOf,
+    rejects: tensor.rejects ?? [],
+    ...(tensor.patchGrid ? { patchGrid: tensor.patchGrid } : {}),
+  };
 }
 
 /**
@@ -305,8 +396,8 @@ export function tensorOfPrepared({ wire, packed, rejects }: PreparedBatch): Batc
  * SIMD). Crosses into wasm once; memory is bounded by this batch. Synchronous. (`createImagingPool`
  * does the same in worker threads.)
  */
-export function toTensor(batch: TensorBatchInput, options: TensorOptions = {}): BatchTensor {
-  return tensorOfPrepared(prepareBatch(batch, options));
+export function toTensor<O extends TensorOptions = {}>(batch: TensorBatchInput, options?: O): TensorFor<O> {
+  return tensorOfPrepared(prepareBatch(batch, options ?? {})) as TensorFor<O>;
 }
 
 /**
@@ -318,16 +409,19 @@ export function toTensor(batch: TensorBatchInput, options: TensorOptions = {}): 
  * Each tensor is made (synchronously, on this thread) when the consumer asks for it, and the
  * next batch is pulled from the source only then: backpressure reaches the source.
  */
-export function batchTensors(batches: Iterable<TensorBatchInput>, options?: TensorOptions): Generator<BatchTensor, void, undefined>;
-export function batchTensors(batches: AsyncIterable<TensorBatchInput> | ReadableStream<TensorBatchInput>, options?: TensorOptions): AsyncGenerator<BatchTensor, void, undefined>;
-export function batchTensors(
+export function batchTensors<O extends TensorOptions = {}>(batches: Iterable<TensorBatchInput>, options?: O): Generator<TensorFor<O>, void, undefined>;
+export function batchTensors<O extends TensorOptions = {}>(
+  batches: AsyncIterable<TensorBatchInput> | ReadableStream<TensorBatchInput>,
+  options?: O,
+): AsyncGenerator<TensorFor<O>, void, undefined>;
+export function batchTensors<O extends TensorOptions = {}>(
   batches: Iterable<TensorBatchInput> | AsyncIterable<TensorBatchInput> | ReadableStream<TensorBatchInput>,
-  options?: TensorOptions,
-): Generator<BatchTensor, void, undefined> | AsyncGenerator<BatchTensor, void, undefined>;
+  options?: O,
+): Generator<TensorFor<O>, void, undefined> | AsyncGenerator<TensorFor<O>, void, undefined>;
 export function batchTensors(
   batches: Iterable<TensorBatchInput> | AsyncIterable<TensorBatchInput> | ReadableStream<TensorBatchInput>,
   options: TensorOptions = {},
-): Generator<BatchTensor, void, undefined> | AsyncGenerator<BatchTensor, void, undefined> {
+): Generator<BatchTensor | PatchTensor, void, undefined> | AsyncGenerator<BatchTensor | PatchTensor, void, undefined> {
   const source = batches as Partial<Iterable<TensorBatchInput>> | null;
   if (typeof source?.[Symbol.iterator] === 'function') return tensorsOf(source as Iterable<TensorBatchInput>, options);
   const pull = pullFrom<TensorBatchInput>(batches);
@@ -338,12 +432,12 @@ export function batchTensors(
   );
 }
 
-function* tensorsOf(batches: Iterable<TensorBatchInput>, options: TensorOptions): Generator<BatchTensor, void, undefined> {
+function* tensorsOf(batches: Iterable<TensorBatchInput>, options: TensorOptions): Generator<BatchTensor | PatchTensor, void, undefined> {
   for (const batch of batches) yield toTensor(batch, options);
 }
 
 /** Tensors of an async source, one per pull; stopping early stops the source. */
-async function* tensorsFrom(pull: Pull<TensorBatchInput>, options: TensorOptions): AsyncGenerator<BatchTensor, void, undefined> {
+async function* tensorsFrom(pull: Pull<TensorBatchInput>, options: TensorOptions): AsyncGenerator<BatchTensor | PatchTensor, void, undefined> {
   let done = false;
   try {
     for (;;) {

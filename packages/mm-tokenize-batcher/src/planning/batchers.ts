@@ -14,9 +14,10 @@ export interface Sample {
 
 /**
  * Shuffled epochs (docs/shuffle.md): the order of the plan's steps (one batch each with
- * one rank) is a seeded permutation, different per epoch and the same in every runtime. Which
- * samples share a batch does not change. Accepted by every batcher, by one `batch` call (over the
- * batcher's), by `batchForRank` and by `batchStream`.
+ * one rank) is a seeded permutation, different per epoch and the same in every runtime, and
+ * (unless `shuffleMembers: false`) batches of one `resizeSize` trade members each epoch, every
+ * sample keeping the size it is resized to. Accepted by every batcher, by one `batch` call (over
+ * the batcher's), by `batchForRank` and by `batchStream`.
  */
 export interface ShuffleOptions {
   /** Permute the batch order. Default false; `false` in one call turns off a batcher's shuffle. */
@@ -25,6 +26,13 @@ export interface ShuffleOptions {
   shuffleSeed?: number;
   /** Epoch number: each epoch gets its own permutation. Whole number >= 0. Default 0. Needs `shuffle: true`. */
   epoch?: number;
+  /**
+   * With `shuffle: true`, batches of the same `resizeSize` trade members every epoch (as kohya's
+   * buckets do); every batch keeps its size and length, every sample its resize, so the plan's
+   * resize metrics stay the same. `false` keeps the plan's batches, only their order changes.
+   * Default true. Needs `shuffle: true`.
+   */
+  shuffleMembers?: boolean;
 }
 
 /** Options every strategy takes. */

@@ -76,8 +76,8 @@ export function batchForRank<T extends S, S extends Sample = Sample>(batcher: An
     throw new BatcherError('INVALID_OPTION', 'rank options must be an object with `worldSize` and `rank`', { option: 'options' });
   }
   if (!isBatcher<S>(batcher)) throw new BatcherError('INVALID_INPUT', 'batchForRank takes one of the library\'s batchers (SimpleBatcher, SortedBatcher, ...)');
-  const { worldSize, rank, leftover, shuffle, shuffleSeed, epoch } = options;
-  const dealt = batcher.plan(buffer, { worldSize, rank, leftover, shuffle, shuffleSeed, epoch });
+  const { worldSize, rank, leftover, shuffle, shuffleSeed, epoch, shuffleMembers } = options;
+  const dealt = batcher.plan(buffer, { worldSize, rank, leftover, shuffle, shuffleSeed, epoch, shuffleMembers });
   const batches = rankBatches<T>(dealt, rank ?? 0, (i) => buffer[i] as T);
   return Object.assign(batches, {
     rejects: composeRejects(dealt.rejects),

@@ -106,6 +106,7 @@ interface ResolvedStreamOptions {
   shuffle: boolean;
   shuffleSeed: number;
   epoch: number;
+  shuffleMembers: boolean;
   shuffleBuffer: number;
 }
 
@@ -393,10 +394,10 @@ export class BatchStream<S extends Sample = Sample> implements AsyncIterable<Str
   /** Plans one buffer in one wasm call (plan, carry-over unless it is the last, rank dealing),
    * reports rejects and drops, and returns this rank's batches and the samples carried on. */
   #plan(entries: Entry<S>[], last: boolean, step: number, bufferIndex: number): { batches: StreamBatch<S>[]; carried: Entry<S>[]; nextStep: number } {
-    const { worldSize, rank, leftover, carry, maxCarry, shuffle, shuffleSeed, epoch } = this.#resolved;
+    const { worldSize, rank, leftover, carry, maxCarry, shuffle, shuffleSeed, epoch, shuffleMembers } = this.#resolved;
     const carrying = carry && !last;
     // The stream's shuffle, already merged with the batcher's, and this buffer's own permutation.
-    const shuffled = shuffle ? { shuffle, shuffleSeed, epoch, bufferIndex } : { shuffle };
+    const shuffled = shuffle ? { shuffle, shuffleSeed, epoch, shuffleMembers, bufferIndex } : { shuffle };
     let planned;
     try {
       // Between buffers rank leftovers are held for the next one.

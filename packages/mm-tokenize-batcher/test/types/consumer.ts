@@ -18,7 +18,7 @@ import {
   type UrlSize,
   type UrlReject,
 } from 'mm-tokenize-batcher';
-import { batchTensors, createImagingPool, toTensor, type BatchTensor, type ImagingPool } from 'mm-tokenize-batcher/imaging';
+import { batchTensors, createImagingPool, toPatches, toTensor, type BatchTensor, type ImagingPool, type PatchTensor } from 'mm-tokenize-batcher/imaging';
 
 /** Compiles only when `value` has exactly type `T` (both ways assignable). */
 type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
@@ -103,6 +103,14 @@ function useTensor(batch: Batch<Photo>) {
     expect<'NHWC'>()(t.layout);
   }
   for (const tensor of batchTensors([batch])) expect<BatchTensor>()(tensor);
+  // `patches: true` gives Qwen2-VL's patches, typed as such; toPatches does it afterwards.
+  const p = toTensor(batch, { normalize: 'clip', patches: true, randomFlip: true, epoch: 2 });
+  expect<PatchTensor>()(p);
+  expect<'patches'>()(p.layout);
+  expect<BigInt64Array>()(p.imageGridThw);
+  expect<number>()(p.shape[1]);
+  if (t.dtype === 'float32') expect<PatchTensor>()(toPatches(t, { mergeSize: 2 }));
+  for (const tensor of batchTensors([batch], { patches: { patchSize: 16 } })) expect<PatchTensor>()(tensor);
 }
 
 // ── Sizes from URLs and files become samples ──

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { initImagingSync } from '../wasm.js';
-import { ImagingPool, type ImagingPoolOptions, type WorkerHandle, type WorkerReply } from '../pool.js';
+import { ImagingPool, startWorkerAt, type ImagingPoolOptions, type WorkerHandle, type WorkerReply } from '../pool.js';
 
 initImagingSync(readFileSync(new URL('./mm_imaging_bg.wasm', import.meta.url)));
 
@@ -64,8 +64,9 @@ function startWorker(options: ImagingPoolOptions): WorkerHandle {
   const given = options.workerUrl;
   // A file path, a file: URL (string or URL) or the script next to this file.
   const url = given === undefined ? new URL('./imaging-worker-node.js', import.meta.url) : typeof given === 'string' && !given.startsWith('file:') ? given : new URL(String(given));
-  const worker = newWorker(url);
+  const worker = startWorkerAt(url, newWorker);
   return {
+    url: String(url),
     post: (message, transfer) => worker.postMessage(message, transfer),
     listen(onMessage, onFailure) {
       worker.on('message', (message: WorkerReply) => onMessage(message));

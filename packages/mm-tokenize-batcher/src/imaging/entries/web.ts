@@ -3,7 +3,7 @@
 // `createImagingPool` starts module Web Workers running imaging-worker-web.js (next to this file).
 import { BatcherError } from '../../shared/errors.js';
 import { initImagingFrom, type ImagingInput } from '../wasm.js';
-import { ImagingPool, type ImagingPoolOptions, type WorkerHandle, type WorkerReply } from '../pool.js';
+import { ImagingPool, startWorkerAt, type ImagingPoolOptions, type WorkerHandle, type WorkerReply } from '../pool.js';
 
 /**
  * Loads the imaging WebAssembly module (codecs and resizer). Call once before `toTensor`; later
@@ -15,15 +15,17 @@ export async function initImaging(source?: ImagingInput): Promise<void> {
 
 function startWorker(options: ImagingPoolOptions): WorkerHandle {
   // Written out in full so bundlers (Vite, webpack 5, Parcel) find the worker script and emit it.
+  const url = options.workerUrl ?? new URL('./imaging-worker-web.js', import.meta.url);
   const worker =
     options.workerUrl === undefined
-      ? new Worker(new URL('./imaging-worker-web.js', import.meta.url), { type: 'module' })
-      : new Worker(options.workerUrl, { type: 'module' });
+      ? startWorkerAt(url, () => new Worker(new URL('./imaging-worker-web.js', import.meta.url), { type: 'module' }))
+      : startWorkerAt(url, (u) => new Worker(u, { type: 'module' }));
   return {
+    url: String(url),
     post: (message, transfer) => worker.postMessage(message, transfer),
     listen(onMessage, onFailure) {
       worker.addEventListener('message', (event: MessageEvent) => onMessage(event.data as WorkerReply));
-      worker.addEventListener('error', (event: ErrorEvent) => onFailure(new Error(event.message || 'the worker script could not be loaded or threw')));
+      worker.addEventListener('error', (event: ErrorEvent) => onFailure(new Error(event.message || 'the worker script could not be loaded or threw (a 404, a script that is not an ES module, or one that imports files not copied beside it)')));
       worker.addEventListener('messageerror', () => onFailure(new Error('a message from the worker could not be read')));
     },
     busy() {},
