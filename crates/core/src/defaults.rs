@@ -29,6 +29,14 @@ pub const RANK: usize = 0;
 pub const FILE_CONCURRENCY: usize = 32;
 pub const URL_CONCURRENCY: usize = 16;
 pub const URL_TIMEOUT_MS: f64 = 30_000.0;
+/// `createLoader`: steps made ahead, the bad-image policy, `dropLast`, and how many candidates
+/// `onBadImage: 'replace'` tries for one bad image.
+pub const LOADER_PREFETCH: usize = 2;
+pub const LOADER_ON_BAD_IMAGE: crate::loader::BadImagePolicy = crate::loader::BadImagePolicy::Skip;
+pub const LOADER_DROP_LAST: bool = false;
+pub const LOADER_REPLACE_TRIES: usize = 16;
+pub const LOADER_STRATEGY: crate::strategies::StrategyKind =
+    crate::strategies::StrategyKind::Balanced;
 
 /// A default as the registry states it (serialised as `{ scope, option, value }` with `value`
 /// a number, a boolean, or a string for a choice, or `{ rule }` for a rule).
@@ -98,6 +106,10 @@ pub const DEFAULTS: &[OptionDefault] = &[
     row("imageSizesFromFiles", "concurrency", Number(FILE_CONCURRENCY as f64)),
     row("imageSizesFromUrls", "concurrency", Number(URL_CONCURRENCY as f64)),
     row("imageSizesFromUrls", "timeoutMs", Number(URL_TIMEOUT_MS)),
+    row("createLoader", "prefetch", Number(LOADER_PREFETCH as f64)),
+    row("createLoader", "onBadImage", Choice("skip")),
+    row("createLoader", "dropLast", Bool(LOADER_DROP_LAST)),
+    row("createLoader", "strategy", Choice("balanced")),
     row("smartResize", "factor", Number(crate::smart_resize::QWEN2_VL_FACTOR as f64)),
     row("smartResize", "minPixels", Number(crate::smart_resize::QWEN2_VL_MIN_PIXELS)),
     row("smartResize", "maxPixels", Number(crate::smart_resize::QWEN2_VL_MAX_PIXELS)),
@@ -189,6 +201,15 @@ mod tests {
             Choice("first-fit-decreasing")
         );
         assert_eq!(packer.skip_invalid, SKIP_INVALID);
+        let loader = crate::loader::LoaderOptions::parse(&OptionMap::new()).unwrap();
+        assert_eq!(
+            value("createLoader", "onBadImage"),
+            Choice(loader.on_bad_image.name())
+        );
+        assert_eq!(
+            value("createLoader", "strategy"),
+            Choice(loader.strategy.name())
+        );
     }
 
     #[test]

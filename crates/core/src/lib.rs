@@ -19,6 +19,7 @@ pub mod buffer;
 pub mod carry;
 pub mod defaults;
 pub mod error;
+pub mod loader;
 pub mod max_shapes;
 pub mod metrics;
 pub mod normalize;
