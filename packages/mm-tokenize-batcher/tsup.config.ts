@@ -23,7 +23,7 @@ const common: Options = {
     './mm_batcher_bg.wasm?module',
     './mm_imaging_bg.wasm',
     './mm_imaging_bg.wasm?module',
-    'csv-parse/sync',
+    'papaparse',
   ],
   clean: false, // `pnpm build` empties dist/ once; the two configs run side by side
   sourcemap: false,

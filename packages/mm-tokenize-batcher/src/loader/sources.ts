@@ -1,7 +1,7 @@
 // What a loader reads: file paths, URLs, bytes or Blobs, each with an optional caption and your own
 // fields, given as a list or as a JSONL / CSV manifest. This file turns any of those into one list
 // of entries; nothing here reads an image.
-import { parse as parseCsv } from 'csv-parse/sync';
+import Papa from 'papaparse';
 import { BatcherError, type ErrorCode } from '../shared/errors.js';
 import { isBytes } from '../shared/bytes.js';
 
@@ -76,13 +76,16 @@ async function readManifest(location: string, readText: ReadText): Promise<{ ent
   const problems: ManifestProblem[] = [];
   const rows: { line: number; row: unknown }[] = [];
   if (csv) {
-    let records: Record<string, string>[];
-    try {
-      records = parseCsv(text, { columns: true, skip_empty_lines: true, bom: true, trim: true }) as Record<string, string>[];
-    } catch (cause) {
-      throw new BatcherError('INVALID_INPUT', `the manifest ${location} is not valid CSV: ${(cause as Error).message}`, { cause });
+    // Quoted fields, commas and newlines inside quotes, a BOM; every value kept as text.
+    const parsed = Papa.parse<Record<string, string>>(text.replace(/^\uFEFF/, ''), { header: true, skipEmptyLines: 'greedy', transformHeader: (h) => h.trim() });
+    // (A one-column file has no delimiter to detect: not an error.)
+    const quotes = parsed.errors.find((e) => e.type === 'Quotes');
+    if (quotes) {
+      const e = quotes;
+      throw new BatcherError('INVALID_INPUT', `the manifest ${location} is not valid CSV: ${e.message} (row ${(e.row ?? 0) + 2})`);
     }
-    // The header is line 1.
+    const records = parsed.data.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'string' ? v.trim() : v])));
+    // The header is line 1 (a field with a newline inside quotes shifts the count: messages say row).
     records.forEach((row, i) => rows.push({ line: i + 2, row }));
   } else {
     text.split(/\r?\n/).forEach((line, i) => {
