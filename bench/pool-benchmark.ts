@@ -15,7 +15,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { encodedPhoto, normaliseInto } from './photos.js';
+import { PHOTO_SHAPES, encodedPhoto, normaliseInto } from './photos.js';
 import { SimpleBatcher, type Batch } from 'mm-tokenize-batcher';
 import { createImagingPool, tensorDefaults, toTensor } from 'mm-tokenize-batcher/imaging';
 import { writeReport } from './reports/index.js';
@@ -31,15 +31,7 @@ const THREADS = [...new Set([1, 2, cores])].sort((a, b) => a - b);
 sharp.concurrency(1);
 sharp.cache(false);
 
-/** Photo sizes around 1024 x 768, landscape and portrait. */
-const SHAPES: [number, number][] = [
-  [1024, 768],
-  [768, 1024],
-  [1024, 683],
-  [960, 720],
-  [1000, 750],
-  [800, 1066],
-];
+const SHAPES = PHOTO_SHAPES;
 
 async function photos(): Promise<{ bytes: Uint8Array; format: string; width: number; height: number }[]> {
   const dir = join(os.tmpdir(), `mm-pool-bench-photos-v2-${PHOTOS}`);

@@ -3,6 +3,7 @@
 // mm-tokenize-batcher-bench reports` renders them all again from the stored JSON (render.ts).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { render as cliHeaders } from './cli-headers.js';
+import { render as loader } from './loader-benchmark.js';
 import { render as pool } from './pool-benchmark.js';
 import { render as realData } from './real-data.js';
 import { render as resize } from './resize-benchmark.js';
@@ -20,6 +21,7 @@ export const reports: Record<string, (data: any) => string> = {
   scaling,
   'resize-benchmark': resize,
   'pool-benchmark': pool,
+  'loader-benchmark': loader,
   'runtimes-benchmark': runtimes,
   'cli-headers': cliHeaders,
   'stream-throughput': stream,

@@ -109,6 +109,12 @@ mod tests {
     use super::*;
     use crate::options::OptionValue;
 
+    /// The message of parsing one option `name: value`.
+    fn refused(name: &str, value: OptionValue) -> String {
+        let options = OptionMap::from([(name.to_string(), value)]);
+        LoaderOptions::parse(&options).unwrap_err().to_string()
+    }
+
     #[test]
     fn defaults_and_checks() {
         let parsed = LoaderOptions::parse(&OptionMap::new()).unwrap();
@@ -116,25 +122,18 @@ mod tests {
         assert_eq!(parsed.on_bad_image, BadImagePolicy::Skip);
         assert!(!parsed.drop_last);
         assert_eq!(parsed.strategy, StrategyKind::Balanced);
-        let mut bad = OptionMap::new();
-        bad.insert("onBadImage".into(), OptionValue::Text("ignore".into()));
-        let message = LoaderOptions::parse(&bad).unwrap_err().to_string();
+        let message = refused("onBadImage", OptionValue::Text("ignore".into()));
         assert!(
             message.contains("onBadImage") && message.contains("\"replace\""),
             "{message}"
         );
-        let mut zero = OptionMap::new();
-        zero.insert("prefetch".into(), OptionValue::Number(0.0));
-        assert!(LoaderOptions::parse(&zero)
-            .unwrap_err()
-            .to_string()
-            .contains("prefetch"));
-        let mut unknown = OptionMap::new();
-        unknown.insert("batchsize".into(), OptionValue::Number(4.0));
-        assert!(LoaderOptions::parse(&unknown)
-            .unwrap_err()
-            .to_string()
-            .contains("not an option of createLoader"));
+        assert!(refused("prefetch", OptionValue::Number(0.0)).contains("prefetch"));
+        assert!(refused("strategy", OptionValue::Text("fast".into())).contains("\"balanced\""));
+        let unknown = refused("batchsize", OptionValue::Number(4.0));
+        assert!(
+            unknown.contains("not an option of createLoader") && unknown.contains("batchSize"),
+            "{unknown}"
+        );
         assert_eq!(BadImagePolicy::Replace.name(), "replace");
     }
 }

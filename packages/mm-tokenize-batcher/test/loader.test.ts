@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoader, type LoaderBatch, type LoaderOptions, type LoaderState } from 'mm-tokenize-batcher/loader';
 import { BatcherError } from 'mm-tokenize-batcher';
-import { toTensor } from 'mm-tokenize-batcher/imaging';
+import { createImagingPool, toTensor } from 'mm-tokenize-batcher/imaging';
 // @ts-expect-error plain JS module shared with the runtime matrix and the bench
 import { startRangeServer } from '../../../test/runtimes/range-server.mjs';
 import { FIXTURES, photo } from './helpers.js';
@@ -219,6 +219,26 @@ describe('createLoader', () => {
     await expect(createLoader({ sources, batchSize: 4, onBadImage: 'ignore' as never })).rejects.toThrow(/onBadImage/);
     await expect(createLoader({ sources, batchSize: 4, batchsize: 3 } as never)).rejects.toThrow(/batchsize.*not an option of createLoader/);
     await expect(createLoader({ sources, batchSize: 4, resume: { epoch: 0, step: 1, images: 9, steps: 3 } })).rejects.toThrow(/resume/);
+  });
+});
+
+describe('the pool and toTensor name files', () => {
+  it('a batch with `sources` names each reject and error by its file instead of "sample N"', async () => {
+    const good = served.get(images[1]!.file)!; // a JPEG
+    const cut = good.subarray(0, good.length >> 1);
+    const batch = { images: [good, cut], resizeSize: [64, 64] as [number, number], indices: [10, 11], sources: ['photos/a.jpg', 'photos/cut.jpg'] };
+    const pool = createImagingPool({ workers: 1 });
+    try {
+      const tensor = await pool.toTensor(batch, { skipInvalid: true });
+      expect(tensor.rejects.map((r) => [r.index, r.message.split(':')[0]])).toEqual([[11, 'photos/cut.jpg']]);
+      await expect(pool.toTensor(batch)).rejects.toThrow(/^photos\/cut\.jpg: JPEG: /);
+      expect(() => toTensor(batch)).toThrow(/^photos\/cut\.jpg: JPEG: /);
+      expect(() => toTensor({ ...batch, images: [good, 'not bytes'] })).toThrow(/^photos\/cut\.jpg: /);
+      // Without sources, as before.
+      expect(() => toTensor({ ...batch, sources: undefined })).toThrow(/^sample 11: JPEG: /);
+    } finally {
+      await pool.close();
+    }
   });
 });
 

@@ -351,7 +351,7 @@ export async function createLoaderWith(host: LoaderHost, options: LoaderOptions)
         kept.push(k);
       }
     });
-    const tensor = await pool.toTensor({ images, resizeSize: size, indices: kept }, { ...tensorOptions, skipInvalid: true });
+    const tensor = await pool.toTensor({ images, resizeSize: size, indices: kept, sources: kept.map((k) => planned[k]!.entry.name) }, { ...tensorOptions, skipInvalid: true });
     for (const r of tensor.rejects) {
       const fields = { code: r.code, detail: r.detail, ...(r.format ? { format: r.format } : {}) };
       knownBad.set(r.index, fields);
