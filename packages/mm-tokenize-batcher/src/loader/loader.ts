@@ -351,7 +351,18 @@ export async function createLoaderWith(host: LoaderHost, options: LoaderOptions)
         kept.push(k);
       }
     });
-    const tensor = await pool.toTensor({ images, resizeSize: size, indices: kept, sources: kept.map((k) => planned[k]!.entry.name) }, { ...tensorOptions, skipInvalid: true });
+    // The step's images split across the workers, so one step uses every worker (a step ahead
+    // is then enough to keep them busy while you train), then put back together in order.
+    const parts = Math.max(1, Math.min(pool.size, images.length));
+    const tensors = await Promise.all(
+      Array.from({ length: parts }, (_, p) => {
+        const from = Math.floor((p * images.length) / parts);
+        const to = Math.floor(((p + 1) * images.length) / parts);
+        const ks = kept.slice(from, to);
+        return pool.toTensor({ images: images.slice(from, to), resizeSize: size, indices: ks, sources: ks.map((k) => planned[k]!.entry.name) }, { ...tensorOptions, skipInvalid: true });
+      }),
+    );
+    const tensor = concatenate(tensors);
     for (const r of tensor.rejects) {
       const fields = { code: r.code, detail: r.detail, ...(r.format ? { format: r.format } : {}) };
       knownBad.set(r.index, fields);
@@ -530,6 +541,28 @@ function assemble(base: BatchTensor, order: number[], blocks: Map<number, { tens
     contentBoxes.push(tensor.contentBoxes[at]!);
   });
   return { ...base, shape: [order.length, c, h, w], data, indices: [...order], contentBoxes, rejects: [] } as BatchTensor;
+}
+
+/** Tensors of the same size and options, one after another (the parts of one step). */
+function concatenate(parts: BatchTensor[]): BatchTensor {
+  if (parts.length === 1) return parts[0]!;
+  const first = parts[0]!;
+  const length = parts.reduce((n, t) => n + t.data.length, 0);
+  const data = first.dtype === 'float32' ? new Float32Array(length) : new Uint8Array(length);
+  let at = 0;
+  for (const t of parts) {
+    data.set(t.data, at);
+    at += t.data.length;
+  }
+  const [, a, b, c] = first.shape;
+  return {
+    ...first,
+    shape: [parts.reduce((n, t) => n + t.shape[0], 0), a, b, c],
+    data,
+    indices: parts.flatMap((t) => t.indices),
+    contentBoxes: parts.flatMap((t) => t.contentBoxes),
+    rejects: parts.flatMap((t) => t.rejects),
+  } as BatchTensor;
 }
 
 /** One header result per entry (sizes in place, or the reject fields), with the bytes read. */
