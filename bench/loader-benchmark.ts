@@ -10,7 +10,7 @@
 // around 1024 x 768 (half JPEG q85, half PNG) generated once by bench/photos.ts, cached in the OS
 // temp directory. Writes bench/results/loader-benchmark.json and its report.
 //
-//   pnpm --filter mm-tokenize-batcher-bench bench:loader     (BENCH_PHOTOS=160 BENCH_RUNS=3)
+//   pnpm --filter mm-tokenize-batcher-bench bench:loader     (BENCH_PHOTOS=160 BENCH_RUNS=3 BENCH_PREFETCH=2)
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -26,6 +26,7 @@ import { writeReport } from './reports/index.js';
 const PHOTOS = Number(process.env.BENCH_PHOTOS ?? 160);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const THREADS = 2;
+const PREFETCH = Number(process.env.BENCH_PREFETCH ?? 2);
 const BATCH_SIZE = 16;
 const PRESET = 'clip-vit-l-14';
 const { maxInputPixels: LIMIT_INPUT_PIXELS, normalize: { clip } } = tensorDefaults();
@@ -95,7 +96,7 @@ async function main() {
   console.log(`${files.length} photos (six shapes around 1024 x 768, half JPEG q85, half PNG), ${megabytes.toFixed(1)} MB`);
   // Setup, once each, timed: headers and plan (the loader also starts its workers, without waiting for them).
   let t0 = performance.now();
-  const loader = await createLoader({ sources: files, preset: PRESET, batchSize: BATCH_SIZE, workers: THREADS, prefetch: 2 });
+  const loader = await createLoader({ sources: files, preset: PRESET, batchSize: BATCH_SIZE, workers: THREADS, prefetch: PREFETCH });
   const loaderSetup = (performance.now() - t0) / 1000;
   t0 = performance.now();
   const batches = await sharpSetup(files);
@@ -127,7 +128,7 @@ async function main() {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const result = {
     photos: { count: files.length, megabytes, shapes: SHAPES, formats: 'half JPEG q85, half PNG' },
-    pipeline: { preset: PRESET, strategy: 'balanced', batchSize: BATCH_SIZE, threads: THREADS, prefetch: 2, filter: 'bilinear', mode: 'stretch' },
+    pipeline: { preset: PRESET, strategy: 'balanced', batchSize: BATCH_SIZE, threads: THREADS, prefetch: PREFETCH, filter: 'bilinear', mode: 'stretch' },
     runs: RUNS,
     cores: typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length,
     cpu: os.cpus()[0]?.model,
