@@ -30,6 +30,16 @@ export function syntheticRgb(width: number, height: number, seed: number): Buffe
   return px;
 }
 
+/** Photo sizes around 1024 x 768, landscape and portrait (the pool and loader benchmarks'). */
+export const PHOTO_SHAPES: [number, number][] = [
+  [1024, 768],
+  [768, 1024],
+  [1024, 683],
+  [960, 720],
+  [1000, 750],
+  [800, 1066],
+];
+
 /** Photo `k` of `width x height`, encoded as JPEG (quality 85) for even `k`, PNG for odd. */
 export async function encodedPhoto(width: number, height: number, k: number): Promise<{ bytes: Buffer; format: 'jpeg' | 'png' }> {
   const raw = sharp(syntheticRgb(width, height, k + 1), { raw: { width, height, channels: 3 } });

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { render as cliHeaders } from './cli-headers.js';
 import { render as decode } from './decode-benchmark.js';
+import { render as loader } from './loader-benchmark.js';
 import { render as pool } from './pool-benchmark.js';
 import { render as realData } from './real-data.js';
 import { render as resize } from './resize-benchmark.js';
@@ -22,6 +23,7 @@ export const reports: Record<string, (data: any) => string> = {
   'resize-benchmark': resize,
   'pool-benchmark': pool,
   'decode-benchmark': decode,
+  'loader-benchmark': loader,
   'runtimes-benchmark': runtimes,
   'cli-headers': cliHeaders,
   'stream-throughput': stream,

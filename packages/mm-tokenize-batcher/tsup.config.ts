@@ -23,6 +23,7 @@ const common: Options = {
     './mm_batcher_bg.wasm?module',
     './mm_imaging_bg.wasm',
     './mm_imaging_bg.wasm?module',
+    'papaparse',
   ],
   clean: false, // `pnpm build` empties dist/ once; the two configs run side by side
   sourcemap: false,
@@ -37,6 +38,9 @@ export default defineConfig([
       // The imaging module (codecs, resizing) is its own subpath, so planning-only users skip it.
       'imaging-node': 'src/imaging/entries/node.ts',
       'imaging-web': 'src/imaging/entries/web.ts',
+      // The data loader (files or URLs in, batch tensors out): both modules, so its own subpath.
+      'loader-node': 'src/loader/entries/node.ts',
+      'loader-web': 'src/loader/entries/web.ts',
     },
     format: ['esm', 'cjs'],
     // `import.meta.url` locates the .wasm; in the CommonJS build it is shimmed from __filename.
@@ -93,7 +97,7 @@ export default defineConfig([
     dts: false,
     clean: false,
     sourcemap: false,
-    external: ['mm-tokenize-batcher', 'mm-tokenize-batcher/imaging', 'tinyglobby'],
+    external: ['mm-tokenize-batcher', 'mm-tokenize-batcher/imaging', 'mm-tokenize-batcher/loader', 'tinyglobby', 'fastest-levenshtein'],
     banner: { js: '#!/usr/bin/env node' },
   },
 ]);

@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: {
     alias: [
+      { find: /^mm-tokenize-batcher\/loader$/, replacement: fileURLToPath(new URL('./dist/loader-node.js', import.meta.url)) },
       { find: /^mm-tokenize-batcher\/imaging$/, replacement: fileURLToPath(new URL('./dist/imaging-node.js', import.meta.url)) },
       { find: /^mm-tokenize-batcher$/, replacement: fileURLToPath(new URL('./dist/node.js', import.meta.url)) },
     ],

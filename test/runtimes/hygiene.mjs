@@ -45,15 +45,18 @@ check('tarball contents', () => {
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n').map((f) => f.replace(/^package\//, ''));
     // imaging/package.json: `mm-tokenize-batcher/imaging` for resolvers that ignore `exports`
     // (TypeScript's node10 resolution, old bundlers and Jest); it points into dist/.
+    // loader/package.json: the same for `mm-tokenize-batcher/loader`.
     // examples/python/batch_sampler.py: turns a CLI plan into a PyTorch batch_sampler (docs/cli.md).
-    const allowed = /^(package\.json|imaging\/package\.json|README\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts)|dist\/mm_(batcher|imaging)_bg\.wasm|examples\/python\/batch_sampler\.py)$/;
+    const allowed = /^(package\.json|(imaging|loader)\/package\.json|README\.md|LICENSE|dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts)|dist\/mm_(batcher|imaging)_bg\.wasm|examples\/python\/batch_sampler\.py)$/;
     const extra = files.filter((f) => !allowed.test(f));
     if (extra.length) throw new Error(`unexpected files in the tarball: ${extra.join(', ')}`);
     for (const needed of ['package.json', 'README.md', 'dist/mm_batcher_bg.wasm', 'dist/node.js', 'dist/node.cjs', 'dist/web.js', 'dist/workerd.js', 'dist/edge-light.js',
       'dist/mm_imaging_bg.wasm', 'dist/imaging-node.js', 'dist/imaging-node.cjs', 'dist/imaging-web.js', 'dist/imaging-web.cjs', 'dist/imaging-workerd.js', 'dist/imaging-edge-light.js',
       'dist/imaging-workerd.d.ts', 'dist/imaging-edge-light.d.ts', 'imaging/package.json', 'examples/python/batch_sampler.py',
       // The imaging pool's worker scripts (createImagingPool), located by the entries like the .wasm.
-      'dist/imaging-worker-node.js', 'dist/imaging-worker-web.js']) {
+      'dist/imaging-worker-node.js', 'dist/imaging-worker-web.js',
+      // The data loader (createLoader), both modules.
+      'dist/loader-node.js', 'dist/loader-node.cjs', 'dist/loader-web.js', 'dist/loader-web.cjs', 'loader/package.json']) {
       if (!files.includes(needed)) throw new Error(`${needed} is missing from the tarball`);
     }
     return `${files.length} files`;

@@ -17,6 +17,7 @@ import { GPU_LARGE_PHOTOS, GPU_PAYLOAD, GPU_PHOTOS, GPU_RUNTIMES, GPU_SUITE_FILE
 const here = dirname(fileURLToPath(import.meta.url));
 const payload = join(here, '../conformance/conformance.js');
 const urlPayload = join(here, 'url-payload.js');
+const loaderPayload = join(here, 'loader-payload.js');
 
 // Sizes from URLs against a real server (issue 12): these runtimes fetch 127.0.0.1 from their own
 // process. Chromium's page reports every 404 as a console error, so it (and its variants) is
@@ -56,6 +57,26 @@ function checkUrlResults(rows) {
   const [missing, stall] = rows.slice(2 * names.length);
   if (missing[0] !== 'READ_FAILED') problems.push(`missing: ${JSON.stringify(missing)}`);
   if (stall[0] !== 'TIMEOUT') problems.push(`stall: ${JSON.stringify(stall)}`);
+  return problems;
+}
+// createLoader (issue 26) from URLs and Blobs with captions: where there are workers. Chromium's
+// page runs it without the 404 (a console error there).
+const LOADER_RUNTIMES = new Set(['node', 'node-worker', 'bun', 'deno', 'chromium']);
+const LOADER_NAMES = ['astronaut.jpg', 'chelsea-o6.jpg', 'coffee.png', 'rocket-lossy.webp', 'astronaut.gif', 'rocket.bmp', 'exif-300k.jpg'];
+/** Node's loader result, which every other runtime must equal (steps, captions, tensors, rejects). */
+let loaderReference;
+
+/** Problems with one runtime's loader result. */
+function checkLoaderResult(runtime, result, missing) {
+  const problems = [];
+  const names = LOADER_NAMES.length;
+  if (result.images !== 2 * names) problems.push(`delivered ${result.images} images, expected ${2 * names}`);
+  const wantRejects = missing ? [['header', 'READ_FAILED', 'ORIGIN/missing/x.jpg']] : [];
+  if (JSON.stringify(result.rejects) !== JSON.stringify(wantRejects)) problems.push(`rejects ${JSON.stringify(result.rejects)}, expected ${JSON.stringify(wantRejects)}`);
+  if (!result.resumedSame) problems.push('resumed mid-epoch, the steps differ from an uninterrupted run');
+  if (result.steps.length !== result.length) problems.push(`${result.steps.length} steps, length says ${result.length}`);
+  if (runtime === 'node') loaderReference = result.steps;
+  else if (loaderReference && JSON.stringify(result.steps) !== JSON.stringify(loaderReference)) problems.push(`steps differ from Node's: ${JSON.stringify(result.steps).slice(0, 400)}`);
   return problems;
 }
 const rangeServer = await startRangeServer(urlFiles);
@@ -149,6 +170,19 @@ try {
           row.notes.push(note);
         } finally {
           await gpu.dispose();
+        }
+      }
+      if (LOADER_RUNTIMES.has(runtime)) {
+        const loader = await openRuntime(runtime, consumer, loaderPayload);
+        try {
+          const missing = runtime !== 'chromium';
+          const out = await loader.run({ origin: rangeServer.origin, names: LOADER_NAMES, missing });
+          const loaderProblems = checkLoaderResult(runtime, out.result, missing);
+          row.problems.push(...loaderProblems.map((p) => `createLoader: ${p}`));
+          row.ok = row.problems.length === 0;
+          row.notes.push(`createLoader (URLs, Blobs, resume): ${loaderProblems.length ? 'FAILED' : `ok, ${out.result.steps.length} steps`}`);
+        } finally {
+          await loader.dispose();
         }
       }
     } catch (error) {

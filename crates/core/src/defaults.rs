@@ -42,6 +42,14 @@ pub const SOURCE_MAX_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
 pub const URL_MAX_REDIRECTS: usize = 5;
 /// `createImagingPool`'s `workers` may not exceed this (each worker holds its own wasm memory).
 pub const POOL_MAX_WORKERS: usize = 256;
+/// `createLoader`: steps made ahead, the bad-image policy, `dropLast`, and how many candidates
+/// `onBadImage: 'replace'` tries for one bad image.
+pub const LOADER_PREFETCH: usize = 2;
+pub const LOADER_ON_BAD_IMAGE: crate::loader::BadImagePolicy = crate::loader::BadImagePolicy::Skip;
+pub const LOADER_DROP_LAST: bool = false;
+pub const LOADER_REPLACE_TRIES: usize = 16;
+pub const LOADER_STRATEGY: crate::strategies::StrategyKind =
+    crate::strategies::StrategyKind::Balanced;
 
 /// A default as the registry states it (serialised as `{ scope, option, value }` with `value`
 /// a number, a boolean, or a string for a choice, or `{ rule }` for a rule).
@@ -118,6 +126,10 @@ pub const DEFAULTS: &[OptionDefault] = &[
     row("imageSizesFromUrls", "allowRedirect", rule("http(s) targets that are not link-local, and not private or loopback unless the URL's own host is")),
     row("createImagingPool", "workers", rule("the number of logical cores, at most 256")),
     row("createImagingPool", "jobTimeoutMs", rule("none (a job may take as long as it takes)")),
+    row("createLoader", "prefetch", Number(LOADER_PREFETCH as f64)),
+    row("createLoader", "onBadImage", Choice("skip")),
+    row("createLoader", "dropLast", Bool(LOADER_DROP_LAST)),
+    row("createLoader", "strategy", Choice("balanced")),
     row("smartResize", "factor", Number(crate::smart_resize::QWEN2_VL_FACTOR as f64)),
     row("smartResize", "minPixels", Number(crate::smart_resize::QWEN2_VL_MIN_PIXELS)),
     row("smartResize", "maxPixels", Number(crate::smart_resize::QWEN2_VL_MAX_PIXELS)),
@@ -209,6 +221,15 @@ mod tests {
             Choice("first-fit-decreasing")
         );
         assert_eq!(packer.skip_invalid, SKIP_INVALID);
+        let loader = crate::loader::LoaderOptions::parse(&OptionMap::new()).unwrap();
+        assert_eq!(
+            value("createLoader", "onBadImage"),
+            Choice(loader.on_bad_image.name())
+        );
+        assert_eq!(
+            value("createLoader", "strategy"),
+            Choice(loader.strategy.name())
+        );
     }
 
     #[test]

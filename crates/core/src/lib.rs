@@ -20,6 +20,7 @@ pub mod carry;
 pub mod defaults;
 pub mod error;
 mod math;
+pub mod loader;
 pub mod max_shapes;
 pub mod metrics;
 pub mod normalize;

@@ -8,6 +8,7 @@ use mm_batcher_core::carry::CarryOptions;
 use mm_batcher_core::defaults::DEFAULTS;
 use mm_batcher_core::formats::ladder::{self, EncodedPrefixes, HeaderPass, HEADER_PREFIX_PASSES};
 use mm_batcher_core::formats::FORMATS;
+use mm_batcher_core::loader::LoaderOptions;
 use mm_batcher_core::metrics::{read_resize_sizes, EvaluateOptions};
 use mm_batcher_core::normalize::NORMALIZE_PRESETS;
 use mm_batcher_core::packing::PackOptions;
@@ -170,6 +171,21 @@ pub fn source_options(kind: &str, options: JsValue) -> Result<JsValue, JsValue> 
 
 /// The stream's shuffle buffer: draws `start .. start + count` (each in `0..bound`) of the
 /// sequence of `(shuffleSeed, epoch)` (see `crates/core/src/shuffle.rs`).
+/// `createLoader`'s own options (`prefetch`, `onBadImage`, `dropLast`, `strategy`), resolved with
+/// their defaults: `{ prefetch, onBadImage, dropLast, replaceTries, strategy }`. Throws for an
+/// unknown name.
+#[wasm_bindgen(js_name = loaderOptions)]
+pub fn loader_options(options: JsValue) -> Result<JsValue, JsValue> {
+    let parsed = LoaderOptions::parse(&option_map(options)?).map_err(to_js_error)?;
+    let out = Object::new();
+    set(&out, "prefetch", &(parsed.prefetch as f64).into());
+    set(&out, "onBadImage", &parsed.on_bad_image.name().into());
+    set(&out, "dropLast", &parsed.drop_last.into());
+    set(&out, "replaceTries", &(parsed.replace_tries as f64).into());
+    set(&out, "strategy", &parsed.strategy.name().into());
+    Ok(out.into())
+}
+
 #[wasm_bindgen(js_name = shuffleDraws)]
 pub fn shuffle_draws(seed: f64, epoch: f64, start: f64, count: u32, bound: u32) -> Vec<u32> {
     let s = Shuffle {

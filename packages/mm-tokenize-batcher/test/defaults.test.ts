@@ -30,12 +30,13 @@ const SCOPES: Record<string, string[]> = {
   TensorOptions: ['toTensor'],
   ImagingPoolOptions: ['createImagingPool'],
   PatchesOptions: ['toTensor.patches'],
+  LoaderOptions: ['createLoader', 'ranks', 'batcher'],
 };
 
 /**
  * Defaults set in TypeScript, not in Rust, each for a reason: they depend on the runtime, on the caller's environment (`fetch`, a TF.js module) or name files.
  */
-const JS_ONLY = new Set(['ImagingPoolOptions.wasm', 'ImagingPoolOptions.workerUrl', 'MapOptions.prefetch', 'UrlSizesOptions.fetch', 'TfTensorOptions.tf', 'PresetFromConfigOptions.name']);
+const JS_ONLY = new Set(['ImagingPoolOptions.wasm', 'ImagingPoolOptions.workerUrl', 'MapOptions.prefetch', 'UrlSizesOptions.fetch', 'TfTensorOptions.tf', 'PresetFromConfigOptions.name', 'LoaderOptions.workers']);
 
 /** Pages with option tables that state defaults, and the table scopes of their options. */
 const DOC_TABLES: Record<string, string[]> = {

@@ -1,5 +1,6 @@
 // The command-line tool: `mm-tokenize-batcher plan <folder or glob>...` and `mm-tokenize-batcher bench`.
 import { parseArgs } from 'node:util';
+import { closest, distance } from 'fastest-levenshtein';
 import { BatcherError, presetNames, presetOptions, presets, strategyNames, type StrategyName } from 'mm-tokenize-batcher';
 import { runBench, type BenchRow } from './bench.js';
 import { formatSummary, Interrupted, plan, UsageError, type PlanFlags } from './plan.js';
@@ -34,7 +35,14 @@ plan
       --min-pixels N      smallest height * width of a resizeSize (overrides the preset)
       --max-pixels N      largest height * width of a resizeSize (overrides the preset)
       --sizing MODE       median | minimax | smart-resize
-      --seed N            k-means seed (clustered; default 0)
+      --seed N            seed of the k-means start (clustered) and of --shuffle (default 0)
+      --shuffle           shuffle the order of the steps, a permutation per epoch (docs/shuffle.md)
+      --epochs N          with --out: write N epochs' plans, each line with its "epoch"
+                          (default: 1; with --shuffle each epoch has its own order)
+      --captions FILE     plan the images a .jsonl or .csv manifest names (columns path | file |
+                          file_name | image | url, and text | caption; relative paths against the
+                          manifest's folder), captions written with --out as "texts"; a line that
+                          names no image, or an image that cannot be read, is listed under rejects
       --buffer-size N     images planned together (default: 8192); memory stays bounded by it
       --carry             carry a buffer's partial batches into the next buffer (better fill)
       --world-size N      data-parallel ranks (default: 1); the plan printed is --rank's
@@ -106,6 +114,9 @@ const FLAGS = {
   'max-pixels': { type: 'string' },
   sizing: { type: 'string' },
   seed: { type: 'string' },
+  shuffle: { type: 'boolean' },
+  epochs: { type: 'string' },
+  captions: { type: 'string' },
   'buffer-size': { type: 'string' },
   carry: { type: 'boolean' },
   'world-size': { type: 'string' },
@@ -131,7 +142,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: FLAGS });
   } catch (error) {
-    fail((error as Error).message);
+    fail(argumentProblem(error as Error & { code?: string }));
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -146,11 +157,13 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...targets] = positionals;
   if (command === 'bench') return benchCommand(values);
   if (command !== 'plan') fail(command === undefined ? 'a command is needed: plan or bench' : `unknown command ${JSON.stringify(command)}`);
+  const sources = [targets.length > 0 ? 'folders, files and globs' : undefined, values.urls !== undefined ? '--urls FILE' : undefined, values.captions !== undefined ? '--captions FILE' : undefined].filter(Boolean);
+  if (sources.length > 1) fail(`plan takes one of folders, files and globs, --urls FILE or --captions FILE, got ${sources.join(' and ')}`);
+  if (values.epochs !== undefined && values.out === undefined) fail('--epochs applies with --out only (the summary is the first epoch\'s)');
   if (values.urls !== undefined) {
-    if (targets.length > 0) fail('plan takes folders, files and globs, or --urls FILE, not both');
     if (values.verify) fail('--verify decodes local files; it does not apply to --urls');
-  } else if (targets.length === 0) fail('plan needs a folder, file or glob (or --urls FILE)');
-  if (values['timeout-ms'] !== undefined && values.urls === undefined) fail('--timeout-ms applies to --urls only');
+  } else if (targets.length === 0 && values.captions === undefined) fail('plan needs a folder, file or glob (or --urls FILE, or --captions FILE)');
+  if (values['timeout-ms'] !== undefined && values.urls === undefined && values.captions === undefined) fail('--timeout-ms applies to --urls (and --captions naming URLs) only');
   const flags = planFlags(values, targets);
   // Not an error (sizes for analysis need neither), but a plan for a model almost always does.
   const warnNoMultiple = values.preset === undefined && values['multiple-of'] === undefined;
@@ -184,8 +197,8 @@ function batcherOptionsFrom(values: Values, strategy: StrategyName): Record<stri
   set('maxPixels', whole('max-pixels', values['max-pixels']));
   if (values.sizing !== undefined) set('sizing', oneOf('sizing', values.sizing, ['median', 'minimax', 'smart-resize'] as const, 'median'));
   if (values.seed !== undefined) {
-    if (strategy !== 'clustered') fail('--seed applies to --strategy clustered only');
-    set('seed', whole('seed', values.seed, 0));
+    if (strategy !== 'clustered' && !values.shuffle) fail('--seed applies to --strategy clustered (the k-means start) and to --shuffle');
+    if (strategy === 'clustered') set('seed', whole('seed', values.seed, 0));
   }
   // A multipleOf that is not a multiple of the preset's patch size would be refused: drop the
   // patch size then (it only sets the default multipleOf here).
@@ -215,7 +228,23 @@ function planFlags(values: Values, targets: string[]): PlanFlags {
     followSymlinks: values['follow-symlinks'] ?? false,
     concurrency: whole('concurrency', values.concurrency) ?? 32,
     progress: !values['no-progress'],
+    shuffle: values.shuffle ?? false,
+    ...(values.shuffle && values.seed !== undefined ? { shuffleSeed: whole('seed', values.seed, 0) } : {}),
+    epochs: whole('epochs', values.epochs) ?? 1,
+    ...(values.captions === undefined ? {} : { captions: values.captions }),
   };
+}
+
+/** node:util's parseArgs message, with the flag meant when an unknown one is near a known one. */
+function argumentProblem(error: Error & { code?: string }): string {
+  const unknown = error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'(-{1,2}[^']+)'/.exec(error.message)?.[1] : undefined;
+  if (unknown === undefined) return error.message;
+  const bare = (flag: string) => flag.replace(/^-+/, '').replaceAll('-', '').toLowerCase();
+  const names = Object.keys(FLAGS);
+  const near = closest(bare(unknown), names.map(bare));
+  const meant = names.find((n) => bare(n) === near);
+  const close = meant !== undefined && distance(bare(unknown), near) <= Math.max(2, Math.floor(near.length / 3));
+  return `unknown option ${unknown}${close ? ` (did you mean --${meant}?)` : ''}`;
 }
 
 /** `plan`: plans, then prints the summary (to stderr when the plan itself goes to stdout). */

@@ -4,7 +4,7 @@ import { open, rename, rm, stat } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Writable } from 'node:stream';
-import { batchStream, describeReject, evaluate, imageSizesFromFiles, imageSizesFromUrls, type Metrics, type StrategyName, type StreamOptions } from 'mm-tokenize-batcher';
+import { batchStream, describeReject, evaluate, imageSizesFromFiles, imageSizesFromUrls, type Metrics, type StrategyName, type StreamBatch, type StreamOptions } from 'mm-tokenize-batcher';
 import { fsName } from '../shared/names.js';
 import { findFiles } from './files.js';
 import { progress } from './progress.js';
@@ -32,6 +32,13 @@ export interface PlanFlags {
   verify: boolean;
   /** With --urls: a request not answered by then is a reject (TIMEOUT). Default: the library's. */
   timeoutMs?: number;
+  /** Shuffle the order of steps (a permutation per epoch), seeded with `shuffleSeed`. */
+  shuffle: boolean;
+  shuffleSeed?: number;
+  /** Epochs written to `out` (each line then says its `epoch`). */
+  epochs: number;
+  /** A .jsonl / .csv manifest naming the images, with captions. */
+  captions?: string;
 }
 
 export interface PlanSummary {
@@ -63,6 +70,8 @@ type FileSample = {
   image: { width: number; height: number };
   /** A file path as found, or a URL (with --urls). */
   path: string;
+  /** Its caption (--captions). */
+  text?: string | undefined;
 };
 
 /** URLs read from one a line: blank lines and lines starting with `#` are left out. */
@@ -168,8 +177,9 @@ async function planFiles(flags: PlanFlags, signal: AbortSignal): Promise<PlanSum
 async function planInto(flags: PlanFlags, signal: AbortSignal, out: Awaited<ReturnType<typeof openOut>> | undefined): Promise<PlanSummary> {
   let writeError: Error | undefined;
   out?.stream.on('error', (error: Error) => (writeError ??= error));
-  const urls = flags.urls === undefined ? undefined : await readUrlList(flags.urls);
-  const found = urls ? { files: urls, skipped: [], problems: [] } : await findFiles(flags.targets, { allFiles: flags.allFiles, followSymlinks: flags.followSymlinks });
+  const manifest = flags.captions === undefined ? undefined : await readCaptions(flags.captions);
+  const urls = flags.urls === undefined ? manifest?.urls : await readUrlList(flags.urls);
+  const found = manifest ?? (urls ? { files: urls, skipped: [], problems: [] } : await findFiles(flags.targets, { allFiles: flags.allFiles, followSymlinks: flags.followSymlinks }));
   const rejects = [...found.problems];
   const total = found.files.length;
   const named = planPath(flags.out, flags.absolutePaths, urls !== undefined);
@@ -187,6 +197,7 @@ async function planInto(flags: PlanFlags, signal: AbortSignal, out: Awaited<Retu
   const readChunk = urls
     ? (chunk: string[]) => imageSizesFromUrls(chunk, { concurrency: flags.concurrency, signal, ...(flags.timeoutMs ? { timeoutMs: flags.timeoutMs } : {}) })
     : (chunk: string[]) => imageSizesFromFiles(chunk, { concurrency: flags.concurrency, signal });
+  const planned: FileSample[] = [];
   async function* samples(): AsyncGenerator<FileSample> {
     for (let at = 0; at < found.files.length; at += CHUNK) {
       const chunk = found.files.slice(at, at + CHUNK);
@@ -209,7 +220,10 @@ async function planInto(flags: PlanFlags, signal: AbortSignal, out: Awaited<Retu
           rejects.push({ path, reason: problem });
           continue;
         }
-        yield { image: { width: entry.width, height: entry.height }, path };
+        const sample: FileSample = { image: { width: entry.width, height: entry.height }, path, ...(manifest ? { text: manifest.texts.get(path) } : {}) };
+        // Kept for the epochs after the first (--epochs), planned from the same samples.
+        if (flags.epochs > 1) planned.push(sample);
+        yield sample;
       }
     }
     readSeconds = (performance.now() - readStart) / 1000;
@@ -223,8 +237,24 @@ async function planInto(flags: PlanFlags, signal: AbortSignal, out: Awaited<Retu
     worldSize: flags.worldSize,
     rank: flags.rank,
     leftover: flags.leftover,
+    ...(flags.shuffle ? { shuffle: true, ...(flags.shuffleSeed === undefined ? {} : { shuffleSeed: flags.shuffleSeed }) } : {}),
   } as StreamOptions<FileSample> & { strategy: PlanFlags['strategy'] };
   const stream = batchStream<FileSample>(samples(), { ...options, signal });
+  const writeLine = async (batch: StreamBatch<FileSample>, epoch: number) => {
+    if (!out) return;
+    const line: Record<string, unknown> = {
+      ...(flags.epochs > 1 ? { epoch } : {}),
+      batch: index,
+      step: batch.step,
+      rank: batch.rank,
+      resizeSize: batch.resizeSize,
+      files: batch.samples.map((s) => named(s.path)),
+      sizes: batch.samples.map((s) => [s.image.height, s.image.width]),
+      ...(manifest ? { texts: batch.samples.map((s) => s.text ?? null) } : {}),
+    };
+    if (batch.padding > 0) line.padding = batch.padding;
+    if (!out.stream.write(`${JSON.stringify(line)}\n`)) await Promise.race([once(out.stream, 'drain'), once(out.stream, 'error')]);
+  };
 
   const scored: { images: { width: number; height: number }[]; resizeSize: [number, number] }[] = [];
   const sizes = new Set<string>();
@@ -237,20 +267,18 @@ async function planInto(flags: PlanFlags, signal: AbortSignal, out: Awaited<Retu
       images += real;
       scored.push({ images: batch.samples.slice(0, real).map((s) => s.image), resizeSize: batch.resizeSize });
       sizes.add(batch.resizeSize.join('x'));
-      if (out) {
-        const line: Record<string, unknown> = {
-          batch: index,
-          step: batch.step,
-          rank: batch.rank,
-          resizeSize: batch.resizeSize,
-          files: batch.samples.map((s) => named(s.path)),
-          sizes: batch.samples.map((s) => [s.image.height, s.image.width]),
-        };
-        if (batch.padding > 0) line.padding = batch.padding;
-        if (writeError) break;
-        if (!out.stream.write(`${JSON.stringify(line)}\n`)) await Promise.race([once(out.stream, 'drain'), once(out.stream, 'error')]);
-      }
+      if (writeError) break;
+      await writeLine(batch, 0);
       index++;
+    }
+    // The later epochs: the same samples, each epoch's own order (--shuffle); written only.
+    for (let epoch = 1; epoch < flags.epochs && !writeError; epoch++) {
+      index = 0;
+      for await (const batch of batchStream<FileSample>(planned, { ...options, signal, ...(flags.shuffle ? { epoch } : {}) })) {
+        if (writeError) break;
+        await writeLine(batch, epoch);
+        index++;
+      }
     }
     complete = !writeError;
   } finally {
@@ -364,5 +392,30 @@ async function fileVerifier(): Promise<{ files(paths: string[]): Promise<Map<str
       return problems;
     },
     close: () => pool.close(),
+  };
+}
+
+/**
+ * `--captions FILE`: the images a manifest names (read by the library's `readManifest`, as
+ * `createLoader` reads it), their captions, and its lines that name no image as rejects. Its
+ * images are all files or all URLs.
+ */
+async function readCaptions(file: string) {
+  const { readManifest } = await import('mm-tokenize-batcher/loader');
+  let manifest;
+  try {
+    manifest = await readManifest(file);
+  } catch (error) {
+    throw new UsageError(`--captions ${shownPath(file)}: ${(error as Error).message}`);
+  }
+  const kinds = new Set(manifest.images.map((i) => i.kind));
+  if (kinds.size > 1) throw new UsageError(`--captions ${shownPath(file)}: names both files and URLs; plan them apart`);
+  const files = manifest.images.map((i) => i.source);
+  return {
+    files,
+    urls: kinds.has('url') ? files : undefined,
+    skipped: [] as string[],
+    problems: manifest.rejects.map((r) => ({ path: r.source, reason: `${r.code}: ${r.detail}` })),
+    texts: new Map(manifest.images.map((i) => [i.source, i.text])),
   };
 }

@@ -133,6 +133,8 @@ export interface TensorBatchInput {
   readonly images: readonly unknown[];
   readonly resizeSize?: readonly [number, number];
   readonly indices?: readonly number[];
+  /** Per image, its file name or URL: rejects and errors then name it instead of "sample N". */
+  readonly sources?: readonly string[];
 }
 
 /**
@@ -283,17 +285,27 @@ function isRaw(image: unknown): image is RawImage {
 /** An image the imaging module could not use: its reject's fields and its position in the batch. */
 export type WasmFailure = RejectFields & { position: number };
 
+/** How a batch's messages name an image by buffer index: its `sources` entry, else "sample N". */
+export function batchSubject(indices: ArrayLike<number>, sources: readonly string[] | undefined): (index: number) => string {
+  if (!sources) return sampleSubject;
+  return (index) => {
+    const position = Array.prototype.indexOf.call(indices, index);
+    const name = position >= 0 ? sources[position] : undefined;
+    return typeof name === 'string' ? name : sampleSubject(index);
+  };
+}
+
 /** Throws the first JS-side problem unless skipping; returns the problems as reject fields. */
-export function jsProblems(packed: PackedImages, skip: boolean): RejectFields[] {
+export function jsProblems(packed: PackedImages, skip: boolean, subject = sampleSubject): RejectFields[] {
   const first = packed.problems[0];
-  if (first && !skip) throw rejectError(first, sampleSubject(first.index));
+  if (first && !skip) throw rejectError(first, subject(first.index));
   return packed.problems.map(({ position: _position, ...fields }) => fields);
 }
 
 /** The batch's rejects, JS's and wasm's, by buffer index, each with its message. */
-export function mergeRejects(js: readonly RejectFields[], wasm: readonly WasmFailure[]): Reject[] {
+export function mergeRejects(js: readonly RejectFields[], wasm: readonly WasmFailure[], subject = sampleSubject): Reject[] {
   const all = [...js, ...wasm.map(({ position: _position, ...fields }) => fields)].sort((a, b) => a.index - b.index);
-  return all.map((r) => composeReject(r, sampleSubject(r.index)));
+  return all.map((r) => composeReject(r, subject(r.index)));
 }
 
 /** Per kept image, `[x, y, width, height]` from 4 numbers each. */
@@ -315,13 +327,17 @@ export interface PreparedBatch {
   wire: Record<string, unknown>;
   packed: Omit<PackedImages, 'problems'>;
   rejects: RejectFields[];
+  /** The batch's `sources` (file names or URLs), for messages. */
+  sources?: readonly string[];
 }
 
 export function prepareBatch(batch: TensorBatchInput, options: TensorOptions = {}): PreparedBatch {
   const wire = wireTensorOptions(batch, options);
-  const { problems, ...packed } = packImages(batch.images, batchIndices(batch));
-  const rejects = jsProblems({ ...packed, problems }, options.skipInvalid === true);
-  return { wire, packed, rejects };
+  const indices = batchIndices(batch);
+  const { problems, ...packed } = packImages(batch.images, indices);
+  const sources = Array.isArray(batch.sources) ? batch.sources.map(String) : undefined;
+  const rejects = jsProblems({ ...packed, problems }, options.skipInvalid === true, batchSubject(indices, sources));
+  return { wire, packed, rejects, ...(sources ? { sources } : {}) };
 }
 
 /** The buffers of a prepared batch, all its own (for a transfer list). */
@@ -331,7 +347,8 @@ export function preparedBuffers(p: { packed: PreparedBatch['packed'] }): ArrayBu
 }
 
 /** The tensor of a prepared batch, in this thread's imaging module. */
-export function tensorOfPrepared({ wire, packed, rejects }: PreparedBatch): BatchTensor | PatchTensor {
+export function tensorOfPrepared({ wire, packed, rejects, sources }: PreparedBatch): BatchTensor | PatchTensor {
+  const subject = batchSubject(packed.indices, sources);
   const out = callWasm(
     () =>
       imaging().batchTensor(packed.bytes, packed.offsets, packed.kinds, packed.widths, packed.heights, packed.indices, wire) as {
@@ -344,11 +361,12 @@ export function tensorOfPrepared({ wire, packed, rejects }: PreparedBatch): Batc
         imageGridThw?: Uint32Array;
         failures: WasmFailure[];
       },
+    subject,
   );
   const common = {
     indices: Array.from(out.kept, (k) => packed.indices[k] as number),
     contentBoxes: boxes(out.contentBoxes, out.kept.length),
-    rejects: mergeRejects(rejects, out.failures),
+    rejects: mergeRejects(rejects, out.failures, subject),
     ...(out.patchGrid ? { patchGrid: out.patchGrid } : {}),
   };
   if (out.imageGridThw) {

@@ -1,0 +1,139 @@
+//! Options of `createLoader` that are the loader's own (the strategy's, the ranks', the shuffle's
+//! and the tensor's options are read by their own readers). Reading files and URLs, decoding and
+//! the prefetch queue are the binding's; what to do with a bad image and how far to look for a
+//! replacement are decided here.
+
+use crate::defaults;
+use crate::error::PlanError;
+use crate::options::{OptionMap, OptionReader};
+use crate::strategies::StrategyKind;
+
+/// What the loader does with an image that cannot be read or decoded at its step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadImagePolicy {
+    /// Leave it out: that rank's batch is one shorter (reported, never silent).
+    Skip,
+    /// Take another image of the same shape group in its place, so every rank keeps its batch size.
+    Replace,
+    /// Stop: the step throws the reject as a `BatcherError`.
+    Throw,
+}
+
+impl BadImagePolicy {
+    pub const CHOICES: [(&'static str, BadImagePolicy); 3] = [
+        ("skip", BadImagePolicy::Skip),
+        ("replace", BadImagePolicy::Replace),
+        ("throw", BadImagePolicy::Throw),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Self::CHOICES
+            .iter()
+            .find(|(_, p)| *p == self)
+            .map_or("skip", |(n, _)| n)
+    }
+}
+
+/// The loader's own options, resolved.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoaderOptions {
+    /// Steps read and decoded ahead of the consumer.
+    pub prefetch: usize,
+    pub on_bad_image: BadImagePolicy,
+    /// Leave out steps in which any rank's batch is short (PyTorch's `drop_last`), and the
+    /// leftover batches of rank dealing.
+    pub drop_last: bool,
+    /// With `replace`: candidates tried for one bad image before one of the batch's own repeats.
+    pub replace_tries: usize,
+    /// The planning strategy (the strategy's own options are its reader's).
+    pub strategy: StrategyKind,
+}
+
+const MAX_PREFETCH: f64 = 1024.0;
+
+/// The names `createLoader` reads in Rust.
+pub const LOADER_OPTION_NAMES: &[&str] = &["prefetch", "onBadImage", "dropLast", "strategy"];
+/// The names the binding keeps (sources, callbacks, the pool) or hands to their own readers (the
+/// strategy's, the tensor's, the ranks', the shuffle's, the header readers'): known here so that
+/// an unknown name's message lists every option.
+pub const LOADER_BINDING_NAMES: &[&str] = &[
+    "sources",
+    "preset",
+    "tensor",
+    "batchSize",
+    "planning",
+    "worldSize",
+    "rank",
+    "workers",
+    "pool",
+    "shuffle",
+    "shuffleSeed",
+    "epoch",
+    "resume",
+    "onProgress",
+    "fetch",
+    "concurrency",
+    "timeoutMs",
+    "patches",
+];
+
+impl LoaderOptions {
+    pub fn parse(entries: &OptionMap) -> Result<Self, PlanError> {
+        let options = OptionReader::new(
+            entries,
+            &[LOADER_OPTION_NAMES, LOADER_BINDING_NAMES],
+            "of createLoader",
+        )?;
+        let strategies: Vec<(&str, StrategyKind)> =
+            StrategyKind::ALL.iter().map(|k| (k.name(), *k)).collect();
+        Ok(LoaderOptions {
+            prefetch: options
+                .integer("prefetch", 1.0, MAX_PREFETCH)?
+                .map_or(defaults::LOADER_PREFETCH, |p| p as usize),
+            on_bad_image: options
+                .choice("onBadImage", &BadImagePolicy::CHOICES)?
+                .unwrap_or(defaults::LOADER_ON_BAD_IMAGE),
+            drop_last: options
+                .boolean("dropLast")?
+                .unwrap_or(defaults::LOADER_DROP_LAST),
+            replace_tries: defaults::LOADER_REPLACE_TRIES,
+            strategy: options
+                .choice("strategy", &strategies)?
+                .unwrap_or(defaults::LOADER_STRATEGY),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::OptionValue;
+
+    /// The message of parsing one option `name: value`.
+    fn refused(name: &str, value: OptionValue) -> String {
+        let options = OptionMap::from([(name.to_string(), value)]);
+        LoaderOptions::parse(&options).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn defaults_and_checks() {
+        let parsed = LoaderOptions::parse(&OptionMap::new()).unwrap();
+        assert_eq!(parsed.prefetch, 2);
+        assert_eq!(parsed.on_bad_image, BadImagePolicy::Skip);
+        assert!(!parsed.drop_last);
+        assert_eq!(parsed.strategy, StrategyKind::Balanced);
+        let message = refused("onBadImage", OptionValue::Text("ignore".into()));
+        assert!(
+            message.contains("onBadImage") && message.contains("\"replace\""),
+            "{message}"
+        );
+        assert!(refused("prefetch", OptionValue::Number(0.0)).contains("prefetch"));
+        assert!(refused("strategy", OptionValue::Text("fast".into())).contains("\"balanced\""));
+        let unknown = refused("batchsize", OptionValue::Number(4.0));
+        assert!(
+            unknown.contains("not an option of createLoader") && unknown.contains("batchSize"),
+            "{unknown}"
+        );
+        assert_eq!(BadImagePolicy::Replace.name(), "replace");
+    }
+}
