@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job: sets up a fresh machine (scripts/setup.sh), runs the seed benchmark (SPEC
 # protocol) on its built-in synthetic data, with its peers, then the real-data suite (SPEC "Real
-# data": bench/data's size lists, Pareto charts), redraws the charts, and prints the scaling table
-# (one buffer of 5,000 to 1,000,000 samples per strategy); then the Python benchmarks
+# data": bench/data's size lists, Pareto charts), redraws the charts, runs the end-to-end data
+# loader benchmark (createLoader with 2 workers against the same pipeline on sharp), prints the
+# scaling table (one buffer of 5,000 to 1,000,000 samples per strategy); then the Python benchmarks
 # (bench/python: the seed protocol from Python, Ray and Spark throughput), then the decode benchmark
 # (formats x photo sizes x targets against sharp, jimp and Chromium's own decoders; it installs
 # Debian's chromium like the test command; real camera JPEGs join when $BENCH_CAMERA_PHOTOS or
@@ -16,6 +17,8 @@ step "seed benchmark"
 pnpm --filter mm-tokenize-batcher-bench exec tsx seed-benchmark.ts "$@"
 step "real-data suite"
 pnpm --filter mm-tokenize-batcher-bench exec tsx real-data.ts "$@"
+step "data loader end to end: createLoader (2 workers) against the same pipeline on sharp"
+pnpm --filter mm-tokenize-batcher-bench exec tsx loader-benchmark.ts
 step "scaling: one buffer of 5,000 to 1,000,000 samples"
 pnpm --filter mm-tokenize-batcher-bench exec tsx scaling.ts
 step "Python: the seed protocol from Python (this wheel against the seed stack, same process)"
