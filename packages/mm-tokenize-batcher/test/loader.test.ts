@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoader, type LoaderBatch, type LoaderOptions, type LoaderState } from 'mm-tokenize-batcher/loader';
 import { BatcherError } from 'mm-tokenize-batcher';
-import { createImagingPool, toTensor } from 'mm-tokenize-batcher/imaging';
+import { createImagingPool, toPatches, toTensor } from 'mm-tokenize-batcher/imaging';
 // @ts-expect-error plain JS module shared with the runtime matrix and the bench
 import { startRangeServer } from '../../../test/runtimes/range-server.mjs';
 import { FIXTURES, photo } from './helpers.js';
@@ -99,6 +99,22 @@ describe('createLoader', () => {
     expect(summary).toMatchObject({ images: images.length, rejects: 0, steps });
     expect(summary.filesRead).toBe(2 * images.length); // a header read and an image read each
     expect(summary.imagesPerSecond).toBeGreaterThan(0);
+  });
+
+  it('patches: each step also as Qwen2-VL pixel_values [patches, 1176] and image_grid_thw, toPatches of its tensor', async () => {
+    const loader = await createLoader({ sources: images.slice(0, 12).map((im) => join(dir, im.file)), preset: 'qwen2-vl', batchSize: 4, workers: 1, patches: true });
+    let steps = 0;
+    for await (const batch of loader) {
+      const [n, , h, w] = batch.tensor.shape;
+      const patches = batch.patches!;
+      expect(patches.layout).toBe('patches');
+      expect(patches.shape).toEqual([n * (h / 14) * (w / 14), 1176]);
+      expect(Array.from(patches.imageGridThw)).toEqual(Array.from({ length: n }, () => [1n, BigInt(h / 14), BigInt(w / 14)]).flat());
+      expect(hash(patches.data)).toBe(hash(toPatches(batch.tensor, { patchSize: 14 }).data));
+      steps++;
+    }
+    expect(steps).toBe(loader.length);
+    await loader.close();
   });
 
   it('CSV manifests, URLs and records take the same path', async () => {

@@ -15,7 +15,7 @@ import { imageSizesFromUrls, type FetchLike } from '../headers/urls.js';
 import { readSizesInPasses, readSourceOptions, SourceFailure, type SourceResult } from '../headers/sources.js';
 import type { FileSizes } from '../headers/files.js';
 import type { ImagingPool, ImagingPoolOptions } from '../imaging/pool.js';
-import type { BatchTensor, TensorOptions } from '../imaging/tensor.js';
+import { toPatches, type BatchTensor, type PatchesOptions, type PatchTensor, type TensorOptions } from '../imaging/tensor.js';
 import { sourceEntries, type LoaderSources, type SourceEntry } from './sources.js';
 
 export type { LoaderRecord, LoaderSources } from './sources.js';
@@ -72,10 +72,11 @@ export interface LoaderOptions {
   /** A URL request not done by then fails with `TIMEOUT` (`imageSizesFromUrls`' option). */
   timeoutMs?: number;
   /**
-   * Qwen2-VL's patch form (`pixel_values` and `image_grid_thw`) besides the NCHW tensor.
-   * TODO(lead): not in this build: wire the patchify step (issue 26 item 4) in `makeStep`.
+   * Qwen2-VL's patch form besides the NCHW tensor: each step's `patches` is `toPatches(tensor)`
+   * (`pixel_values` `[patches, 1176]` and `imageGridThw`, as transformers.js's Qwen2VLImageProcessor
+   * gives them). `true` for Qwen2-VL's patch, merge and temporal sizes, or your own.
    */
-  patches?: boolean;
+  patches?: boolean | PatchesOptions;
 }
 
 /** One image the loader could not use, named by its file or URL. */
@@ -142,6 +143,8 @@ export interface LoaderBatch {
   rank: number;
   /** The batch tensor (`toTensor`'s): `data`, `shape`, `indices` (positions in the sources). */
   tensor: BatchTensor;
+  /** With the `patches` option: `tensor` as Qwen2-VL's `pixel_values` `[patches, 1176]` and `imageGridThw`. */
+  patches?: PatchTensor;
   /** `[height, width]` of every image in the batch. */
   resizeSize: [number, number];
   /** Per image in the tensor, in order: its caption, its file / URL / name, its other fields, its position in the sources. */
@@ -221,10 +224,7 @@ export async function createLoaderWith(host: LoaderHost, options: LoaderOptions)
   const wire: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) if (v !== undefined && !JS_OPTIONS.has(k)) wire[k] = v;
   const resolved = callWasm(() => wasm().loaderOptions(wire) as ResolvedOptions);
-  if (options.patches) {
-    // TODO(lead): issue 26 item 4 adds the patchify step; call it in `makeStep` when `patches` is set.
-    throw new BatcherError('INVALID_OPTION', 'option `patches` (Qwen2-VL pixel_values and image_grid_thw) is not available in this build', { option: 'patches' });
-  }
+  const patchOptions: PatchesOptions | undefined = options.patches === undefined || options.patches === false ? undefined : options.patches === true ? {} : options.patches;
   const model: Preset | ModelPreset | undefined = options.preset === undefined ? undefined : typeof options.preset === 'string' ? builtinPreset(options.preset) : options.preset;
   const tensorOptions: TensorOptions = {
     ...(model ? { normalize: model.normalize, patchSize: model.patchSize } : {}),
@@ -431,6 +431,7 @@ export async function createLoaderWith(host: LoaderHost, options: LoaderOptions)
       step: s,
       rank,
       tensor: final,
+      ...(patchOptions ? { patches: toPatches(final, { ...(tensorOptions.patchSize === undefined ? {} : { patchSize: tensorOptions.patchSize }), ...patchOptions }) } : {}),
       resizeSize: size,
       texts: order.map((k) => planned[k]!.entry.text),
       sources: order.map((k) => planned[k]!.entry.name),
