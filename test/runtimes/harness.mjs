@@ -373,6 +373,9 @@ export async function startChromium(consumer, payloadPath, { dev = false, esbuil
   const problems = [];
   page.on('console', (m) => ['warning', 'error'].includes(m.type()) && problems.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  // A request the page gave up on (net::ERR_ABORTED), though header reads against the Range
+  // server get exactly the bytes they ask for: the body must be let end, not cancelled (issue 26).
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.failure()?.errorText} for ${r.url()}`));
   const wasmResponses = [];
   page.on('response', (r) => {
     if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`);

@@ -240,6 +240,11 @@ async function readBody(response: Response, base: Uint8Array, want: number, rece
       got += value.byteLength;
       received.bytes = got;
     }
+    // The whole response is already in (a Range reply of exactly the bytes asked): let its body end
+    // rather than cancel it, which browsers report as an aborted request (net::ERR_ABORTED).
+    if (got === Number(response.headers.get('content-length') ?? Number.NaN) && (await reader.read()).done) {
+      return { bytes: out.subarray(0, at), transferred: got, ended: false };
+    }
     await reader.cancel();
     return { bytes: out.subarray(0, at), transferred: got, ended: false };
   } finally {
