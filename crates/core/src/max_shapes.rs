@@ -11,7 +11,10 @@ const MAX_ROUNDS: usize = 20;
 
 /// Summed `ln r` of `members` at `(height, width)`.
 pub fn batch_waste(shapes: &[Shape], members: &[u32], (height, width): (u32, u32)) -> f64 {
-    let (h, w) = (crate::math::ln(f64::from(height)), crate::math::ln(f64::from(width)));
+    let (h, w) = (
+        crate::math::ln(f64::from(height)),
+        crate::math::ln(f64::from(width)),
+    );
     let (la, lp) = (w - h, w + h);
     members
         .iter()

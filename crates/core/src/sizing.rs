@@ -129,7 +129,11 @@ pub fn resize_size(
             (lw - lh, lw + lh)
         }
     };
-    fit_size(crate::math::exp((lp - la) / 2.0), crate::math::exp((lp + la) / 2.0), sizing)
+    fit_size(
+        crate::math::exp((lp - la) / 2.0),
+        crate::math::exp((lp + la) / 2.0),
+        sizing,
+    )
 }
 
 /// [`resize_size`] of each batch, in order.

@@ -108,7 +108,11 @@ pub fn typical_batch_size(shapes: &[Shape], budget: &TokenBudget, sizing: &Sizin
     let keys = &mut Vec::with_capacity(shapes.len());
     let la = median(shapes.iter().map(|s| s.ln_aspect), keys);
     let lp = median(shapes.iter().map(|s| s.ln_area), keys);
-    let typical = fit_size(crate::math::exp((lp - la) / 2.0), crate::math::exp((lp + la) / 2.0), sizing);
+    let typical = fit_size(
+        crate::math::exp((lp - la) / 2.0),
+        crate::math::exp((lp + la) / 2.0),
+        sizing,
+    );
     (budget.max_tokens / budget.tokens(typical).max(1)).max(1) as usize
 }
 

@@ -38,10 +38,18 @@ struct ArrowArray {
 /// Appends one Arrow array's values (any integer or floating type) to `out` as `f64`; nulls as
 /// NaN. `capsules` is what `__arrow_c_array__()` returned (schema, array); the capsules keep
 /// ownership (their destructors release the structs), so nothing is moved or freed here.
-pub fn append_numbers(capsules: &Bound<'_, PyAny>, column: &str, out: &mut Vec<f64>) -> PyResult<()> {
+pub fn append_numbers(
+    capsules: &Bound<'_, PyAny>,
+    column: &str,
+    out: &mut Vec<f64>,
+) -> PyResult<()> {
     let (schema, array): (Bound<'_, PyCapsule>, Bound<'_, PyCapsule>) = capsules.extract()?;
-    let schema = schema.pointer_checked(Some(c"arrow_schema"))?.cast::<ArrowSchema>();
-    let array = array.pointer_checked(Some(c"arrow_array"))?.cast::<ArrowArray>();
+    let schema = schema
+        .pointer_checked(Some(c"arrow_schema"))?
+        .cast::<ArrowSchema>();
+    let array = array
+        .pointer_checked(Some(c"arrow_array"))?
+        .cast::<ArrowArray>();
     // SAFETY: the capsules hold live ArrowSchema / ArrowArray structs (checked by name), valid
     // while the capsules are (they are borrowed for this call); released structs are refused.
     unsafe {
@@ -65,7 +73,13 @@ pub fn append_numbers(capsules: &Bound<'_, PyAny>, column: &str, out: &mut Vec<f
         macro_rules! read {
             ($t:ty) => {{
                 let values = values as *const $t;
-                out.extend((0..n).map(|i| if valid(i) { *values.add(offset + i) as f64 } else { f64::NAN }));
+                out.extend((0..n).map(|i| {
+                    if valid(i) {
+                        *values.add(offset + i) as f64
+                    } else {
+                        f64::NAN
+                    }
+                }));
             }};
         }
         match format.as_ref() {

@@ -16,13 +16,15 @@ use mm_batcher_core::shuffle::{self, Purpose, Shuffle, SHUFFLE_OPTIONS};
 use mm_batcher_core::sizing::SIZING_OPTIONS;
 use mm_batcher_core::sources::{SourceKind, SourceOptions};
 use mm_batcher_core::{
-    self as core, ErrorCode, OptionMap, OptionValue, Plan, PlanError, PlanOptions, Reject,
-    Samples, StrategyKind,
+    self as core, ErrorCode, OptionMap, OptionValue, Plan, PlanError, PlanOptions, Reject, Samples,
+    StrategyKind,
 };
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple,
+};
 mod arrow;
 
 use std::fs::File;
@@ -47,45 +49,6 @@ create_exception!(
 #[pyo3(signature = (strategy, options, buffer_options, widths, heights, keys=None, pinned=None, known=None))]
 #[allow(clippy::too_many_arguments)]
 fn plan_buffer<'py>(
-    py: Python<'py>,
-    strategy: &str,
-    options: &Bound<'py, PyAny>,
-    buffer_options: Option<&Bound<'py, PyAny>>,
-    widths: Vec<f64>,
-    heights: Vec<f64>,
-    keys: Option<Vec<f64>>,
-    pinned: Option<Vec<bool>>,
-    known: Option<Vec<(usize, String, Option<String>, String)>>,
-) -> PyResult<Bound<'py, PyDict>> {
-    plan_sides(py, strategy, options, buffer_options, widths, heights, keys, pinned, known)
-}
-
-/// [`plan_buffer`] for sizes in Arrow columns: `heights` and `widths` are the chunks of each
-/// column as `__arrow_c_array__()` capsule pairs (any integer or float type), read in place
-/// through the Arrow C data interface (`arrow.rs`). Nulls are NaN: `INVALID_DIMENSIONS`.
-#[pyfunction]
-#[pyo3(signature = (strategy, options, buffer_options, heights, widths, known=None))]
-fn plan_arrow_buffer<'py>(
-    py: Python<'py>,
-    strategy: &str,
-    options: &Bound<'py, PyAny>,
-    buffer_options: Option<&Bound<'py, PyAny>>,
-    heights: Vec<Bound<'py, PyAny>>,
-    widths: Vec<Bound<'py, PyAny>>,
-    known: Option<Vec<(usize, String, Option<String>, String)>>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let (mut h, mut w) = (Vec::new(), Vec::new());
-    for chunk in &heights {
-        arrow::append_numbers(chunk, "height", &mut h)?;
-    }
-    for chunk in &widths {
-        arrow::append_numbers(chunk, "width", &mut w)?;
-    }
-    plan_sides(py, strategy, options, buffer_options, w, h, None, None, known)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn plan_sides<'py>(
     py: Python<'py>,
     strategy: &str,
     options: &Bound<'py, PyAny>,
@@ -134,6 +97,40 @@ fn plan_sides<'py>(
     Ok(out)
 }
 
+/// [`plan_buffer`] for sizes in Arrow columns: `heights` and `widths` are the chunks of each
+/// column as `__arrow_c_array__()` capsule pairs (any integer or float type), read in place
+/// through the Arrow C data interface (`arrow.rs`). Nulls are NaN: `INVALID_DIMENSIONS`.
+#[pyfunction]
+#[pyo3(signature = (strategy, options, buffer_options, heights, widths, known=None))]
+fn plan_arrow_buffer<'py>(
+    py: Python<'py>,
+    strategy: &str,
+    options: &Bound<'py, PyAny>,
+    buffer_options: Option<&Bound<'py, PyAny>>,
+    heights: Vec<Bound<'py, PyAny>>,
+    widths: Vec<Bound<'py, PyAny>>,
+    known: Option<Vec<(usize, String, Option<String>, String)>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (mut h, mut w) = (Vec::new(), Vec::new());
+    for chunk in &heights {
+        arrow::append_numbers(chunk, "height", &mut h)?;
+    }
+    for chunk in &widths {
+        arrow::append_numbers(chunk, "width", &mut w)?;
+    }
+    plan_buffer(
+        py,
+        strategy,
+        options,
+        buffer_options,
+        w,
+        h,
+        None,
+        None,
+        known,
+    )
+}
+
 /// Checks a strategy's options without planning (constructors fail early). Returns the plan's
 /// batch size (`batch_size`, or 1 with only a token budget).
 #[pyfunction]
@@ -175,7 +172,10 @@ fn stream_options<'py>(
     out.set_item("max_carry", max_carry)?;
     out.set_item("world_size", parsed.ranks.world_size)?;
     out.set_item("rank", parsed.ranks.rank)?;
-    out.set_item("leftover", format!("{:?}", parsed.ranks.leftover).to_lowercase())?;
+    out.set_item(
+        "leftover",
+        format!("{:?}", parsed.ranks.leftover).to_lowercase(),
+    )?;
     out.set_item("shuffle", parsed.shuffle.is_some())?;
     let (seed, epoch) = parsed.shuffle.map_or((0, 0), |s| (s.seed, s.epoch));
     out.set_item("shuffle_seed", seed)?;
@@ -271,7 +271,11 @@ fn read_header_pass<'py>(
     for (k, pass) in passes.iter().enumerate() {
         match pass {
             HeaderPass::More(limit) => {
-                more[k] = if *limit == usize::MAX { f64::INFINITY } else { *limit as f64 }
+                more[k] = if *limit == usize::MAX {
+                    f64::INFINITY
+                } else {
+                    *limit as f64
+                }
             }
             HeaderPass::Read(Ok(info)) => {
                 widths[k] = f64::from(info.width);
@@ -295,7 +299,8 @@ fn read_header_pass<'py>(
 /// (the core's `sources.rs`): `(concurrency, timeout_ms or None)`.
 #[pyfunction]
 fn url_options(options: &Bound<'_, PyAny>) -> PyResult<(usize, Option<f64>)> {
-    let parsed = SourceOptions::parse(SourceKind::Urls, &option_map(options)?).map_err(to_py_error)?;
+    let parsed =
+        SourceOptions::parse(SourceKind::Urls, &option_map(options)?).map_err(to_py_error)?;
     Ok((parsed.concurrency, parsed.timeout_ms))
 }
 
@@ -337,7 +342,11 @@ fn read_files(paths: &[PathBuf]) -> Vec<Outcome> {
                 }
                 Err(e) => {
                     let detail = format!("cannot read {}: {e}", paths[k].display());
-                    outcomes[k] = Some(Outcome::Failed(Reject::new(k, ErrorCode::ReadFailed, detail)));
+                    outcomes[k] = Some(Outcome::Failed(Reject::new(
+                        k,
+                        ErrorCode::ReadFailed,
+                        detail,
+                    )));
                 }
             }
         }
@@ -379,7 +388,8 @@ fn read_prefix(path: &PathBuf, limit: usize) -> std::io::Result<(Vec<u8>, f64)> 
 
 fn sizes_tuple<'py>(py: Python<'py>, outcomes: &[Outcome]) -> PyResult<Bound<'py, PyTuple>> {
     let n = outcomes.len();
-    let (mut widths, mut heights, mut orientations) = (vec![f64::NAN; n], vec![f64::NAN; n], vec![1u8; n]);
+    let (mut widths, mut heights, mut orientations) =
+        (vec![f64::NAN; n], vec![f64::NAN; n], vec![1u8; n]);
     let failures = PyList::empty(py);
     for (k, outcome) in outcomes.iter().enumerate() {
         match outcome {
@@ -471,7 +481,11 @@ fn summary<'py>(py: Python<'py>, s: &Summary) -> PyResult<Bound<'py, PyDict>> {
 /// bound). Returns `(height, width)`.
 #[pyfunction]
 #[pyo3(signature = (height, width, options=None))]
-fn smart_resize(height: f64, width: f64, options: Option<&Bound<'_, PyAny>>) -> PyResult<(u32, u32)> {
+fn smart_resize(
+    height: f64,
+    width: f64,
+    options: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(u32, u32)> {
     let entries = match options {
         Some(o) if !o.is_none() => option_map(o)?,
         _ => OptionMap::new(),
@@ -497,7 +511,10 @@ fn registry(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         d.set_item("name", kind.name())?;
         let own: Vec<String> = kind.own_options().iter().map(|o| snake_case(o)).collect();
         d.set_item("options", own)?;
-        d.set_item("sizing", format!("{:?}", kind.default_sizing()).to_lowercase())?;
+        d.set_item(
+            "sizing",
+            format!("{:?}", kind.default_sizing()).to_lowercase(),
+        )?;
         strategies.append(d)?;
     }
     out.set_item("strategies", strategies)?;
@@ -553,14 +570,14 @@ fn parse_options(strategy: &str, options: &Bound<'_, PyAny>) -> PyResult<PlanOpt
 /// `None` values are kept as `null` (an option that allows it reads "none"): the Python side
 /// leaves out options the caller did not give.
 fn option_map(value: &Bound<'_, PyAny>) -> PyResult<OptionMap> {
-    let dict = value.cast::<PyDict>().map_err(|_| {
-        to_py_error(PlanError::option("options", "must be a dict of options"))
-    })?;
+    let dict = value
+        .cast::<PyDict>()
+        .map_err(|_| to_py_error(PlanError::option("options", "must be a dict of options")))?;
     let mut out = OptionMap::new();
     for (k, v) in dict.iter() {
-        let key: String = k.extract().map_err(|_| {
-            to_py_error(PlanError::option("options", "names must be strings"))
-        })?;
+        let key: String = k
+            .extract()
+            .map_err(|_| to_py_error(PlanError::option("options", "names must be strings")))?;
         out.insert(camel_case(&key), option_value(&v));
     }
     Ok(out)
@@ -572,13 +589,19 @@ fn option_value(v: &Bound<'_, PyAny>) -> OptionValue {
     } else if let Ok(b) = v.cast::<PyBool>() {
         OptionValue::Bool(b.is_true())
     } else if v.is_instance_of::<PyInt>() || v.is_instance_of::<PyFloat>() {
-        v.extract::<f64>().map_or(OptionValue::Other, OptionValue::Number)
+        v.extract::<f64>()
+            .map_or(OptionValue::Other, OptionValue::Number)
     } else if let Ok(s) = v.cast::<PyString>() {
-        s.to_cow().map_or(OptionValue::Other, |s| OptionValue::Text(s.into_owned()))
+        s.to_cow()
+            .map_or(OptionValue::Other, |s| OptionValue::Text(s.into_owned()))
     } else if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
         let items: Vec<OptionValue> = v
             .try_iter()
-            .map(|it| it.filter_map(Result::ok).map(|x| option_value(&x)).collect())
+            .map(|it| {
+                it.filter_map(Result::ok)
+                    .map(|x| option_value(&x))
+                    .collect()
+            })
             .unwrap_or_default();
         let numbers: Option<Vec<f64>> = items
             .iter()
@@ -598,7 +621,8 @@ fn option_value(v: &Bound<'_, PyAny>) -> OptionValue {
         OptionValue::Map(map)
     } else {
         // numpy scalars and other numbers: anything `float()` takes that is not a string.
-        v.extract::<f64>().map_or(OptionValue::Other, OptionValue::Number)
+        v.extract::<f64>()
+            .map_or(OptionValue::Other, OptionValue::Number)
     }
 }
 
@@ -700,7 +724,10 @@ fn to_py_error_named(error: PlanError, subject: &str) -> PyErr {
         let set = |name: &str, v: Bound<'_, PyAny>| {
             let _ = value.setattr(name, v);
         };
-        set("code", error.code().as_str().into_pyobject(py).unwrap().into_any());
+        set(
+            "code",
+            error.code().as_str().into_pyobject(py).unwrap().into_any(),
+        );
         let none = || py.None().into_bound(py);
         set("index", none());
         set("option", none());
@@ -712,10 +739,16 @@ fn to_py_error_named(error: PlanError, subject: &str) -> PyErr {
                 if let Some(f) = r.format {
                     set("format", f.as_str().into_pyobject(py).unwrap().into_any());
                 }
-                set("detail", r.detail.as_str().into_pyobject(py).unwrap().into_any());
+                set(
+                    "detail",
+                    r.detail.as_str().into_pyobject(py).unwrap().into_any(),
+                );
             }
             PlanError::Option(e) => {
-                set("option", snake_case(&e.option).into_pyobject(py).unwrap().into_any());
+                set(
+                    "option",
+                    snake_case(&e.option).into_pyobject(py).unwrap().into_any(),
+                );
             }
             PlanError::Input { .. } => {}
         }

@@ -41,7 +41,10 @@ fn size_point(
 /// values at ranks `lo` and `hi` and the largest, all in `ln r`.
 pub(super) fn p95_and_max(lower: f64, upper: f64, max: f64, at: f64, lo: usize) -> (f64, f64) {
     let (lower, upper) = (crate::math::exp(lower), crate::math::exp(upper));
-    (lower + (upper - lower) * (at - lo as f64), crate::math::exp(max))
+    (
+        lower + (upper - lower) * (at - lo as f64),
+        crate::math::exp(max),
+    )
 }
 
 /// Ranks (ascending, 0-based) of the p95's two neighbours among `n` values, and its position.
