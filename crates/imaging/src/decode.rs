@@ -4,7 +4,9 @@
 use crate::{ImageFailure, Sample, Source};
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageReader, Limits, RgbImage};
-use mm_batcher_core::formats::{implausibly_short, inspect, jpeg, Details, HeaderError, HeaderInfo};
+use mm_batcher_core::formats::{
+    implausibly_short, inspect, jpeg, Details, HeaderError, HeaderInfo,
+};
 use mm_batcher_core::{ErrorCode, ImageFormat, Reject};
 use std::io::{Cursor, ErrorKind};
 use std::num::NonZeroU64;
