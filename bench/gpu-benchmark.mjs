@@ -11,7 +11,7 @@
 //     --backend webgl,webgpu   TF.js backends (default both)
 //     --mp 1,12                photo sizes in megapixels (default 1,12)
 //     --photos DIR             your own JPEGs instead (every *.jpg in DIR)
-//     --batch 8 --size 224 --runs 5   images per batch, square target side, timed runs
+//     --batch 4 --size 224 --runs 5   images per batch, square target side, timed runs
 //     --worker                 run in a module Web Worker instead of the page
 //     --hardware               use the machine's GPU (no SwiftShader flags); --flag X adds a Chromium flag
 //   CHROMIUM_PATH=/path/to/chrome picks the browser (default Debian's /usr/bin/chromium).
@@ -28,7 +28,7 @@ const argv = process.argv.slice(2);
 const flag = (name, fallback) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : fallback);
 const list = (name, fallback) => flag(name, fallback).split(',');
 const backends = list('backend', 'webgl,webgpu');
-const batch = Number(flag('batch', '8'));
+const batch = Number(flag('batch', '4'));
 const size = Number(flag('size', '224'));
 const runs = Number(flag('runs', '5'));
 const inWorker = argv.includes('--worker');

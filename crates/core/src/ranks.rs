@@ -354,7 +354,13 @@ fn balance_step(shapes: &[Shape], step: &mut Step) {
     }
     for (r, batch) in step.batches.iter_mut().enumerate() {
         batch.clear();
-        batch.extend(union.iter().zip(&owner).filter(|(_, &o)| o == r).map(|(&p, _)| p));
+        batch.extend(
+            union
+                .iter()
+                .zip(&owner)
+                .filter(|(_, &o)| o == r)
+                .map(|(&p, _)| p),
+        );
     }
 }
 

@@ -4,7 +4,9 @@
 use crate::{ImageFailure, Sample, Source};
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageReader, Limits, RgbImage};
-use mm_batcher_core::formats::{implausibly_short, inspect, jpeg, Details, HeaderError, HeaderInfo};
+use mm_batcher_core::formats::{
+    implausibly_short, inspect, jpeg, Details, HeaderError, HeaderInfo,
+};
 use mm_batcher_core::{ErrorCode, ImageFormat, Reject};
 use std::io::{Cursor, ErrorKind};
 use std::num::NonZeroU64;
@@ -132,6 +134,8 @@ struct Checked {
     stored: (u32, u32),
     /// From the JPEG framing walk: the file stops inside entropy-coded data.
     ends_inside_scan: bool,
+    /// A progressive JPEG (SOF2): at 1/8 its DC scans alone suffice ([`decode_jpeg_dc_only`]).
+    progressive_jpeg: bool,
 }
 
 /// Validates everything that can be validated before a pixel buffer exists (header, claimed size
@@ -211,6 +215,7 @@ fn check_encoded(bytes: &[u8], max_input_pixels: u64) -> Result<Checked, Fail> {
         codec,
         stored: (sw, sh),
         ends_inside_scan,
+        progressive_jpeg,
     })
 }
 
@@ -263,6 +268,7 @@ fn decode_encoded(
         codec,
         stored: (sw, sh),
         ends_inside_scan,
+        progressive_jpeg,
     } = check_encoded(bytes, max_input_pixels)?;
     let mut d = match info.format {
         ImageFormat::Jpeg => match denominator(info.width, info.height) {
@@ -272,15 +278,18 @@ fn decode_encoded(
         _ => 1,
     };
     let (w, h) = match info.format {
-        ImageFormat::Jpeg if d > 1 => match decode_jpeg_dc_only(bytes, progressive_jpeg && d == 8, rgb)
-            .map_or_else(|| decode_jpeg_scaled(bytes, ends_inside_scan, d, rgb), |size| Ok(Some(size)))?
-        {
-            Some(size) => size,
-            None => {
-                d = 1;
-                decode_jpeg(bytes, ends_inside_scan, rgb)?
+        ImageFormat::Jpeg if d > 1 => {
+            match decode_jpeg_dc_only(bytes, progressive_jpeg && d == 8, rgb).map_or_else(
+                || decode_jpeg_scaled(bytes, ends_inside_scan, d, rgb),
+                |size| Ok(Some(size)),
+            )? {
+                Some(size) => size,
+                None => {
+                    d = 1;
+                    decode_jpeg(bytes, ends_inside_scan, rgb)?
+                }
             }
-        },
+        }
         ImageFormat::Jpeg => decode_jpeg(bytes, ends_inside_scan, rgb)?,
         ImageFormat::Gif => decode_gif(bytes, sw, sh, max_input_pixels, rgb)?,
         _ => decode_with_image(bytes, codec, max_input_pixels, rgb)?,
@@ -962,7 +971,12 @@ mod tests {
     fn dc_scans_alone_give_the_pixels_of_every_scan_at_one_eighth() {
         let bytes = progressive_photo();
         let dc = jpeg_dc_scans(&bytes).expect("a whole progressive file");
-        assert!(dc.len() * 2 < bytes.len(), "{} of {} bytes", dc.len(), bytes.len());
+        assert!(
+            dc.len() * 2 < bytes.len(),
+            "{} of {} bytes",
+            dc.len(),
+            bytes.len()
+        );
         let (mut every, mut dc_only) = (Vec::new(), Vec::new());
         let all = decode_jpeg_scaled(&bytes, false, 8, &mut every).unwrap();
         let some = decode_jpeg_dc_only(&bytes, true, &mut dc_only);

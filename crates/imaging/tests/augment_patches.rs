@@ -166,7 +166,8 @@ fn augment_options_are_checked() {
     );
     assert!(error(r#"{"size": [8, 8], "randomFlip": 1}"#).starts_with("option `randomFlip`"));
     assert!(
-        error(r#"{"size": [56, 56], "patches": true, "dtype": "uint8"}"#).contains("dtype 'float32' only")
+        error(r#"{"size": [56, 56], "patches": true, "dtype": "uint8"}"#)
+            .contains("dtype 'float32' only")
     );
     assert!(error(r#"{"size": [56, 42], "patches": true}"#).contains("whole merged patches of 28"));
     assert!(error(r#"{"size": [56, 56], "patches": {"merge": 2}}"#).starts_with("option `merge`"));

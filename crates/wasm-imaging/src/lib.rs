@@ -122,23 +122,16 @@ pub fn decode_for_resize(
     indices: &[u32],
     options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let spec = read_spec(options)?;
-    // TF.js resizes the crop itself; mirroring and patches are not part of that path yet.
-    for (name, on) in [
-        ("randomFlip", spec.random_flip),
-        ("patches", spec.patches.is_some()),
-    ] {
-        if on {
-            return Err(option_error(OptionError::new(
-                name,
-                "is not supported by toTfTensor; use toTensor or the imaging pool",
-            )));
-        }
-    }
-    let samples = samples(bytes, offsets, kinds, widths, heights, indices)?;
-    let out = imaging::decode_batch(&samples, spec.max_input_pixels, spec.skip_invalid)
-        .map_err(failure_error)?;
-    Ok(laid_out(&spec, &out).into())
+    laid_out(
+        imaging::decode_batch,
+        options,
+        bytes,
+        offsets,
+        kinds,
+        widths,
+        heights,
+        indices,
+    )
 }
 
 /// `decodeForResize` for a browser decoder (`createImageBitmap`): the same result with an empty
@@ -155,16 +148,47 @@ pub fn check_for_browser_decode(
     indices: &[u32],
     options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let spec = read_spec(options)?;
-    let samples = samples(bytes, offsets, kinds, widths, heights, indices)?;
-    let out = imaging::check_batch(&samples, spec.max_input_pixels, spec.skip_invalid)
-        .map_err(failure_error)?;
-    Ok(laid_out(&spec, &out).into())
+    laid_out(
+        imaging::check_batch,
+        options,
+        bytes,
+        offsets,
+        kinds,
+        widths,
+        heights,
+        indices,
+    )
 }
 
-/// `{ spec, data, widths, heights, formats, layouts, kept, patchGrid?, failures }` of a decoded (or
-/// checked) batch: every kept image laid out in the canvas.
-fn laid_out(spec: &TensorSpec, out: &imaging::DecodedBatch) -> Object {
+/// `{ spec, data, widths, heights, formats, layouts, kept, patchGrid?, failures }` of a batch
+/// decoded (or checked) by `run`: every kept image laid out in the canvas.
+#[allow(clippy::too_many_arguments)]
+fn laid_out(
+    run: fn(&[Sample<'_>], u64, bool) -> Result<imaging::DecodedBatch, ImageFailure>,
+    options: JsValue,
+    bytes: &[u8],
+    offsets: &[u32],
+    kinds: &[u8],
+    widths: &[u32],
+    heights: &[u32],
+    indices: &[u32],
+) -> Result<JsValue, JsValue> {
+    let spec = read_spec(options)?;
+    // TF.js resizes the crop itself; mirroring and patches are not part of that path yet.
+    for (name, on) in [
+        ("randomFlip", spec.random_flip),
+        ("patches", spec.patches.is_some()),
+    ] {
+        if on {
+            return Err(option_error(OptionError::new(
+                name,
+                "is not supported by toTfTensor; use toTensor or the imaging pool",
+            )));
+        }
+    }
+    let samples = samples(bytes, offsets, kinds, widths, heights, indices)?;
+    let out = run(&samples, spec.max_input_pixels, spec.skip_invalid).map_err(failure_error)?;
+    let spec = &spec;
     let mut layouts = Vec::with_capacity(out.kept.len() * 8);
     for ((&w, &h), &position) in out.widths.iter().zip(&out.heights).zip(&out.kept) {
         let (l, _) = spec.placement(w.max(1), h.max(1), samples[position].index);
@@ -190,7 +214,7 @@ fn laid_out(spec: &TensorSpec, out: &imaging::DecodedBatch) -> Object {
     set(&result, "kept", &positions(&out.kept));
     set_patch_grid(&result, spec);
     set(&result, "failures", &failures(&out.failures));
-    result
+    Ok(result.into())
 }
 
 /// `toTensor`'s defaults and named normalisations, from the one table in Rust:
