@@ -601,7 +601,7 @@ async function readHeaders(host: LoaderHost, entries: SourceEntry[], options: Lo
       all.set(more, start);
       return { bytes: all, length: blob.size, transferred: more.byteLength };
     };
-    const results = await readSizesInPasses(blobs.length, read, 8);
+    const results = await readSizesInPasses(blobs.length, read, 8, readSourceOptions('files', {}).maxBytes);
     results.forEach((s, j) => (out[blobs[j]![1]] = s as HeaderOutcome));
   }
   return out;
