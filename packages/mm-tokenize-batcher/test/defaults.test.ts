@@ -28,6 +28,7 @@ const SCOPES: Record<string, string[]> = {
   EvaluateOptions: ['evaluate'],
   TokenPackerOptions: ['TokenPacker'],
   TensorOptions: ['toTensor'],
+  VerifyOptions: ['toTensor'],
   ImagingPoolOptions: ['createImagingPool'],
   PatchesOptions: ['toTensor.patches'],
   LoaderOptions: ['createLoader', 'ranks', 'batcher'],

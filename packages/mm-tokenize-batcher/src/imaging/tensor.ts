@@ -483,7 +483,7 @@ export function verifyImages(images: readonly unknown[], options: VerifyOptions 
 }
 
 export interface VerifyOptions {
-  /** Images with more pixels are refused before decoding. Default: `tensorDefaults().maxInputPixels`. */
+  /** Images with more pixels are refused before decoding. Default 89,478,485, as `toTensor`'s. */
   maxInputPixels?: number;
 }
 
