@@ -188,6 +188,18 @@ def dataset_cases() -> List[Tuple[str, Callable[[], Any]]]:
         ("shuffle/stream/buffer", lambda: streamed(batcher=mtb.BalancedBatcher(batch_size=16), buffer_size=128, shuffle=True, shuffle_seed=9, epoch=2, shuffle_buffer=300)),
         ("shuffle/stream/ranks2", lambda: streamed(strategy="sorted", batch_size=16, buffer_size=256, carry=True, world_size=2, rank=1, shuffle=True, shuffle_buffer=100)),
     ]
+    def members(on: bool) -> Any:
+        # 40 shapes five times each: batches of one shape share a size, so members can move.
+        photos = [s for s in seed[:40] for _ in range(5)]
+        batcher = mtb.SortedBatcher(batch_size=8, multiple_of=28, shuffle=True, shuffle_seed=77, shuffle_members=on)
+        ranks = [[[b["step"], b["indices"], list(b["resize_size"]), b.get("padding") or 0] for b in mtb.batch_for_rank(batcher, photos, world_size=2, rank=rank, epoch=3)] for rank in (0, 1)]
+        return [[[[b["indices"], list(b["resize_size"])] for b in batcher(photos, epoch=epoch)] for epoch in (0, 1)], ranks]
+
+    cases += [
+        ("shuffle/members/on", lambda: members(True)),
+        ("shuffle/members/off", lambda: members(False)),
+        ("shuffle/members/stream", lambda: streamed(strategy="balanced", batch_size=8, multiple_of=28, buffer_size=200, shuffle=True, shuffle_seed=4, epoch=5)),
+    ]
     cases += [(f"registry/{name}", (lambda n=name: registered(n))) for name in mtb.strategy_names]
     return cases
 
@@ -248,6 +260,8 @@ NOT_FROM_PYTHON = {
     "imaging/tensor/uint8-nhwc": "decoding: the imaging module is not in the wheel",
     "imaging/tensor/float32-nchw-clip": "decoding",
     "imaging/tensor/every-image": "decoding",
+    "imaging/tensor/augment": "decoding",
+    "imaging/tensor/qwen2-vl-patches": "decoding",
     "urls/stub": "a JS fetch stub",
 }
 

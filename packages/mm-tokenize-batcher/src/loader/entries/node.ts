@@ -2,7 +2,9 @@
 // import (by the planning and imaging Node entries); files are read with node:fs, the imaging
 // pool runs worker_threads.
 import { readFile } from 'node:fs/promises';
-import '../../planning/entries/node.js';
+// Named, not bare: the planning entry instantiates its wasm at import, and a bare import of a
+// module the package marks free of side effects is dropped by bundlers.
+import { init as initPlanning } from '../../planning/entries/node.js';
 import { createImagingPool } from '../../imaging/entries/node.js';
 import { imageSizesFromFiles } from '../../headers/files.js';
 import { createLoaderWith, type Loader, type LoaderHost, type LoaderOptions } from '../loader.js';
@@ -10,7 +12,7 @@ import { readManifestWith, type Manifest } from '../sources.js';
 import type { FetchLike } from '../../headers/urls.js';
 
 const host: LoaderHost = {
-  ready: async () => {},
+  ready: initPlanning,
   createPool: createImagingPool,
   async readText(location, fetchImpl) {
     if (/^https?:/i.test(location)) {
