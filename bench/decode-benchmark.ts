@@ -7,7 +7,10 @@
 //
 // Peers, in the same run, interleaved image by image: this package (`toTensor`, its defaults, on
 // this thread); sharp at its defaults (`.rotate().resize(w, h, { fit: 'fill' }).raw()`, lanczos3,
-// shrink-on-load on) with `sharp.concurrency(1)` and `(2)`, normalised in JS; jimp (224 target
+// shrink-on-load on) with `sharp.concurrency(1)` and `(2)`, normalised in JS; sharp on 1 thread
+// with `fastShrinkOnLoad: false`, the JPEG shrink rule this package uses (its default shrinks a
+// JPEG until the image just covers the target; this one keeps twice the target, as ours does), so
+// that the two decoders are compared at one rule too; jimp (224 target
 // only: it is slow; it decodes no WebP); and in Debian's headless Chromium, this package's web build and the browser's
 // own decoders (`createImageBitmap(blob, { resizeWidth, resizeHeight })`, drawn into an
 // `OffscreenCanvas`, `getImageData`, normalised in JS). Each image's figure is the median of RUNS
@@ -49,7 +52,7 @@ const clip = tensorDefaults().normalize.clip;
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '..', 'packages', 'mm-tokenize-batcher', 'dist');
 
-export const PEERS = ['this package', 'sharp, 1 thread', 'sharp, 2 threads', 'jimp', 'Chromium: this package', 'Chromium: createImageBitmap + canvas'] as const;
+export const PEERS = ['this package', 'sharp, 1 thread', 'sharp, 2 threads', 'sharp, 1 thread, our shrink rule', 'jimp', 'Chromium: this package', 'Chromium: createImageBitmap + canvas'] as const;
 type Peer = (typeof PEERS)[number];
 
 /** The two targets: `[height, width]` of the tensor for an upright `width x height` image. */
@@ -66,9 +69,9 @@ const median = (xs: readonly number[]) => {
 
 sharp.cache(false); // the same bytes are decoded again on every run: no cached results
 
-async function sharpTensor(bytes: Uint8Array, [h, w]: [number, number], threads: number): Promise<Float32Array> {
+async function sharpTensor(bytes: Uint8Array, [h, w]: [number, number], threads: number, fastShrinkOnLoad = true): Promise<Float32Array> {
   sharp.concurrency(threads);
-  const px = await sharp(bytes).rotate().resize(w, h, { fit: 'fill' }).removeAlpha().raw().toBuffer();
+  const px = await sharp(bytes).rotate().resize(w, h, { fit: 'fill', fastShrinkOnLoad }).removeAlpha().raw().toBuffer();
   const out = new Float32Array(3 * h * w);
   normaliseInto(out, 0, px, 3, h, w, clip);
   return out;
@@ -86,6 +89,7 @@ const nodePeers: Partial<Record<Peer, (bytes: Uint8Array, size: [number, number]
   'this package': async (bytes, size) => toTensor({ images: [bytes], resizeSize: size }, { normalize: 'clip' }),
   'sharp, 1 thread': (bytes, size) => sharpTensor(bytes, size, 1),
   'sharp, 2 threads': (bytes, size) => sharpTensor(bytes, size, 2),
+  'sharp, 1 thread, our shrink rule': (bytes, size) => sharpTensor(bytes, size, 1, false),
 };
 
 /** One image's figures: peer -> median ms of its runs. */
