@@ -48,6 +48,10 @@ pub const LOADER_PREFETCH: usize = 2;
 pub const LOADER_ON_BAD_IMAGE: crate::loader::BadImagePolicy = crate::loader::BadImagePolicy::Skip;
 pub const LOADER_DROP_LAST: bool = false;
 pub const LOADER_REPLACE_TRIES: usize = 16;
+/// `createLoader`'s `maxImageBytes`: the most bytes read for one whole image at its step (file or
+/// URL). 256 MiB is above any photo or scan a decoder takes within `maxInputPixels` (a 12 MP PNG
+/// is tens of MiB) and stops a source that never ends, or one that grew since its header was read.
+pub const LOADER_MAX_IMAGE_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
 pub const LOADER_STRATEGY: crate::strategies::StrategyKind =
     crate::strategies::StrategyKind::Balanced;
 
@@ -129,6 +133,7 @@ pub const DEFAULTS: &[OptionDefault] = &[
     row("createLoader", "prefetch", Number(LOADER_PREFETCH as f64)),
     row("createLoader", "onBadImage", Choice("skip")),
     row("createLoader", "dropLast", Bool(LOADER_DROP_LAST)),
+    row("createLoader", "maxImageBytes", Number(LOADER_MAX_IMAGE_BYTES)),
     row("createLoader", "strategy", Choice("balanced")),
     row("smartResize", "factor", Number(crate::smart_resize::QWEN2_VL_FACTOR as f64)),
     row("smartResize", "minPixels", Number(crate::smart_resize::QWEN2_VL_MIN_PIXELS)),

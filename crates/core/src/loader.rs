@@ -47,12 +47,24 @@ pub struct LoaderOptions {
     pub replace_tries: usize,
     /// The planning strategy (the strategy's own options are its reader's).
     pub strategy: StrategyKind,
+    /// The most bytes read for one whole image at its step; past it the image is a `READ_FAILED`
+    /// reject with reason `MAX_BYTES`.
+    pub max_image_bytes: f64,
 }
 
 const MAX_PREFETCH: f64 = 1024.0;
+/// `maxImageBytes` bounds: at least a header's worth; at most what one wasm32 memory can hold.
+const MIN_IMAGE_BYTES: f64 = 2048.0;
+const MAX_IMAGE_BYTES: f64 = 4_294_967_296.0;
 
 /// The names `createLoader` reads in Rust.
-pub const LOADER_OPTION_NAMES: &[&str] = &["prefetch", "onBadImage", "dropLast", "strategy"];
+pub const LOADER_OPTION_NAMES: &[&str] = &[
+    "prefetch",
+    "onBadImage",
+    "dropLast",
+    "strategy",
+    "maxImageBytes",
+];
 /// The names the binding keeps (sources, callbacks, the pool) or hands to their own readers (the
 /// strategy's, the tensor's, the ranks', the shuffle's, the header readers'): known here so that
 /// an unknown name's message lists every option.
@@ -74,6 +86,8 @@ pub const LOADER_BINDING_NAMES: &[&str] = &[
     "fetch",
     "concurrency",
     "timeoutMs",
+    "maxRedirects",
+    "allowRedirect",
     "patches",
 ];
 
@@ -100,6 +114,9 @@ impl LoaderOptions {
             strategy: options
                 .choice("strategy", &strategies)?
                 .unwrap_or(defaults::LOADER_STRATEGY),
+            max_image_bytes: options
+                .integer("maxImageBytes", MIN_IMAGE_BYTES, MAX_IMAGE_BYTES)?
+                .unwrap_or(defaults::LOADER_MAX_IMAGE_BYTES),
         })
     }
 }
@@ -128,6 +145,11 @@ mod tests {
             "{message}"
         );
         assert!(refused("prefetch", OptionValue::Number(0.0)).contains("prefetch"));
+        assert_eq!(parsed.max_image_bytes, 256.0 * 1024.0 * 1024.0);
+        assert!(refused("maxImageBytes", OptionValue::Number(100.0)).contains("maxImageBytes"));
+        assert!(
+            refused("maxImageBytes", OptionValue::Number(1.5e6 + 0.5)).contains("maxImageBytes")
+        );
         assert!(refused("strategy", OptionValue::Text("fast".into())).contains("\"balanced\""));
         let unknown = refused("batchsize", OptionValue::Number(4.0));
         assert!(

@@ -183,6 +183,7 @@ pub fn loader_options(options: JsValue) -> Result<JsValue, JsValue> {
     set(&out, "dropLast", &parsed.drop_last.into());
     set(&out, "replaceTries", &(parsed.replace_tries as f64).into());
     set(&out, "strategy", &parsed.strategy.name().into());
+    set(&out, "maxImageBytes", &parsed.max_image_bytes.into());
     Ok(out.into())
 }
 

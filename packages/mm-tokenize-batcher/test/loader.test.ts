@@ -236,6 +236,101 @@ describe('createLoader', () => {
     await expect(createLoader({ sources, batchSize: 4, batchsize: 3 } as never)).rejects.toThrow(/batchsize.*not an option of createLoader/);
     await expect(createLoader({ sources, batchSize: 4, resume: { epoch: 0, step: 1, images: 9, steps: 3 } })).rejects.toThrow(/resume/);
   });
+
+  it('a state resumes only the loader it came from: other sources or another seed, with as many images and steps, are refused', async () => {
+    const files = images.slice(0, 12).map((im) => join(dir, im.file));
+    const options = { sources: files, batchSize: 4, workers: 1, shuffle: true, shuffleSeed: 7 };
+    const { state } = await collect(options, 1, 1);
+    expect(state).toMatchObject({ epoch: 0, step: 1, images: 12, plan: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    for (const other of [{ ...options, shuffleSeed: 8 }, { ...options, sources: [...files].reverse() }]) {
+      await expect(createLoader({ ...other, resume: state })).rejects.toMatchObject({ code: 'INVALID_OPTION', option: 'resume', message: expect.stringMatching(/other sources or options/) });
+    }
+    // The same sources and options take it; a state of an earlier version (no `plan`) is checked by its counts alone.
+    const { plan: _plan, ...older } = state;
+    for (const resume of [state, older]) {
+      const loader = await createLoader({ ...options, resume });
+      expect(loader.state()).toEqual({ ...state });
+      await loader.close();
+    }
+  });
+});
+
+describe('whole images at their step: read under the header readers\' rules, at most maxImageBytes', () => {
+  /**
+   * A server that answers a header read (a Range ending within 64 KiB) with the image's bytes and
+   * the whole read with something else: `/endless/NAME` the image then padding that never ends
+   * (no Content-Length, Range ignored), `/moved/NAME` a redirect to a link-local address.
+   */
+  async function twoFacedServer(): Promise<Server> {
+    const { createServer: createHttpServer } = await import('node:http');
+    const http = createHttpServer((req, res) => {
+      const [, kind, name] = (req.url ?? '').split('/');
+      const bytes = served.get(name ?? '');
+      const end = Number(/bytes=\d+-(\d+)/.exec(req.headers.range ?? '')?.[1] ?? Infinity);
+      if (!bytes) return void res.writeHead(404).end();
+      if (end < 65536) {
+        const last = Math.min(end, bytes.length - 1);
+        res.writeHead(206, { 'content-range': `bytes 0-${last}/${bytes.length}`, 'content-length': String(last + 1) });
+        return void res.end(bytes.subarray(0, last + 1));
+      }
+      if (kind === 'moved') return void res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data' }).end();
+      res.writeHead(200, { 'content-type': 'image/jpeg' });
+      res.write(bytes);
+      const padding = Buffer.alloc(1 << 20);
+      let closed = false;
+      res.on('close', () => (closed = true));
+      const pour = () => {
+        while (!closed && res.write(padding));
+        if (!closed) res.once('drain', pour);
+      };
+      pour();
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const { port } = http.address() as { port: number };
+    return { origin: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => (http.closeAllConnections(), http.close(() => resolve()))) };
+  }
+
+  it('a body that never ends and a redirect to a link-local address are rejects naming why; the loader goes on', async () => {
+    const faced = await twoFacedServer();
+    try {
+      const jpegs = images.filter((im) => im.file.endsWith('.jpg')).slice(0, 6);
+      const sources = [...jpegs.slice(0, 4).map((im) => `${server.origin}/range/${im.file}`), `${faced.origin}/endless/${jpegs[4]!.file}`, `${faced.origin}/moved/${jpegs[5]!.file}`];
+      const loader = await createLoader({ sources, batchSize: 2, workers: 1, maxImageBytes: 1 << 20 });
+      expect(loader.images).toBe(6); // both headers read fine
+      const rejects = [];
+      let images_ = 0;
+      for await (const batch of loader) {
+        images_ += batch.indices.length;
+        rejects.push(...batch.rejects);
+      }
+      await loader.close();
+      expect(images_).toBe(4);
+      const byIndex = Object.fromEntries(rejects.map((r) => [r.index, r]));
+      expect(byIndex[4]).toMatchObject({ stage: 'read', code: 'READ_FAILED', reason: 'MAX_BYTES', action: 'skipped' });
+      expect(byIndex[4]!.detail).toMatch(/did not end.*1048576 bytes \(option maxImageBytes\)/);
+      expect(byIndex[5]).toMatchObject({ stage: 'read', code: 'READ_FAILED', reason: 'REDIRECT_REFUSED', action: 'skipped' });
+      expect(byIndex[5]!.message).toContain(`${faced.origin}/moved/`);
+    } finally {
+      await faced.close();
+    }
+  });
+
+  it('a file longer than maxImageBytes is refused unread past the cap; Blobs too; the option is checked in Rust', async () => {
+    const big = images.find((im) => im.file.endsWith('.png'))!;
+    const size = served.get(big.file)!.byteLength;
+    const small = images.find((im) => im.file.endsWith('.jpg') && served.get(im.file)!.byteLength < size)!;
+    const cap = served.get(small.file)!.byteLength;
+    for (const sources of [[join(dir, small.file), join(dir, big.file)], [new Blob([served.get(small.file)! as BlobPart]), new Blob([served.get(big.file)! as BlobPart])]]) {
+      const loader = await createLoader({ sources, batchSize: 1, workers: 1, maxImageBytes: Math.max(cap, 2048), onBadImage: 'skip' });
+      const rejects = [];
+      for await (const batch of loader) rejects.push(...batch.rejects);
+      await loader.close();
+      expect(rejects).toHaveLength(1);
+      expect(rejects[0]).toMatchObject({ index: 1, stage: 'read', reason: 'MAX_BYTES' });
+      expect(rejects[0]!.detail).toContain(`${size} bytes is more than ${Math.max(cap, 2048)} bytes (option maxImageBytes)`);
+    }
+    await expect(createLoader({ sources: [join(dir, small.file)], batchSize: 1, maxImageBytes: 100 })).rejects.toMatchObject({ code: 'INVALID_OPTION', option: 'maxImageBytes' });
+  });
 });
 
 describe('the pool and toTensor name files', () => {

@@ -5,7 +5,7 @@ import { constants } from 'node:fs';
 import { open, statfs, type FileHandle } from 'node:fs/promises';
 import { BatcherError } from '../shared/errors.js';
 import { fsName, nameFromBytes } from '../shared/names.js';
-import { readSizesInPasses, readSourceOptions, sourceEntries, SourceFailure, type Prefix, type SourceReject } from './sources.js';
+import { readSizesInPasses, readSourceOptions, readWhole, sourceEntries, SourceFailure, type Prefix, type SourceReject } from './sources.js';
 
 export interface FileSizesOptions {
   /** Most files open at once. Default 32. */
@@ -49,6 +49,14 @@ export async function imageSizesFromFiles(paths: readonly (string | URL | Uint8A
   const { concurrency, maxBytes, signal } = readSourceOptions('files', options);
   const results = await readSizesInPasses(paths.length, (k, limit, have) => readFile(fsPath(paths[k]!), limit, have), concurrency, maxBytes, signal);
   return sourceEntries(results, 'path', paths.map((p) => (p instanceof Uint8Array ? nameFromBytes(p) : String(p))));
+}
+
+/**
+ * All of one file's bytes, at most `maxBytes` (a longer file is a `SourceFailure` with reason
+ * `MAX_BYTES`; special files are refused unread, as for headers). The loader reads each image so.
+ */
+export function readWholeFile(path: string | URL | Uint8Array, maxBytes: number, option: string): Promise<Uint8Array> {
+  return readWhole((limit) => readFile(fsPath(path), limit, undefined), maxBytes, option);
 }
 
 /**

@@ -29,6 +29,26 @@ export class SourceFailure extends Error {
   }
 }
 
+/**
+ * A whole source read with `read` (a prefix reader of files.ts or urls.ts), at most `maxBytes`
+ * of it: one byte more is asked, so a source longer than the cap, or one that never ends, is a
+ * `READ_FAILED` failure with reason `MAX_BYTES` after `maxBytes + 1` bytes at most. `option`
+ * names the cap in the message.
+ */
+export async function readWhole(read: (limit: number) => Promise<Prefix>, maxBytes: number, option: string): Promise<Uint8Array> {
+  const prefix = await read(maxBytes + 1);
+  if (prefix.bytes.byteLength > maxBytes || (Number.isFinite(prefix.length) && prefix.length > maxBytes)) {
+    const length = Number.isFinite(prefix.length) ? `${prefix.length} bytes` : 'a body that did not end';
+    const failure = new SourceFailure('READ_FAILED', `${length} is more than ${maxBytes} bytes (option ${option}): refused`, 'MAX_BYTES');
+    failure.transferred = prefix.transferred;
+    throw failure;
+  }
+  if (Number.isFinite(prefix.length) && prefix.bytes.byteLength < prefix.length) {
+    throw new SourceFailure('READ_FAILED', `only ${prefix.bytes.byteLength} of its ${prefix.length} bytes arrived`);
+  }
+  return prefix.bytes;
+}
+
 /** Reads the first `limit` bytes (`Infinity`: all) of source `k`, given the `have` bytes read before. */
 export type ReadPrefix = (k: number, limit: number, have: Uint8Array | undefined, signal: AbortSignal) => Promise<Prefix>;
 

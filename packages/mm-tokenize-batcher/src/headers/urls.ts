@@ -5,7 +5,7 @@
 // whole file) is read only until the prefix is in, then the body is cancelled.
 import { BatcherError } from '../shared/errors.js';
 import { checkUrl, defaultAllowRedirect, networkFailure, redactText, redactUrl, type AllowRedirect } from './network.js';
-import { readSizesInPasses, readSourceOptions, sourceEntries, SourceFailure, type Prefix, type SourceReject } from './sources.js';
+import { readSizesInPasses, readSourceOptions, readWhole, sourceEntries, SourceFailure, type Prefix, type SourceReject } from './sources.js';
 
 export { defaultAllowRedirect, type AllowRedirect } from './network.js';
 
@@ -66,15 +66,33 @@ export type UrlSizes = (UrlSize | UrlReject)[] & { readonly rejects: readonly Ur
  */
 export async function imageSizesFromUrls(urls: readonly (string | URL)[], options: UrlSizesOptions = {}): Promise<UrlSizes> {
   if (!Array.isArray(urls)) throw new BatcherError('INVALID_INPUT', `imageSizesFromUrls takes an array of URLs, got ${urls === null ? 'null' : typeof urls}`);
-  const { concurrency, timeoutMs, maxBytes, maxRedirects, signal } = readSourceOptions('urls', options);
+  const { concurrency, maxBytes, signal } = readSourceOptions('urls', options);
+  const policy = requestPolicy(options);
+  const list = urls.map((u) => String(u));
+  const results = await readSizesInPasses(list.length, (k, limit, have, abort) => readUrl(policy, list[k]!, limit, have, abort), concurrency, maxBytes, signal);
+  return sourceEntries(results, 'url', list);
+}
+
+/** The request rules of `options` (its `fetch`, `timeoutMs`, `maxRedirects`, `allowRedirect`), checked. */
+function requestPolicy(options: Pick<UrlSizesOptions, 'fetch' | 'timeoutMs' | 'maxRedirects' | 'allowRedirect'>): RequestPolicy {
+  const { timeoutMs, maxRedirects } = readSourceOptions('urls', { timeoutMs: options.timeoutMs, maxRedirects: options.maxRedirects });
   const fetchImpl: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   if (typeof fetchImpl !== 'function') throw new BatcherError('INVALID_OPTION', 'option `fetch` must be a function', { option: 'fetch' });
   const allowRedirect = options.allowRedirect ?? defaultAllowRedirect;
   if (typeof allowRedirect !== 'function') throw new BatcherError('INVALID_OPTION', 'option `allowRedirect` must be a function (to: URL, from: URL) => boolean | string', { option: 'allowRedirect' });
-  const list = urls.map((u) => String(u));
-  const policy: RequestPolicy = { fetch: fetchImpl, ownFetch: options.fetch !== undefined, timeoutMs, maxRedirects, allowRedirect };
-  const results = await readSizesInPasses(list.length, (k, limit, have, abort) => readUrl(policy, list[k]!, limit, have, abort), concurrency, maxBytes, signal);
-  return sourceEntries(results, 'url', list);
+  return { fetch: fetchImpl, ownFetch: options.fetch !== undefined, timeoutMs, maxRedirects, allowRedirect };
+}
+
+/**
+ * A reader of whole images at URLs under the header readers' rules (`fetch`, `timeoutMs`,
+ * redirects one at a time under `maxRedirects` and `allowRedirect`, no compressed bodies), each
+ * at most `maxBytes` (more, or a body that does not end, is a `SourceFailure` with reason
+ * `MAX_BYTES`; `option` names the cap). The loader reads each image so.
+ */
+export function wholeUrlReader(options: Pick<UrlSizesOptions, 'fetch' | 'timeoutMs' | 'maxRedirects' | 'allowRedirect'>, maxBytes: number, option: string): (url: string) => Promise<Uint8Array> {
+  const policy = requestPolicy(options);
+  const never = new AbortController().signal;
+  return (url) => readWhole((limit) => readUrl(policy, url, limit, undefined, never), maxBytes, option);
 }
 
 /** How every request of one call is made. */

@@ -11,7 +11,7 @@ import { createBatcher, type AnyBatcher } from '../planning/strategies.js';
 import type { StrategyName, WasmPlan } from '../planning/batchers.js';
 import { preset as builtinPreset, presetOptions, type ModelPreset, type Preset, type PresetName } from '../planning/presets.js';
 import { imageSizes } from '../planning/image-sizes.js';
-import { imageSizesFromUrls, type FetchLike } from '../headers/urls.js';
+import { imageSizesFromUrls, wholeUrlReader, type AllowRedirect, type FetchLike } from '../headers/urls.js';
 import { readSizesInPasses, readSourceOptions, SourceFailure, type SourceResult } from '../headers/sources.js';
 import type { FileSizes } from '../headers/files.js';
 import type { ImagingPool, ImagingPoolOptions } from '../imaging/pool.js';
@@ -71,6 +71,16 @@ export interface LoaderOptions {
   concurrency?: number;
   /** A URL request not done by then fails with `TIMEOUT` (`imageSizesFromUrls`' option). */
   timeoutMs?: number;
+  /** Redirects followed per request, headers and images alike (`imageSizesFromUrls`' option). */
+  maxRedirects?: number;
+  /** Which redirect targets are followed, headers and images alike (`imageSizesFromUrls`' option). */
+  allowRedirect?: AllowRedirect;
+  /**
+   * The most bytes read for one whole image at its step, file or URL. A longer image (or a body
+   * that never ends) is a `READ_FAILED` reject with reason `MAX_BYTES`, handled by `onBadImage`.
+   * Default 268,435,456 (256 MiB). Header reads keep their own cap (8 MiB).
+   */
+  maxImageBytes?: number;
   /**
    * Qwen2-VL's patch form besides the NCHW tensor: each step's `patches` is `toPatches(tensor)`
    * (`pixel_values` `[patches, 1176]` and `imageGridThw`, as transformers.js's Qwen2VLImageProcessor
@@ -90,6 +100,8 @@ export interface LoaderReject {
   code: ErrorCode;
   format?: ImageFormatName;
   detail: string;
+  /** Why a read failed, where known (`MAX_BYTES`, `HTTP_STATUS`, `REDIRECT_REFUSED`, a network cause...), as header rejects give it. */
+  reason?: string;
   /** `source: FORMAT: detail`. */
   message: string;
   /** `'not planned'` (manifest and header rejects), `'skipped'`, `'replaced'`, `'left out'` (no replacement found), `'thrown'`. */
@@ -107,6 +119,13 @@ export interface LoaderState {
   /** Images planned and steps per epoch when the state was taken: a resume with other sources or options is refused. */
   images: number;
   steps: number;
+  /**
+   * A hash of what the plans are made from (each planned source's name and size, the strategy
+   * and its options, ranks, shuffle, seed, `dropLast`): a resume whose sources or options would
+   * plan other batches is refused, even with as many images and steps. Absent in states of
+   * earlier versions (then only `images` and `steps` are checked).
+   */
+  plan?: string;
 }
 
 export interface LoaderProgress {
@@ -183,7 +202,8 @@ export interface LoaderHost {
   /** Node, Bun, Deno: sizes and bytes of files. Absent in browsers (paths are refused there). */
   files?: {
     sizes(paths: string[], options: { concurrency?: number }): Promise<FileSizes>;
-    read(path: string): Promise<Uint8Array>;
+    /** All of a file's bytes, at most `maxBytes` (`option` names the cap in the failure). */
+    read(path: string, maxBytes: number, option: string): Promise<Uint8Array>;
   };
 }
 
@@ -204,7 +224,7 @@ interface EpochPlan {
 /** Names `createLoader` keeps in JS (the rest go to Rust's loader reader). */
 const JS_OPTIONS = new Set([
   'sources', 'preset', 'tensor', 'batchSize', 'planning', 'worldSize', 'rank', 'workers', 'pool', 'shuffle', 'shuffleSeed', 'epoch',
-  'resume', 'onProgress', 'fetch', 'concurrency', 'timeoutMs', 'patches',
+  'resume', 'onProgress', 'fetch', 'concurrency', 'timeoutMs', 'maxRedirects', 'allowRedirect', 'patches',
 ]);
 
 /** `prefetch`, `onBadImage`, `dropLast`, `strategy` as Rust resolved them. */
@@ -214,6 +234,7 @@ interface ResolvedOptions {
   dropLast: boolean;
   replaceTries: number;
   strategy: StrategyName;
+  maxImageBytes: number;
 }
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -244,8 +265,10 @@ export async function createLoaderWith(host: LoaderHost, options: LoaderOptions)
     ...(options.shuffleSeed !== undefined ? { shuffleSeed: options.shuffleSeed } : {}),
   } as never) as AnyBatcher;
   const fetchImpl: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  // A whole image's request at a step has the headers' time limit (its default is Rust's).
-  const { timeoutMs } = readSourceOptions('urls', options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs });
+  // A whole image at its step is read under the header readers' request rules, at most
+  // `maxImageBytes`.
+  const requests = { fetch: fetchImpl, timeoutMs: options.timeoutMs, maxRedirects: options.maxRedirects, allowRedirect: options.allowRedirect };
+  const readUrl = wholeUrlReader(requests, resolved.maxImageBytes, 'maxImageBytes');
 
   // Sources and their headers (one header path whatever holds the bytes).
   const { entries, problems } = await sourceEntries(options.sources, (location) => host.readText(location, fetchImpl));
@@ -287,10 +310,15 @@ export async function createLoaderWith(host: LoaderHost, options: LoaderOptions)
   let epoch = options.resume?.epoch ?? options.epoch ?? 0;
   let step = options.resume?.step ?? 0;
   const length = planEpoch(epoch).steps.length;
+  const fingerprint = planFingerprint(planned, [resolved.strategy, batcher.options, worldSize, rank, shuffle, resolved.dropLast]);
   if (options.resume !== undefined) {
     const r = options.resume;
-    if (typeof r !== 'object' || r === null || r.images !== planned.length || r.steps !== length || !Number.isInteger(r.step) || r.step < 0 || r.step > length) {
+    const fits = typeof r === 'object' && r !== null && r.images === planned.length && r.steps === length && Number.isInteger(r.step) && r.step >= 0 && r.step <= length;
+    if (!fits) {
       throw new BatcherError('INVALID_OPTION', `option \`resume\`: the state (${JSON.stringify(r)}) is not a position of this loader (${planned.length} images, ${length} steps per epoch)`, { option: 'resume' });
+    }
+    if (r.plan !== undefined && r.plan !== fingerprint) {
+      throw new BatcherError('INVALID_OPTION', `option \`resume\`: the state was taken from a loader of other sources or options (plan ${JSON.stringify(r.plan)}; this loader's is ${JSON.stringify(fingerprint)}): its steps would not be this loader's`, { option: 'resume' });
     }
   }
   // Images known to fail decoding: a cache only (a resumed run without it gives the same batches).
@@ -319,9 +347,13 @@ export async function createLoaderWith(host: LoaderHost, options: LoaderOptions)
     try {
       let bytes: Uint8Array;
       if (entry.kind === 'bytes') return entry.location as Uint8Array;
-      if (entry.kind === 'blob') bytes = new Uint8Array(await (entry.location as Blob).arrayBuffer());
-      else if (entry.kind === 'path') bytes = await host.files!.read(entry.location as string);
-      else bytes = await fetchWhole(fetchImpl, entry.location as string, timeoutMs);
+      if (entry.kind === 'blob') {
+        const blob = entry.location as Blob;
+        if (blob.size > resolved.maxImageBytes) throw new SourceFailure('READ_FAILED', `${blob.size} bytes is more than ${resolved.maxImageBytes} bytes (option maxImageBytes): refused`, 'MAX_BYTES');
+        bytes = new Uint8Array(await blob.arrayBuffer());
+      }
+      else if (entry.kind === 'path') bytes = await host.files!.read(entry.location as string, resolved.maxImageBytes, 'maxImageBytes');
+      else bytes = await readUrl(entry.location as string);
       counters.filesRead += 1;
       counters.bytesRead += bytes.byteLength;
       return bytes;
@@ -330,7 +362,7 @@ export async function createLoaderWith(host: LoaderHost, options: LoaderOptions)
     }
   };
 
-  const reject = (k: number, stage: 'read' | 'decode', fields: { code: ErrorCode; format?: ImageFormatName; detail: string }, at: { epoch: number; step: number }): LoaderReject => {
+  const reject = (k: number, stage: 'read' | 'decode', fields: { code: ErrorCode; format?: ImageFormatName; detail: string; reason?: string }, at: { epoch: number; step: number }): LoaderReject => {
     const { entry, index } = planned[k]!;
     return { source: entry.name, index, stage, ...fields, message: `${entry.name}: ${describeReject(fields)}`, action: 'skipped', epoch: at.epoch, step: at.step };
   };
@@ -345,7 +377,7 @@ export async function createLoaderWith(host: LoaderHost, options: LoaderOptions)
       const b = bytes[i];
       const known = knownBad.get(k);
       if (known) bad.set(k, reject(k, 'decode', known, at));
-      else if (b instanceof SourceFailure) bad.set(k, reject(k, 'read', { code: b.code, detail: b.message }, at));
+      else if (b instanceof SourceFailure) bad.set(k, reject(k, 'read', { code: b.code, detail: b.message, ...(b.reason ? { reason: b.reason } : {}) }, at));
       else {
         images.push(b as Uint8Array);
         kept.push(k);
@@ -498,7 +530,7 @@ export async function createLoaderWith(host: LoaderHost, options: LoaderOptions)
     },
     state: () => {
       settle();
-      return { epoch, step, images: planned.length, steps: length };
+      return { epoch, step, images: planned.length, steps: length, plan: fingerprint };
     },
     progress,
     summary,
@@ -508,6 +540,28 @@ export async function createLoaderWith(host: LoaderHost, options: LoaderOptions)
     },
     [Symbol.asyncIterator]: iterate,
   };
+}
+
+/**
+ * A hash (two 32-bit FNV-1a lanes, hex) of what the loader's plans are made from: each planned
+ * source's name and size, in order, and `settings` (as JSON). Names and sizes are hashed as they
+ * are read, so a million sources make no large string.
+ */
+function planFingerprint(planned: readonly Planned[], settings: unknown): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  const text = (t: string) => {
+    for (let i = 0; i < t.length; i++) {
+      const c = t.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x01000193) ^ (b >>> 15);
+    }
+    a = Math.imul(a ^ 0x10000, 0x01000193); // ends each piece (above every char code)
+    b = Math.imul(b ^ 0x10000, 0x01000193) ^ (b >>> 15);
+  };
+  for (const p of planned) text(`${p.entry.name}\u0000${p.image.width}x${p.image.height}`);
+  text(JSON.stringify(settings));
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
 /**
@@ -585,7 +639,8 @@ async function readHeaders(host: LoaderHost, entries: SourceEntry[], options: Lo
     sizes.forEach((s, j) => (out[paths[j]![1]] = s as HeaderOutcome));
   }
   if (urls.length > 0) {
-    const sizes = await imageSizesFromUrls(urls.map(([e]) => e.location as string), { ...concurrency, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }), fetch: fetchImpl });
+    const requests = { timeoutMs: options.timeoutMs, maxRedirects: options.maxRedirects, allowRedirect: options.allowRedirect };
+    const sizes = await imageSizesFromUrls(urls.map(([e]) => e.location as string), { ...concurrency, ...requests, fetch: fetchImpl });
     sizes.forEach((s, j) => (out[urls[j]![1]] = s as HeaderOutcome));
   }
   if (bytes.length > 0) {
@@ -607,24 +662,3 @@ async function readHeaders(host: LoaderHost, entries: SourceEntry[], options: Lo
   return out;
 }
 
-/** All of `url`'s bytes, or a `SourceFailure` naming the HTTP status or the network error. */
-async function fetchWhole(fetchImpl: FetchLike, url: string, limit: number): Promise<Uint8Array> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), limit);
-  try {
-    const response = await fetchImpl(url, { headers: {}, signal: controller.signal });
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new SourceFailure('READ_FAILED', `HTTP status ${response.status}`);
-    }
-    return new Uint8Array(await response.arrayBuffer());
-  } catch (error) {
-    if (error instanceof SourceFailure) throw error;
-    if (controller.signal.aborted) throw new SourceFailure('TIMEOUT', `no complete response within ${limit} ms`);
-    const cause = (error as { cause?: { code?: unknown; message?: unknown } })?.cause;
-    const why = cause?.code ?? cause?.message;
-    throw new SourceFailure('READ_FAILED', `fetch failed: ${(error as Error)?.message ?? String(error)}${why ? ` (${String(why)})` : ''}`);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 // module the package marks free of side effects is dropped by bundlers.
 import { init as initPlanning } from '../../planning/entries/node.js';
 import { createImagingPool } from '../../imaging/entries/node.js';
-import { imageSizesFromFiles } from '../../headers/files.js';
+import { imageSizesFromFiles, readWholeFile } from '../../headers/files.js';
 import { createLoaderWith, type Loader, type LoaderHost, type LoaderOptions } from '../loader.js';
 import { readManifestWith, type Manifest } from '../sources.js';
 import type { FetchLike } from '../../headers/urls.js';
@@ -24,10 +24,7 @@ const host: LoaderHost = {
   },
   files: {
     sizes: (paths, options) => imageSizesFromFiles(paths, options),
-    read: async (path) => {
-      const bytes = await readFile(path.startsWith('file:') ? new URL(path) : path);
-      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    },
+    read: (path, maxBytes, option) => readWholeFile(path.startsWith('file:') ? new URL(path) : path, maxBytes, option),
   },
 };
 
