@@ -22,6 +22,10 @@ if ! { [ -n "$libdir" ] && ls "$libdir"/libstd-*.rlib >/dev/null 2>&1; } &&
   apt_install rustc-web cargo-web rust-web-src lld-19
 fi
 
+# The Python test packages download in the background while the builds below run (finished in 5).
+source scripts/python-env.sh
+python_env_begin
+
 # 2. The wasm-bindgen CLI, exactly the version Cargo.lock pins for the crate.
 bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_version" ]; then
@@ -55,5 +59,5 @@ bash scripts/build-wasm.sh
 pnpm --filter mm-tokenize-batcher build >/dev/null
 echo "built packages/mm-tokenize-batcher/dist"
 
-# 5. The Python package: the wheel (crates/python), installed into a fresh venv (MMTB_PYTHON).
-source scripts/python-env.sh
+# 5. The Python package: the wheel (crates/python), installed into the fresh venv (MMTB_PYTHON).
+python_env_finish
