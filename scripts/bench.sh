@@ -7,7 +7,8 @@
 # (bench/python: the seed protocol from Python, Ray and Spark throughput), then the decode benchmark
 # (formats x photo sizes x targets against sharp, jimp and Chromium's own decoders; it installs
 # Debian's chromium like the test command; real camera JPEGs join when $BENCH_CAMERA_PHOTOS or
-# ~/.cache/mm-tokenize-batcher/camera-photos holds some: see bench/decode-benchmark.ts).
+# ~/.cache/mm-tokenize-batcher/camera-photos holds some: see bench/decode-benchmark.ts), then the
+# imaging pool (1 and 2 workers against sharp at 1 and 2 threads, on the same photo mix).
 # `--no-python` leaves out the Python seed peer (its cached venv, set up on first use, is ~5 GB);
 # `--no-kmeans` leaves out the converged k-means peer (numpy only; skipped by itself, and said so,
 # when its small venv cannot be set up).
@@ -34,3 +35,5 @@ step "Python: planning rows per second on Ray Data and Spark (1 and 2 workers) a
 ensure_chromium
 step "decode benchmark: formats x photo sizes x targets, against sharp, jimp and Chromium"
 pnpm --filter mm-tokenize-batcher-bench exec tsx decode-benchmark.ts
+step "imaging pool: 1 and 2 workers against sharp at 1 and 2 threads, on the decode benchmark's photo mix"
+pnpm --filter mm-tokenize-batcher-bench exec tsx pool-benchmark.ts

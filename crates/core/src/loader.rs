@@ -121,6 +121,52 @@ impl LoaderOptions {
     }
 }
 
+/// A plan's batches as the loader holds them (the arrays a plan gives: each batch's members in
+/// `order[offsets[b]..offsets[b + 1]]`, its size `heights[b]` x `widths[b]`).
+pub struct PlanBatches<'a> {
+    pub offsets: &'a [u32],
+    pub order: &'a [u32],
+    pub heights: &'a [u32],
+    pub widths: &'a [u32],
+}
+
+/// `onBadImage: 'replace'`: the images to try, in turn, in place of a bad one in batch `batch`:
+/// the members of the other batches of the same size, in plan order from the batch after
+/// `batch` round to it, none of `taken` (the batch's own and those tried before), at most
+/// `tries`. A fixed order, so the first that decodes is the same in a resumed run. Batches out
+/// of range or arrays that disagree give no candidates (the binding then repeats one of the
+/// batch's own images).
+pub fn replacement_candidates(
+    plan: &PlanBatches,
+    batch: usize,
+    taken: &[u32],
+    tries: usize,
+) -> Vec<u32> {
+    let batches = plan.offsets.len().saturating_sub(1);
+    let fits = batch < batches && plan.heights.len() >= batches && plan.widths.len() >= batches;
+    let mut out = Vec::new();
+    if !fits {
+        return out;
+    }
+    let size = (plan.heights[batch], plan.widths[batch]);
+    for d in 1..batches {
+        let c = (batch + d) % batches;
+        if (plan.heights[c], plan.widths[c]) != size {
+            continue;
+        }
+        let (start, end) = (plan.offsets[c] as usize, plan.offsets[c + 1] as usize);
+        for &k in plan.order.get(start..end).unwrap_or(&[]) {
+            if out.len() == tries {
+                return out;
+            }
+            if !taken.contains(&k) && !out.contains(&k) {
+                out.push(k);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +176,30 @@ mod tests {
     fn refused(name: &str, value: OptionValue) -> String {
         let options = OptionMap::from([(name.to_string(), value)]);
         LoaderOptions::parse(&options).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn replacements_come_from_later_batches_of_the_same_size_round_to_the_bad_ones() {
+        // Batches: 0 [0 1] 8x8, 1 [2 3] 4x4, 2 [4 5] 8x8, 3 [6] 8x8.
+        let plan = PlanBatches {
+            offsets: &[0, 2, 4, 6, 7],
+            order: &[0, 1, 2, 3, 4, 5, 6],
+            heights: &[8, 4, 8, 8],
+            widths: &[8, 4, 8, 8],
+        };
+        assert_eq!(replacement_candidates(&plan, 2, &[4, 5], 16), [6, 0, 1]);
+        assert_eq!(replacement_candidates(&plan, 0, &[0, 1, 4], 16), [5, 6]);
+        assert_eq!(replacement_candidates(&plan, 0, &[0, 1], 2), [4, 5]);
+        assert_eq!(
+            replacement_candidates(&plan, 1, &[2, 3], 16),
+            Vec::<u32>::new()
+        );
+        assert_eq!(replacement_candidates(&plan, 9, &[], 16), Vec::<u32>::new());
+        let cut = PlanBatches {
+            order: &[0, 1],
+            ..plan
+        };
+        assert_eq!(replacement_candidates(&cut, 2, &[], 16), [0, 1]);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use mm_batcher_core::carry::CarryOptions;
 use mm_batcher_core::defaults::DEFAULTS;
 use mm_batcher_core::formats::ladder::{self, EncodedPrefixes, HeaderPass, HEADER_PREFIX_PASSES};
 use mm_batcher_core::formats::FORMATS;
-use mm_batcher_core::loader::LoaderOptions;
+use mm_batcher_core::loader::{self, LoaderOptions};
 use mm_batcher_core::metrics::{read_resize_sizes, EvaluateOptions};
 use mm_batcher_core::normalize::NORMALIZE_PRESETS;
 use mm_batcher_core::packing::PackOptions;
@@ -185,6 +185,27 @@ pub fn loader_options(options: JsValue) -> Result<JsValue, JsValue> {
     set(&out, "strategy", &parsed.strategy.name().into());
     set(&out, "maxImageBytes", &parsed.max_image_bytes.into());
     Ok(out.into())
+}
+
+/// `onBadImage: 'replace'`: the candidates for a bad image in batch `batch` of a plan (the
+/// plan's own arrays), at most `tries`, none of `taken` (core `loader::replacement_candidates`).
+#[wasm_bindgen(js_name = replacementCandidates)]
+pub fn replacement_candidates(
+    offsets: &[u32],
+    order: &[u32],
+    heights: &[u32],
+    widths: &[u32],
+    batch: u32,
+    taken: &[u32],
+    tries: u32,
+) -> Vec<u32> {
+    let plan = loader::PlanBatches {
+        offsets,
+        order,
+        heights,
+        widths,
+    };
+    loader::replacement_candidates(&plan, batch as usize, taken, tries as usize)
 }
 
 #[wasm_bindgen(js_name = shuffleDraws)]

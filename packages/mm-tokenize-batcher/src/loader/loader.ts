@@ -433,7 +433,8 @@ export async function createLoaderWith(host: LoaderHost, options: LoaderOptions)
           continue;
         }
         r.action = 'left out';
-        for (const candidate of replacementCandidates(plan, b, size, taken, resolved.replaceTries)) {
+        const candidates = callWasm(() => wasm().replacementCandidates(plan.offsets, plan.order, plan.heights, plan.widths, b, Uint32Array.from(taken), resolved.replaceTries) as Uint32Array);
+        for (const candidate of candidates) {
           const one = await decode([candidate], size, at);
           taken.add(candidate);
           if (one.tensor.indices.length === 1) {
@@ -564,25 +565,6 @@ function planFingerprint(planned: readonly Planned[], settings: unknown): string
   return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
-/**
- * Images to try in place of a bad one in batch `b`: the other batches of the same `resizeSize`
- * in plan order, from the batch after `b` round to it, none of `taken`; at most `tries`. A fixed
- * order, so the choice (the first that decodes) is the same in a resumed run.
- */
-function* replacementCandidates(plan: WasmPlan, b: number, size: [number, number], taken: ReadonlySet<number>, tries: number): Generator<number> {
-  const batches = plan.offsets.length - 1;
-  let given = 0;
-  for (let d = 1; d < batches && given < tries; d++) {
-    const c = (b + d) % batches;
-    if (plan.heights[c] !== size[0] || plan.widths[c] !== size[1]) continue;
-    for (let i = plan.offsets[c]!; i < plan.offsets[c + 1]! && given < tries; i++) {
-      const k = plan.order[i]!;
-      if (taken.has(k)) continue;
-      given += 1;
-      yield k;
-    }
-  }
-}
 
 /** A tensor of the images `order` (positions in `planned`), each image's block taken from where it was made. */
 function assemble(base: BatchTensor, order: number[], blocks: Map<number, { tensor: BatchTensor; at: number }>): BatchTensor {
