@@ -26,6 +26,7 @@ use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple,
 };
 mod arrow;
+mod images;
 
 use std::fs::File;
 use std::io::Read;
@@ -778,6 +779,7 @@ fn rejects<'py>(py: Python<'py>, list: &[Reject]) -> PyResult<Bound<'py, PyList>
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("BatcherError", m.py().get_type::<BatcherError>())?;
     m.add_function(wrap_pyfunction!(plan_buffer, m)?)?;
+    m.add_function(wrap_pyfunction!(images::collect_sizes, m)?)?;
     m.add_function(wrap_pyfunction!(plan_arrow_buffer, m)?)?;
     m.add_function(wrap_pyfunction!(check_options, m)?)?;
     m.add_function(wrap_pyfunction!(check_buffer_options, m)?)?;

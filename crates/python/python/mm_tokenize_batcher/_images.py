@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 from . import _native
 
@@ -92,40 +92,19 @@ def _is_path(image: Any) -> bool:
     return isinstance(image, (str, os.PathLike))
 
 
-def collect(n: int, item_at: Callable[[int], Any], samples: bool = True) -> Sizes:
-    """The one loop over a buffer's images (``item_at(i)``: a sample holding one, or an image)."""
-    widths = [NAN] * n
-    heights = [NAN] * n
-    problems: List[Problem] = []
-    files: List[Any] = []
-    file_at: List[int] = []
-    encoded: List[Any] = []
-    encoded_at: List[int] = []
-    for i in range(n):
-        item = item_at(i)
-        image = item
-        if samples:
-            try:
-                image = item["image"]
-            except (KeyError, TypeError, IndexError):
-                if isinstance(item, dict) or hasattr(item, "keys"):
-                    problems.append((i, "MISSING_IMAGE", None, "sample has no `image`"))
-                else:
-                    problems.append((i, "MISSING_IMAGE", None, f"sample is {_number_name(item) if item is None else 'a ' + type(item).__name__}; expected a dict with an `image`"))
-                continue
-        if _is_path(image):
-            files.append(image)
-            file_at.append(i)
-            continue
-        if _is_bytes(image):
-            encoded.append(image)
-            encoded_at.append(i)
-            continue
-        size = image_size(image)
-        if isinstance(size[0], str):
-            problems.append((i, size[0], None, size[1]))  # type: ignore[arg-type]
-        else:
-            widths[i], heights[i] = size  # type: ignore[assignment]
+def _unsampled_problem(i: int, item: Any) -> Problem:
+    if isinstance(item, dict) or hasattr(item, "keys"):
+        return (i, "MISSING_IMAGE", None, "sample has no `image`")
+    return (i, "MISSING_IMAGE", None, f"sample is {_number_name(item) if item is None else 'a ' + type(item).__name__}; expected a dict with an `image`")
+
+
+def collect(items: Sequence[Any], samples: bool = True) -> Sizes:
+    """The one pass over a buffer's images (``items``: samples holding one, or images). The
+    common forms are read in Rust (``_native.collect_sizes``); every other image goes through
+    :func:`image_size`; paths and bytes to the Rust header readers."""
+    widths, heights, refused, unsampled, files, file_at, encoded, encoded_at = _native.collect_sizes(items, samples, os.PathLike, image_size)
+    problems: List[Problem] = [(i, code, None, detail) for i, code, detail in refused]
+    problems += [_unsampled_problem(i, items[i]) for i in unsampled]
     for read, images, at in (
         (_native.image_sizes_from_files, files, file_at),
         (_native.image_sizes_from_bytes, encoded, encoded_at),
@@ -146,4 +125,4 @@ def buffer_sizes(buffer: Sequence[Any]) -> Sizes:
         from .errors import batcher_error
 
         raise batcher_error("INVALID_INPUT", f"buffer must be a list of samples, got {type(buffer).__name__}")
-    return collect(len(buffer), buffer.__getitem__, samples=True)
+    return collect(buffer, samples=True)

@@ -80,7 +80,7 @@ def _plan_sources(table: Any, batcher: Batcher, wire: Dict[str, Any], request: D
         heights = [float(s.get("height", "nan")) for s in sized]
         known = [(s["index"], s["code"], s["format"], s["message"].split(": ", 1)[1]) for s in sized if "code" in s]
     else:
-        sizes = collect(len(values), values.__getitem__, samples=False)
+        sizes = collect(values, samples=False)
         widths, heights, known = sizes.widths, sizes.heights, sizes.problems
     return _native.plan_buffer(batcher.strategy, wire, request, widths, heights, None, None, known)
 

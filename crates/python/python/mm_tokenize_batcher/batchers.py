@@ -152,7 +152,7 @@ def _batch(plan: Mapping[str, Any], b: int, buffer: Sequence[Sample]) -> Batch:
     samples = [buffer[i] for i in indices]
     return {
         "images": [s["image"] for s in samples],
-        "texts": [s.get("text") if hasattr(s, "get") else None for s in samples],
+        "texts": [s.get("text") if type(s) is dict or hasattr(s, "get") else None for s in samples],
         "samples": samples,
         "indices": indices,
         "resize_size": (plan["heights"][b], plan["widths"][b]),
@@ -199,7 +199,7 @@ def evaluate(batches: Iterable[Mapping[str, Any]], *, batch_size: Optional[int] 
         resize = [tuple(b["resize_size"]) for b in batches]
     except (KeyError, TypeError):
         raise batcher_error("INVALID_INPUT", "evaluate takes a list of batches, each with `images` and `resize_size` (what a batcher returns)") from None
-    sizes = collect(len(images), images.__getitem__, samples=False)
+    sizes = collect(images, samples=False)
     offsets = [0]
     for b in batches:
         offsets.append(offsets[-1] + len(b["images"]))
@@ -211,7 +211,7 @@ def image_sizes(images: Sequence[Any], *, skip_invalid: bool = False) -> List[An
     """``(height, width)`` of each image (paths and bytes: read from the header, EXIF-upright;
     PIL images: their upright size). A bad image raises ``BatcherError`` naming it, or with
     ``skip_invalid=True`` its entry is the reject dict (``index``, ``code``, ``message``)."""
-    sizes = collect(len(images), images.__getitem__, samples=False)
+    sizes = collect(images, samples=False)
     problems = {p[0]: p for p in sizes.problems}
     out: List[Any] = []
     for i in range(len(images)):

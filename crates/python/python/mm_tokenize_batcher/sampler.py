@@ -62,7 +62,7 @@ class ShapeBatchSampler:
     holding a batch shorter than ``batch_size``."""
 
     def __init__(self, sizes: Sequence[Any], batcher: Batcher, *, buffer_size: Optional[int] = None, world_size: int = 1, rank: int = 0, leftover: Optional[str] = None, shuffle: bool = False, seed: int = 0, drop_last: bool = False) -> None:
-        read = collect(len(sizes), sizes.__getitem__, samples=False)
+        read = collect(sizes, samples=False)
         self._widths, self._heights, self._problems = read.widths, read.heights, read.problems
         self.batcher = batcher
         self.buffer_size = buffer_size or max(len(sizes), 1)
