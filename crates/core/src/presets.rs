@@ -14,7 +14,13 @@ use crate::normalize::{Normalize, NORMALIZE_PRESETS};
 
 /// The fields of a preset that are batcher options, in the order a binding lists them
 /// (`presetOptions` in TS, `preset_options` in Python).
-pub const PRESET_OPTIONS: &[&str] = &["patchSize", "multipleOf", "minPixels", "maxPixels", "sizing"];
+pub const PRESET_OPTIONS: &[&str] = &[
+    "patchSize",
+    "multipleOf",
+    "minPixels",
+    "maxPixels",
+    "sizing",
+];
 
 /// The pixel rescale every built-in preset applies before normalising.
 const RESCALE_255: f64 = 1.0 / 255.0;
@@ -217,7 +223,10 @@ fn unknown_preset(shown: &str) -> PresetError {
         .collect();
     PresetError::option(
         "preset",
-        format!("option `preset` must be one of {}, got {shown}", names.join(", ")),
+        format!(
+            "option `preset` must be one of {}, got {shown}",
+            names.join(", ")
+        ),
     )
 }
 
@@ -421,7 +430,10 @@ impl ConfigOptions {
             return Ok(ConfigOptions::default());
         };
         if !matches!(value, ConfigValue::Map(_)) {
-            return Err(PresetError::option("options", "option `options` must be an object"));
+            return Err(PresetError::option(
+                "options",
+                "option `options` must be an object",
+            ));
         }
         let name = match value.get("name") {
             None | Some(ConfigValue::Null) => None,
@@ -446,11 +458,18 @@ fn shown(value: Option<&ConfigValue>) -> String {
 }
 
 /// A positive whole number, or an error naming `what` (and `option`, where the caller gave it).
-fn positive(value: Option<&ConfigValue>, what: &str, option: Option<&str>) -> Result<f64, PresetError> {
+fn positive(
+    value: Option<&ConfigValue>,
+    what: &str,
+    option: Option<&str>,
+) -> Result<f64, PresetError> {
     match value {
         Some(ConfigValue::Number(n)) if n.is_finite() && n.fract() == 0.0 && *n > 0.0 => Ok(*n),
         _ => {
-            let message = format!("{what} must be a positive whole number, got {}", shown(value));
+            let message = format!(
+                "{what} must be a positive whole number, got {}",
+                shown(value)
+            );
             Err(match option {
                 Some(o) => PresetError::option(o, message),
                 None => PresetError::input(message),
@@ -460,7 +479,10 @@ fn positive(value: Option<&ConfigValue>, what: &str, option: Option<&str>) -> Re
 }
 
 /// `a ?? b`: `a` unless it is absent or null.
-fn nullish<'a>(a: Option<&'a ConfigValue>, b: impl FnOnce() -> Option<&'a ConfigValue>) -> Option<&'a ConfigValue> {
+fn nullish<'a>(
+    a: Option<&'a ConfigValue>,
+    b: impl FnOnce() -> Option<&'a ConfigValue>,
+) -> Option<&'a ConfigValue> {
     match a {
         None | Some(ConfigValue::Null) => b(),
         some => some,
@@ -483,9 +505,14 @@ fn nullish<'a>(a: Option<&'a ConfigValue>, b: impl FnOnce() -> Option<&'a Config
 ///
 /// `image_mean` / `image_std` give the normalisation (mean 0, std 1 when `do_normalize` is
 /// false), `rescale_factor` the rescale (1 when `do_rescale` is false; default 1/255).
-pub fn preset_from_config(config: &ConfigValue, options: &ConfigOptions) -> Result<Preset, PresetError> {
+pub fn preset_from_config(
+    config: &ConfigValue,
+    options: &ConfigOptions,
+) -> Result<Preset, PresetError> {
     if !matches!(config, ConfigValue::Map(_)) {
-        return Err(PresetError::input("takes the parsed preprocessor_config.json object"));
+        return Err(PresetError::input(
+            "takes the parsed preprocessor_config.json object",
+        ));
     }
     let field = |key: &str| config.get(key);
     let size = field("size");
@@ -535,7 +562,11 @@ pub fn preset_from_config(config: &ConfigValue, options: &ConfigOptions) -> Resu
     };
 
     let patch_size = if options.patch_size.is_some() {
-        positive(options.patch_size.as_ref(), "option `patchSize`", Some("patchSize"))?
+        positive(
+            options.patch_size.as_ref(),
+            "option `patchSize`",
+            Some("patchSize"),
+        )?
     } else if field("patch_size").is_some() {
         positive(field("patch_size"), "patch_size", None)?
     } else {
@@ -582,8 +613,12 @@ pub fn preset_from_config(config: &ConfigValue, options: &ConfigOptions) -> Resu
             some => positive(some, "merge_size", None)?,
         };
         let factor = patch_size * merge;
-        let min_pixels = min_field.map(|v| positive(Some(v), "min_pixels", None)).transpose()?;
-        let max_pixels = max_field.map(|v| positive(Some(v), "max_pixels", None)).transpose()?;
+        let min_pixels = min_field
+            .map(|v| positive(Some(v), "min_pixels", None))
+            .transpose()?;
+        let max_pixels = max_field
+            .map(|v| positive(Some(v), "max_pixels", None))
+            .transpose()?;
         if let (Some(lo), Some(hi)) = (min_pixels, max_pixels) {
             if lo > hi {
                 return Err(PresetError::input(format!(
@@ -719,12 +754,20 @@ mod tests {
         ConfigValue::Text(s.into())
     }
     fn map(entries: &[(&str, ConfigValue)]) -> ConfigValue {
-        ConfigValue::Map(entries.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect())
+        ConfigValue::Map(
+            entries
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        )
     }
     /// `base` with `key` set (or removed, with `None`).
     fn with(base: &ConfigValue, key: &str, value: Option<ConfigValue>) -> ConfigValue {
-        let ConfigValue::Map(entries) = base else { unreachable!() };
-        let mut entries: Vec<(String, ConfigValue)> = entries.iter().filter(|(k, _)| k != key).cloned().collect();
+        let ConfigValue::Map(entries) = base else {
+            unreachable!()
+        };
+        let mut entries: Vec<(String, ConfigValue)> =
+            entries.iter().filter(|(k, _)| k != key).cloned().collect();
         if let Some(v) = value {
             entries.push((key.to_owned(), v));
         }
@@ -792,9 +835,19 @@ mod tests {
     fn the_built_ins_hold_their_sizing_and_the_normalize_tables_values() {
         let all = presets();
         let names: Vec<&str> = all.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["clip-vit-l-14", "clip-vit-l-14-336", "siglip-so400m-14-384", "qwen2-vl"]);
+        assert_eq!(
+            names,
+            [
+                "clip-vit-l-14",
+                "clip-vit-l-14-336",
+                "siglip-so400m-14-384",
+                "qwen2-vl"
+            ]
+        );
         for p in &all {
-            let PresetNormalize::Named(name) = p.normalize else { panic!("{} names its normalisation", p.name) };
+            let PresetNormalize::Named(name) = p.normalize else {
+                panic!("{} names its normalisation", p.name)
+            };
             let values = named_normalize(name).expect("a normalisation of the table");
             assert_eq!((p.mean, p.std), (values.mean, values.std));
             assert!(!p.sources.is_empty());
@@ -802,9 +855,15 @@ mod tests {
         }
         let qwen = preset("qwen2-vl").unwrap();
         assert_eq!((qwen.patch_size, qwen.multiple_of), (14.0, 28.0));
-        assert_eq!((qwen.min_pixels, qwen.max_pixels), (Some(3136.0), Some(1003520.0)));
+        assert_eq!(
+            (qwen.min_pixels, qwen.max_pixels),
+            (Some(3136.0), Some(1003520.0))
+        );
         assert_eq!(qwen.sizing, Some("smart-resize"));
-        assert_eq!(preset("siglip-so400m-14-384").unwrap().native_size, Some([384.0, 384.0]));
+        assert_eq!(
+            preset("siglip-so400m-14-384").unwrap().native_size,
+            Some([384.0, 384.0])
+        );
         assert_eq!(preset("clip-vit-l-14").unwrap().mean, CLIP_MEAN);
     }
 
@@ -831,9 +890,16 @@ mod tests {
             let e = preset(name).unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidOption);
             assert_eq!(e.option.as_deref(), Some("preset"));
-            assert!(e.message.starts_with("option `preset` must be one of \"clip-vit-l-14\", "), "{e}");
+            assert!(
+                e.message
+                    .starts_with("option `preset` must be one of \"clip-vit-l-14\", "),
+                "{e}"
+            );
         }
-        assert!(preset("clip").unwrap_err().message.ends_with("got \"clip\""));
+        assert!(preset("clip")
+            .unwrap_err()
+            .message
+            .ends_with("got \"clip\""));
     }
 
     #[test]
@@ -841,9 +907,15 @@ mod tests {
         let p = preset_from_config(&qwen2_vl_7b(), &ConfigOptions::default()).unwrap();
         assert_eq!(p.name, "Qwen2VLImageProcessor");
         assert_eq!((p.patch_size, p.multiple_of), (14.0, 28.0));
-        assert_eq!((p.min_pixels, p.max_pixels), (Some(3136.0), Some(12845056.0)));
+        assert_eq!(
+            (p.min_pixels, p.max_pixels),
+            (Some(3136.0), Some(12845056.0))
+        );
         assert_eq!(p.sizing, Some("smart-resize"));
-        assert_eq!((p.mean, p.std, p.rescale), (CLIP_MEAN, CLIP_STD, 1.0 / 255.0));
+        assert_eq!(
+            (p.mean, p.std, p.rescale),
+            (CLIP_MEAN, CLIP_STD, 1.0 / 255.0)
+        );
         assert_eq!(p.normalize, PresetNormalize::Values);
         assert_eq!(p.description, "Qwen2VLImageProcessor: smart_resize with factor 28 (patch 14 x merge 2), min_pixels 3136, max_pixels 12845056");
         // With smart_resize's default max_pixels it is the built-in preset's sizing.
@@ -852,12 +924,22 @@ mod tests {
         assert_eq!(made.options(), preset("qwen2-vl").unwrap().options());
         // Qwen2.5-VL's form: the pixel bounds in `size`.
         let sized = with(
-            &with(&with(&qwen2_vl_7b(), "min_pixels", None), "max_pixels", None),
+            &with(
+                &with(&qwen2_vl_7b(), "min_pixels", None),
+                "max_pixels",
+                None,
+            ),
             "size",
-            Some(map(&[("shortest_edge", n(3136.0)), ("longest_edge", n(12845056.0))])),
+            Some(map(&[
+                ("shortest_edge", n(3136.0)),
+                ("longest_edge", n(12845056.0)),
+            ])),
         );
         let p = preset_from_config(&sized, &ConfigOptions::default()).unwrap();
-        assert_eq!((p.min_pixels, p.max_pixels), (Some(3136.0), Some(12845056.0)));
+        assert_eq!(
+            (p.min_pixels, p.max_pixels),
+            (Some(3136.0), Some(12845056.0))
+        );
     }
 
     #[test]
@@ -874,7 +956,10 @@ mod tests {
         );
         assert_eq!((p.mean, p.std), ([0.5; 3], [0.5; 3]));
         assert_eq!(p.rescale, 0.00392156862745098);
-        assert_eq!(p.description, "Siglip2ImageProcessorFast: at most 256 patches of 16 (65536 pixels), any aspect");
+        assert_eq!(
+            p.description,
+            "Siglip2ImageProcessorFast: at most 256 patches of 16 (65536 pixels), any aspect"
+        );
     }
 
     #[test]
@@ -884,10 +969,24 @@ mod tests {
         assert_eq!(p.native_size, Some([224.0, 224.0]));
         assert_eq!((p.mean, p.std), (CLIP_MEAN, CLIP_STD));
         assert_eq!(p.name, "model");
-        assert_eq!(p.description, "model: at most 50176 pixels (256 patches of 14), any aspect");
-        let c336 = with(&with(&clip_l14(), "crop_size", Some(n(336.0))), "size", Some(n(336.0)));
+        assert_eq!(
+            p.description,
+            "model: at most 50176 pixels (256 patches of 14), any aspect"
+        );
+        let c336 = with(
+            &with(&clip_l14(), "crop_size", Some(n(336.0))),
+            "size",
+            Some(n(336.0)),
+        );
         let c336 = with(&c336, "patch_size", Some(n(14.0)));
-        let p = preset_from_config(&c336, &ConfigOptions { name: Some("mine".into()), patch_size: None }).unwrap();
+        let p = preset_from_config(
+            &c336,
+            &ConfigOptions {
+                name: Some("mine".into()),
+                patch_size: None,
+            },
+        )
+        .unwrap();
         assert_eq!(p.options(), preset("clip-vit-l-14-336").unwrap().options());
         assert_eq!(p.name, "mine");
         // SigLIP so400m: size { height, width } 384 gives 378 * 378 on the 14 grid.
@@ -897,10 +996,17 @@ mod tests {
             ("size", map(&[("height", n(384.0)), ("width", n(384.0))])),
         ]);
         let p = preset_from_config(&siglip, &patch(14.0)).unwrap();
-        assert_eq!(p.options(), preset("siglip-so400m-14-384").unwrap().options());
+        assert_eq!(
+            p.options(),
+            preset("siglip-so400m-14-384").unwrap().options()
+        );
         assert_eq!(p.native_size, Some([384.0, 384.0]));
         // Without normalising or rescaling: mean 0, std 1, rescale 1.
-        let plain = with(&with(&clip_l14(), "do_normalize", Some(ConfigValue::Bool(false))), "do_rescale", Some(ConfigValue::Bool(false)));
+        let plain = with(
+            &with(&clip_l14(), "do_normalize", Some(ConfigValue::Bool(false))),
+            "do_rescale",
+            Some(ConfigValue::Bool(false)),
+        );
         let p = preset_from_config(&plain, &patch(14.0)).unwrap();
         assert_eq!((p.mean, p.std, p.rescale), ([0.0; 3], [1.0; 3], 1.0));
     }
@@ -932,7 +1038,13 @@ mod tests {
             ConfigOptions::read(Some(&n(3.0))).unwrap_err(),
             PresetError::option("options", "option `options` must be an object")
         );
-        assert_eq!(ConfigOptions::read(Some(&map(&[("name", n(3.0))]))).unwrap_err().option.as_deref(), Some("name"));
+        assert_eq!(
+            ConfigOptions::read(Some(&map(&[("name", n(3.0))])))
+                .unwrap_err()
+                .option
+                .as_deref(),
+            Some("name")
+        );
     }
 
     #[test]
@@ -943,7 +1055,11 @@ mod tests {
         assert_eq!(js_number(123456.0), "123456");
         assert_eq!(js_number(-0.0), "0");
         assert_eq!(js_number(f64::NAN), "null");
-        let v = map(&[("a", list(&[1.0, 2.5])), ("b\"", text("x\ny")), ("c", ConfigValue::Null)]);
+        let v = map(&[
+            ("a", list(&[1.0, 2.5])),
+            ("b\"", text("x\ny")),
+            ("c", ConfigValue::Null),
+        ]);
         assert_eq!(v.to_json(), r#"{"a":[1,2.5],"b\"":"x\ny","c":null}"#);
     }
 }

@@ -12,7 +12,9 @@ use crate::{known_rejects, option_map, rejects, to_py_error};
 /// `max_pixels`, `algorithm`, `skip_invalid`) without packing.
 #[pyfunction]
 pub(crate) fn check_pack_options(options: &Bound<'_, PyAny>) -> PyResult<()> {
-    PackOptions::parse(&option_map(options)?).map(|_| ()).map_err(to_py_error)
+    PackOptions::parse(&option_map(options)?)
+        .map(|_| ())
+        .map_err(to_py_error)
 }
 
 /// Packs images at their own sizes into token budgets. Returns a dict of lists: `order`,

@@ -23,7 +23,10 @@ pub(crate) fn presets(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
 /// The built-in preset named `name`; `BatcherError` (`INVALID_OPTION`, option `preset`) listing
 /// the names for any other value.
 #[pyfunction]
-pub(crate) fn preset<'py>(py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+pub(crate) fn preset<'py>(
+    py: Python<'py>,
+    name: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyDict>> {
     let p = presets::preset_named(&config_value(name)).map_err(|e| preset_error(&e, ""))?;
     preset_dict(py, &p)
 }
@@ -31,7 +34,10 @@ pub(crate) fn preset<'py>(py: Python<'py>, name: &Bound<'py, PyAny>) -> PyResult
 /// A preset's batcher options (snake_case, for `**`): of the built-in preset named `preset`, or
 /// picked from a preset dict (one [`preset_from_config`] made) by the core's list of fields.
 #[pyfunction]
-pub(crate) fn preset_options<'py>(py: Python<'py>, preset: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+pub(crate) fn preset_options<'py>(
+    py: Python<'py>,
+    preset: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyDict>> {
     let out = PyDict::new(py);
     if preset.is_instance_of::<PyString>() || !preset.hasattr("get")? {
         let p = presets::preset_named(&config_value(preset)).map_err(|e| preset_error(&e, ""))?;
@@ -71,8 +77,10 @@ pub(crate) fn preset_from_config<'py>(
     if let Some(p) = patch_size.filter(|p| !p.is_none()) {
         given.push(("patchSize".to_owned(), config_value(p)));
     }
-    let options = ConfigOptions::read(Some(&ConfigValue::Map(given))).map_err(|e| preset_error(&e, prefix))?;
-    let p = presets::preset_from_config(&config_value(config), &options).map_err(|e| preset_error(&e, prefix))?;
+    let options = ConfigOptions::read(Some(&ConfigValue::Map(given)))
+        .map_err(|e| preset_error(&e, prefix))?;
+    let p = presets::preset_from_config(&config_value(config), &options)
+        .map_err(|e| preset_error(&e, prefix))?;
     preset_dict(py, &p)
 }
 
@@ -96,7 +104,10 @@ fn preset_dict<'py>(py: Python<'py>, p: &Preset) -> PyResult<Bound<'py, PyDict>>
         d.set_item("sizing", s)?;
     }
     if let Some([h, w]) = p.native_size {
-        d.set_item("native_size", PyTuple::new(py, [number(py, h)?, number(py, w)?])?)?;
+        d.set_item(
+            "native_size",
+            PyTuple::new(py, [number(py, h)?, number(py, w)?])?,
+        )?;
     }
     d.set_item("rescale", p.rescale)?;
     let triple = |v: [f64; 3]| PyTuple::new(py, v);
@@ -133,19 +144,29 @@ fn config_value(v: &Bound<'_, PyAny>) -> ConfigValue {
     } else if let Ok(b) = v.cast::<PyBool>() {
         ConfigValue::Bool(b.is_true())
     } else if v.is_instance_of::<PyInt>() || v.is_instance_of::<PyFloat>() {
-        v.extract::<f64>().map_or(ConfigValue::Null, ConfigValue::Number)
+        v.extract::<f64>()
+            .map_or(ConfigValue::Null, ConfigValue::Number)
     } else if let Ok(s) = v.cast::<PyString>() {
         ConfigValue::Text(s.to_cow().map(|s| s.into_owned()).unwrap_or_default())
     } else if let Ok(d) = v.cast::<PyDict>() {
         ConfigValue::Map(
             d.iter()
-                .map(|(k, x)| (k.str().map(|s| s.to_string()).unwrap_or_default(), config_value(&x)))
+                .map(|(k, x)| {
+                    (
+                        k.str().map(|s| s.to_string()).unwrap_or_default(),
+                        config_value(&x),
+                    )
+                })
                 .collect(),
         )
     } else if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
         let items = v
             .try_iter()
-            .map(|it| it.filter_map(Result::ok).map(|x| config_value(&x)).collect())
+            .map(|it| {
+                it.filter_map(Result::ok)
+                    .map(|x| config_value(&x))
+                    .collect()
+            })
             .unwrap_or_default();
         ConfigValue::List(items)
     } else if let Ok(n) = v.extract::<f64>() {

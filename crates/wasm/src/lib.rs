@@ -443,10 +443,7 @@ pub fn preset_from_config(config: JsValue, options: JsValue) -> Result<JsValue, 
     let options = if options.is_undefined() {
         None
     } else {
-        Some(
-            serde_wasm_bindgen::from_value::<ConfigValue>(options)
-                .unwrap_or(ConfigValue::Null),
-        )
+        Some(serde_wasm_bindgen::from_value::<ConfigValue>(options).unwrap_or(ConfigValue::Null))
     };
     let options = ConfigOptions::read(options.as_ref()).map_err(|e| preset_error(&e, prefix))?;
     presets::preset_from_config(&config, &options)
@@ -497,7 +494,11 @@ fn preset_object(p: &Preset) -> Object {
 fn preset_error(error: &PresetError, prefix: &str) -> JsValue {
     let out = Object::new();
     set(&out, "code", &error.code().as_str().into());
-    set(&out, "message", &format!("{prefix}{}", error.message).into());
+    set(
+        &out,
+        "message",
+        &format!("{prefix}{}", error.message).into(),
+    );
     if let Some(option) = &error.option {
         set(&out, "option", &option.as_str().into());
     }
