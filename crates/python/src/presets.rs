@@ -2,8 +2,8 @@
 //! (`crates/core/src/presets.rs`), as dicts with snake_case names. Nothing is decided here.
 
 use mm_batcher_core::presets::{
-    self, ConfigOptions, ConfigValue, Preset, PresetError, PresetNormalize, PresetOption,
-    PRESET_OPTIONS,
+    self as core_presets, ConfigOptions, ConfigValue, Preset, PresetError, PresetNormalize,
+    PresetOption, PRESET_OPTIONS,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -14,7 +14,7 @@ use crate::{snake_case, snake_message, BatcherError};
 #[pyfunction]
 pub(crate) fn presets(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
     let out = PyList::empty(py);
-    for p in presets::presets() {
+    for p in core_presets::presets() {
         out.append(preset_dict(py, &p)?)?;
     }
     Ok(out)
@@ -27,7 +27,7 @@ pub(crate) fn preset<'py>(
     py: Python<'py>,
     name: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let p = presets::preset_named(&config_value(name)).map_err(|e| preset_error(&e, ""))?;
+    let p = core_presets::preset_named(&config_value(name)).map_err(|e| preset_error(&e, ""))?;
     preset_dict(py, &p)
 }
 
@@ -40,7 +40,8 @@ pub(crate) fn preset_options<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let out = PyDict::new(py);
     if preset.is_instance_of::<PyString>() || !preset.hasattr("get")? {
-        let p = presets::preset_named(&config_value(preset)).map_err(|e| preset_error(&e, ""))?;
+        let p =
+            core_presets::preset_named(&config_value(preset)).map_err(|e| preset_error(&e, ""))?;
         for (name, value) in p.options() {
             match value {
                 PresetOption::Number(n) => out.set_item(snake_case(name), number(py, n)?)?,
@@ -79,7 +80,7 @@ pub(crate) fn preset_from_config<'py>(
     }
     let options = ConfigOptions::read(Some(&ConfigValue::Map(given)))
         .map_err(|e| preset_error(&e, prefix))?;
-    let p = presets::preset_from_config(&config_value(config), &options)
+    let p = core_presets::preset_from_config(&config_value(config), &options)
         .map_err(|e| preset_error(&e, prefix))?;
     preset_dict(py, &p)
 }
