@@ -165,7 +165,7 @@ def test_configs_it_cannot_read_are_batcher_errors(config, options, code, option
     with pytest.raises(BatcherError) as caught:
         preset_from_config(config, **options)
     error = caught.value
-    assert (error.code, error.option, error.index) == (code, option)
+    assert (error.code, error.option, error.index) == (code, option, None)
     assert str(error).startswith("preset_from_config: ")
     assert message in str(error)
 
