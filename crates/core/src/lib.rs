@@ -28,6 +28,7 @@ pub mod options;
 mod order;
 pub mod packing;
 pub mod plan;
+pub mod presets;
 pub mod ranks;
 pub mod samples;
 mod search;

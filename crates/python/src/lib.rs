@@ -27,6 +27,8 @@ use pyo3::types::{
 };
 mod arrow;
 mod images;
+mod packing;
+mod presets;
 
 use std::fs::File;
 use std::io::Read;
@@ -794,5 +796,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stream_options, m)?)?;
     m.add_function(wrap_pyfunction!(shuffle_draws, m)?)?;
     m.add_function(wrap_pyfunction!(shuffle_drain, m)?)?;
+    m.add_function(wrap_pyfunction!(presets::presets, m)?)?;
+    m.add_function(wrap_pyfunction!(presets::preset, m)?)?;
+    m.add_function(wrap_pyfunction!(presets::preset_options, m)?)?;
+    m.add_function(wrap_pyfunction!(presets::preset_from_config, m)?)?;
+    m.add_function(wrap_pyfunction!(packing::check_pack_options, m)?)?;
+    m.add_function(wrap_pyfunction!(packing::pack, m)?)?;
     Ok(())
 }

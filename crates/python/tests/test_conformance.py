@@ -140,8 +140,20 @@ def planning_cases() -> List[Tuple[str, Callable[[], Any]]]:
         ("tokens/balanced/p14", lambda: plan(B, {"max_tokens": 8192, "patch_size": 14}, seed)),
         ("shapes/clustered/4", lambda: plan(C, {"batch_size": 32, "multiple_of": 28, "max_shapes": 4}, seed)),
         ("shapes/balanced/tokens/3", lambda: plan(B, {"max_tokens": 8192, "patch_size": 14, "max_shapes": 3}, seed)),
+        ("packing/ffd-and-next-fit", lambda: [packed(mtb.TokenPacker(max_tokens=8192, patch_size=14, algorithm=algorithm), seed) for algorithm in ("first-fit-decreasing", "next-fit")]),
         ("empty", lambda: plan(C, {"batch_size": 8}, [])),
     ]
+
+
+def packed(packer: mtb.TokenPacker, buffer: List[Any]) -> Dict[str, Any]:
+    """Packs as the conformance script records them."""
+    packs = packer(buffer)
+    return {"packs": [[p["indices"], [list(s) for s in p["sizes"]], p["tokens"]] for p in packs], "padding": packs.padding}
+
+
+def camel(options: Dict[str, Any]) -> Dict[str, Any]:
+    """Batcher options under the npm package's names, in its order."""
+    return {re.sub(r"_([a-z])", lambda m: m.group(1).upper(), k): v for k, v in options.items()}
 
 
 def dataset_cases() -> List[Tuple[str, Callable[[], Any]]]:
@@ -174,6 +186,8 @@ def dataset_cases() -> List[Tuple[str, Callable[[], Any]]]:
         ("stream/clustered/ranks3", lambda: streamed(batcher=mtb.ClusteredBatcher(batch_size=16, seed=1), buffer_size=256, world_size=3, rank=1)),
         ("ranks/4/split", lambda: ranks(4, "split")),
         ("ranks/3/pad", lambda: ranks(3, "pad")),
+        ("presets", lambda: [[name, camel(mtb.preset_options(name))] for name in mtb.preset_names]),
+        ("qwen2-vl/plan", lambda: [[b["indices"], list(b["resize_size"])] for b in mtb.SortedBatcher(batch_size=16, **mtb.preset_options("qwen2-vl"))(seed)]),
         ("smart-resize", lambda: [list(mtb.smart_resize(h, w)) for h, w in [(1080, 1920), (28, 28), (3000, 100), (10, 10), (4000, 3000)]]),
     ]
     cases += [(f"shuffle/{name}", (lambda n=name: shuffled(n))) for name in mtb.strategy_names]
@@ -238,7 +252,14 @@ def imaging_cases() -> List[Tuple[str, Callable[[], Any]]]:
         buffer = [{"image": png}, {"image": png[:12]}, {"image": b"GIF89a"}, {"image": bytes(40)}, {"image": bytearray()}, {"image": images[5][3]}]
         return describe(buffer, S(batch_size=4, skip_invalid=True)(buffer), 4)
 
+    def packing() -> Any:
+        packer = mtb.TokenPacker(max_tokens=120, patch_size=2)
+        from_bytes = packed(packer, encoded)
+        assert stringify(from_bytes) == stringify(packed(packer, twins))
+        return from_bytes
+
     cases: List[Tuple[str, Callable[[], Any]]] = [(f"imaging/encoded-vs-twins/{name}", (lambda c=cls, o=options: plan_both(c, o))) for name, cls, options in strategies]
+    cases.append(("imaging/encoded/packing", packing))
     cases.append(("imaging/encoded/invalid-skipped", invalid_skipped))
     return cases
 
@@ -248,14 +269,10 @@ CASES = planning_cases() + dataset_cases() + imaging_cases()
 # The golden cases not run from Python, and why: each needs a part of the npm package the wheel
 # does not have, or holds JS-only values (error messages name options in camelCase there).
 NOT_FROM_PYTHON = {
-    "packing/ffd-and-next-fit": "TokenPacker is not bound in Python",
-    "imaging/encoded/packing": "TokenPacker is not bound in Python",
     "skip/simple": "JS-only inputs (a string image is a path in Python; JS null and numbers as samples)",
     "skip/sorted-custom": "as skip/simple",
     "skip/clustered/m28": "as skip/simple",
     "throws": "messages name options in camelCase in JS, snake_case in Python",
-    "presets": "presets are the npm package's (TS table)",
-    "qwen2-vl/plan": "presets are the npm package's (TS table)",
     "imaging/encoded/sizes": "JS constructor names",
     "imaging/tensor/uint8-nhwc": "decoding: the imaging module is not in the wheel",
     "imaging/tensor/float32-nchw-clip": "decoding",

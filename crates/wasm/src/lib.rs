@@ -13,6 +13,9 @@ use mm_batcher_core::metrics::{read_resize_sizes, EvaluateOptions};
 use mm_batcher_core::normalize::NORMALIZE_PRESETS;
 use mm_batcher_core::packing::PackOptions;
 use mm_batcher_core::plan::COMMON_OPTIONS;
+use mm_batcher_core::presets::{
+    self, ConfigOptions, ConfigValue, Preset, PresetError, PresetNormalize, PRESET_OPTIONS,
+};
 use mm_batcher_core::ranks::{Dealt, RankOptions};
 use mm_batcher_core::shuffle::{self, Purpose, Shuffle, SHUFFLE_OPTIONS};
 use mm_batcher_core::sizing::SIZING_OPTIONS;
@@ -288,7 +291,8 @@ pub fn stream_options(
 }
 
 /// The registry, for the bindings' own tables: `{ strategies: [{ name, options, sizing }],
-/// commonOptions, streamOptions, errorCodes, normalize: { name: { mean, std } },
+/// commonOptions, streamOptions, presetOptions (the fields of a preset that are batcher
+/// options), errorCodes, normalize: { name: { mean, std } },
 /// headerPrefixBytes, formats: [{ name, sizes }], defaults: [{ scope, option, value }] }`
 /// (`defaults`: `mm_batcher_core::defaults::DEFAULTS`).
 #[wasm_bindgen]
@@ -314,6 +318,7 @@ pub fn registry() -> JsValue {
         .collect();
     set(&out, "commonOptions", &strings(&common));
     set(&out, "streamOptions", &strings(STREAM_OPTIONS));
+    set(&out, "presetOptions", &strings(PRESET_OPTIONS));
     let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     set(&out, "errorCodes", &strings(&codes));
     let normalize = Object::new();
@@ -419,6 +424,107 @@ pub fn smart_resize(height: f64, width: f64, options: JsValue) -> Result<Vec<u32
     let (h, w) = core::smart_resize::smart_resize_checked(height, width, &option_map(options)?)
         .map_err(to_js_error)?;
     Ok(vec![h, w])
+}
+
+/// The built-in model presets (`crates/core/src/presets.rs`), in order: each as
+/// [`preset_object`] gives it.
+#[wasm_bindgen]
+pub fn presets() -> Array {
+    presets::presets()
+        .iter()
+        .map(|p| JsValue::from(preset_object(p)))
+        .collect()
+}
+
+/// The built-in preset named `name`. Throws `{ code: "INVALID_OPTION", option: "preset",
+/// message }` listing the names.
+#[wasm_bindgen]
+pub fn preset(name: JsValue) -> Result<JsValue, JsValue> {
+    let name: ConfigValue = serde_wasm_bindgen::from_value(name).unwrap_or(ConfigValue::Null);
+    presets::preset_named(&name)
+        .map(|p| preset_object(&p).into())
+        .map_err(|e| preset_error(&e, ""))
+}
+
+/// A preset from a model's parsed `preprocessor_config.json` (`options`: `{ name?, patchSize? }`;
+/// the caller drops `undefined` entries, which JSON has not). Throws `{ code, message, option? }`,
+/// the message starting "presetFromConfig: ".
+#[wasm_bindgen(js_name = presetFromConfig)]
+pub fn preset_from_config(config: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let prefix = "presetFromConfig: ";
+    let not_json = || {
+        preset_error(
+            &PresetError {
+                option: None,
+                message: "takes the parsed preprocessor_config.json object".into(),
+            },
+            prefix,
+        )
+    };
+    let config: ConfigValue = serde_wasm_bindgen::from_value(config).map_err(|_| not_json())?;
+    let options = if options.is_undefined() {
+        None
+    } else {
+        Some(serde_wasm_bindgen::from_value::<ConfigValue>(options).unwrap_or(ConfigValue::Null))
+    };
+    let options = ConfigOptions::read(options.as_ref()).map_err(|e| preset_error(&e, prefix))?;
+    presets::preset_from_config(&config, &options)
+        .map(|p| preset_object(&p).into())
+        .map_err(|e| preset_error(&e, prefix))
+}
+
+/// A preset as a plain object: `{ name, description, patchSize, multipleOf, minPixels?,
+/// maxPixels?, sizing?, nativeSize?, rescale, normalize, mean, std, sources }` (`normalize`: a
+/// normalisation's name for a built-in, `{ mean, std }` for one made from a config).
+fn preset_object(p: &Preset) -> Object {
+    let numbers = |xs: &[f64]| xs.iter().map(|&v| JsValue::from(v)).collect::<Array>();
+    let out = Object::new();
+    set(&out, "name", &p.name.as_str().into());
+    set(&out, "description", &p.description.as_str().into());
+    set(&out, "patchSize", &p.patch_size.into());
+    set(&out, "multipleOf", &p.multiple_of.into());
+    if let Some(n) = p.min_pixels {
+        set(&out, "minPixels", &n.into());
+    }
+    if let Some(n) = p.max_pixels {
+        set(&out, "maxPixels", &n.into());
+    }
+    if let Some(s) = p.sizing {
+        set(&out, "sizing", &s.into());
+    }
+    if let Some(size) = &p.native_size {
+        set(&out, "nativeSize", &numbers(size));
+    }
+    set(&out, "rescale", &p.rescale.into());
+    match p.normalize {
+        PresetNormalize::Named(name) => set(&out, "normalize", &name.into()),
+        PresetNormalize::Values => {
+            let values = Object::new();
+            set(&values, "mean", &numbers(&p.mean));
+            set(&values, "std", &numbers(&p.std));
+            set(&out, "normalize", &values);
+        }
+    }
+    set(&out, "mean", &numbers(&p.mean));
+    set(&out, "std", &numbers(&p.std));
+    let sources: Vec<&str> = p.sources.iter().map(String::as_str).collect();
+    set(&out, "sources", &strings(&sources));
+    out
+}
+
+/// A thrown preset error: `{ code, message, option? }`, the message after `prefix`.
+fn preset_error(error: &PresetError, prefix: &str) -> JsValue {
+    let out = Object::new();
+    set(&out, "code", &error.code().as_str().into());
+    set(
+        &out,
+        "message",
+        &format!("{prefix}{}", error.message).into(),
+    );
+    if let Some(option) = &error.option {
+        set(&out, "option", &option.as_str().into());
+    }
+    out.into()
 }
 
 /// The SPEC seed benchmark's synthetic sizes, interleaved `[h0, w0, h1, w1, ...]`.

@@ -10,6 +10,8 @@ Importing this package imports neither torch nor pyarrow (``mm_tokenize_batcher.
 
 from ._native import BatcherError, seed_benchmark_sizes, smart_resize as _smart_resize
 from .stream import BatchStream, batch_stream
+from .packing import Packs, TokenPacker
+from .presets import preset, preset_from_config, preset_names, preset_options, presets
 from .batchers import (
     BalancedBatcher,
     Batcher,
@@ -32,13 +34,20 @@ __all__ = [
     "Batcher",
     "BatcherError",
     "Batches",
+    "Packs",
     "ClusteredBatcher",
     "SimpleBatcher",
     "SortedBatcher",
+    "TokenPacker",
     "batch_for_rank",
     "create_batcher",
     "evaluate",
     "image_sizes",
+    "preset",
+    "preset_from_config",
+    "preset_names",
+    "preset_options",
+    "presets",
     "seed_benchmark_sizes",
     "smart_resize",
     "strategy_names",

@@ -41,6 +41,8 @@ export interface Registry {
   strategies: { name: string; options: string[]; sizing: string }[];
   commonOptions: string[];
   streamOptions: string[];
+  /** The fields of a model preset that are batcher options (`presetOptions` picks them). */
+  presetOptions: string[];
   errorCodes: string[];
   normalize: Record<string, { mean: number[]; std: number[] }>;
   headerPrefixBytes: number;
