@@ -17,6 +17,8 @@ use std::io::Read;
 use crate::decoder::{DecodingError, UpsamplingMethod};
 use crate::yuv;
 
+#[cfg(test)]
+use super::loop_filter;
 use super::transform;
 use super::vp8_arithmetic_decoder::ArithmeticDecoder;
 
@@ -1651,6 +1653,10 @@ impl<R: Read> Vp8Decoder<R> {
 
     /// Does loop filtering on the macroblock
     fn loop_filter(&mut self, mbx: usize, mby: usize, mb: &MacroBlock) {
+        #[cfg(test)]
+        if crate::loop_filter_simd::tests::PER_PIXEL.get() {
+            return self.loop_filter_per_pixel(mbx, mby, mb);
+        }
         let luma_w = self.mbwidth as usize * 16;
         let chroma_w = self.mbwidth as usize * 8;
 
@@ -1761,6 +1767,232 @@ impl<R: Read> Vp8Decoder<R> {
                         chroma + 4 * chroma_w,
                         chroma_w,
                     );
+                }
+            }
+        }
+    }
+
+    /// Upstream's loop filter, pixel by pixel: the reference for the tests (vendored change).
+    #[cfg(test)]
+    fn loop_filter_per_pixel(&mut self, mbx: usize, mby: usize, mb: &MacroBlock) {
+        let luma_w = self.mbwidth as usize * 16;
+        let chroma_w = self.mbwidth as usize * 8;
+
+        let (filter_level, interior_limit, hev_threshold) = self.calculate_filter_parameters(mb);
+
+        if filter_level > 0 {
+            let mbedge_limit = (filter_level + 2) * 2 + interior_limit;
+            let sub_bedge_limit = (filter_level * 2) + interior_limit;
+
+            // we skip subblock filtering if the coding mode isn't B_PRED and there's no DCT coefficient coded
+            let do_subblock_filtering =
+                mb.luma_mode == LumaMode::B || (!mb.coeffs_skipped && mb.non_zero_dct);
+
+            //filter across left of macroblock
+            if mbx > 0 {
+                //simple loop filtering
+                if self.frame.filter_type {
+                    for y in 0usize..16 {
+                        let y0 = mby * 16 + y;
+                        let x0 = mbx * 16;
+
+                        loop_filter::simple_segment_horizontal(
+                            mbedge_limit,
+                            &mut self.frame.ybuf[y0 * luma_w + x0 - 4..][..8],
+                        );
+                    }
+                } else {
+                    for y in 0usize..16 {
+                        let y0 = mby * 16 + y;
+                        let x0 = mbx * 16;
+
+                        loop_filter::macroblock_filter_horizontal(
+                            hev_threshold,
+                            interior_limit,
+                            mbedge_limit,
+                            &mut self.frame.ybuf[y0 * luma_w + x0 - 4..][..8],
+                        );
+                    }
+
+                    for y in 0usize..8 {
+                        let y0 = mby * 8 + y;
+                        let x0 = mbx * 8;
+
+                        loop_filter::macroblock_filter_horizontal(
+                            hev_threshold,
+                            interior_limit,
+                            mbedge_limit,
+                            &mut self.frame.ubuf[y0 * chroma_w + x0 - 4..][..8],
+                        );
+                        loop_filter::macroblock_filter_horizontal(
+                            hev_threshold,
+                            interior_limit,
+                            mbedge_limit,
+                            &mut self.frame.vbuf[y0 * chroma_w + x0 - 4..][..8],
+                        );
+                    }
+                }
+            }
+
+            //filter across vertical subblocks in macroblock
+            if do_subblock_filtering {
+                if self.frame.filter_type {
+                    for x in (4usize..16 - 1).step_by(4) {
+                        for y in 0..16 {
+                            let y0 = mby * 16 + y;
+                            let x0 = mbx * 16 + x;
+
+                            loop_filter::simple_segment_horizontal(
+                                sub_bedge_limit,
+                                &mut self.frame.ybuf[y0 * luma_w + x0 - 4..][..8],
+                            );
+                        }
+                    }
+                } else {
+                    for x in (4usize..16 - 3).step_by(4) {
+                        for y in 0..16 {
+                            let y0 = mby * 16 + y;
+                            let x0 = mbx * 16 + x;
+
+                            loop_filter::subblock_filter_horizontal(
+                                hev_threshold,
+                                interior_limit,
+                                sub_bedge_limit,
+                                &mut self.frame.ybuf[y0 * luma_w + x0 - 4..][..8],
+                            );
+                        }
+                    }
+
+                    for y in 0usize..8 {
+                        let y0 = mby * 8 + y;
+                        let x0 = mbx * 8 + 4;
+
+                        loop_filter::subblock_filter_horizontal(
+                            hev_threshold,
+                            interior_limit,
+                            sub_bedge_limit,
+                            &mut self.frame.ubuf[y0 * chroma_w + x0 - 4..][..8],
+                        );
+
+                        loop_filter::subblock_filter_horizontal(
+                            hev_threshold,
+                            interior_limit,
+                            sub_bedge_limit,
+                            &mut self.frame.vbuf[y0 * chroma_w + x0 - 4..][..8],
+                        );
+                    }
+                }
+            }
+
+            //filter across top of macroblock
+            if mby > 0 {
+                if self.frame.filter_type {
+                    for x in 0usize..16 {
+                        let y0 = mby * 16;
+                        let x0 = mbx * 16 + x;
+
+                        loop_filter::simple_segment_vertical(
+                            mbedge_limit,
+                            &mut self.frame.ybuf[..],
+                            y0 * luma_w + x0,
+                            luma_w,
+                        );
+                    }
+                } else {
+                    //if bottom macroblock, can only filter if there is 3 pixels below
+                    for x in 0usize..16 {
+                        let y0 = mby * 16;
+                        let x0 = mbx * 16 + x;
+
+                        loop_filter::macroblock_filter_vertical(
+                            hev_threshold,
+                            interior_limit,
+                            mbedge_limit,
+                            &mut self.frame.ybuf[..],
+                            y0 * luma_w + x0,
+                            luma_w,
+                        );
+                    }
+
+                    for x in 0usize..8 {
+                        let y0 = mby * 8;
+                        let x0 = mbx * 8 + x;
+
+                        loop_filter::macroblock_filter_vertical(
+                            hev_threshold,
+                            interior_limit,
+                            mbedge_limit,
+                            &mut self.frame.ubuf[..],
+                            y0 * chroma_w + x0,
+                            chroma_w,
+                        );
+                        loop_filter::macroblock_filter_vertical(
+                            hev_threshold,
+                            interior_limit,
+                            mbedge_limit,
+                            &mut self.frame.vbuf[..],
+                            y0 * chroma_w + x0,
+                            chroma_w,
+                        );
+                    }
+                }
+            }
+
+            //filter across horizontal subblock edges within the macroblock
+            if do_subblock_filtering {
+                if self.frame.filter_type {
+                    for y in (4usize..16 - 1).step_by(4) {
+                        for x in 0..16 {
+                            let y0 = mby * 16 + y;
+                            let x0 = mbx * 16 + x;
+
+                            loop_filter::simple_segment_vertical(
+                                sub_bedge_limit,
+                                &mut self.frame.ybuf[..],
+                                y0 * luma_w + x0,
+                                luma_w,
+                            );
+                        }
+                    }
+                } else {
+                    for y in (4usize..16 - 3).step_by(4) {
+                        for x in 0..16 {
+                            let y0 = mby * 16 + y;
+                            let x0 = mbx * 16 + x;
+
+                            loop_filter::subblock_filter_vertical(
+                                hev_threshold,
+                                interior_limit,
+                                sub_bedge_limit,
+                                &mut self.frame.ybuf[..],
+                                y0 * luma_w + x0,
+                                luma_w,
+                            );
+                        }
+                    }
+
+                    for x in 0..8 {
+                        let y0 = mby * 8 + 4;
+                        let x0 = mbx * 8 + x;
+
+                        loop_filter::subblock_filter_vertical(
+                            hev_threshold,
+                            interior_limit,
+                            sub_bedge_limit,
+                            &mut self.frame.ubuf[..],
+                            y0 * chroma_w + x0,
+                            chroma_w,
+                        );
+
+                        loop_filter::subblock_filter_vertical(
+                            hev_threshold,
+                            interior_limit,
+                            sub_bedge_limit,
+                            &mut self.frame.vbuf[..],
+                            y0 * chroma_w + x0,
+                            chroma_w,
+                        );
+                    }
                 }
             }
         }
