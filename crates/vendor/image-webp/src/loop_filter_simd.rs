@@ -215,52 +215,58 @@ pub(crate) fn filter_between_rows8x2(
     }
 }
 
-/// Transposes a 16 x 16 byte matrix: four rounds of interleaving row i with row i + 8 (each round
-/// rotates the 8-bit (row, column) index by one bit; four rotate row and column into each other).
+/// One round of the transposes below: vector i takes the low (even i) or high (odd i) halves of
+/// vectors i / 2 and i / 2 + 4, interleaved. Seen as the 7-bit index (vector: 3 bits, lane: 4
+/// bits) of each byte, a round rotates the index left by one bit.
 #[inline(always)]
-fn transpose16(m: [u8x16; 16]) -> [u8x16; 16] {
-    let mut m = m;
-    for _ in 0..4 {
-        m = core::array::from_fn(|i| {
-            let (a, b) = (m[i / 2], m[i / 2 + 8]);
-            if i % 2 == 0 {
-                u8x16::unpack_low(a, b)
-            } else {
-                u8x16::unpack_high(a, b)
-            }
-        });
-    }
-    m
+fn interleave_round(m: [u8x16; 8]) -> [u8x16; 8] {
+    core::array::from_fn(|i| {
+        let (a, b) = (m[i / 2], m[i / 2 + 4]);
+        if i % 2 == 0 {
+            u8x16::unpack_low(a, b)
+        } else {
+            u8x16::unpack_high(a, b)
+        }
+    })
 }
 
-/// Runs the filter on 16 rows of 8 pixels (p3..q3 each), transposed to taps and back.
+/// 16 rows of 8 pixels, two rows a vector (row 2v in lanes 0-7 of vector v, row 2v + 1 in lanes
+/// 8-15), to the 8 columns (vector c, lane r = pixel c of row r): index (v, h, c) -> (c, v, h),
+/// a rotation by 4 bits. `columns_to_rows` rotates by the other 3.
 #[inline(always)]
-fn filter_rows_of_8(f: EdgeFilter, rows: [u8x16; 16]) -> [u8x16; 16] {
-    let columns = transpose16(rows);
-    let mut t: Taps = core::array::from_fn(|i| columns[i]);
-    filter(f, &mut t);
-    transpose16(core::array::from_fn(
-        |i| if i < 8 { t[i] } else { u8x16::ZERO },
-    ))
+fn rows_to_columns(m: [u8x16; 8]) -> Taps {
+    interleave_round(interleave_round(interleave_round(interleave_round(m))))
 }
 
 #[inline(always)]
-fn row8(buf: &[u8], at: usize) -> u8x16 {
+fn columns_to_rows(t: Taps) -> [u8x16; 8] {
+    interleave_round(interleave_round(interleave_round(t)))
+}
+
+#[inline(always)]
+fn two_rows(a: &[u8], b: &[u8]) -> u8x16 {
     let mut lanes = [0u8; 16];
-    lanes[..8].copy_from_slice(&buf[at..at + 8]);
+    lanes[..8].copy_from_slice(&a[..8]);
+    lanes[8..].copy_from_slice(&b[..8]);
     u8x16::new(lanes)
 }
 
 /// Filters the edge between columns whose first q0 pixel is at `point`, over 16 rows.
 pub(crate) fn filter_between_columns16(f: EdgeFilter, buf: &mut [u8], point: usize, stride: usize) {
     let first = point - 4;
-    let rows = filter_rows_of_8(f, core::array::from_fn(|y| row8(buf, first + y * stride)));
-    for (y, row) in rows.iter().enumerate() {
-        buf[first + y * stride..][..8].copy_from_slice(&row.as_array()[..8]);
+    let row = |r: usize| first + r * stride;
+    let mut t = rows_to_columns(core::array::from_fn(|v| {
+        two_rows(&buf[row(2 * v)..], &buf[row(2 * v + 1)..])
+    }));
+    filter(f, &mut t);
+    for (v, pair) in columns_to_rows(t).iter().enumerate() {
+        let lanes = pair.as_array();
+        buf[row(2 * v)..][..8].copy_from_slice(&lanes[..8]);
+        buf[row(2 * v + 1)..][..8].copy_from_slice(&lanes[8..]);
     }
 }
 
-/// The same for chroma: 8 rows of U (lanes 0-7 after the transpose) and 8 of V.
+/// The same for chroma: 8 rows of U (rows 0-7 of the 16) and 8 of V.
 pub(crate) fn filter_between_columns8x2(
     f: EdgeFilter,
     u: &mut [u8],
@@ -269,16 +275,17 @@ pub(crate) fn filter_between_columns8x2(
     stride: usize,
 ) {
     let first = point - 4;
-    let rows = filter_rows_of_8(
-        f,
-        core::array::from_fn(|y| {
-            let plane: &[u8] = if y < 8 { u } else { v };
-            row8(plane, first + (y % 8) * stride)
-        }),
-    );
-    for (y, row) in rows.iter().enumerate() {
-        let plane: &mut [u8] = if y < 8 { &mut *u } else { &mut *v };
-        plane[first + (y % 8) * stride..][..8].copy_from_slice(&row.as_array()[..8]);
+    let row = |r: usize| first + (r % 8) * stride;
+    let mut t = rows_to_columns(core::array::from_fn(|i| {
+        let plane: &[u8] = if i < 4 { u } else { v };
+        two_rows(&plane[row(2 * i)..], &plane[row(2 * i + 1)..])
+    }));
+    filter(f, &mut t);
+    for (i, pair) in columns_to_rows(t).iter().enumerate() {
+        let plane: &mut [u8] = if i < 4 { &mut *u } else { &mut *v };
+        let lanes = pair.as_array();
+        plane[row(2 * i)..][..8].copy_from_slice(&lanes[..8]);
+        plane[row(2 * i + 1)..][..8].copy_from_slice(&lanes[8..]);
     }
 }
 
@@ -468,15 +475,21 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn transpose_is_a_transpose() {
-        let m: [u8x16; 16] =
-            core::array::from_fn(|r| u8x16::new(core::array::from_fn(|c| (r * 16 + c) as u8)));
-        let t = transpose16(m);
-        for r in 0..16 {
-            for c in 0..16 {
-                assert_eq!(t[c].as_array()[r], m[r].as_array()[c]);
-            }
+    fn transposes_are_transposes() {
+        // Row r's pixel c is 16 * c + r.
+        let rows: [u8x16; 8] = core::array::from_fn(|v| {
+            u8x16::new(core::array::from_fn(|l| {
+                (16 * (l % 8) + 2 * v + l / 8) as u8
+            }))
+        });
+        let columns = rows_to_columns(rows);
+        for (c, column) in columns.iter().enumerate() {
+            assert_eq!(
+                column.to_array(),
+                core::array::from_fn(|r| (16 * c + r) as u8)
+            );
         }
+        assert_eq!(columns_to_rows(columns), rows);
     }
 
     #[test]
