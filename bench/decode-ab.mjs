@@ -3,13 +3,16 @@
 // Node imaging entry, A and B (e.g. a copy of main's `dist/` and this branch's), interleaved run by
 // run so that load from other processes on a shared machine falls on both alike. Prints, per file
 // and build, the median wall and CPU (user + system) milliseconds, B's speed-up over A, and the
-// load average before and after; also checks that both builds give the same tensor.
-//   node bench/decode-ab.mjs DIST_A DIST_B FILE... [--runs N]   (DIST: a folder holding imaging-node.js)
+// load average before and after; also checks that both builds decode each file alike (the
+// tensor at the image's own size, so that every decoded pixel counts).
+//   node bench/decode-ab.mjs DIST_A DIST_B FILE... [--runs N]   (DIST: a folder holding imaging-node.js;
+//   --runs 0: the decode check only)
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import sharp from 'sharp';
 
 const args = process.argv.slice(2);
 const runsAt = args.indexOf('--runs');
@@ -31,11 +34,14 @@ const tensorHash = (t) => createHash('sha256').update(new Uint8Array(t.data.buff
 
 const round = (x) => Math.round(x * 10) / 10;
 console.log(`load average before: ${loadavg().map((x) => x.toFixed(2)).join(' ')}; ${runs} runs per build, interleaved`);
-console.log('| file | A wall ms | B wall ms | A CPU ms | B CPU ms | B speed-up (CPU) | same tensor |');
+console.log('| file | A wall ms | B wall ms | A CPU ms | B CPU ms | B speed-up (CPU) | same decode |');
 console.log('|---|---:|---:|---:|---:|---:|---|');
 for (const file of files) {
   const batch = { images: [readFileSync(file)], resizeSize: [224, 224] };
-  const hashes = builds.map(([, toTensor]) => tensorHash(toTensor(batch, { normalize: 'clip' }))); // warm-up
+  const { width, height } = await sharp(batch.images[0]).metadata();
+  const ownSize = { ...batch, resizeSize: [height, width] };
+  const hashes = builds.map(([, toTensor]) => tensorHash(toTensor(ownSize, { normalize: 'clip' })));
+  for (const [, toTensor] of builds) toTensor(batch, { normalize: 'clip' }); // warm-up
   const wall = { A: [], B: [] };
   const cpu = { A: [], B: [] };
   for (let r = 0; r < runs; r++) {
@@ -48,7 +54,7 @@ for (const file of files) {
       cpu[name].push((used.user + used.system) / 1000);
     }
   }
-  const [wa, wb, ca, cb] = [median(wall.A), median(wall.B), median(cpu.A), median(cpu.B)];
+  const [wa, wb, ca, cb] = runs ? [median(wall.A), median(wall.B), median(cpu.A), median(cpu.B)] : [NaN, NaN, NaN, NaN];
   console.log(`| ${basename(file)} | ${round(wa)} | ${round(wb)} | ${round(ca)} | ${round(cb)} | ${(ca / cb).toFixed(2)}x | ${hashes[0] === hashes[1] ? 'yes' : `NO (${hashes.join(' / ')})`} |`);
 }
 console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
