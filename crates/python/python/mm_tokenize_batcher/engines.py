@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from .arrow import buffer_column, plan_arrow
+from .arrow import buffer_column, plan_arrow, split_buffers
 from .batchers import Batcher
 
 #: The plan's columns as a Spark schema (``mapInArrow`` needs it).
@@ -34,16 +34,13 @@ def plan_spark(frame: Any, batcher: Batcher, buffer_size: int, partitions: int =
     (a buffer lies whole in one partition), then ``mapInArrow`` plans each buffer found in a
     partition."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     from pyspark.sql import functions as F
 
     def plan_partition(batches: Iterator[Any]) -> Iterator[Any]:
         batches = list(batches)
         if not batches:
             return
-        table = pa.Table.from_batches(batches)
-        for key in sorted(set(table.column("buffer").to_pylist())):
-            group = table.filter(pc.equal(table.column("buffer"), key))
+        for key, group in split_buffers(pa.Table.from_batches(batches), buffer_size):
             yield from plan_arrow(group, batcher, buffer=key, **options).to_batches()
 
     keyed = frame.withColumn("buffer", F.floor(F.col("row") / buffer_size).cast("long")).repartition(partitions, "buffer")
