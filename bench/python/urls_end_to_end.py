@@ -1,6 +1,6 @@
 """End to end from Python: a Parquet-like table of image URLs -> sizes (HTTP Range requests,
 the core's prefix ladder) -> the plan, as `plan_arrow(table, batcher, url="url")` does it, on a
-local server (127.0.0.1, the tests' ImageServer: Range honoured).
+local server (127.0.0.1, the tests' ImageServer: Range honoured, in a process of its own).
 
 The images are real encoded files made by Pillow from seeded noise (JPEG, PNG, WebP, and JPEG
 with a 12 KiB EXIF block), their sides drawn from the real size lists in bench/data (COCO
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import multiprocessing
 import random
 import sys
 
@@ -62,6 +63,31 @@ def make_images(count: int):
     return files
 
 
+def serve(files, commands, answers):
+    """The server, in its own process (its own GIL: the client's figures are not the server's)."""
+    with ImageServer(files) as server:
+        answers.put(server.url)
+        for command in iter(commands.get, "stop"):
+            answers.put(len(server.requests))
+
+
+class Server:
+    def __init__(self, files):
+        context = multiprocessing.get_context("fork")
+        self.commands, self.answers = context.Queue(), context.Queue()
+        self.process = context.Process(target=serve, args=(files, self.commands, self.answers), daemon=True)
+        self.process.start()
+        self.url = self.answers.get(timeout=60)
+
+    def requests(self):
+        self.commands.put("count")
+        return self.answers.get(timeout=60)
+
+    def stop(self):
+        self.commands.put("stop")
+        self.process.join(timeout=10)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=600)
@@ -71,7 +97,8 @@ def main():
     files = make_images(args.count)
     batcher = mtb.BalancedBatcher(batch_size=32)
     rows = []
-    with ImageServer(files) as server:
+    server = Server(files)
+    try:
         urls = [f"{server.url}/range/{name}" if k % 50 != 49 else f"{server.url}/missing/{name}" for k, name in enumerate(files)]
         table = pa.table({"row": pa.array(range(len(urls)), pa.int64()), "url": urls})
         image_sizes_from_urls(urls[:32], concurrency=args.concurrency)  # warm-up (connections, imports)
@@ -80,12 +107,14 @@ def main():
             ("URLs -> sizes -> plan", lambda: plan_arrow(table, batcher, url="url", concurrency=args.concurrency)),
         ):
             load_before = machine()["loadAverage"]
-            sent_before = len(server.requests)
+            sent_before = server.requests()
             seconds, times, out = median_time(run, args.runs)
-            requests = (len(server.requests) - sent_before) / args.runs
+            requests = (server.requests() - sent_before) / args.runs
             rejects = sum(1 for s in out if "code" in s) if stage == "sizes only" else sum(1 for c in out.column("code").to_pylist() if c)
             rows.append({"stage": stage, "urls": len(urls), "seconds": seconds, "times": times, "urlsPerSecond": len(urls) / seconds, "requestsPerUrl": requests / len(urls), "rejects": rejects, "loadAverage": load_before})
-    bytes_read = sum(s["bytes_read"] for s in image_sizes_from_urls(urls, concurrency=args.concurrency)) / len(urls)
+        bytes_read = sum(s["bytes_read"] for s in image_sizes_from_urls(urls, concurrency=args.concurrency)) / len(urls)
+    finally:
+        server.stop()
     data = {"count": args.count, "concurrency": args.concurrency, "runs": args.runs, "strategy": "balanced", "batchSize": 32, "bytesReadPerUrl": bytes_read, "fileBytesPerUrl": sum(map(len, files.values())) / len(files), **machine(), "results": rows}
     notes = f"""{args.count} URLs on a local server (1 in 50 a 404), concurrency {args.concurrency}, Balanced batch 32,
 median of {args.runs} runs. Bytes read per URL {bytes_read:.0f} of {data['fileBytesPerUrl']:.0f} per file.

@@ -24,17 +24,18 @@ use pyo3::types::{PyCapsule, PyCapsuleMethods};
 /// Problems found before planning (header reading): `(position, code, format, detail)`.
 type KnownRow = (usize, String, Option<String>, String);
 
-/// The plan's columns, in order (`mm_tokenize_batcher.arrow.PLAN_COLUMNS`).
-const PLAN_COLUMNS: [(&str, DataType, bool); 9] = [
-    ("row", DataType::Int64, false),
-    ("buffer", DataType::Int64, true),
-    ("batch", DataType::Int32, false),
-    ("step", DataType::Int32, false),
-    ("rank", DataType::Int32, false),
-    ("resize_height", DataType::Int32, true),
-    ("resize_width", DataType::Int32, true),
-    ("code", DataType::Utf8, true),
-    ("message", DataType::Utf8, true),
+/// The plan's columns, in order (`mm_tokenize_batcher.arrow.PLAN_COLUMNS`), all nullable as
+/// pyarrow's own tables and Spark's schemas are.
+const PLAN_COLUMNS: [(&str, DataType); 9] = [
+    ("row", DataType::Int64),
+    ("buffer", DataType::Int64),
+    ("batch", DataType::Int32),
+    ("step", DataType::Int32),
+    ("rank", DataType::Int32),
+    ("resize_height", DataType::Int32),
+    ("resize_width", DataType::Int32),
+    ("code", DataType::Utf8),
+    ("message", DataType::Utf8),
 ];
 
 /// The plan of one buffer as an Arrow record batch held by Rust. Exported, without a copy,
@@ -220,7 +221,7 @@ impl Columns {
         ];
         let fields: Vec<Field> = PLAN_COLUMNS
             .iter()
-            .map(|(name, t, nullable)| Field::new(*name, t.clone(), *nullable))
+            .map(|(name, t)| Field::new(*name, t.clone(), true))
             .collect();
         let batch = RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), columns)?;
         Ok(StructArray::from(batch))

@@ -34,7 +34,9 @@ def plan_ray(dataset: Any, batcher: Batcher, buffer_size: int, partitions: Optio
 
     if partitions is None:
         partitions = 4 * max(int(ray.cluster_resources().get("CPU", 1)), 1)
-    keyed = dataset.map_batches(key, batch_format="pyarrow")
+    # As many blocks as partitions before the shuffle: the sort-based shuffle makes as many
+    # partitions as it gets blocks (a small Parquet file is read as one block: one task).
+    keyed = dataset.repartition(partitions).map_batches(key, batch_format="pyarrow")
     keyed = type(keyed).copy(keyed, _deep_copy=True)  # its own context: the caller's is left as it is
     keyed.context.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED  # before groupby: it plans by it
     return keyed.groupby("buffer", num_partitions=partitions).map_groups(plan, batch_format="pyarrow")
