@@ -4,7 +4,8 @@
 # data": bench/data's size lists, Pareto charts), redraws the charts, runs the end-to-end data
 # loader benchmark (createLoader with 2 workers against the same pipeline on sharp), prints the
 # scaling table (one buffer of 5,000 to 1,000,000 samples per strategy); then the Python benchmarks
-# (bench/python: the seed protocol from Python, Ray and Spark throughput), then the decode benchmark
+# (bench/python: the seed protocol from Python, Ray and Spark throughput, URLs -> sizes -> plan;
+# each writes bench/results/python-*.json and .md, with the load average), then the decode benchmark
 # (formats x photo sizes x targets against sharp, jimp and Chromium's own decoders; it installs
 # Debian's chromium like the test command; real camera JPEGs join when $BENCH_CAMERA_PHOTOS or
 # ~/.cache/mm-tokenize-batcher/camera-photos holds some: see bench/decode-benchmark.ts), then the
@@ -32,6 +33,8 @@ else
 fi
 step "Python: planning rows per second on Ray Data and Spark (1 and 2 workers) and in process"
 "$MMTB_PYTHON" bench/python/engines_throughput.py
+step "Python: URL list -> sizes -> plan on a local server"
+"$MMTB_PYTHON" bench/python/urls_end_to_end.py
 ensure_chromium
 step "decode benchmark: formats x photo sizes x targets, against sharp, jimp and Chromium"
 pnpm --filter mm-tokenize-batcher-bench exec tsx decode-benchmark.ts

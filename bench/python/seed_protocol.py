@@ -6,13 +6,11 @@ same PIL images, both scored by this package's `evaluate`.
 multiple_of 1 and 28; cost = median wall time of planning the whole stream (every buffer) per
 sample, over RUNS runs after one warm-up. The seed peer runs when its stack imports (its venv is
 the seed bench's, ~5 GB with torch: `--no-seed` or a missing fastkmeans leaves it out, and the
-output says so). Writes bench/results/python-seed-protocol.json and prints a table."""
+output says so). Writes bench/results/python-seed-protocol.json and .md (the table)."""
 
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import sys
 import time
 from pathlib import Path
@@ -20,6 +18,8 @@ from pathlib import Path
 from PIL import Image
 
 import mm_tokenize_batcher as mtb
+
+from results import load_average, machine, write
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -58,6 +58,7 @@ def main():
     buffer = [{"image": Image.new("1", (w, h))} for h, w in sizes]
     peers, why = (None, "--no-seed") if args.no_seed else seed_peers()
     rows = []
+    load_before = load_average()
     for multiple_of in MULTIPLES:
         for buffer_size in BUFFER_SIZES:
             parts = [(start, buffer[start : start + buffer_size]) for start in range(0, COUNT, buffer_size)]
@@ -69,17 +70,20 @@ def main():
                 batches = [{"images": [buffer[start + i]["image"] for i in b["indices"]], "resize_size": b["resize_size"]} for start, part in planned for b in part]
                 m = mtb.evaluate(batches, batch_size=BATCH_SIZE)
                 rows.append({"name": name, "multipleOf": multiple_of, "bufferSize": buffer_size, "costUs": seconds * 1e6 / COUNT, "fill": m["fill"], "resizeWaste": m["resize_waste"], "distortion": m["distortion"], "scaleMismatch": m["scale_mismatch"]})
-    out = {"protocol": {"count": COUNT, "seed": SEED, "batchSize": BATCH_SIZE, "bufferSizes": BUFFER_SIZES, "multiples": MULTIPLES, "runs": args.runs}, "python": platform.python_version(), "seedPeer": why or "ran", "rows": rows}
-    (REPO / "bench" / "results").mkdir(exist_ok=True)
-    (REPO / "bench" / "results" / "python-seed-protocol.json").write_text(json.dumps(out, indent=1) + "\n")
-    print(f"Python {out['python']}; seed peer: {out['seedPeer']}")
-    print(f"{'m':>3} {'buffer':>6} {'strategy':<14} {'us/sample':>10} {'x seed':>7} {'fill':>6} {'p95 r':>7} {'max r':>7}")
+    out = {"protocol": {"count": COUNT, "seed": SEED, "batchSize": BATCH_SIZE, "bufferSizes": BUFFER_SIZES, "multiples": MULTIPLES, "runs": args.runs}, **machine(), "loadAverageBefore": load_before, "seedPeer": why or "ran", "rows": rows}
     cost = {(r["name"], r["multipleOf"], r["bufferSize"]): r["costUs"] for r in rows}
+    table = []
     for r in rows:
         peer = cost.get((r["name"].replace("mm/", "seed/"), r["multipleOf"], r["bufferSize"]))
         ratio = f"{peer / r['costUs']:.1f}x" if peer and r["name"].startswith("mm/") else ""
-        print(f"{r['multipleOf']:>3} {r['bufferSize']:>6} {r['name']:<14} {r['costUs']:>10.2f} {ratio:>7} {r['fill']:>6.3f} {r['resizeWaste']['p95']:>7.3f} {r['resizeWaste']['max']:>7.3f}")
-
+        table.append((r["multipleOf"], r["bufferSize"], r["name"], f"{r['costUs']:.2f}", ratio, f"{r['fill']:.3f}", f"{r['resizeWaste']['p95']:.3f}", f"{r['resizeWaste']['max']:.3f}", f"{r['distortion']['p95']:.3f}"))
+    notes = f"""The seed protocol from Python: {COUNT} sizes (seed_benchmark_sizes, seed {SEED}) as PIL images, batch
+{BATCH_SIZE}, the whole stream planned buffer by buffer; cost = median of {args.runs} runs (after a warm-up) per
+sample; quality scored by this package's `evaluate` for both. `x seed` = the seed stack's cost over
+this package's for the same strategy. Seed peer: {out['seedPeer']}. Python {out['python']}, {out['cores']}
+cores; load average (1, 5, 15 min) {' '.join(map(str, load_before))} before, {' '.join(map(str, out['loadAverage']))} after.
+`python bench/python/seed_protocol.py --runs {args.runs}` (in the seed peer's venv, with the wheel)"""
+    write("python-seed-protocol", out, "Seed protocol from Python: this package against the seed stack", ["multiple_of", "buffer", "strategy", "us/sample", "x seed", "fill", "p95 resize waste", "max resize waste", "p95 distortion"], table, notes)
 
 if __name__ == "__main__":
     main()

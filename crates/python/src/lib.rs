@@ -62,28 +62,17 @@ fn plan_buffer<'py>(
     pinned: Option<Vec<bool>>,
     known: Option<Vec<(usize, String, Option<String>, String)>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let options = parse_options(strategy, options)?;
-    let buffer_options = match buffer_options {
-        Some(b) if !b.is_none() => BufferOptions::parse(&option_map(b)?).map_err(to_py_error)?,
-        _ => BufferOptions::default(),
-    };
-    let known = known_rejects(known.unwrap_or_default())?;
-    let pinned = pinned.unwrap_or_default();
-    let planned = py
-        .detach(|| {
-            core::plan_buffer(
-                &options,
-                &buffer_options,
-                BufferSamples {
-                    widths: &widths,
-                    heights: &heights,
-                    keys: keys.as_deref(),
-                    known: &known,
-                    pinned: &pinned,
-                },
-            )
-        })
-        .map_err(to_py_error)?;
+    let (planned, _) = run_plan(
+        py,
+        strategy,
+        options,
+        buffer_options,
+        &widths,
+        &heights,
+        keys.as_deref(),
+        &pinned.unwrap_or_default(),
+        known,
+    )?;
     let dealt = &planned.dealt;
     let out = PyDict::new(py);
     out.set_item("world_size", dealt.world_size)?;
@@ -100,38 +89,43 @@ fn plan_buffer<'py>(
     Ok(out)
 }
 
-/// [`plan_buffer`] for sizes in Arrow columns: `heights` and `widths` are the chunks of each
-/// column as `__arrow_c_array__()` capsule pairs (any integer or float type), read in place
-/// through the Arrow C data interface (`arrow.rs`). Nulls are NaN: `INVALID_DIMENSIONS`.
-#[pyfunction]
-#[pyo3(signature = (strategy, options, buffer_options, heights, widths, known=None))]
-fn plan_arrow_buffer<'py>(
-    py: Python<'py>,
+/// The core's plan of one buffer (the GIL released) and the buffer request it read:
+/// [`plan_buffer`] and `arrow::plan_arrow_buffer` differ only in how sizes come in and the plan
+/// goes out.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_plan(
+    py: Python<'_>,
     strategy: &str,
-    options: &Bound<'py, PyAny>,
-    buffer_options: Option<&Bound<'py, PyAny>>,
-    heights: Vec<Bound<'py, PyAny>>,
-    widths: Vec<Bound<'py, PyAny>>,
+    options: &Bound<'_, PyAny>,
+    buffer_options: Option<&Bound<'_, PyAny>>,
+    widths: &[f64],
+    heights: &[f64],
+    keys: Option<&[f64]>,
+    pinned: &[bool],
     known: Option<Vec<(usize, String, Option<String>, String)>>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let (mut h, mut w) = (Vec::new(), Vec::new());
-    for chunk in &heights {
-        arrow::append_numbers(chunk, "height", &mut h)?;
-    }
-    for chunk in &widths {
-        arrow::append_numbers(chunk, "width", &mut w)?;
-    }
-    plan_buffer(
-        py,
-        strategy,
-        options,
-        buffer_options,
-        w,
-        h,
-        None,
-        None,
-        known,
-    )
+) -> PyResult<(core::BufferPlan, BufferOptions)> {
+    let options = parse_options(strategy, options)?;
+    let buffer_options = match buffer_options {
+        Some(b) if !b.is_none() => BufferOptions::parse(&option_map(b)?).map_err(to_py_error)?,
+        _ => BufferOptions::default(),
+    };
+    let known = known_rejects(known.unwrap_or_default())?;
+    let planned = py
+        .detach(|| {
+            core::plan_buffer(
+                &options,
+                &buffer_options,
+                BufferSamples {
+                    widths,
+                    heights,
+                    keys,
+                    known: &known,
+                    pinned,
+                },
+            )
+        })
+        .map_err(to_py_error)?;
+    Ok((planned, buffer_options))
 }
 
 /// Checks a strategy's options without planning (constructors fail early). Returns the plan's
@@ -782,7 +776,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("BatcherError", m.py().get_type::<BatcherError>())?;
     m.add_function(wrap_pyfunction!(plan_buffer, m)?)?;
     m.add_function(wrap_pyfunction!(images::collect_sizes, m)?)?;
-    m.add_function(wrap_pyfunction!(plan_arrow_buffer, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow::plan_arrow_buffer, m)?)?;
+    m.add_class::<arrow::ArrowPlan>()?;
     m.add_function(wrap_pyfunction!(check_options, m)?)?;
     m.add_function(wrap_pyfunction!(check_buffer_options, m)?)?;
     m.add_function(wrap_pyfunction!(image_sizes_from_bytes, m)?)?;

@@ -164,6 +164,6 @@ def test_ranks_get_the_same_number_of_steps_and_one_size_per_step():
 
 
 def test_importing_the_package_imports_neither_torch_nor_pyarrow():
-    code = "import sys, mm_tokenize_batcher, mm_tokenize_batcher.sampler; print(sorted(m for m in ('torch', 'pyarrow') if m in sys.modules))"
+    code = "import sys, mm_tokenize_batcher, mm_tokenize_batcher.sampler, mm_tokenize_batcher.arrow, mm_tokenize_batcher.engines; print(sorted(m for m in ('torch', 'pyarrow') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.strip() == "[]"

@@ -6,11 +6,13 @@ import io
 import math
 from pathlib import Path
 
+import numpy
 import pyarrow as pa
 import pytest
 from PIL import Image
 
 import mm_tokenize_batcher as mtb
+from mm_tokenize_batcher import _native
 from mm_tokenize_batcher.arrow import plan_arrow, plan_buffers
 from mm_tokenize_batcher.urls import image_sizes_from_urls
 from image_server import ImageServer
@@ -57,6 +59,40 @@ def test_bad_rows_are_rejects_naming_them_and_bad_columns_are_typed_errors():
     assert caught.value.code == "INVALID_INPUT" and "height" in str(caught.value)
     with pytest.raises(mtb.BatcherError):
         plan_arrow(pa.table({"h": [1]}), mtb.SimpleBatcher(batch_size=2))
+
+
+@pytest.mark.parametrize(
+    "column, values, named",
+    [("height", pa.array(["480"]), "utf8"), ("width", pa.array([[640]]), "list"), ("height", pa.nulls(1), "null"), ("row", pa.array([0.5]), "float64")],
+    ids=["string", "list", "null type", "float rows"],
+)
+def test_wrong_column_types_are_typed_errors_naming_the_column(column, values, named):
+    table = pa.table({"row": [0], "height": pa.array([480], pa.int32()), "width": [640.0]})
+    table = table.set_column(table.column_names.index(column), column, values)
+    with pytest.raises(mtb.BatcherError) as caught:
+        plan_arrow(table, mtb.SimpleBatcher(batch_size=2))
+    assert caught.value.code == "INVALID_INPUT"
+    assert f"column `{column}`" in str(caught.value) and named in str(caught.value).lower()
+
+
+def test_the_plan_comes_out_of_rust_without_a_copy():
+    n = 1_000_000
+    heights, widths = zip(*mtb.seed_benchmark_sizes(n, 5))
+    table = pa.table({"row": pa.array(range(n), pa.int64()), "height": pa.array(heights, pa.int32()), "width": pa.array(widths, pa.int32())})
+    batcher = mtb.SortedBatcher(batch_size=64)
+    # pyarrow's allocator is not used for the plan: its buffers are the Rust core's.
+    before = pa.total_allocated_bytes()
+    plan = plan_arrow(table, batcher, buffer=3)
+    assert plan.num_rows == n and plan.nbytes > 30 * n
+    assert pa.total_allocated_bytes() - before < 1 << 20
+    assert (numpy.sort(plan.column("row").to_numpy()) == numpy.arange(n)).all()
+    # And the addresses pyarrow reads are those Rust wrote: the same memory, not a copy.
+    native = _native.plan_arrow_buffer(batcher.strategy, batcher._wire, None, [table["height"].chunk(0).__arrow_c_array__()], [table["width"].chunk(0).__arrow_c_array__()])
+    batch = pa.record_batch(native)
+    integer_columns = [name for name in batch.schema.names if pa.types.is_integer(batch.schema.field(name).type)]
+    assert len(integer_columns) == 7
+    addresses = dict(zip(batch.schema.names, native.value_addresses()))
+    assert [batch.column(name).buffers()[1].address for name in integer_columns] == [addresses[name] for name in integer_columns]
 
 
 def test_sizes_from_a_column_of_paths(tmp_path):

@@ -25,6 +25,28 @@ def plan_buffer(
     pinned: Optional[Sequence[bool]] = None,
     known: Optional[Known] = None,
 ) -> Dict[str, Any]: ...
+
+# Arrow (crates/python/src/arrow.rs): columns as `__arrow_c_array__()` capsule pairs, one per chunk.
+ArrowChunks = Sequence[Tuple[Any, Any]]
+
+class ArrowPlan:
+    """One buffer's plan as an Arrow record batch held by Rust: ``pyarrow.record_batch(plan)``."""
+
+    def __arrow_c_array__(self, requested_schema: Any = None) -> Tuple[Any, Any]: ...
+    def __len__(self) -> int: ...
+    def value_addresses(self) -> List[int]: ...
+
+def plan_arrow_buffer(
+    strategy: str,
+    options: Mapping[str, Any],
+    buffer_options: Optional[Mapping[str, Any]],
+    heights: ArrowChunks,
+    widths: ArrowChunks,
+    rows: Optional[ArrowChunks] = None,
+    buffer: Optional[int] = None,
+    known: Optional[Known] = None,
+) -> ArrowPlan: ...
+
 def check_options(strategy: str, options: Mapping[str, Any]) -> int: ...
 def check_buffer_options(buffer_options: Mapping[str, Any]) -> None: ...
 def stream_options(options: Mapping[str, Any], others: Sequence[str], strategy: str, batcher_options: Mapping[str, Any]) -> Dict[str, Any]: ...

@@ -1,7 +1,8 @@
 """Arrow in, Arrow out, for engines that hand out Arrow batches (Ray Data's ``map_batches`` /
 ``map_groups``, Spark's ``mapInArrow``): the plan of a table of sizes, or of paths or URLs to read
-headers from. Size columns are read by the Rust core through the Arrow C data interface
-(``__arrow_c_array__``), in place; the plan comes back as a ``pyarrow.Table``.
+headers from. Columns go to the Rust core through the Arrow C data interface
+(``__arrow_c_array__``, read in place by arrow-rs), and the plan comes back the same way: a
+``pyarrow.Table`` over buffers the Rust core filled (no Python object per row).
 
 Every input row is in the output once: planned (``batch`` >= 0) or rejected (``batch`` -1, with
 ``code`` and ``message``). Buffers are cut by a row number column (``row``), not by how an engine
@@ -10,7 +11,7 @@ and the plans equal the in-process plan buffer by buffer."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from . import _native
 from .batchers import Batcher
@@ -26,13 +27,11 @@ def _pa() -> Any:
 
 
 def _chunks(table: Any, name: str) -> List[Any]:
-    pa = _pa()
+    """A column's chunks as ``__arrow_c_array__()`` capsule pairs: the Rust side imports them in
+    place and checks their type (a wrong one is a ``BatcherError`` naming the column)."""
     if name not in table.column_names:
         raise batcher_error("INVALID_INPUT", f"the table has no column `{name}` (columns: {', '.join(table.column_names)})")
-    column = table.column(name)
-    if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
-        raise batcher_error("INVALID_INPUT", f"column `{name}` must hold integers or floats, got {column.type}")
-    return [chunk.__arrow_c_array__() for chunk in column.chunks]
+    return [chunk.__arrow_c_array__() for chunk in table.column(name).chunks]
 
 
 def plan_arrow(data: Any, batcher: Batcher, *, height: str = "height", width: str = "width", image: Optional[str] = None, url: Optional[str] = None, row: Optional[str] = "row", buffer: Optional[int] = None, world_size: int = 1, rank: int = 0, leftover: Optional[str] = None, concurrency: Optional[int] = None) -> Any:
@@ -44,30 +43,31 @@ def plan_arrow(data: Any, batcher: Batcher, *, height: str = "height", width: st
 
     Returns a table with ``row``, ``buffer`` (the ``buffer`` argument, or null), ``batch``,
     ``step``, ``rank`` (``batch`` and ``step`` count within the buffer), ``resize_height``,
-    ``resize_width``, ``code`` and ``message``, rows in batch order."""
+    ``resize_width``, ``code`` and ``message``, rows in batch order. Its buffers are the ones the
+    Rust core filled (exported through the Arrow C data interface, not copied)."""
     pa = _pa()
     table = pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data
     if not isinstance(table, pa.Table):
         raise batcher_error("INVALID_INPUT", f"plan_arrow takes a pyarrow Table or RecordBatch, got {type(data).__name__}")
-    if row is not None and row in table.column_names:
-        table = table.sort_by(row)
-        rows = table.column(row).to_pylist()
-    else:
-        rows = list(range(table.num_rows))
+    rows = _chunks(table, row) if row is not None and row in table.column_names else None
     request: Dict[str, Any] = {"world_size": world_size, "rank": rank}
     if leftover is not None:
         request["leftover"] = leftover
     wire = {**batcher._wire, "skip_invalid": True}
+    known = None
     if image is not None or url is not None:
-        plan = _plan_sources(table, batcher, wire, request, image, url, concurrency)
+        heights, widths, known = _sizes_from_sources(table, image, url, concurrency)
     else:
-        plan = _native.plan_arrow_buffer(batcher.strategy, wire, request, _chunks(table, height), _chunks(table, width))
-    return _plan_table(plan, rows, buffer, rank)
+        heights, widths = _chunks(table, height), _chunks(table, width)
+    plan = _native.plan_arrow_buffer(batcher.strategy, wire, request, heights, widths, rows, buffer, known)
+    return pa.Table.from_batches([pa.record_batch(plan)])
 
 
-def _plan_sources(table: Any, batcher: Batcher, wire: Dict[str, Any], request: Dict[str, Any], image: Optional[str], url: Optional[str], concurrency: Optional[int]) -> Dict[str, Any]:
+def _sizes_from_sources(table: Any, image: Optional[str], url: Optional[str], concurrency: Optional[int]) -> Tuple[List[Any], List[Any], List[Any]]:
+    """Sizes read from a column of paths or URLs, as Arrow chunks, with the rows that failed."""
     from ._images import collect
 
+    pa = _pa()
     name = image if image is not None else url
     if name not in table.column_names:
         raise batcher_error("INVALID_INPUT", f"the table has no column `{name}`")
@@ -82,32 +82,8 @@ def _plan_sources(table: Any, batcher: Batcher, wire: Dict[str, Any], request: D
     else:
         sizes = collect(values, samples=False)
         widths, heights, known = sizes.widths, sizes.heights, sizes.problems
-    return _native.plan_buffer(batcher.strategy, wire, request, widths, heights, None, None, known)
-
-
-def _plan_table(plan: Dict[str, Any], rows: List[Any], buffer: Optional[int], rank: int) -> Any:
-    pa = _pa()
-    order, offsets, world = plan["order"], plan["offsets"], plan["world_size"]
-    out: Dict[str, List[Any]] = {name: [] for name in PLAN_COLUMNS}
-    for b in range(rank, len(offsets) - 1, world):
-        for k in range(offsets[b], offsets[b + 1]):
-            out["row"].append(rows[order[k]])
-            out["batch"].append(b // world)
-            out["step"].append(b // world)
-            out["rank"].append(rank)
-            out["resize_height"].append(plan["heights"][b])
-            out["resize_width"].append(plan["widths"][b])
-            out["code"].append(None)
-            out["message"].append(None)
-    for r in plan["rejects"]:
-        out["row"].append(rows[r["index"]])
-        for name, value in (("batch", -1), ("step", -1), ("rank", rank), ("resize_height", None), ("resize_width", None), ("code", r["code"])):
-            out[name].append(value)
-        out["message"].append(f"row {rows[r['index']]}: {r['message'].split(': ', 1)[1]}")
-    n = len(out["row"])
-    out["buffer"] = [buffer] * n
-    types = {"buffer": pa.int64(), "batch": pa.int32(), "step": pa.int32(), "rank": pa.int32(), "resize_height": pa.int32(), "resize_width": pa.int32(), "code": pa.string(), "message": pa.string()}
-    return pa.table({name: pa.array(out[name], type=types.get(name)) for name in PLAN_COLUMNS})
+    column = lambda v: [pa.array(v, pa.float64()).__arrow_c_array__()]  # noqa: E731
+    return column(heights), column(widths), known
 
 
 def buffer_column(table: Any, buffer_size: int, row: str = "row") -> Any:
@@ -118,13 +94,25 @@ def buffer_column(table: Any, buffer_size: int, row: str = "row") -> Any:
     return table.append_column("buffer", buffers)
 
 
+def split_buffers(table: Any, buffer_size: int, row: str = "row") -> Iterator[Tuple[int, Any]]:
+    """``(buffer, rows)`` for each buffer of ``table`` (cut by ``row // buffer_size``), ascending:
+    one sort, then zero-copy slices (not one filter pass over the table per buffer). A ``buffer``
+    column already there (an engine's key) is used as it is."""
+    pa = _pa()
+    keyed = table if "buffer" in table.column_names else buffer_column(table, buffer_size, row)
+    keyed = keyed.sort_by([("buffer", "ascending")])
+    if keyed.num_rows == 0:
+        return
+    runs = __import__("pyarrow.compute", fromlist=["compute"]).run_end_encode(keyed.column("buffer").combine_chunks(), run_end_type=pa.int64())
+    start = 0
+    for key, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist()):
+        yield key, keyed.slice(start, end - start)
+        start = end
+
+
 def plan_buffers(table: Any, batcher: Batcher, buffer_size: int, **options: Any) -> Any:
     """Every buffer of ``table`` (cut by ``row // buffer_size``) planned on its own, in process:
     what an engine's grouped plan must equal."""
     pa = _pa()
-    keyed = buffer_column(table, buffer_size, options.get("row") or "row")
-    parts = []
-    for key in sorted(set(keyed.column("buffer").to_pylist())):
-        group = keyed.filter(__import__("pyarrow.compute", fromlist=["compute"]).equal(keyed.column("buffer"), key))
-        parts.append(plan_arrow(group, batcher, buffer=key, **options))
+    parts = [plan_arrow(group, batcher, buffer=key, **options) for key, group in split_buffers(table, buffer_size, options.get("row") or "row")]
     return pa.concat_tables(parts) if parts else None
