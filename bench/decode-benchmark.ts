@@ -35,7 +35,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { Jimp } from 'jimp';
 import { smartResize } from 'mm-tokenize-batcher';
-import { tensorDefaults, toTensor, verifyImages } from 'mm-tokenize-batcher/imaging';
+import { tensorDefaults, toTensor } from 'mm-tokenize-batcher/imaging';
 import { cameraPhotoDir, cameraPhotos, decodeMix, normaliseInto, DECODE_FORMATS, DECODE_SIZES, type MixImage } from './photos.js';
 import { facetedLineChart, type FacetPoint } from './charts.js';
 import { writeReport } from './reports/index.js';
@@ -232,13 +232,7 @@ async function main() {
   const log = (line: string) => console.log(line);
   const generated = await decodeMix(join(os.tmpdir(), 'mm-decode-bench-v1'), PER_CELL, log, SIZES);
   const cameraDir = cameraPhotoDir();
-  // A photo this package refuses is not a speed row (exif-samples' `corrupted.jpg` has a damaged
-  // scan that libjpeg, and so sharp, decodes with a warning): named, then left out.
-  const camera = (await cameraPhotos(cameraDir, CAMERA_PER_CLASS)).filter((c) => {
-    const [problem] = verifyImages([c.bytes]);
-    if (problem) console.log(`camera photo ${c.name} left out: this package refuses it (${problem.message})`);
-    return !problem && SIZES.some((s) => s.megapixels === c.megapixels);
-  });
+  const camera = (await cameraPhotos(cameraDir, CAMERA_PER_CLASS, log)).filter((c) => SIZES.some((s) => s.megapixels === c.megapixels));
   // Largest first: the rows above 1 MP are the goals' (and a run cut short still has them).
   const images = [...generated, ...camera].sort((a, b) => b.megapixels - a.megapixels);
   console.log(`${generated.length} generated images (${DECODE_FORMATS.length} formats x ${SIZES.length} sizes x ${PER_CELL}), ${camera.length} camera photos from ${cameraDir}${camera.length ? '' : ' (absent: camera rows not run)'}; ready in ${((performance.now() - made) / 1000).toFixed(1)} s`);

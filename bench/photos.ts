@@ -6,6 +6,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
+import { verifyImages } from 'mm-tokenize-batcher/imaging';
 
 /** Photo-like synthetic content: smooth gradients, a few soft blobs, mild noise (deterministic). */
 export function syntheticRgb(width: number, height: number, seed: number): Buffer {
@@ -159,9 +160,11 @@ export const cameraPhotoDir = (): string => process.env.BENCH_CAMERA_PHOTOS ?? j
 /**
  * Real camera JPEGs from `dir` (none when it is absent): each counted under the nearest size class
  * (in log megapixels), at most `perClass` per class (by name). Sizes come from sharp's metadata,
- * upright (EXIF orientation applied).
+ * upright (EXIF orientation applied). A photo this package refuses is not a speed row
+ * (exif-samples' `corrupted.jpg` has a damaged scan that libjpeg, and so sharp, decodes with a
+ * warning): it is named through `log`, then left out.
  */
-export async function cameraPhotos(dir: string, perClass: number): Promise<MixImage[]> {
+export async function cameraPhotos(dir: string, perClass: number, log: (line: string) => void = console.log): Promise<MixImage[]> {
   if (!existsSync(dir)) return [];
   const out: MixImage[] = [];
   const taken = new Map<number, number>();
@@ -174,6 +177,11 @@ export async function cameraPhotos(dir: string, perClass: number): Promise<MixIm
       continue; // not a readable JPEG: not a photo for a speed table
     }
     if (!meta.width || !meta.height) continue;
+    const [problem] = verifyImages([bytes]);
+    if (problem) {
+      log(`camera photo ${name} left out: this package refuses it (${problem.message})`);
+      continue;
+    }
     const [width, height] = (meta.orientation ?? 1) >= 5 ? [meta.height, meta.width] : [meta.width, meta.height];
     const mp = (width * height) / 1e6;
     const nearest = DECODE_SIZES.reduce((best, s) => (Math.abs(Math.log(s.megapixels / mp)) < Math.abs(Math.log(best.megapixels / mp)) ? s : best));

@@ -63,6 +63,7 @@ export function render(data: Decode): string {
       ? `Real camera photos: ${data.camera.count} JPEGs (ianare/exif-samples, CC BY-SA 4.0, not committed; from \`$BENCH_CAMERA_PHOTOS\`), each in the row of its nearest size class ("camera JPEG").`
       : 'Real camera photos: **not in this run** (no folder at `$BENCH_CAMERA_PHOTOS`); only generated images ran.',
     data.chromiumSkipped ? `Chromium peers: **skipped** (${data.chromiumSkipped}).` : `Chromium ${data.machine.chromium}.`,
+    ...(data.jimp ? [] : ['jimp: **not in this run** (`BENCH_JIMP=0`; it takes 20 to 60 s per 12 MP image).']),
     ...(data.complete ? [`**A partial run:** ${data.complete.imagesTimed} of ${data.complete.images} images timed (largest first); rows of the rest are missing.`] : []),
     '',
     `This run: ${data.machine.cores} cores (${data.machine.cpu ?? 'CPU not recorded'}), Node ${data.machine.node}, sharp ${data.machine.sharp.sharp ?? '?'} (libvips ${data.machine.sharp.vips ?? '?'}); ${fixed(data.seconds / 60, 1)} min; the 1-minute load average read ${fixed(Math.min(...loads), 2)} to ${fixed(Math.max(...loads), 2)}.`,
